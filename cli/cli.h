@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* What every subcommand file shares: the exit codes, printing an error, and
+ * the prototypes of the command functions listed in cli/main.c. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include "core/err.h"
+
+enum {
+	EXIT_OK = 0,  /* yes: reproducible, signature good, compatible */
+	EXIT_NO = 1,  /* the answer is no */
+	EXIT_ERR = 2  /* usage or operational error */
+};
+
+/* Prints "lockstep: MSG" to stderr and returns the exit code for e's kind. */
+int cli_fail(const struct err *e);
+/* Prints "lockstep: CMD: MSG" plus a hint to run --help; returns EXIT_ERR. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when stderr is a terminal (progress lines, colour). */
+int cli_is_tty(void);
+
+/* One function per subcommand: argv[0] is the subcommand's name. */
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_toolchain(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
+
+#endif

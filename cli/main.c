@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* lockstep's entry point: the command table and the dispatch to one small
+ * file per subcommand (cli/cmd_*.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/cleanup.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Ordered as `lockstep help` lists them: the main job first. */
+static const struct command commands[] = {
+	{ "version", cmd_version, "print lockstep's version" },
+	{ "help", cmd_help, "list the commands, or show one command's help" },
+};
+
+int cli_fail(const struct err *e)
+{
+	fprintf(stderr, "lockstep: %s\n", e->msg[0] ? e->msg : "unknown error");
+	return e->kind == ERR_NO ? EXIT_NO : EXIT_ERR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lockstep: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'lockstep %s --help')\n", cmd);
+	return EXIT_ERR;
+}
+
+int cli_is_tty(void)
+{
+	return isatty(2);
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("usage: lockstep version\n\nPrints lockstep's version.");
+		return EXIT_OK;
+	}
+	printf("lockstep %s\n", LOCKSTEP_VERSION);
+	return EXIT_OK;
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
+		const struct command *c = find(argv[1]);
+		char help[] = "--help";
+		char *sub[] = { argv[1], help, NULL };
+		if (!c)
+			return cli_usage_error("help", "\"%s\": no such command", argv[1]);
+		return c->fn(2, sub);
+	}
+	puts("usage: lockstep [--version] [--help] COMMAND [ARGS]\n\ncommands:");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-18s %s\n", commands[i].name, commands[i].summary);
+	puts("\nexit status: 0 yes, 1 no (not reproducible, bad signature, incompatible),"
+	     " 2 usage or operational error.\n'lockstep COMMAND --help' shows one command.");
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cleanup_init();
+	if (argc < 2)
+		return cmd_help(1, argv) == EXIT_OK ? EXIT_ERR : EXIT_ERR;
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(1, argv);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "lockstep: \"%s\" is not a command (see 'lockstep help')\n", argv[1]);
+		return EXIT_ERR;
+	}
+	return c->fn(argc - 1, argv + 1);
+}
