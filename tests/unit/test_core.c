@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -126,7 +127,30 @@ TEST(publish_replaces_an_absent_dir_whole)
 	free(stage);
 }
 
-TEST_MAIN(T(sha256_of_abc_is_the_fips_vector), T(digest_file_refuses_a_symlink),
+TEST(base64_accepts_both_alphabets_and_refuses_garbage)
+{
+	struct err e = ERR_INIT;
+	unsigned char *o = NULL;
+	size_t n = 0;
+	char *enc = base64_encode("\xfb\xff\xfe", 3);
+
+	CHECK_STR(enc, "+//+");
+	CHECK(base64_decode("+//+", "t", &o, &n, &e) == 0 && n == 3 && o[0] == 0xfb);
+	free(o);
+	CHECK(base64_decode("-__-", "t", &o, &n, &e) == 0 && n == 3 && o[2] == 0xfe);
+	free(o);
+	CHECK(base64_decode("aGk", "t", &o, &n, &e) == 0 && n == 2 && !memcmp(o, "hi", 2));
+	free(o);
+	CHECK(base64_decode("aGk=", "t", &o, &n, &e) == 0 && n == 2);
+	free(o);
+	CHECK(base64_decode("aG k=", "sig", &o, &n, &e) < 0);
+	CHECK_CONTAINS(e.msg, "sig: malformed base64");
+	CHECK(base64_decode("+/-_", "t", &o, &n, &e) < 0);
+	CHECK(base64_decode("a===", "t", &o, &n, &e) < 0);
+	free(enc);
+}
+
+TEST_MAIN(T(base64_accepts_both_alphabets_and_refuses_garbage), T(sha256_of_abc_is_the_fips_vector), T(digest_file_refuses_a_symlink),
 	  T(relative_paths_that_escape_are_refused), T(json_unknown_field_is_named),
 	  T(json_malformed_names_file_and_line), T(json_canonical_sorts_keys),
 	  T(source_date_epoch_must_be_decimal), T(rfc3339_is_utc_with_z),
