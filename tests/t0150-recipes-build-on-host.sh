@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # build_copy RECIPE_DIR DEST UMASK TZ: copies src to DEST and runs the steps
-# there as the sandbox would (/bin/sh -c each, scrubbed environment).
+# there as the sandbox would (/bin/sh -e -c each, scrubbed environment).
 build_copy() {
 	local r=$1 dest=$2 mask=$3 tz=$4 src triple prefix step
 	src=$(jq -r .source "$r/recipe.json")
@@ -15,13 +15,14 @@ build_copy() {
 	prefix=$(jq -r .toolchain "$r/recipe.json")-
 	mkdir -p "$dest" && cp -R "$r/$src/." "$dest/" || return 1
 	local -a envv=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$dest" TZ="$tz"
+		LC_ALL=C.UTF-8 LANG=C.UTF-8 USER=build LOGNAME=build
 		CROSS_COMPILE="$prefix" TARGET_TRIPLE="$triple"
 		MARCH="$(jq -r .target.march "$r/recipe.json")"
 		MABI="$(jq -r .target.mabi "$r/recipe.json")"
 		SOURCE_DATE_EPOCH="$(jq -r .source_date_epoch "$r/recipe.json")")
 	mapfile -t -O "${#envv[@]}" envv < <(jq -r '.env // {} | to_entries[] | "\(.key)=\(.value)"' "$r/recipe.json")
 	while IFS= read -r step; do
-		(cd "$dest" && umask "$mask" && env -i "${envv[@]}" /bin/sh -c "$step") \
+		(cd "$dest" && umask "$mask" && env -i "${envv[@]}" /bin/sh -e -c "$step") \
 			>"$dest.log" 2>&1 || { sed 's/^/    /' "$dest.log" | tail -15; return 1; }
 	done < <(jq -r '.steps[]' "$r/recipe.json")
 }
@@ -61,7 +62,7 @@ smoke_passes() {
 	cmd=$(jq -r .smoke.command "$r/recipe.json")
 	expect=$(jq -r .smoke.expect "$r/recipe.json")
 	secs=$(jq -r .smoke.timeout "$r/recipe.json")
-	(cd "$dir" && timeout "$secs" /bin/sh -c "$cmd" </dev/null >"$dir.smoke" 2>&1)
+	(cd "$dir" && timeout "$secs" /bin/sh -e -c "$cmd" </dev/null >"$dir.smoke" 2>&1)
 	grep -qF -- "$expect" "$dir.smoke" || { sed 's/^/    /' "$dir.smoke" | tail -10; return 1; }
 }
 
