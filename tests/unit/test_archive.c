@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* core/archive: deterministic writing, normalization of archives made by
+ * the usual tools (tar, cpio, zip, ar), and extraction that refuses every
+ * way out of the destination.  Archives under test are built with the real
+ * tools or with python3's tarfile (for the hostile ones), and the results
+ * are read back with libarchive, the tools and python3. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/archive.h"
+#include "core/fs.h"
+#include "tests/unit/harness.h"
+
+#define SDE 1700000000LL /* 2023-11-14, older than any file the tests create */
+
+static char *tmpdir(void)
+{
+	char *d = xstrdup("/tmp/lockstep-archive-XXXXXX");
+	if (!mkdtemp(d))
+		abort();
+	return d;
+}
+
+/* Runs a shell command built like printf; 0 when it exits 0. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	char *p = NULL;
+	size_t n = 0;
+	struct err e = ERR_INIT;
+	if (fs_read_file(path, (size_t)1 << 30, &p, &n, &e) < 0)
+		return NULL;
+	if (len)
+		*len = n;
+	return p;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	size_t la, lb;
+	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	int same = x && y && la == lb && !memcmp(x, y, la);
+	free(x);
+	free(y);
+	return same;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* One line per member as libarchive reads it back:
+ * "name type perm uid gid uname gname mtime size [-> link]\n". */
+static char *describe(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *en;
+	struct buf b = BUF_INIT;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 10240) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	while (archive_read_next_header(a, &en) == ARCHIVE_OK) {
+		buf_addf(&b, "%s %o %o %lld %lld %s %s %lld %lld", archive_entry_pathname(en),
+			 (unsigned)archive_entry_filetype(en) >> 12, (unsigned)archive_entry_perm(en),
+			 (long long)archive_entry_uid(en), (long long)archive_entry_gid(en),
+			 or_dash(archive_entry_uname(en)), or_dash(archive_entry_gname(en)),
+			 (long long)archive_entry_mtime(en), (long long)archive_entry_size(en));
+		if (archive_entry_symlink(en))
+			buf_addf(&b, " -> %s", archive_entry_symlink(en));
+		buf_addstr(&b, "\n");
+	}
+	archive_read_free(a);
+	return buf_take(&b, NULL);
+}
+
+/* A small tree: files (one executable), a subdirectory, an empty
+ * directory, a symlink, names whose byte order differs from a locale's
+ * ("B" < "a" < "a-b" < "a/..."), all stamped with the time `stamp`.
+ * reverse creates it in the opposite order under another umask. */
+static int make_tree(const char *d, int reverse, const char *stamp)
+{
+	static const char *fwd =
+		"umask 022 && printf one > a && printf two > B && mkdir -p sub/deep empty && "
+		"printf 3 > sub/deep/c && printf '#!/bin/sh\\n' > run.sh && chmod +x run.sh && "
+		"printf x > a-b && ln -s sub/deep/c link";
+	static const char *rev =
+		"umask 077 && ln -s sub/deep/c link && printf x > a-b && "
+		"printf '#!/bin/sh\\n' > run.sh && chmod 700 run.sh && mkdir empty sub sub/deep && "
+		"printf 3 > sub/deep/c && printf two > B && printf one > a";
+	return sh("cd %s && (%s) && find . -exec touch -h -d '%s' {} +", d, reverse ? rev : fwd,
+		  stamp);
+}
+
+TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *y = fs_join(t, "y");
+	struct err e = ERR_INIT;
+	static const char *const comp[] = { "none", "gzip", "xz" };
+
+	CHECK(mkdir(x, 0755) == 0 && mkdir(y, 0700) == 0);
+	CHECK(make_tree(x, 0, "2030-01-01 00:00:00") == 0);
+	CHECK(make_tree(y, 1, "2031-06-06 12:34:56") == 0);
+	for (size_t i = 0; i < 3; i++) {
+		char *ox = xasprintf("%s/x.%s", t, comp[i]), *oy = xasprintf("%s/y.%s", t, comp[i]);
+		CHECK(archive_write_tree(x, "pkg-1.0", ox, comp[i], SDE, &e) == 0);
+		CHECK(archive_write_tree(y, "pkg-1.0", oy, comp[i], SDE, &e) == 0);
+		CHECK(same_file(ox, oy));
+		free(ox);
+		free(oy);
+	}
+	CHECK(sh("cd %s && tar -tf x.none | tr '\\n' ' ' | grep -qx 'pkg-1.0/ pkg-1.0/B pkg-1.0/a "
+		 "pkg-1.0/a-b pkg-1.0/empty/ pkg-1.0/link pkg-1.0/run.sh pkg-1.0/sub/ "
+		 "pkg-1.0/sub/deep/ pkg-1.0/sub/deep/c '", t) == 0);
+	CHECK(sh("cd %s && xz -t x.xz && gzip -t x.gzip", t) == 0);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(y);
+	free(t);
+}
+
+TEST(write_tree_stores_root_owner_normalized_modes_and_clamped_mtimes)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *out = fs_join(t, "o.tar"), *d;
+	struct err e = ERR_INIT;
+
+	CHECK(mkdir(x, 0755) == 0);
+	CHECK(make_tree(x, 1, "2030-01-01") == 0);
+	/* One file older than SOURCE_DATE_EPOCH keeps its own time. */
+	CHECK(sh("touch -d @1600000000 %s/a", x) == 0);
+	CHECK(archive_write_tree(x, NULL, out, "none", SDE, &e) == 0);
+	d = describe(out);
+	CHECK_STR(d, "B 10 644 0 0 - - 1700000000 3\n"
+		     "a 10 644 0 0 - - 1600000000 3\n"
+		     "a-b 10 644 0 0 - - 1700000000 1\n"
+		     "empty/ 4 755 0 0 - - 1700000000 0\n"
+		     "link 12 777 0 0 - - 1700000000 0 -> sub/deep/c\n"
+		     "run.sh 10 755 0 0 - - 1700000000 10\n"
+		     "sub/ 4 755 0 0 - - 1700000000 0\n"
+		     "sub/deep/ 4 755 0 0 - - 1700000000 0\n"
+		     "sub/deep/c 10 644 0 0 - - 1700000000 1\n");
+	/* Plain ustar, no pax records (no atime/ctime), no user names. */
+	CHECK(sh("python3 -c 'import tarfile,sys; t=tarfile.open(sys.argv[1]); "
+		 "ms=t.getmembers(); sys.exit(any(m.pax_headers or m.uname or m.gname "
+		 "for m in ms))' %s",
+		 out) == 0);
+	CHECK(sh("! grep -aq -e atime -e ctime -e PaxHeader %s", out) == 0);
+	free(d);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(out);
+	free(t);
+}
+
+TEST(gzip_output_has_no_timestamp_and_no_name)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *out = fs_join(t, "o.tar.gz"), *p;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	CHECK(archive_write_tree(x, NULL, out, "gzip", SDE, &e) == 0);
+	p = slurp(out, &n);
+	CHECK(p && n > 10);
+	if (p && n > 10) {
+		CHECK((unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b);
+		CHECK((p[3] & 0x08) == 0); /* FNAME */
+		CHECK(!memcmp(p + 4, "\0\0\0\0", 4)); /* MTIME */
+	}
+	free(p);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(out);
+	free(t);
+}
+
+TEST(write_tree_refuses_a_fifo_and_leaves_nothing_behind)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *out = fs_join(t, "o.tar"), *fifo;
+	struct err e = ERR_INIT;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	fifo = fs_join(x, "pipe");
+	CHECK(mkfifo(fifo, 0644) == 0);
+	CHECK(archive_write_tree(x, NULL, out, "gzip", SDE, &e) < 0);
+	CHECK_CONTAINS(e.msg, "pipe: not a regular file, directory or symlink");
+	CHECK(sh("test \"$(ls -A %s)\" = x", t) == 0);
+	CHECK(archive_write_tree(x, "a/b", out, "none", SDE, &e) < 0);
+	CHECK(archive_write_tree(x, NULL, out, "bzip9", SDE, &e) < 0);
+	CHECK_CONTAINS(e.msg, "\"bzip9\": unknown compression");
+	CHECK(sh("test \"$(ls -A %s)\" = x", t) == 0);
+	fs_remove_tree(t, NULL);
+	free(fifo);
+	free(x);
+	free(out);
+	free(t);
+}
+
+TEST(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes)
+{
+	char *t = tmpdir(), *f = fs_join(t, "fw.bin"), *out = fs_join(t, "b.tar"), *d;
+	struct err e = ERR_INIT;
+	struct archive_entry_spec ok[] = { { "artifacts/fw.bin", f }, { "key.pub", f },
+					   { "artifacts/sub/fw.bin", f } };
+	struct archive_entry_spec dup[] = { { "a", f }, { "a", f } };
+	struct archive_entry_spec esc[] = { { "../a", f } };
+	struct archive_entry_spec under[] = { { "a", f }, { "a/b", f } };
+
+	CHECK(fs_write_atomic(f, "fw", 2, 0600, &e) == 0);
+	CHECK(sh("touch -d 2030-01-01 %s", f) == 0);
+	CHECK(archive_write_files(ok, 3, out, "none", SDE, &e) == 0);
+	d = describe(out);
+	CHECK_STR(d, "artifacts/ 4 755 0 0 - - 1700000000 0\n"
+		     "artifacts/fw.bin 10 644 0 0 - - 1700000000 2\n"
+		     "artifacts/sub/ 4 755 0 0 - - 1700000000 0\n"
+		     "artifacts/sub/fw.bin 10 644 0 0 - - 1700000000 2\n"
+		     "key.pub 10 644 0 0 - - 1700000000 2\n");
+	CHECK(archive_write_files(dup, 2, out, "none", SDE, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"a\": listed twice");
+	CHECK(archive_write_files(esc, 1, out, "none", SDE, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"../a\": not a clean relative name");
+	CHECK(archive_write_files(under, 2, out, "none", SDE, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"a\": not a directory but has members below it");
+	free(d);
+	fs_remove_tree(t, NULL);
+	free(f);
+	free(out);
+	free(t);
+}
+
+TEST_MAIN(T(write_tree_is_byte_identical_for_two_differently_created_copies),
+	  T(write_tree_stores_root_owner_normalized_modes_and_clamped_mtimes),
+	  T(gzip_output_has_no_timestamp_and_no_name),
+	  T(write_tree_refuses_a_fifo_and_leaves_nothing_behind),
+	  T(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes))
