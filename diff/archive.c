@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* Archives (libarchive, reading only: tar, cpio, ar, zip, compressed or
+ * not): member list and order, per-member metadata, and the members'
+ * contents compared recursively (an ELF inside a tar is diffed as ELF).
+ * Contents are held in memory within --max-memory; beyond it they are
+ * compared by digest only and the report says so. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/digest.h"
+#include "diff/internal.h"
+
+#define ARCHIVE_MAX_MEMBERS 1000000
+#define ARCHIVE_MAX_DEPTH 8
+
+struct member {
+	char *path;  /* owned */
+	char *link;  /* owned, may be NULL */
+	char *uname, *gname; /* owned, may be NULL */
+	int64_t mtime, uid, gid, size;
+	unsigned mode;
+	unsigned char *data; /* owned, NULL when not kept */
+	size_t len;
+	char digest[DIGEST_HEX_LEN + 1];
+	size_t order;
+};
+
+struct members {
+	struct member *v; /* owned */
+	size_t n;
+};
+
+static int magic(const struct diff_blob *b, size_t off, const char *m, size_t n)
+{
+	return b->len >= off + n && !memcmp(b->p + off, m, n);
+}
+
+static int is_compressed(const struct diff_blob *b)
+{
+	return magic(b, 0, "\x1f\x8b", 2) || magic(b, 0, "\xfd" "7zXZ", 5) ||
+	       magic(b, 0, "BZh", 3) || magic(b, 0, "\x28\xb5\x2f\xfd", 4) ||
+	       magic(b, 0, "\x04\x22\x4d\x18", 4) || magic(b, 0, "\x5d\x00\x00", 3);
+}
+
+int diff_archive_is(const struct diff_blob *b)
+{
+	return is_compressed(b) || magic(b, 257, "ustar", 5) || magic(b, 0, "!<arch>\n", 8) ||
+	       magic(b, 0, "PK\003\004", 4) || magic(b, 0, "PK\005\006", 4) ||
+	       magic(b, 0, "070701", 6) || magic(b, 0, "070702", 6) || magic(b, 0, "070707", 6) ||
+	       magic(b, 0, "\xc7\x71", 2) || magic(b, 0, "\x71\xc7", 2);
+}
+
+static void members_release(struct diff_ctx *c, struct members *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].path);
+		free(m->v[i].link);
+		free(m->v[i].uname);
+		free(m->v[i].gname);
+		if (m->v[i].data)
+			c->mem_used -= m->v[i].len;
+		free(m->v[i].data);
+	}
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Reads a member's data: digest always, the bytes when the budget allows. */
+static int read_data(struct diff_ctx *c, struct archive *ar, struct member *m, const char *label,
+		     struct err *e)
+{
+	struct digest_stream *d = digest_stream_new();
+	struct buf b = BUF_INIT;
+	int keep = m->size >= 0 && (size_t)m->size <= c->mem_budget - c->mem_used;
+	char chunk[65536];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
+		digest_stream_add(d, chunk, (size_t)n);
+		if (keep && b.len + (size_t)n > c->mem_budget - c->mem_used) {
+			keep = 0;
+			buf_release(&b);
+		}
+		if (keep)
+			buf_add(&b, chunk, (size_t)n);
+		if (diff_over_limit(c))
+			break;
+	}
+	digest_stream_finish(d, m->digest);
+	if (n < 0) {
+		buf_release(&b);
+		return err_set(e, "\"%s\": corrupt archive member \"%s\": %s", label, m->path,
+			       archive_error_string(ar) ? archive_error_string(ar) : "read error");
+	}
+	if (!keep && m->size > 0)
+		report_partial(c->r, "member contents beyond --max-memory were compared by digest only");
+	if (keep) {
+		m->len = b.len;
+		m->data = (unsigned char *)buf_take(&b, NULL);
+		c->mem_used += m->len;
+	}
+	return 0;
+}
+
+static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const char *label,
+			struct members *out, struct err *e)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *ent;
+	size_t cap = 0;
+	int r, ret = -1;
+
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_cpio(ar);
+	archive_read_support_format_ar(ar);
+	archive_read_support_format_zip(ar);
+	if (is_compressed(bl))
+		archive_read_support_format_raw(ar);
+	if (archive_read_open_memory(ar, bl->p, bl->len) != ARCHIVE_OK) {
+		err_set(e, "\"%s\": not a readable archive: %s", label, archive_error_string(ar));
+		goto out;
+	}
+	while ((r = archive_read_next_header(ar, &ent)) != ARCHIVE_EOF) {
+		struct member *m;
+		if (r < ARCHIVE_WARN) {
+			err_set(e, "\"%s\": corrupt archive: %s", label,
+				archive_error_string(ar) ? archive_error_string(ar) : "bad header");
+			goto out;
+		}
+		if (out->n >= ARCHIVE_MAX_MEMBERS) {
+			err_set(e, "\"%s\": more than %d members", label, ARCHIVE_MAX_MEMBERS);
+			goto out;
+		}
+		if (out->n == cap)
+			out->v = xrealloc(out->v, (cap = cap ? 2 * cap : 64) * sizeof(*out->v));
+		m = &out->v[out->n++];
+		memset(m, 0, sizeof(*m));
+		m->path = xstrdup(archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "(no name)");
+		m->link = dup_or_null(archive_entry_symlink(ent));
+		if (!m->link)
+			m->link = dup_or_null(archive_entry_hardlink(ent));
+		m->uname = dup_or_null(archive_entry_uname(ent));
+		m->gname = dup_or_null(archive_entry_gname(ent));
+		m->mtime = archive_entry_mtime(ent);
+		m->uid = archive_entry_uid(ent);
+		m->gid = archive_entry_gid(ent);
+		m->mode = archive_entry_mode(ent);
+		m->size = archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1;
+		m->order = out->n - 1;
+		if (read_data(c, ar, m, label, e) < 0)
+			goto out;
+		if (diff_over_limit(c))
+			break;
+	}
+	ret = 0;
+out:
+	archive_read_free(ar);
+	return ret;
+}
+
+static int cmp_path(const void *x, const void *y)
+{
+	const struct member *const *a = x, *const *b = y;
+	int c = strcmp((*a)->path, (*b)->path);
+	return c ? c : ((*a)->order > (*b)->order) - ((*a)->order < (*b)->order);
+}
+
+static const struct member **sorted(const struct members *m)
+{
+	const struct member **v = xcalloc(m->n + 1, sizeof(*v));
+	for (size_t i = 0; i < m->n; i++)
+		v[i] = &m->v[i];
+	qsort(v, m->n, sizeof(*v), cmp_path);
+	return v;
+}
+
+static void meta_item(struct diff_ctx *c, const char *name, size_t *shown, const char *path,
+		      const char *field, enum diff_hint h, char *a, char *b)
+{
+	if ((*shown)++ < c->keep)
+		report_add(c, name, "member-metadata", h, xasprintf("%s: %s", path, field), a, b);
+	else {
+		report_count(c, h);
+		free(a);
+		free(b);
+	}
+}
+
+static enum diff_hint owner_hint(const struct diff_ctx *c, const char *a, const char *b)
+{
+	if ((a && !strcmp(a, c->username)) || (b && !strcmp(b, c->username)))
+		return HINT_USERNAME;
+	return HINT_CONTENT;
+}
+
+static void meta_diff(struct diff_ctx *c, const char *name, const struct member *x,
+		      const struct member *y, size_t *shown)
+{
+	char ta[32], tb[32];
+
+	if (x->mtime != y->mtime) {
+		clock_rfc3339(x->mtime, ta);
+		clock_rfc3339(y->mtime, tb);
+		meta_item(c, name, shown, x->path, "mtime", HINT_TIMESTAMP, xstrdup(ta), xstrdup(tb));
+	}
+	if (x->uid != y->uid || x->gid != y->gid)
+		meta_item(c, name, shown, x->path, "uid/gid", owner_hint(c, x->uname, y->uname),
+			  xasprintf("%lld/%lld", (long long)x->uid, (long long)x->gid),
+			  xasprintf("%lld/%lld", (long long)y->uid, (long long)y->gid));
+	if (strcmp(x->uname ? x->uname : "", y->uname ? y->uname : "") ||
+	    strcmp(x->gname ? x->gname : "", y->gname ? y->gname : ""))
+		meta_item(c, name, shown, x->path, "uname/gname", owner_hint(c, x->uname, y->uname),
+			  xasprintf("%s/%s", x->uname ? x->uname : "", x->gname ? x->gname : ""),
+			  xasprintf("%s/%s", y->uname ? y->uname : "", y->gname ? y->gname : ""));
+	if (x->mode != y->mode)
+		meta_item(c, name, shown, x->path, "mode", HINT_CONTENT, xasprintf("0%o", x->mode),
+			  xasprintf("0%o", y->mode));
+	if (strcmp(x->link ? x->link : "", y->link ? y->link : ""))
+		meta_item(c, name, shown, x->path, "link", hints_strings(c, x->link ? x->link : "", y->link ? y->link : ""),
+			  xstrdup(x->link ? x->link : ""), xstrdup(y->link ? y->link : ""));
+}
+
+/* Common members in a's order whose positions in b are not increasing. */
+static void order_diff(struct diff_ctx *c, const char *name, const struct members *ma,
+		       const size_t *pos_b)
+{
+	size_t last = 0, first = 1;
+	struct buf oa = BUF_INIT, ob = BUF_INIT;
+
+	for (size_t i = 0; i < ma->n; i++) {
+		if (pos_b[i] == (size_t)-1)
+			continue;
+		if (!first && pos_b[i] < last) {
+			size_t shown = 0;
+			for (size_t k = 0; k < ma->n && shown < 6; k++, shown++)
+				buf_addf(&oa, "%s%s", shown ? " " : "", ma->v[k].path);
+			report_add(c, name, "member-order", HINT_ORDERING, xstrdup(ma->v[i].path),
+				   buf_take(&oa, NULL), xasprintf("position %zu in b, before an earlier member", pos_b[i]));
+			break;
+		}
+		last = pos_b[i];
+		first = 0;
+	}
+	buf_release(&oa);
+	buf_release(&ob);
+}
+
+int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		 struct err *e)
+{
+	struct members ma = { NULL, 0 }, mb = { NULL, 0 };
+	const struct member **sa = NULL, **sb = NULL;
+	size_t *pos_b = NULL, i = 0, j = 0, shown = 0, listed = 0;
+	char *la = diff_label(c, name, 0), *lb = diff_label(c, name, 1);
+	int ret = -1;
+
+	if (read_members(c, a, la, &ma, e) < 0 || read_members(c, b, lb, &mb, e) < 0)
+		goto out;
+	report_file(c, name, "archive");
+	sa = sorted(&ma);
+	sb = sorted(&mb);
+	pos_b = xmalloc((ma.n + 1) * sizeof(size_t));
+	for (size_t k = 0; k < ma.n; k++)
+		pos_b[k] = (size_t)-1;
+	while ((i < ma.n || j < mb.n) && !diff_over_limit(c)) {
+		int cmp = i >= ma.n ? 1 : j >= mb.n ? -1 : strcmp(sa[i]->path, sb[j]->path);
+		if (cmp) {
+			const struct member *m = cmp < 0 ? sa[i++] : sb[j++];
+			if (listed++ < c->keep)
+				report_add(c, name, "member", HINT_CONTENT, xstrdup(m->path),
+					   xstrdup(cmp < 0 ? "present" : "absent"),
+					   xstrdup(cmp < 0 ? "absent" : "present"));
+			else
+				report_count(c, HINT_CONTENT);
+			continue;
+		}
+		pos_b[sa[i]->order] = sb[j]->order;
+		meta_diff(c, name, sa[i], sb[j], &shown);
+		if (strcmp(sa[i]->digest, sb[j]->digest)) {
+			char *sub = xasprintf("%s!%s", name, sa[i]->path);
+			if (sa[i]->data && sb[j]->data && c->depth < ARCHIVE_MAX_DEPTH) {
+				struct diff_blob x = { sa[i]->data, sa[i]->len }, y = { sb[j]->data, sb[j]->len };
+				c->depth++;
+				ret = diff_blobs(c, sub, &x, &y, e);
+				c->depth--;
+			} else {
+				ret = 0;
+				c->r->files_compared++;
+				report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: contents", sa[i]->path),
+					   xasprintf("sha256 %.16s", sa[i]->digest),
+					   xasprintf("sha256 %.16s", sb[j]->digest));
+			}
+			free(sub);
+			if (ret < 0)
+				goto out;
+		} else {
+			c->r->files_compared++;
+		}
+		i++, j++;
+	}
+	order_diff(c, name, &ma, pos_b);
+	ret = 0;
+out:
+	free(pos_b);
+	free(sa);
+	free(sb);
+	members_release(c, &ma);
+	members_release(c, &mb);
+	free(la);
+	free(lb);
+	return ret;
+}

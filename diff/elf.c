@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/* ELF (libelf): header, program headers, the section table matched by
+ * name, differing byte ranges named by the symbol they fall in, symbol
+ * table changes, notes and .comment; DWARF strings are in dwarf.c.  Works
+ * on any machine libelf reads (RISC-V included), without binutils. */
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/digest.h"
+#include "diff/internal.h"
+
+struct esym {
+	const char *name;
+	uint64_t value, size;
+	size_t shndx;
+	int type;
+};
+
+struct esec {
+	const char *name;
+	size_t idx;
+	GElf_Shdr sh;
+	const unsigned char *raw; /* NULL for NOBITS */
+	size_t len;
+};
+
+struct eside {
+	Elf *elf;
+	GElf_Ehdr eh;
+	size_t shnum, phnum;
+	struct esec *secs;  /* owned, [0] unused */
+	struct esym *syms;  /* owned, sorted by (shndx, value) */
+	size_t nsyms;
+};
+
+int diff_elf_is(const struct diff_blob *b)
+{
+	return b->len >= 4 && !memcmp(b->p, ELFMAG, SELFMAG);
+}
+
+static void side_release(struct eside *s)
+{
+	free(s->secs);
+	free(s->syms);
+	if (s->elf)
+		elf_end(s->elf);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_sym_addr(const void *x, const void *y)
+{
+	const struct esym *a = x, *b = y;
+	if (a->shndx != b->shndx)
+		return a->shndx < b->shndx ? -1 : 1;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_sym_name(const void *x, const void *y)
+{
+	const struct esym *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	return a->value < b->value ? -1 : a->value > b->value;
+}
+
+static void side_symbols(struct eside *s)
+{
+	size_t cap = 0, tab = 0;
+
+	for (size_t i = 1; i < s->shnum; i++)
+		if (s->secs[i].sh.sh_type == SHT_SYMTAB)
+			tab = i;
+	for (size_t i = 1; i < s->shnum && !tab; i++)
+		if (s->secs[i].sh.sh_type == SHT_DYNSYM)
+			tab = i;
+	if (!tab)
+		return;
+	{
+		Elf_Data *d = elf_getdata(elf_getscn(s->elf, tab), NULL);
+		size_t n = d && s->secs[tab].sh.sh_entsize ? s->secs[tab].sh.sh_size / s->secs[tab].sh.sh_entsize : 0;
+		for (size_t i = 1; d && i < n; i++) {
+			GElf_Sym sym;
+			const char *nm;
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE)
+				continue;
+			nm = elf_strptr(s->elf, s->secs[tab].sh.sh_link, sym.st_name);
+			if (!nm || !*nm || !strncmp(nm, ".L", 2))
+				continue;
+			if (s->nsyms == cap)
+				s->syms = xrealloc(s->syms, (cap = cap ? 2 * cap : 256) * sizeof(*s->syms));
+			s->syms[s->nsyms++] = (struct esym){ nm, sym.st_value, sym.st_size, sym.st_shndx,
+							     GELF_ST_TYPE(sym.st_info) };
+		}
+	}
+	if (s->nsyms)
+		qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym_addr);
+}
+
+static int side_open(struct eside *s, const char *name, struct diff_blob *b, struct err *e)
+{
+	size_t shstr;
+
+	memset(s, 0, sizeof(*s));
+	s->elf = elf_memory((char *)b->p, b->len);
+	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &s->eh))
+		return err_set(e, "\"%s\": not a valid ELF file: %s", name, elf_errmsg(-1));
+	if (elf_getshdrnum(s->elf, &s->shnum) < 0 || elf_getshdrstrndx(s->elf, &shstr) < 0 ||
+	    elf_getphdrnum(s->elf, &s->phnum) < 0)
+		return err_set(e, "\"%s\": corrupt or truncated ELF: %s", name, elf_errmsg(-1));
+	if (s->eh.e_shoff + (uint64_t)s->shnum * s->eh.e_shentsize > b->len)
+		return err_set(e, "\"%s\": truncated ELF: the section table ends past the file", name);
+	s->secs = xcalloc(s->shnum ? s->shnum : 1, sizeof(*s->secs));
+	for (size_t i = 1; i < s->shnum; i++) {
+		struct esec *x = &s->secs[i];
+		Elf_Scn *scn = elf_getscn(s->elf, i);
+		if (!scn || !gelf_getshdr(scn, &x->sh))
+			return err_set(e, "\"%s\": corrupt section header %zu: %s", name, i, elf_errmsg(-1));
+		x->idx = i;
+		x->name = elf_strptr(s->elf, shstr, x->sh.sh_name);
+		if (!x->name)
+			return err_set(e, "\"%s\": section %zu has a bad name offset", name, i);
+		if (x->sh.sh_type == SHT_NOBITS)
+			continue;
+		if (x->sh.sh_offset > b->len || x->sh.sh_size > b->len - x->sh.sh_offset)
+			return err_set(e, "\"%s\": section \"%s\" extends past the end of the file "
+				       "(truncated ELF?)", name, x->name);
+		x->raw = b->p + x->sh.sh_offset;
+		x->len = x->sh.sh_size;
+	}
+	side_symbols(s);
+	return 0;
+}
+
+/* "main+0x24" for the address in section shndx; "+0x24" after the section
+ * name when no symbol covers it. */
+static char *sym_at(const struct eside *s, size_t shndx, uint64_t addr, const char *secname,
+		    uint64_t secoff)
+{
+	size_t lo = 0, hi = s->nsyms;
+	const struct esym *best = NULL;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct esym *m = &s->syms[mid];
+		if (m->shndx < shndx || (m->shndx == shndx && m->value <= addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* The last symbol at or below addr in this section, preferring one
+	 * that covers addr by its size. */
+	for (size_t i = lo; i-- > 0 && s->syms[i].shndx == shndx;) {
+		const struct esym *m = &s->syms[i];
+		if (addr < m->value + (m->size ? m->size : 1) || (!best && !m->size)) {
+			best = m;
+			if (m->size)
+				break;
+		} else if (!best) {
+			break;
+		}
+	}
+	if (best)
+		return xasprintf("%s+0x%llx", best->name, (unsigned long long)(addr - best->value));
+	return xasprintf("%s+0x%llx", secname, (unsigned long long)secoff);
+}
+
+static void header_diff(struct diff_ctx *c, const char *name, const struct eside *a,
+			const struct eside *b)
+{
+	const GElf_Ehdr *x = &a->eh, *y = &b->eh;
+	struct { const char *f; uint64_t va, vb; } fields[] = {
+		{ "class", x->e_ident[EI_CLASS], y->e_ident[EI_CLASS] },
+		{ "data", x->e_ident[EI_DATA], y->e_ident[EI_DATA] },
+		{ "osabi", x->e_ident[EI_OSABI], y->e_ident[EI_OSABI] },
+		{ "type", x->e_type, y->e_type },
+		{ "machine", x->e_machine, y->e_machine },
+		{ "entry", x->e_entry, y->e_entry },
+		{ "flags", x->e_flags, y->e_flags },
+		{ "phnum", a->phnum, b->phnum },
+		{ "shnum", a->shnum, b->shnum },
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].va != fields[i].vb)
+			report_add(c, name, "elf-header", HINT_CONTENT, xstrdup(fields[i].f),
+				   xasprintf("0x%llx", (unsigned long long)fields[i].va),
+				   xasprintf("0x%llx", (unsigned long long)fields[i].vb));
+	for (size_t i = 0; i < a->phnum && i < b->phnum; i++) {
+		GElf_Phdr p, q;
+		if (!gelf_getphdr(a->elf, (int)i, &p) || !gelf_getphdr(b->elf, (int)i, &q))
+			break;
+		if (memcmp(&p, &q, sizeof(p))) {
+#define PH(h) xasprintf("type=0x%x off=0x%llx vaddr=0x%llx filesz=0x%llx memsz=0x%llx flags=0x%x", \
+	(h).p_type, (unsigned long long)(h).p_offset, (unsigned long long)(h).p_vaddr,             \
+	(unsigned long long)(h).p_filesz, (unsigned long long)(h).p_memsz, (h).p_flags)
+			report_add(c, name, "program-header", HINT_CONTENT, xasprintf("phdr[%zu]", i),
+				   PH(p), PH(q));
+#undef PH
+		}
+	}
+}
+
+static char *sec_desc(const struct esec *s)
+{
+	char hex[DIGEST_HEX_LEN + 1] = "-";
+
+	if (s->raw)
+		digest_buf(s->raw, s->len, hex);
+	return xasprintf("type=%u flags=0x%llx addr=0x%llx size=0x%llx sha256=%.16s", s->sh.sh_type,
+			 (unsigned long long)s->sh.sh_flags, (unsigned long long)s->sh.sh_addr,
+			 (unsigned long long)s->sh.sh_size, hex);
+}
+
+/* Joins the NUL-separated strings of a section with " | ". */
+static char *join_strings(const struct esec *s)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+
+	while (s->raw && i < s->len) {
+		size_t n = strnlen((const char *)s->raw + i, s->len - i);
+		if (n)
+			buf_addf(&b, "%s%.*s", b.len ? " | " : "", (int)n, s->raw + i);
+		i += n + 1;
+	}
+	return buf_take(&b, NULL);
+}
+
+static char *note_list(Elf *elf, size_t idx)
+{
+	Elf_Data *d = elf_getdata(elf_getscn(elf, idx), NULL);
+	struct buf b = BUF_INIT;
+	size_t off = 0, noff, doff;
+	GElf_Nhdr nh;
+
+	while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+		const unsigned char *desc = (const unsigned char *)d->d_buf + doff;
+		buf_addf(&b, "%s%.*s/%u:", b.len ? " " : "", (int)(nh.n_namesz ? nh.n_namesz - 1 : 0),
+			 (const char *)d->d_buf + noff, nh.n_type);
+		for (size_t i = 0; i < nh.n_descsz && i < 64; i++)
+			buf_addf(&b, "%02x", desc[i]);
+	}
+	return buf_take(&b, NULL);
+}
+
+/* Byte ranges of one section pair, each named by its symbol. */
+static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const struct eside *a,
+				     const struct esec *sa, const struct esec *sb, int layout,
+				     size_t *nbytes)
+{
+	size_t n = sa->len < sb->len ? sa->len : sb->len, nr, shown, counts[HINT_COUNT] = { 0 };
+	size_t *off = xcalloc(c->keep + 1, sizeof(size_t)), *len = xcalloc(c->keep + 1, sizeof(size_t));
+	int exec = (sa->sh.sh_flags & SHF_EXECINSTR) != 0;
+	uint64_t base = a->eh.e_type == ET_REL ? 0 : sa->sh.sh_addr;
+	enum diff_hint best = HINT_CONTENT;
+
+	nr = bytes_ranges(sa->raw, sb->raw, n, off, len, c->keep, nbytes);
+	shown = nr < c->keep ? nr : c->keep;
+	for (size_t i = 0; i < shown; i++) {
+		enum diff_hint h = layout ? HINT_ORDERING : HINT_CONTENT;
+		struct diff_item *it;
+		char *s, *t;
+		if (!exec && !layout)
+			h = hints_span(c, sa->raw, sa->len, sb->raw, sb->len, off[i], len[i]);
+		counts[h]++;
+		s = sym_at(a, sa->idx, base + off[i], sa->name, off[i]);
+		t = sym_at(a, sa->idx, base + off[i] + len[i], sa->name, off[i] + len[i]);
+		it = report_add(c, name, "range", h, xasprintf("%s: %s .. %s", sa->name, s, t),
+				hints_render(sa->raw + off[i], len[i], 24),
+				hints_render(sb->raw + off[i], len[i], 24));
+		free(s);
+		free(t);
+		if (it && c->o->full) {
+			bytes_hex_lines(&it->detail, "a", sa->raw, sa->len, off[i], len[i]);
+			bytes_hex_lines(&it->detail, "b", sb->raw, sb->len, off[i], len[i]);
+		}
+	}
+	for (size_t i = shown; i < nr; i++)
+		report_count(c, layout ? HINT_ORDERING : HINT_CONTENT);
+	for (int h = 1; h < HINT_COUNT; h++)
+		if (counts[h] > counts[best] || (best == HINT_CONTENT && counts[h]))
+			best = (enum diff_hint)h;
+	free(off);
+	free(len);
+	return best;
+}
+
+static int cmp_sec_name(const void *x, const void *y)
+{
+	const struct esec *const *a = x, *const *b = y;
+	int c = strcmp((*a)->name, (*b)->name);
+	return c ? c : ((*a)->idx > (*b)->idx) - ((*a)->idx < (*b)->idx);
+}
+
+/* Pairs sections by name (the k-th of a name with the k-th): pair[i] is
+ * b's index for a's section i, 0 when b has none. */
+static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct eside *a,
+			     const struct eside *b)
+{
+	size_t *pair = xcalloc(a->shnum + 1, sizeof(size_t)), i = 0, j = 0;
+	const struct esec **x = xcalloc(a->shnum + 1, sizeof(*x)), **y = xcalloc(b->shnum + 1, sizeof(*y));
+	size_t nx = 0, ny = 0;
+
+	for (size_t k = 1; k < a->shnum; k++)
+		x[nx++] = &a->secs[k];
+	for (size_t k = 1; k < b->shnum; k++)
+		y[ny++] = &b->secs[k];
+	qsort(x, nx, sizeof(*x), cmp_sec_name);
+	qsort(y, ny, sizeof(*y), cmp_sec_name);
+	while (i < nx || j < ny) {
+		int cmp = i >= nx ? 1 : j >= ny ? -1 : strcmp(x[i]->name, y[j]->name);
+		if (!cmp)
+			pair[x[i++]->idx] = y[j++]->idx;
+		else if (cmp < 0)
+			report_add(c, name, "section", HINT_CONTENT, xstrdup(x[i++]->name),
+				   xstrdup("present"), xstrdup("absent"));
+		else
+			report_add(c, name, "section", HINT_CONTENT, xstrdup(y[j++]->name),
+				   xstrdup("absent"), xstrdup("present"));
+	}
+	free(x);
+	free(y);
+	return pair;
+}
+
+/* Symbols added, removed, resized, moved.  Returns 1 when the functions
+ * are the same set with the same sizes laid out in another order. */
+static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside *a,
+		       const struct eside *b)
+{
+	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)), *y = xmalloc((b->nsyms + 1) * sizeof(*y));
+	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0;
+	int64_t delta0 = 0, same_delta = 1;
+
+	memcpy(x, a->syms, a->nsyms * sizeof(*x));
+	memcpy(y, b->syms, b->nsyms * sizeof(*y));
+	qsort(x, a->nsyms, sizeof(*x), cmp_sym_name);
+	qsort(y, b->nsyms, sizeof(*y), cmp_sym_name);
+	while ((i < a->nsyms || j < b->nsyms) && !diff_over_limit(c)) {
+		int cmp = i >= a->nsyms ? 1 : j >= b->nsyms ? -1 : strcmp(x[i].name, y[j].name);
+		const char *what = NULL;
+		char *va = NULL, *vb = NULL, *nm = NULL;
+		if (cmp < 0) {
+			what = "removed", nm = xstrdup(x[i].name);
+			va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
+			i++;
+		} else if (cmp > 0) {
+			what = "added", nm = xstrdup(y[j].name);
+			vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+			j++;
+		} else {
+			if (x[i].size != y[j].size)
+				what = "resized";
+			else if (x[i].value != y[j].value) {
+				int64_t d = (int64_t)(y[j].value - x[i].value);
+				if (!moved++)
+					delta0 = d;
+				else if (d != delta0)
+					same_delta = 0;
+				what = "moved";
+			}
+			if (what) {
+				nm = xstrdup(x[i].name);
+				va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
+				vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+			}
+			i++, j++;
+		}
+		if (!what)
+			continue;
+		other += strcmp(what, "moved") != 0;
+		if (shown++ < c->keep)
+			report_add(c, name, "symbol", HINT_CONTENT, xasprintf("%s %s", what, nm), va, vb);
+		else {
+			report_count(c, HINT_CONTENT);
+			free(va);
+			free(vb);
+		}
+		free(nm);
+	}
+	free(x);
+	free(y);
+	/* One shift for all means something grew before them; other deltas
+	 * with nothing added or resized means a new order. */
+	return moved > 1 && !other && !same_delta;
+}
+
+int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct diff_blob *bb,
+	     struct err *e)
+{
+	struct eside a, b;
+	size_t *pair = NULL, prev_b = 0;
+	int ret = -1, layout, order_reported = 0, debug_differs = 0;
+	enum diff_hint dwarf_hint = HINT_CONTENT;
+	char *la = NULL, *lb = NULL;
+
+	elf_version(EV_CURRENT);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	la = diff_label(c, name, 0);
+	lb = diff_label(c, name, 1);
+	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
+		goto out;
+	report_file(c, name, "elf");
+	header_diff(c, name, &a, &b);
+	pair = section_pairs(c, name, &a, &b);
+	layout = symbol_diff(c, name, &a, &b);
+	for (size_t i = 1; i < a.shnum; i++)
+		if (pair[i] && !strncmp(a.secs[i].name, ".debug_", 7) &&
+		    (a.secs[i].len != b.secs[pair[i]].len ||
+		     (a.secs[i].raw && memcmp(a.secs[i].raw, b.secs[pair[i]].raw, a.secs[i].len))))
+			debug_differs = 1;
+	/* A relocatable object's DWARF needs relocations applied before its
+	 * string references mean anything; its string tables still tell. */
+	if (debug_differs && a.eh.e_type != ET_REL)
+		diff_dwarf_strings(c, name, (struct Elf *)a.elf, (struct Elf *)b.elf, &dwarf_hint);
+	for (size_t i = 1; i < a.shnum && !diff_over_limit(c); i++) {
+		const struct esec *sa = &a.secs[i], *sb;
+		size_t nbytes = 0, idx;
+		enum diff_hint h = HINT_CONTENT;
+		int hdr_same, data_same;
+		struct diff_item *it;
+
+		if (!pair[i])
+			continue;
+		sb = &b.secs[pair[i]];
+		if (pair[i] < prev_b && !order_reported) {
+			order_reported = 1;
+			report_add(c, name, "section-order", HINT_ORDERING, xstrdup(sa->name),
+				   xasprintf("index %zu", i), xasprintf("index %zu", pair[i]));
+		}
+		prev_b = pair[i];
+		hdr_same = sa->sh.sh_type == sb->sh.sh_type && sa->sh.sh_flags == sb->sh.sh_flags &&
+			   sa->sh.sh_addr == sb->sh.sh_addr && sa->sh.sh_size == sb->sh.sh_size;
+		data_same = sa->len == sb->len && (!sa->raw || !memcmp(sa->raw, sb->raw, sa->len));
+		if (hdr_same && data_same)
+			continue;
+		if (sa->raw && sb->raw)
+			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL, NULL,
+				     0, &nbytes);
+		idx = c->r->n_items;
+		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name), sec_desc(sa),
+				sec_desc(sb));
+		if (it && !data_same)
+			strv_pushf(&it->detail, "%zu bytes differ%s", nbytes,
+				   sa->len != sb->len ? " (and the sizes differ)" : "");
+		if (!it)
+			continue;
+		if (data_same || !sa->raw || !sb->raw)
+			continue;
+		if (!strcmp(sa->name, ".comment") || !strcmp(sa->name, ".GCC.command.line")) {
+			h = HINT_COMPILER;
+			report_add(c, name, "comment", h, xstrdup(sa->name), join_strings(sa), join_strings(sb));
+		} else if (sa->sh.sh_type == SHT_NOTE && sb->sh.sh_type == SHT_NOTE) {
+			char *na = note_list(a.elf, sa->idx), *nb = note_list(b.elf, sb->idx);
+			report_add(c, name, "note", HINT_CONTENT,
+				   xstrdup(strstr(na, "GNU/3:") ? "build-id" : sa->name), na, nb);
+		} else if (sa->sh.sh_flags & SHF_STRINGS) {
+			/* String tables: which strings changed, not where. */
+			diff_dwarf_strtab(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len, &h);
+			if (h == HINT_CONTENT && !strncmp(sa->name, ".debug_", 7))
+				h = dwarf_hint;
+		} else if (!strncmp(sa->name, ".debug_", 7) && !c->o->full) {
+			h = dwarf_hint;
+		} else if (strcmp(sa->name, ".symtab") && strcmp(sa->name, ".strtab")) {
+			h = section_ranges(c, name, &a, sa, sb, layout && (sa->sh.sh_flags & SHF_EXECINSTR),
+					   &nbytes);
+			if (h == HINT_CONTENT && !strncmp(sa->name, ".debug_", 7))
+				h = dwarf_hint;
+		}
+		if (h != HINT_CONTENT)
+			report_rehint(c, idx, h);
+	}
+	ret = 0;
+out:
+	free(pair);
+	free(la);
+	free(lb);
+	side_release(&a);
+	side_release(&b);
+	return ret;
+}
+
+char *diff_elf_section_at(struct diff_blob *b, uint64_t off)
+{
+	struct eside s;
+	struct err e = ERR_INIT;
+	char *name = NULL;
+
+	elf_version(EV_CURRENT);
+	if (side_open(&s, "", b, &e) < 0)
+		goto out;
+	for (size_t i = 1; i < s.shnum && !name; i++)
+		if (s.secs[i].raw && off >= s.secs[i].sh.sh_offset &&
+		    off - s.secs[i].sh.sh_offset < s.secs[i].len)
+			name = xstrdup(s.secs[i].name);
+	if (!name && off < s.eh.e_ehsize)
+		name = xstrdup("(ELF header)");
+	if (!name && off >= s.eh.e_shoff && off < s.eh.e_shoff + (uint64_t)s.shnum * s.eh.e_shentsize)
+		name = xstrdup("(section headers)");
+	if (!name && off >= s.eh.e_phoff && off < s.eh.e_phoff + (uint64_t)s.phnum * s.eh.e_phentsize)
+		name = xstrdup("(program headers)");
+out:
+	side_release(&s);
+	return name;
+}

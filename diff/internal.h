@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* What the diff/ files share among themselves: the report being built, the
+ * run's limits and environment, and each format's entry point.  Not for use
+ * outside diff/ (see diff/diff.h). */
+#ifndef DIFF_INTERNAL_H
+#define DIFF_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/alloc.h"
+#include "core/err.h"
+#include "diff/diff.h"
+
+enum diff_hint {
+	HINT_CONTENT = 0,
+	HINT_TIMESTAMP,
+	HINT_BUILD_PATH,
+	HINT_HOSTNAME,
+	HINT_USERNAME,
+	HINT_ORDERING,
+	HINT_RANDOM,
+	HINT_COMPILER,
+	HINT_COUNT
+};
+
+/* One difference.  kind is a static string (see docs/diff.md). */
+struct diff_item {
+	char *file;         /* owned: artifact path, "a.tar!bin/fw.elf" inside archives */
+	const char *kind;
+	char *where;        /* owned, may be NULL: section, symbol range, member */
+	enum diff_hint hint;
+	char *a, *b;        /* owned, may be NULL: the two values, short */
+	struct strv detail; /* owned: further lines (hex, unified diff) */
+};
+
+/* A compared file that differs (identical ones are only counted). */
+struct diff_file {
+	char *path;         /* owned */
+	const char *format; /* "elf", "archive", "text", "binary", "missing", ... */
+};
+
+struct diff_report {
+	char *a, *b; /* owned: the paths given */
+	struct diff_item *items; /* owned */
+	size_t n_items, cap_items;
+	struct diff_file *files; /* owned */
+	size_t n_files, cap_files;
+	size_t files_compared;
+	size_t dropped;          /* differences counted but not kept (caps) */
+	size_t hint_count[HINT_COUNT];
+	int partial;
+	char *partial_reason;    /* owned */
+};
+
+/* A comparison run: options, limits, environment facts for the hints. */
+struct diff_ctx {
+	const struct diff_options *o;
+	struct diff_report *r;
+	double deadline;        /* clock_mono() value; 0: none */
+	size_t mem_budget, mem_used;
+	size_t keep;            /* details kept per list (ranges, symbols) */
+	int depth;              /* archive nesting */
+	int stop;               /* a limit was hit: unwind */
+	int64_t now;
+	const char *top[2];     /* borrowed: the two paths given */
+	struct {
+		char *file;     /* owned */
+		const char *format;
+	} fmt[16];              /* formats of the files being compared, newest last */
+	size_t nfmt;
+	size_t top_base;        /* single-file mode: length of the base name, else 0 */
+	char hostname[256];
+	char username[256];
+};
+
+/* A byte image: a mapped file or an archive member held in memory. */
+struct diff_blob {
+	unsigned char *p; /* writable private copy-on-write: libelf may touch it */
+	size_t len;
+};
+
+/* diff.c */
+/* Compares two images named name, choosing the format from their bytes. */
+int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
+	       struct diff_blob *b, struct err *e);
+/* 1 (and the report marked partial) when the deadline passed or an
+ * interrupt arrived; polled by long loops. */
+int diff_over_limit(struct diff_ctx *c);
+/* The path of side (0: a, 1: b) of the compared item name, for error
+ * messages ("/tmp/x/out.tar!bin/fw.elf"); caller frees. */
+char *diff_label(const struct diff_ctx *c, const char *name, int side);
+
+/* report.c */
+/* Adds a difference; takes where/a/b (may be NULL) and returns the item to
+ * add detail lines to, or NULL when caps dropped it (it is still counted). */
+struct diff_item *report_add(struct diff_ctx *c, const char *file, const char *kind,
+			     enum diff_hint h, char *where, char *a, char *b);
+/* Says file is compared as format; the file enters the report's list with
+ * its first difference. */
+void report_file(struct diff_ctx *c, const char *file, const char *format);
+void report_ctx_release(struct diff_ctx *c);
+/* Changes the hint of item idx (counts follow). */
+void report_rehint(struct diff_ctx *c, size_t idx, enum diff_hint h);
+void report_partial(struct diff_report *r, const char *why);
+/* Counts a difference not kept in detail (beyond the per-list cap that
+ * --full lifts). */
+void report_count(struct diff_ctx *c, enum diff_hint h);
+const char *hint_name(enum diff_hint h);
+
+/* hints.c */
+/* The cause of a difference between two strings. */
+enum diff_hint hints_strings(const struct diff_ctx *c, const char *a, const char *b);
+/* The cause of a differing byte span [off, off+len) of two images that are
+ * equal around it; looks at the enclosing strings or integers. */
+enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size_t alen,
+			  const unsigned char *b, size_t blen, size_t off, size_t len);
+/* 1 when v looks like a time near now or near SOURCE_DATE_EPOCH. */
+int hints_is_time(const struct diff_ctx *c, int64_t v);
+/* 1 when the span looks random (high byte entropy). */
+int hints_is_random(const unsigned char *p, size_t len);
+/* A printable rendering of a span: a quoted string when it is text, hex
+ * otherwise (at most max bytes); caller frees. */
+char *hints_render(const unsigned char *p, size_t len, size_t max);
+/* The part of two strings that differs, widened to whole path components
+ * and words: the cores are newly allocated. */
+void hints_core(const char *a, const char *b, char **ca, char **cb);
+
+/* bytes.c */
+/* Differing ranges (merged when closer than a few bytes).  Returns how many
+ * ranges; fills at most max into off/len. */
+size_t bytes_ranges(const unsigned char *a, const unsigned char *b, size_t n, size_t *off,
+		    size_t *len, size_t max, size_t *ndiff_bytes);
+/* Generic binary comparison: a report item per differing range. */
+int bytes_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
+	       const struct diff_blob *b);
+/* Hex dump lines "a 0x0010: 00 11 .." of [off, off+len) plus context. */
+void bytes_hex_lines(struct strv *out, const char *tag, const unsigned char *p, size_t plen,
+		     size_t off, size_t len);
+
+/* text.c */
+/* 1 when the image reads as text. */
+int text_is_text(const struct diff_blob *b);
+int text_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
+	      const struct diff_blob *b);
+
+/* elf.c */
+int diff_elf_is(const struct diff_blob *b);
+int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	     struct err *e);
+/* The name of the section that holds file offset off (caller frees) or NULL. */
+char *diff_elf_section_at(struct diff_blob *b, uint64_t off);
+
+/* dwarf.c: the DWARF strings (producer, comp_dir, names, files) that differ
+ * between two open ELF handles (libelf's Elf). */
+struct Elf;
+void diff_dwarf_strings(struct diff_ctx *c, const char *name, struct Elf *a, struct Elf *b,
+			enum diff_hint *dominant);
+
+/* The strings of two string-table sections (.debug_str, .strtab, ...)
+ * that only one side has, paired and hinted. */
+void diff_dwarf_strtab(struct diff_ctx *c, const char *name, const char *sec,
+		       const unsigned char *a, size_t alen, const unsigned char *b, size_t blen,
+		       enum diff_hint *dominant);
+
+/* archive.c */
+/* 1 when the image starts like an archive or a compressed stream. */
+int diff_archive_is(const struct diff_blob *b);
+int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		 struct diff_blob *b, struct err *e);
+
+#endif
