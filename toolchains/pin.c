@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading a toolchain pin: finding the file, strict validation of every
+ * field, the combined digest, and the accessors the builder uses. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "toolchains/internal.h"
+#include "toolchains/toolchain.h"
+
+#define PIN_FORMAT 1
+
+static const char *const top_fields[] = { "format", "name", "prefix", "compiler_id",
+					  "packages", "digest", NULL };
+static const char *const pkg_fields[] = { "name", "version", "architecture", "deb_sha256",
+					  "files", NULL };
+static const char *const file_fields[] = { "path", "sha256", "symlink", NULL };
+
+const char *toolchain_dir(void)
+{
+	static char dir[PATH_MAX + 32];
+	const char *env = getenv("LOCKSTEP_TOOLCHAINS");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(dir, sizeof(dir), "%s/../toolchains", exe);
+			if (fs_exists(dir))
+				return dir;
+		}
+	}
+	return "/usr/local/share/lockstep/toolchains";
+}
+
+/* Characters allowed in each kind of value: what Debian allows, no more. */
+static int chars_ok(const char *s, const char *extra, int first_alnum)
+{
+	if (!*s || (first_alnum && !isalnum((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr(extra, *s)))
+			return 0;
+	return 1;
+}
+
+static int name_ok(const char *s)
+{
+	return chars_ok(s, "._-", 1) && strlen(s) <= 128;
+}
+
+void pin_compute_digest(const cJSON *root, char hex[DIGEST_HEX_LEN + 1])
+{
+	cJSON *copy = cJSON_Duplicate(root, 1);
+	char *s;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "digest");
+	s = json_print_canonical(copy);
+	digest_buf(s, strlen(s), hex);
+	free(s);
+	cJSON_Delete(copy);
+}
+
+static int sha_field(const cJSON *obj, const char *key, const char *file, const char *at,
+		     char out[DIGEST_HEX_LEN + 1], struct err *e)
+{
+	const char *s;
+
+	if (json_get_string(obj, key, 1, file, at, &s, e) < 0)
+		return -1;
+	if (!digest_is_hex(s))
+		return err_set(e, "%s: \"%s%s%s\": not a sha256 (64 lowercase hex digits)", file, at,
+			       *at ? "." : "", key);
+	memcpy(out, s, DIGEST_HEX_LEN + 1);
+	return 0;
+}
+
+static int load_file_entry(const cJSON *f, const char *file, const char *at,
+			   struct pin_file *pf, struct err *e)
+{
+	const char *path, *link, *sha;
+
+	if (json_check_object(f, file_fields, file, at, e) < 0 ||
+	    json_get_string(f, "path", 1, file, at, &path, e) < 0 ||
+	    json_get_string(f, "symlink", 0, file, at, &link, e) < 0 ||
+	    json_get_string(f, "sha256", 0, file, at, &sha, e) < 0)
+		return -1;
+	if (!fs_rel_path_ok(path) || strstr(path, "//") || strstr(path, "/./") ||
+	    !strncmp(path, "./", 2) || path[strlen(path) - 1] == '/')
+		return err_set(e, "%s: \"%s.path\": \"%s\": not a normalized path below /", file, at,
+			       path);
+	if (!!link == !!sha)
+		return err_set(e, "%s: \"%s\": needs exactly one of \"sha256\" and \"symlink\"", file,
+			       at);
+	if (link && !*link)
+		return err_set(e, "%s: \"%s.symlink\": empty target", file, at);
+	if (sha && sha_field(f, "sha256", file, at, pf->sha256, e) < 0)
+		return -1;
+	pf->path = xstrdup(path);
+	pf->symlink = link ? xstrdup(link) : NULL;
+	return 0;
+}
+
+static int load_package(const cJSON *p, const char *file, const char *at,
+			struct pin_package *pp, struct err *e)
+{
+	const char *name, *version, *arch;
+	const cJSON *files, *f;
+	size_t n = 0, i = 0;
+	char fat[128];
+
+	if (json_check_object(p, pkg_fields, file, at, e) < 0 ||
+	    json_get_string(p, "name", 1, file, at, &name, e) < 0 ||
+	    json_get_string(p, "version", 1, file, at, &version, e) < 0 ||
+	    json_get_string(p, "architecture", 1, file, at, &arch, e) < 0 ||
+	    sha_field(p, "deb_sha256", file, at, pp->deb_sha256, e) < 0)
+		return -1;
+	if (!chars_ok(name, "+.-", 1) || strlen(name) > 128)
+		return err_set(e, "%s: \"%s.name\": \"%s\": not a Debian package name", file, at, name);
+	if (!isdigit((unsigned char)*version) || strlen(version) > 128 ||
+	    strspn(version, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-") !=
+		    strlen(version))
+		return err_set(e, "%s: \"%s.version\": \"%s\": not a Debian version", file, at,
+			       version);
+	if (!chars_ok(arch, "-", 1) || strlen(arch) > 32)
+		return err_set(e, "%s: \"%s.architecture\": \"%s\": not a Debian architecture", file,
+			       at, arch);
+	pp->name = xstrdup(name);
+	pp->version = xstrdup(version);
+	pp->arch = xstrdup(arch);
+	files = cJSON_GetObjectItemCaseSensitive(p, "files");
+	if (!cJSON_IsArray(files))
+		return err_set(e, "%s: \"%s.files\": expected an array", file, at);
+	cJSON_ArrayForEach(f, files) n++;
+	if (n > PIN_MAX_FILES)
+		return err_set(e, "%s: \"%s.files\": more than %d files", file, at, PIN_MAX_FILES);
+	pp->files = xcalloc(n ? n : 1, sizeof(*pp->files));
+	cJSON_ArrayForEach(f, files) {
+		snprintf(fat, sizeof(fat), "%s.files[%zu]", at, i);
+		if (load_file_entry(f, file, fat, &pp->files[i], e) < 0)
+			return -1;
+		pp->nfiles = ++i;
+		/* Sorted and unique: one canonical form, and binary search works. */
+		if (i > 1 && strcmp(pp->files[i - 2].path, pp->files[i - 1].path) >= 0)
+			return err_set(e, "%s: \"%s.path\": \"%s\": files must be sorted by path, "
+					  "without duplicates",
+				       file, fat, pp->files[i - 1].path);
+	}
+	return 0;
+}
+
+static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
+{
+	const char *file = t->path, *name, *prefix, *cid;
+	const cJSON *pkgs, *p;
+	int64_t format;
+	size_t n = 0, i = 0;
+	char at[64], want[DIGEST_HEX_LEN + 1];
+
+	if (json_check_object(root, top_fields, file, "", e) < 0 ||
+	    json_get_int(root, "format", 1, file, "", &format, e) < 0)
+		return -1;
+	if (format != PIN_FORMAT)
+		return err_set(e, "%s: \"format\": %lld: unsupported (this lockstep reads %d)", file,
+			       (long long)format, PIN_FORMAT);
+	if (json_get_string(root, "name", 1, file, "", &name, e) < 0 ||
+	    json_get_string(root, "prefix", 1, file, "", &prefix, e) < 0 ||
+	    json_get_string(root, "compiler_id", 1, file, "", &cid, e) < 0 ||
+	    sha_field(root, "digest", file, "", t->digest, e) < 0)
+		return -1;
+	if (!name_ok(name))
+		return err_set(e, "%s: \"name\": \"%s\": use [a-z0-9._-]", file, name);
+	if (!chars_ok(prefix, "._-", 1) || prefix[strlen(prefix) - 1] != '-')
+		return err_set(e, "%s: \"prefix\": \"%s\": expected a tool prefix like "
+				  "\"riscv64-unknown-elf-\"",
+			       file, prefix);
+	if (strncmp(cid, "GCC: ", 5) || strlen(cid) > 256)
+		return err_set(e, "%s: \"compiler_id\": \"%s\": expected a GCC .comment string", file,
+			       cid);
+	t->name = xstrdup(name);
+	t->prefix = xstrdup(prefix);
+	t->compiler_id = xstrdup(cid);
+	pkgs = cJSON_GetObjectItemCaseSensitive(root, "packages");
+	if (!cJSON_IsArray(pkgs) || !cJSON_GetArraySize(pkgs))
+		return err_set(e, "%s: \"packages\": expected a non-empty array", file);
+	cJSON_ArrayForEach(p, pkgs) n++;
+	if (n > PIN_MAX_PACKAGES)
+		return err_set(e, "%s: \"packages\": more than %d packages", file, PIN_MAX_PACKAGES);
+	t->pkgs = xcalloc(n, sizeof(*t->pkgs));
+	cJSON_ArrayForEach(p, pkgs) {
+		snprintf(at, sizeof(at), "packages[%zu]", i);
+		t->npkgs = i + 1;
+		if (load_package(p, file, at, &t->pkgs[i], e) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(t->pkgs[j].name, t->pkgs[i].name))
+				return err_set(e, "%s: \"%s.name\": \"%s\": listed twice", file, at,
+					       t->pkgs[i].name);
+		i++;
+	}
+	/* Last: the seal over everything above. */
+	pin_compute_digest(root, want);
+	if (strcmp(want, t->digest))
+		return err_set(e, "%s: \"digest\": combined digest differs (recorded %.12s…, "
+				  "computed %.12s…): the pin was edited without resealing",
+			       file, t->digest, want);
+	return 0;
+}
+
+int toolchain_load_file(const char *path, struct toolchain **out, struct err *e)
+{
+	struct toolchain *t = xcalloc(1, sizeof(*t));
+	cJSON *root = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	t->path = xstrdup(path);
+	if (fs_read_file(path, JSON_MAX_FILE, &t->bytes, &t->len, e) < 0 ||
+	    json_parse_buf(t->bytes, t->len, path, &root, e) < 0 || load_json(t, root, e) < 0)
+		goto out;
+	*out = t;
+	t = NULL;
+	ret = 0;
+out:
+	cJSON_Delete(root);
+	toolchain_free(t);
+	return ret;
+}
+
+int toolchain_load(const char *name, struct toolchain **out, struct err *e)
+{
+	char *path = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (!name_ok(name))
+		return err_set(e, "toolchain \"%s\": not a pin name (use [a-z0-9._-])", name);
+	path = xasprintf("%s/%s.json", toolchain_dir(), name);
+	if (!fs_exists(path)) {
+		err_set(e, "toolchain \"%s\": no pin %s", name, path);
+		goto out;
+	}
+	if (toolchain_load_file(path, out, e) < 0)
+		goto out;
+	if (strcmp((*out)->name, name)) {
+		err_set(e, "%s: \"name\": \"%s\": differs from the file name", path, (*out)->name);
+		toolchain_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	return ret;
+}
+
+const char *toolchain_name(const struct toolchain *t) { return t->name; }
+const char *toolchain_path(const struct toolchain *t) { return t->path; }
+const char *toolchain_prefix(const struct toolchain *t) { return t->prefix; }
+const char *toolchain_digest(const struct toolchain *t) { return t->digest; }
+const char *toolchain_compiler_id(const struct toolchain *t) { return t->compiler_id; }
+size_t toolchain_package_count(const struct toolchain *t) { return t->npkgs; }
+
+const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len)
+{
+	if (len)
+		*len = t->len;
+	return t->bytes;
+}
+
+char *pin_purl(const char *name, const char *version, const char *arch)
+{
+	/* purl: the epoch's ':' is percent-encoded in the version. */
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "pkg:deb/debian/%s@", name);
+	for (const char *v = version; *v; v++)
+		if (*v == ':')
+			buf_addstr(&b, "%3A");
+		else
+			buf_add(&b, v, 1);
+	buf_addf(&b, "?arch=%s", arch);
+	return buf_take(&b, NULL);
+}
+
+cJSON *toolchain_resolved_deps(const struct toolchain *t)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < t->npkgs; i++) {
+		const struct pin_package *p = &t->pkgs[i];
+		cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateObject();
+		char *u = pin_purl(p->name, p->version, p->arch);
+		json_add_str(o, "uri", u);
+		json_add_str(d, "sha256", p->deb_sha256);
+		cJSON_AddItemToObject(o, "digest", d);
+		json_add_str(o, "name", p->name);
+		cJSON_AddItemToArray(arr, o);
+		free(u);
+	}
+	return arr;
+}
+
+cJSON *toolchain_summary(const struct toolchain *t)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+	json_add_str(o, "name", t->name);
+	json_add_str(o, "file", t->path);
+	json_add_str(o, "prefix", t->prefix);
+	json_add_str(o, "compiler_id", t->compiler_id);
+	json_add_str(o, "digest", t->digest);
+	for (size_t i = 0; i < t->npkgs; i++) {
+		const struct pin_package *p = &t->pkgs[i];
+		cJSON *q = cJSON_CreateObject();
+		char *u = pin_purl(p->name, p->version, p->arch);
+		json_add_str(q, "name", p->name);
+		json_add_str(q, "version", p->version);
+		json_add_str(q, "architecture", p->arch);
+		json_add_str(q, "deb_sha256", p->deb_sha256);
+		json_add_str(q, "uri", u);
+		cJSON_AddNumberToObject(q, "files", (double)p->nfiles);
+		cJSON_AddItemToArray(arr, q);
+		free(u);
+	}
+	cJSON_AddItemToObject(o, "packages", arr);
+	return o;
+}
+
+const struct pin_file *pin_find_file(const struct pin_package *p, const char *path)
+{
+	size_t lo = 0, hi = p->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(p->files[mid].path, path);
+		if (!c)
+			return &p->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+char *pin_deb_name(const struct pin_package *p)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%s_", p->name);
+	for (const char *v = p->version; *v; v++)
+		if (*v == ':')
+			buf_addstr(&b, "%3a");
+		else
+			buf_add(&b, v, 1);
+	buf_addf(&b, "_%s.deb", p->arch);
+	return buf_take(&b, NULL);
+}
+
+char *pin_deb_path(const char *home, const struct pin_package *p)
+{
+	char *name = pin_deb_name(p), *path = xasprintf("%s/debs/%s", home, name);
+	free(name);
+	return path;
+}
+
+char *pin_store_path(const char *home, const struct pin_package *p)
+{
+	return xasprintf("%s/store/%s", home, p->deb_sha256);
+}
+
+char *toolchain_home(struct err *e)
+{
+	const char *h = getenv("LOCKSTEP_HOME"), *x = getenv("XDG_CACHE_HOME");
+
+	if (h && *h)
+		return xstrdup(h);
+	if (x && *x == '/')
+		return xasprintf("%s/lockstep", x);
+	h = getenv("HOME");
+	if (h && *h)
+		return xasprintf("%s/.cache/lockstep", h);
+	err_set(e, "no lockstep home: set LOCKSTEP_HOME (or XDG_CACHE_HOME or HOME)");
+	return NULL;
+}
+
+void toolchain_free(struct toolchain *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->npkgs; i++) {
+		struct pin_package *p = &t->pkgs[i];
+		for (size_t j = 0; j < p->nfiles; j++) {
+			free(p->files[j].path);
+			free(p->files[j].symlink);
+		}
+		free(p->files);
+		free(p->name);
+		free(p->version);
+		free(p->arch);
+	}
+	free(t->pkgs);
+	if (t->layers)
+		for (char **l = t->layers; *l; l++)
+			free(*l);
+	free(t->layers);
+	free(t->path);
+	free(t->bytes);
+	free(t->name);
+	free(t->prefix);
+	free(t->compiler_id);
+	free(t);
+}
