@@ -232,7 +232,7 @@ static void meta_diff(struct diff_ctx *c, const char *name, const struct member 
 
 /* Common members in a's order whose positions in b are not increasing. */
 static void order_diff(struct diff_ctx *c, const char *name, const struct members *ma,
-		       const size_t *pos_b)
+		       const struct members *mb, const size_t *pos_b)
 {
 	size_t last = 0, first = 1;
 	struct buf oa = BUF_INIT, ob = BUF_INIT;
@@ -241,11 +241,13 @@ static void order_diff(struct diff_ctx *c, const char *name, const struct member
 		if (pos_b[i] == (size_t)-1)
 			continue;
 		if (!first && pos_b[i] < last) {
-			size_t shown = 0;
-			for (size_t k = 0; k < ma->n && shown < 6; k++, shown++)
-				buf_addf(&oa, "%s%s", shown ? " " : "", ma->v[k].path);
-			report_add(c, name, "member-order", HINT_ORDERING, xstrdup(ma->v[i].path),
-				   buf_take(&oa, NULL), xasprintf("position %zu in b, before an earlier member", pos_b[i]));
+			for (size_t k = 0; k < ma->n && k < 6; k++)
+				buf_addf(&oa, "%s%s", k ? " " : "", ma->v[k].path);
+			for (size_t k = 0; k < mb->n && k < 6; k++)
+				buf_addf(&ob, "%s%s", k ? " " : "", mb->v[k].path);
+			report_add(c, name, "member-order", HINT_ORDERING,
+				   xasprintf("\"%s\" comes earlier in b", ma->v[i].path),
+				   buf_take(&oa, NULL), buf_take(&ob, NULL));
 			break;
 		}
 		last = pos_b[i];
@@ -286,29 +288,36 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 		}
 		pos_b[sa[i]->order] = sb[j]->order;
 		meta_diff(c, name, sa[i], sb[j], &shown);
-		if (strcmp(sa[i]->digest, sb[j]->digest)) {
-			char *sub = xasprintf("%s!%s", name, sa[i]->path);
-			if (sa[i]->data && sb[j]->data && c->depth < ARCHIVE_MAX_DEPTH) {
-				struct diff_blob x = { sa[i]->data, sa[i]->len }, y = { sb[j]->data, sb[j]->len };
-				c->depth++;
-				ret = diff_blobs(c, sub, &x, &y, e);
-				c->depth--;
-			} else {
-				ret = 0;
-				c->r->files_compared++;
-				report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: contents", sa[i]->path),
-					   xasprintf("sha256 %.16s", sa[i]->digest),
-					   xasprintf("sha256 %.16s", sb[j]->digest));
-			}
-			free(sub);
-			if (ret < 0)
-				goto out;
-		} else {
-			c->r->files_compared++;
-		}
 		i++, j++;
 	}
-	order_diff(c, name, &ma, pos_b);
+	order_diff(c, name, &ma, &mb, pos_b);
+	/* Contents after the archive's own differences, so that each member's
+	 * report follows its archive's. */
+	for (size_t k = 0; k < ma.n && !diff_over_limit(c); k++) {
+		const struct member *x = &ma.v[k], *y;
+		char *sub;
+		if (pos_b[k] == (size_t)-1)
+			continue;
+		y = &mb.v[pos_b[k]];
+		c->r->files_compared++;
+		if (!strcmp(x->digest, y->digest))
+			continue;
+		sub = xasprintf("%s!%s", name, x->path);
+		if (x->data && y->data && c->depth < ARCHIVE_MAX_DEPTH) {
+			struct diff_blob bx = { x->data, x->len }, by = { y->data, y->len };
+			c->r->files_compared--; /* diff_blobs counts it */
+			c->depth++;
+			ret = diff_blobs(c, sub, &bx, &by, e);
+			c->depth--;
+		} else {
+			ret = 0;
+			report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: contents", x->path),
+				   xasprintf("sha256 %.16s", x->digest), xasprintf("sha256 %.16s", y->digest));
+		}
+		free(sub);
+		if (ret < 0)
+			goto out;
+	}
 	ret = 0;
 out:
 	free(pos_b);

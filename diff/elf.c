@@ -91,7 +91,7 @@ static void side_symbols(struct eside *s)
 			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE)
 				continue;
 			nm = elf_strptr(s->elf, s->secs[tab].sh.sh_link, sym.st_name);
-			if (!nm || !*nm || !strncmp(nm, ".L", 2))
+			if (!nm || !*nm || !strncmp(nm, ".L", 2) || nm[0] == '$')
 				continue;
 			if (s->nsyms == cap)
 				s->syms = xrealloc(s->syms, (cap = cap ? 2 * cap : 256) * sizeof(*s->syms));

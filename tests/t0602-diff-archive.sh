@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lockstep diff on archives, directories, text and raw bytes: member order,
+# member metadata, an ELF inside a compressed tar, random bytes.
+. "$(dirname "$0")/lib.sh"
+D="$LOCKSTEP diff --color=never"
+TAR="tar --owner=0 --group=0 --numeric-owner --mtime=@1700000000"
+
+mkdir -p "$T/m"
+printf 'hello\n' >"$T/m/x"
+printf 'world\n' >"$T/m/y"
+(cd "$T/m" && $TAR -cf "$T/xy.tar" x y && $TAR -cf "$T/yx.tar" y x && $TAR -cf "$T/xy2.tar" x y)
+expect_exit "diff: two tars with the same members in the same order are identical" 0 $D "$T/xy.tar" "$T/xy2.tar"
+expect_exit "diff: same members, other order differ" 1 $D "$T/xy.tar" "$T/yx.tar"
+check "diff: member order gets the ordering hint" grep -qE '^  \[ordering\] member-order' "$T/out"
+check "diff: only the order differs (one difference)" grep -q 'differ: 1 difference' "$T/out"
+
+(cd "$T/m" && tar --owner=1234 --group=99 --numeric-owner --mtime=@1700090000 -cf "$T/meta.tar" x y)
+expect_exit "diff: other mtimes and owners differ" 1 $D "$T/xy.tar" "$T/meta.tar"
+check "diff: mtime difference is a timestamp" grep -qE '^  \[timestamp\] member-metadata x: mtime: 2023-11-14T22:13:20Z -> 2023-11-15T' "$T/out"
+check "diff: uid/gid difference is reported" grep -qE 'member-metadata x: uid/gid: 0/0 -> 1234/99' "$T/out"
+(cd "$T/m" && tar --owner=builder --group=0 --mtime=@1700000000 -cf "$T/named.tar" x y)
+expect_exit "diff --username: an owner name that is the build user" 1 $D --username builder "$T/xy.tar" "$T/named.tar"
+check "diff --username: the owner difference gets the username hint" grep -qE '^  \[username\] member-metadata x: uname/gname' "$T/out"
+
+# An ELF inside a compressed tar is compared as ELF.
+if command -v riscv64-unknown-elf-gcc >/dev/null; then
+	echo 'const char build_stamp[] = __DATE__ " " __TIME__; int main(void) { return build_stamp[0]; }' >"$T/s.c"
+	mkdir -p "$T/e1" "$T/e2"
+	SOURCE_DATE_EPOCH=1700000000 riscv64-unknown-elf-gcc -O2 -nostdlib -Wl,-e,main -o "$T/e1/fw.elf" "$T/s.c"
+	SOURCE_DATE_EPOCH=1700007000 riscv64-unknown-elf-gcc -O2 -nostdlib -Wl,-e,main -o "$T/e2/fw.elf" "$T/s.c"
+	(cd "$T/e1" && $TAR -czf "$T/e1.tar.gz" fw.elf) && (cd "$T/e2" && $TAR -czf "$T/e2.tar.gz" fw.elf)
+	expect_exit "diff: two tar.gz with different firmware differ" 1 $D "$T/e1.tar.gz" "$T/e2.tar.gz"
+	check "diff: the member is diffed as ELF down to its symbol" \
+		bash -c "grep -q '^e1.tar.gz!fw.elf (elf)' '$T/out' && grep -qE '^  \[timestamp\] range \.rodata: build_stamp\+' '$T/out'"
+	# Directories: compared by relative path, recursively.
+	cp "$T/e1.tar.gz" "$T/e1/pkg.tar.gz"; cp "$T/e2.tar.gz" "$T/e2/pkg.tar.gz"; echo extra >"$T/e2/NOTES"
+	expect_exit "diff: two directories differ" 1 $D "$T/e1" "$T/e2"
+	check "diff: a file only in b is reported missing" grep -qE '^  \[content\] missing: absent -> file' "$T/out"
+	check "diff: the firmware and the tar member inside are both compared" \
+		bash -c "grep -q '^fw.elf (elf)' '$T/out' && grep -q '^pkg.tar.gz!fw.elf (elf)' '$T/out'"
+else
+	skip "diff: ELF in tar: no riscv64-unknown-elf-gcc"
+fi
+
+# Random bytes: 64 bytes replaced in a 4 KiB file.
+head -c 4096 /dev/urandom >"$T/r1"; cp "$T/r1" "$T/r2"
+head -c 64 /dev/urandom | dd of="$T/r2" bs=1 seek=1000 conv=notrunc status=none
+expect_exit "diff: random bytes differ" 1 $D "$T/r1" "$T/r2"
+check "diff: a high-entropy span gets the random hint" grep -qE '^  \[random\] bytes 0x3e8 \.\. 0x428' "$T/out"
+# Low-entropy binary change: content, with hex context.
+head -c 4096 /dev/zero >"$T/z1"; cp "$T/z1" "$T/z2"; printf '\001\002' | dd of="$T/z2" bs=1 seek=100 conv=notrunc status=none
+expect_exit "diff: a two-byte change in zeros differs" 1 $D "$T/z1" "$T/z2"
+check "diff: it is content, with hex context" \
+	bash -c "grep -qE '^  \[content\] bytes 0x64 \.\. 0x66' '$T/out' && grep -qE '^      b 0x00000060: 00 00 00 00 01 02' '$T/out'"
+
+# Text: unified-diff lines, and a date in a line is a timestamp.
+printf 'name fw\nversion 1\nbuilt Nov 14 2023 22:13:20\nend\n' >"$T/t1"
+printf 'name fw\nversion 1\nbuilt Nov 15 2023 01:10:00\nend\n' >"$T/t2"
+expect_exit "diff: text files differ" 1 $D "$T/t1" "$T/t2"
+check "diff: the changed line is shown as -/+ with a timestamp hint" \
+	bash -c "grep -qE '^  \[timestamp\] text @@ -1,4 \+1,4 @@' '$T/out' && grep -q '^      -built Nov 14' '$T/out' && grep -q '^      +built Nov 15' '$T/out'"
+printf 'b\na\nc\n' >"$T/o1"; printf 'a\nb\nc\n' >"$T/o2"
+expect_exit "diff: the same lines in another order differ" 1 $D "$T/o1" "$T/o2"
+check "diff: reordered lines get the ordering hint" grep -qE '^  \[ordering\] text' "$T/out"
+# Big unrelated texts: bounded, summarized, never a hang.
+seq 1 200000 >"$T/big1"; seq 1 200000 | sed 's/$/x/' >"$T/big2"
+expect_exit "diff: two big unrelated texts are summarized (exit 1)" 1 $D --json "$T/big1" "$T/big2"
+check "diff: the summary is marked partial with a reason" grep -q '"partial_reason":.*too different' "$T/out"
