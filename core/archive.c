@@ -154,7 +154,9 @@ int archive_wr_open(struct archive_wr *w, const char *path, int format, const in
 	w->a = archive_write_new();
 	if (!w->a)
 		return err_set(e, "%s: out of memory", path);
-	if (archive_write_set_format(w->a, format) != ARCHIVE_OK)
+	/* archive_write_set_format() has no code for GNU/SVR4 ar. */
+	if ((format == ARCHIVE_FORMAT_AR_GNU ? archive_write_set_format_ar_svr4(w->a)
+					     : archive_write_set_format(w->a, format)) != ARCHIVE_OK)
 		return err_set(e, "%s: %s", path, la_msg(w->a));
 	for (size_t i = 0; i < nfilters; i++)
 		if (archive_write_add_filter(w->a, filters[i]) != ARCHIVE_OK)

@@ -82,6 +82,10 @@ static int take_member(struct members *m, struct archive_rd *r, struct archive_e
 
 	if (m->n == 0)
 		m->fmt = archive_format(r->a);
+	/* `ar D` writes member modes without a file type ("644"); libarchive
+	 * writes them back with one ("100644"), as `ar U` does. */
+	if ((m->fmt & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_AR && type == 0)
+		type = AE_IFREG;
 	if (archive_entry_is_encrypted(en))
 		return err_set(e, "%s: member \"%s\": encrypted", r->path, name);
 	if (!is_ar_table(m, name) && (!fs_rel_path_ok(name) || (hl && !fs_rel_path_ok(hl))))
@@ -95,7 +99,7 @@ static int take_member(struct members *m, struct archive_rd *r, struct archive_e
 	}
 	x = &m->v[m->n++];
 	memset(x, 0, sizeof(*x));
-	while (len > 1 && name[len - 1] == '/')
+	while (len > 1 && name[len - 1] == '/' && !is_ar_table(m, name))
 		len--;
 	x->name = xstrndup(name, len);
 	x->type = hl ? AE_IFREG : type;
@@ -315,10 +319,11 @@ static struct archive_entry *out_entry(struct members *m, struct member *x, size
 	struct archive_entry *en;
 
 	if (is_ar_table(m, x->name)) {
-		/* Symbol and name tables: GNU ar writes them with mode 0 and
-		 * the bytes of "/" hold offsets we must not disturb. */
+		/* Symbol and name tables: GNU ar writes them with mode 0 (no
+		 * file type either) and the bytes of "/" hold offsets that
+		 * stay true because no member moves. */
 		en = archive_norm_entry(x->name, AE_IFREG, 0, x->size, x->mtime, sde, NULL);
-		archive_entry_set_perm(en, 0);
+		archive_entry_set_mode(en, 0);
 		return en;
 	}
 	en = archive_norm_entry(x->name, x->type, x->perm, x->size, x->mtime, sde, x->link);

@@ -253,8 +253,232 @@ TEST(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes)
 	free(t);
 }
 
+/* Python's tarfile writes the hostile archives: the tools refuse to. */
+static int py_tar(const char *out, const char *body)
+{
+	return sh("python3 -c 'import tarfile,io,sys\n"
+		  "t=tarfile.open(sys.argv[1],\"w\",format=tarfile.USTAR_FORMAT)\n"
+		  "def add(name,type=tarfile.REGTYPE,data=b\"x\",link=\"\",mode=0o644):\n"
+		  "    i=tarfile.TarInfo(name); i.type=type; i.linkname=link; i.mode=mode\n"
+		  "    i.size=len(data) if type==tarfile.REGTYPE else 0\n"
+		  "    t.addfile(i,io.BytesIO(data) if type==tarfile.REGTYPE else None)\n"
+		  "%s\n"
+		  "t.close()' %s",
+		  body, out);
+}
+
+TEST(normalize_fixes_a_gnu_tar_with_random_mtimes_owners_and_order)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *tar = fs_join(t, "x.tar");
+	char *ref = fs_join(t, "ref.tar"), *tgz = fs_join(t, "x.tgz"), *p;
+	struct err e = ERR_INIT;
+	int changed = -1;
+	size_t n;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	CHECK(sh("cd %s && touch -d 2031-02-03 a sub/deep/c && touch -d 2035-01-01 B && "
+		 "tar --owner=1234 --group=99 -cf %s sub run.sh a B link a-b empty && "
+		 "tar --owner=ci --group=ci -czf %s run.sh a sub B link a-b empty",
+		 x, tar, tgz) == 0);
+	CHECK_STR(archive_detect(tar), "tar");
+	CHECK(archive_normalize(tar, SDE, &changed, &e) == 0);
+	CHECK(changed == 1);
+	/* The same bytes as writing the tree ourselves. */
+	CHECK(archive_write_tree(x, NULL, ref, "none", SDE, &e) == 0);
+	CHECK(same_file(tar, ref));
+	CHECK(archive_normalize(tar, SDE, &changed, &e) == 0);
+	CHECK(changed == 0);
+	/* Compression is kept, without the gzip timestamp. */
+	CHECK_STR(archive_detect(tgz), "tar");
+	CHECK(archive_normalize(tgz, SDE, &changed, &e) == 0 && changed == 1);
+	p = slurp(tgz, &n);
+	CHECK(p && n > 10 && (unsigned char)p[0] == 0x1f && !memcmp(p + 4, "\0\0\0\0", 4));
+	CHECK(sh("gzip -dc %s | cmp -s - %s", tgz, ref) == 0);
+	free(p);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(tar);
+	free(ref);
+	free(tgz);
+	free(t);
+}
+
+TEST(normalize_turns_an_odc_cpio_into_a_sorted_newc_cpio_that_cpio_reads)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *c = fs_join(t, "x.cpio"), *d, *p;
+	struct err e = ERR_INIT;
+	int changed = -1;
+	size_t n;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 1, "2030-01-01") == 0);
+	CHECK(sh("cd %s && find . ! -name a | cpio --quiet -o -H odc > %s && "
+		 "echo a | cpio --quiet -o -A -H odc -F %s", x, c, c) == 0);
+	CHECK_STR(archive_detect(c), "cpio");
+	CHECK(archive_normalize(c, SDE, &changed, &e) == 0);
+	CHECK(changed == 1);
+	p = slurp(c, &n);
+	CHECK(p && n > 6 && !memcmp(p, "070701", 6)); /* newc */
+	d = describe(c);
+	CHECK_STR(d, ". 4 755 0 0 - - 1700000000 0\n"
+		     "B 10 644 0 0 - - 1700000000 3\n"
+		     "a 10 644 0 0 - - 1700000000 3\n"
+		     "a-b 10 644 0 0 - - 1700000000 1\n"
+		     "empty 4 755 0 0 - - 1700000000 0\n"
+		     "link 12 777 0 0 - - 1700000000 10 -> sub/deep/c\n"
+		     "run.sh 10 755 0 0 - - 1700000000 10\n"
+		     "sub 4 755 0 0 - - 1700000000 0\n"
+		     "sub/deep 4 755 0 0 - - 1700000000 0\n"
+		     "sub/deep/c 10 644 0 0 - - 1700000000 1\n");
+	CHECK(sh("mkdir %s/out && cd %s/out && cpio --quiet -id < %s && diff -r %s . && "
+		 "test \"$(readlink link)\" = sub/deep/c", t, t, c, x) == 0);
+	CHECK(archive_normalize(c, SDE, &changed, &e) == 0 && changed == 0);
+	free(p);
+	free(d);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(c);
+	free(t);
+}
+
+TEST(normalize_gives_a_zip_the_same_bytes_whatever_its_times_and_the_time_zone)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *z1 = fs_join(t, "1.zip"), *z2 = fs_join(t, "2.zip");
+	struct err e = ERR_INIT;
+	int changed = -1;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	CHECK(sh("cd %s && zip -qry %s . && find . -exec touch -h -d 2032-05-05 {} + && "
+		 "TZ=Asia/Tokyo zip -qry %s sub run.sh a B link a-b empty", x, z1, z2) == 0);
+	CHECK(!same_file(z1, z2));
+	CHECK_STR(archive_detect(z1), "zip");
+	setenv("TZ", "Asia/Tokyo", 1);
+	CHECK(archive_normalize(z1, SDE, &changed, &e) == 0 && changed == 1);
+	/* The time zone is pinned only while the zip is written. */
+	CHECK_STR(getenv("TZ"), "Asia/Tokyo");
+	setenv("TZ", "America/New_York", 1);
+	CHECK(archive_normalize(z2, SDE, &changed, &e) == 0 && changed == 1);
+	unsetenv("TZ");
+	CHECK(same_file(z1, z2));
+	CHECK(sh("unzip -tq %s >/dev/null && mkdir %s/out && cd %s/out && unzip -q %s && "
+		 "diff -r %s . && test -x run.sh && test \"$(readlink link)\" = sub/deep/c && "
+		 "TZ=UTC unzip -Z -T %s B | grep -q ' 20231114.22' ", z1, t, t, z1, x, z1) == 0);
+	CHECK(archive_normalize(z1, SDE, &changed, &e) == 0 && changed == 0);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(z1);
+	free(z2);
+	free(t);
+}
+
+/* Builds lib.a from two objects (one with a name longer than 15 bytes, so
+ * GNU ar's name table is used) with real times and owners (ar U), and a
+ * main program calling both; prefix is "" or a cross prefix. */
+static int make_lib(const char *d, const char *prefix)
+{
+	static const char *const src[][2] = {
+		{ "a.c", "int alpha(int x){return x+1;}\n" },
+		{ "beta_long_name_obj.c", "int beta_with_a_long_name(int x){return x*2;}\n" },
+		{ "main.c", "#include <stdio.h>\nint alpha(int);int beta_with_a_long_name(int);\n"
+			    "int main(void){printf(\"%d\\n\",alpha(beta_with_a_long_name(20)));}\n" },
+	};
+	struct err e = ERR_INIT;
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = fs_join(d, src[i][0]);
+		int rc = fs_write_atomic(p, src[i][1], strlen(src[i][1]), 0644, &e);
+		free(p);
+		if (rc < 0)
+			return -1;
+	}
+	return sh("cd %s && %sgcc -c a.c beta_long_name_obj.c && "
+		  "%sar rcsU libx.a a.o beta_long_name_obj.o && chown 1234:99 libx.a",
+		  d, prefix, prefix);
+}
+
+TEST(normalize_keeps_a_static_library_linkable_with_its_symbol_index)
+{
+	char *t = tmpdir(), *lib = fs_join(t, "libx.a"), *d;
+	struct err e = ERR_INIT;
+	int changed = -1;
+
+	CHECK(make_lib(t, "") == 0);
+	CHECK(sh("touch -d 2030-01-01 %s/*.o", t) == 0);
+	CHECK_STR(archive_detect(lib), "ar");
+	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0);
+	CHECK(changed == 1);
+	d = describe(lib);
+	CHECK_CONTAINS(d, "a.o 10 644 0 0 - - 1700000000");
+	CHECK_CONTAINS(d, "beta_long_name_obj.o 10 644 0 0 - - 1700000000");
+	CHECK(sh("cd %s && ar t libx.a | tr '\\n' ' ' | grep -qx 'a.o beta_long_name_obj.o ' && "
+		 "nm --print-armap libx.a | grep -q 'alpha in a.o' && "
+		 "nm --print-armap libx.a | grep -q 'beta_with_a_long_name in beta_long_name_obj.o' && "
+		 "ar tv libx.a | grep -v 'rw-r--r-- 0/0' | grep . ; "
+		 "gcc -o prog main.c -L. -lx && test \"$(./prog)\" = 41", t) == 0);
+	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0 && changed == 0);
+	/* Made again later, with other times and owner: the same bytes. */
+	CHECK(sh("cd %s && mv libx.a first.a && touch -d 2033-03-03 a.o && ar rcsU libx.a a.o beta_long_name_obj.o",
+		 t) == 0);
+	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0 && changed == 1);
+	CHECK(sh("cd %s && cmp -s first.a libx.a", t) == 0);
+	free(d);
+	fs_remove_tree(t, NULL);
+	free(lib);
+	free(t);
+}
+
+TEST(normalize_keeps_a_riscv_static_library_linkable)
+{
+	char *t = tmpdir(), *lib = fs_join(t, "libx.a");
+	struct err e = ERR_INIT;
+	int changed = -1;
+
+	CHECK(make_lib(t, "riscv64-linux-gnu-") == 0);
+	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0 && changed == 1);
+	CHECK(sh("cd %s && riscv64-linux-gnu-nm --print-armap libx.a | grep -q 'alpha in a.o' && "
+		 "riscv64-linux-gnu-gcc -static -o prog main.c -L. -lx && "
+		 "test \"$(qemu-riscv64 ./prog)\" = 41", t) == 0);
+	fs_remove_tree(t, NULL);
+	free(lib);
+	free(t);
+}
+
+TEST(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file)
+{
+	char *t = tmpdir(), *a = fs_join(t, "a.tar"), *b = fs_join(t, "b.tar"), *c = fs_join(t, "c.tar");
+	char *before = NULL, *after = NULL;
+	struct err e = ERR_INIT;
+	int changed = -1;
+
+	CHECK(py_tar(a, "add(\"ok\"); add(\"../x\")") == 0);
+	CHECK(py_tar(b, "add(\"dev/null\", type=tarfile.CHRTYPE)") == 0);
+	CHECK(py_tar(c, "add(\"ok\"); add(\"/etc/x\")") == 0);
+	before = slurp(a, NULL);
+	CHECK(archive_normalize(a, SDE, &changed, &e) < 0);
+	CHECK_CONTAINS(e.msg, "a.tar: member \"../x\": path escapes the archive");
+	after = slurp(a, NULL);
+	CHECK(before && after && !strcmp(before, after));
+	CHECK(archive_normalize(b, SDE, &changed, &e) < 0);
+	CHECK_CONTAINS(e.msg, "b.tar: member \"dev/null\": device nodes, FIFOs and sockets");
+	CHECK(archive_normalize(c, SDE, &changed, &e) < 0);
+	CHECK_CONTAINS(e.msg, "c.tar: member \"/etc/x\": path escapes the archive");
+	CHECK(sh("test \"$(ls -A %s | tr '\\n' ' ')\" = 'a.tar b.tar c.tar '", t) == 0);
+	free(before);
+	free(after);
+	fs_remove_tree(t, NULL);
+	free(a);
+	free(b);
+	free(c);
+	free(t);
+}
+
 TEST_MAIN(T(write_tree_is_byte_identical_for_two_differently_created_copies),
 	  T(write_tree_stores_root_owner_normalized_modes_and_clamped_mtimes),
 	  T(gzip_output_has_no_timestamp_and_no_name),
 	  T(write_tree_refuses_a_fifo_and_leaves_nothing_behind),
-	  T(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes))
+	  T(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes),
+	  T(normalize_fixes_a_gnu_tar_with_random_mtimes_owners_and_order),
+	  T(normalize_turns_an_odc_cpio_into_a_sorted_newc_cpio_that_cpio_reads),
+	  T(normalize_gives_a_zip_the_same_bytes_whatever_its_times_and_the_time_zone),
+	  T(normalize_keeps_a_static_library_linkable_with_its_symbol_index),
+	  T(normalize_keeps_a_riscv_static_library_linkable),
+	  T(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file))
