@@ -125,14 +125,19 @@ void buf_release(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-void strv_push(struct strv *s, const char *str)
+void strv_take(struct strv *s, char *str)
 {
 	if (s->n + 2 > s->cap) {
 		s->cap = (s->n + 2) * 2;
 		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
 	}
-	s->v[s->n++] = xstrdup(str);
+	s->v[s->n++] = str;
 	s->v[s->n] = NULL;
+}
+
+void strv_push(struct strv *s, const char *str)
+{
+	strv_take(s, xstrdup(str));
 }
 
 void strv_pushf(struct strv *s, const char *fmt, ...)

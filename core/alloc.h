@@ -34,6 +34,7 @@ struct strv {
 };
 #define STRV_INIT { NULL, 0, 0 }
 void strv_push(struct strv *s, const char *str);   /* copies str */
+void strv_take(struct strv *s, char *str);         /* takes ownership of str */
 void strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_release(struct strv *s);
 

@@ -52,7 +52,8 @@ int err_sys(struct err *e, const char *fmt, ...)
 
 int err_wrap(struct err *e, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof(e->msg)];
+	char prefix[512];
+	size_t pl, room = sizeof(e->msg);
 	va_list ap;
 
 	if (!e)
@@ -60,8 +61,13 @@ int err_wrap(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	pl = strlen(prefix);
+	/* Shift the old message right and put "prefix: " in front of it. */
+	memmove(e->msg + pl + 2, e->msg, room - pl - 2);
+	memcpy(e->msg, prefix, pl);
+	e->msg[pl] = ':';
+	e->msg[pl + 1] = ' ';
+	e->msg[room - 1] = '\0';
 	if (e->kind == ERR_NONE)
 		e->kind = ERR_OP;
 	return -1;

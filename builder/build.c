@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/* The build pipeline (see build.h): the one place that strings the
+ * capabilities together in order. */
+#include "builder/build.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "builder/elfinfo.h"
+#include "builder/provenance.h"
+#include "core/archive.h"
+#include "core/cleanup.h"
+#include "core/clock.h"
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "sandbox/sandbox.h"
+#include "toolchains/toolchain.h"
+
+#define SMOKE_MAX_OUTPUT (1u << 20)
+
+struct build {
+	const struct recipe *r;
+	const struct build_options *o;
+	char *staging;          /* owned: published as o->out_dir */
+	char *work;             /* owned: host scratch dir, removed at the end */
+	char *build_dir;        /* owned: work/build, mounted at /build */
+	char *log_path;         /* owned: work/build.log */
+	struct toolchain *tc;   /* owned */
+	const char *const *layers; /* borrowed from tc */
+	struct strv env;        /* extra variables for the steps */
+	char source_digest[65];
+	char *profile;          /* owned: sandbox profile JSON */
+	struct provenance_subject *subjects; /* owned array */
+	size_t nsubjects;
+	double t0;
+};
+
+static void progress(const struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const struct build *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->o->quiet)
+		return;
+	fprintf(stderr, "lockstep: %s%s[%5.1fs] ", b->o->tag ? b->o->tag : "",
+		b->o->tag ? " " : "", clock_mono() - b->t0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int make_source_archive(struct build *b, struct err *e)
+{
+	char *path = fs_join(b->staging, BUILD_SOURCE_NAME);
+	int ret = -1;
+
+	if (b->o->source_archive) {
+		if (fs_copy_file(b->o->source_archive, path, e) < 0)
+			goto out;
+	} else if (archive_write_tree(b->r->source_dir, "", path, "gzip",
+				      b->r->source_date_epoch, e) < 0) {
+		goto out;
+	}
+	if (digest_file(path, b->source_digest, e) < 0)
+		goto out;
+	/* The build sees exactly what the archive holds, nothing else of the
+	 * source directory: what is hashed is what is built. */
+	if (archive_extract(path, b->build_dir, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(path);
+	return ret;
+}
+
+static void base_config(const struct build *b, struct sandbox_config *c, int out_fd)
+{
+	/* Every step runs through the same shell; the profile needs a command
+	 * to be complete, so it names that one. */
+	static const char *const shell[] = { "/bin/sh", NULL };
+
+	sandbox_config_init(c);
+	c->argv = shell;
+	c->build_dir = b->build_dir;
+	c->usr_layers = b->layers;
+	c->env = (const char *const *)b->env.v;
+	c->source_date_epoch = b->r->source_date_epoch;
+	c->stdout_fd = out_fd;
+	c->stderr_fd = out_fd;
+	if (b->o->vary)
+		b->o->vary(c, b->o->vary_arg);
+}
+
+static int run_in_sandbox(struct build *b, const char *cmd, unsigned timeout, int out_fd,
+			  const char *what, struct err *e)
+{
+	const char *argv[] = { "/bin/sh", "-e", "-c", cmd, NULL };
+	struct sandbox_config c;
+	struct sandbox_result res;
+
+	base_config(b, &c, out_fd);
+	c.argv = argv;
+	c.timeout_sec = timeout;
+	if (sandbox_run(&c, &res, e) < 0)
+		return err_wrap(e, "%s: %s", b->r->file, what);
+	if (res.interrupted)
+		return err_setk(e, ERR_INTERRUPT, "%s: %s: interrupted", b->r->file, what);
+	if (res.timed_out)
+		return err_set(e, "%s: %s: stopped after the %u-second timeout", b->r->file, what, timeout);
+	if (res.signal)
+		return err_set(e, "%s: %s: killed by signal %d", b->r->file, what, res.signal);
+	if (res.exit_code != 0)
+		return err_set(e, "%s: %s: exited %d", b->r->file, what, res.exit_code);
+	return 0;
+}
+
+/* Keeps the log of a failed build where the user can read it. */
+static void keep_log(struct build *b, struct err *e)
+{
+	char *kept = xasprintf("%s/lockstep-%s-failed-XXXXXX.log",
+			       getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", b->r->name);
+	int fd = mkstemps(kept, 4);
+
+	if (fd >= 0) {
+		close(fd);
+		if (rename(b->log_path, kept) == 0) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s)", kept);
+		} else {
+			unlink(kept);
+		}
+	}
+	free(kept);
+}
+
+static int run_steps(struct build *b, struct err *e)
+{
+	double deadline = clock_mono() + b->r->timeout;
+	int fd, ret = 0;
+
+	fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(e, "%s: cannot create", b->log_path);
+	for (size_t i = 0; i < b->r->steps.n && ret == 0; i++) {
+		double left = deadline - clock_mono();
+		char what[64];
+
+		snprintf(what, sizeof(what), "steps[%zu]", i);
+		progress(b, "step %zu/%zu: %s", i + 1, b->r->steps.n, b->r->steps.v[i]);
+		if (left < 1)
+			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
+				      what, b->r->timeout);
+		else
+			ret = run_in_sandbox(b, b->r->steps.v[i], (unsigned)left, fd, what, e);
+	}
+	close(fd);
+	if (ret < 0 && e->kind != ERR_INTERRUPT)
+		keep_log(b, e);
+	return ret;
+}
+
+/* Opens an output strictly below the build directory: no symlink anywhere
+ * on the way, no "..", nothing but a regular file. */
+static int open_output(const struct build *b, int dirfd, const char *rel, size_t i, struct err *e)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" was not produced by the build",
+				       b->r->file, i, rel);
+		if (errno == ELOOP || errno == EXDEV)
+			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is a symlink (outputs must be regular files inside the build directory)",
+				       b->r->file, i, rel);
+		return err_sys(e, "%s: \"outputs[%zu]\": \"%s\"", b->r->file, i, rel);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is not a regular file", b->r->file, i, rel);
+	}
+	return fd;
+}
+
+static int copy_fd_to(int fd, const char *to, mode_t mode, struct err *e)
+{
+	struct buf data = BUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+	int ret;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&data, chunk, (size_t)n);
+	if (n < 0) {
+		buf_release(&data);
+		return err_sys(e, "%s: read", to);
+	}
+	ret = fs_write_atomic(to, data.data ? data.data : "", data.len, mode, e);
+	buf_release(&data);
+	return ret;
+}
+
+static int collect_outputs(struct build *b, struct err *e)
+{
+	int dirfd = open(b->build_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = -1;
+
+	if (dirfd < 0)
+		return err_sys(e, "%s: cannot open", b->build_dir);
+	b->subjects = xcalloc(b->r->outputs.n, sizeof(*b->subjects));
+	for (size_t i = 0; i < b->r->outputs.n; i++) {
+		const char *rel = b->r->outputs.v[i], *name = recipe_output_name(rel);
+		char *to = fs_join(b->staging, name);
+		struct stat st;
+		int fd, changed = 0, r;
+		struct provenance_subject *s = &b->subjects[i];
+
+		s->name = name;
+		b->nsubjects = i + 1;
+		fd = open_output(b, dirfd, rel, i, e);
+		if (fd < 0) {
+			free(to);
+			goto out;
+		}
+		fstat(fd, &st);
+		/* Modes are normalized too: executable or not is all that survives. */
+		r = copy_fd_to(fd, to, (st.st_mode & 0100) ? 0755 : 0644, e);
+		close(fd);
+		if (r == 0 && archive_detect(to)) {
+			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);
+			if (r == 0 && changed)
+				progress(b, "normalized archive %s", name);
+		}
+		if (r == 0)
+			r = digest_file(to, s->sha256, e);
+		if (r == 0 && elfinfo_is_elf(to)) {
+			r = elfinfo_read(to, &s->elf, e);
+			if (r == 0)
+				r = elfinfo_check_compiler(s->elf, toolchain_compiler_id(b->tc), name, e);
+		}
+		free(to);
+		if (r < 0) {
+			err_wrap(e, "%s: \"outputs[%zu]\"", b->r->file, i);
+			goto out;
+		}
+		progress(b, "%s  %s", s->sha256, name);
+	}
+	ret = 0;
+out:
+	close(dirfd);
+	return ret;
+}
+
+static int smoke_test(struct build *b, struct err *e)
+{
+	char *path = fs_join(b->work, "smoke.log"), *text = NULL;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	if (!b->r->smoke_command || b->o->no_smoke)
+		return 0;
+	progress(b, "smoke test: %s", b->r->smoke_command);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_sys(e, "%s: cannot create", path);
+		goto out;
+	}
+	ret = run_in_sandbox(b, b->r->smoke_command, b->r->smoke_timeout, fd, "smoke test", e);
+	close(fd);
+	if (ret < 0 && e->kind == ERR_INTERRUPT)
+		goto out;
+	if (fs_read_file(path, SMOKE_MAX_OUTPUT, &text, &len, NULL) < 0 ||
+	    !memmem(text, len, b->r->smoke_expect, strlen(b->r->smoke_expect))) {
+		if (ret == 0)
+			err_set(e, "%s: smoke test: the output does not contain \"%s\"", b->r->file,
+				b->r->smoke_expect);
+		ret = -1;
+		goto out;
+	}
+	/* The expected line came out: a non-zero exit (QEMU powered off by a
+	 * test device) is still a pass. */
+	ret = 0;
+	progress(b, "smoke test passed: \"%s\"", b->r->smoke_expect);
+out:
+	free(text);
+	free(path);
+	return ret;
+}
+
+static int write_provenance(struct build *b, int64_t started, struct err *e)
+{
+	struct provenance_input in = { 0 };
+	char **env = NULL, *path = NULL;
+	struct sandbox_config c;
+	cJSON *st = NULL;
+	size_t pin_len = 0;
+	int ret = -1;
+
+	base_config(b, &c, -1);
+	in.recipe_text = b->r->text;
+	in.recipe_len = b->r->text_len;
+	in.recipe_digest = b->r->digest;
+	in.recipe_name = "recipe.json";
+	in.source_name = BUILD_SOURCE_NAME;
+	in.source_digest = b->source_digest;
+	in.toolchain_name = toolchain_name(b->tc);
+	in.toolchain_digest = toolchain_digest(b->tc);
+	in.pin_text = toolchain_pin_bytes(b->tc, &pin_len);
+	in.pin_len = pin_len;
+	in.toolchain_packages = toolchain_resolved_deps(b->tc);
+	in.host_libs = toolchain_host_libs(b->tc, e);
+	if (!in.host_libs)
+		goto out;
+	in.sandbox_profile = b->profile;
+	env = sandbox_env_build(&c);
+	in.env = (const char *const *)env;
+	in.build_path = c.build_path;
+	in.source_date_epoch = b->r->source_date_epoch;
+	in.subjects = b->subjects;
+	in.nsubjects = b->nsubjects;
+	in.started = started;
+	in.finished = clock_now();
+	st = provenance_build(&in);
+	path = fs_join(b->staging, BUILD_PROVENANCE_NAME);
+	ret = json_write_file(path, st, e);
+out:
+	cJSON_Delete(in.toolchain_packages);
+	cJSON_Delete(in.host_libs);
+	cJSON_Delete(st);
+	sandbox_env_free(env);
+	free(path);
+	return ret;
+}
+
+static int prepare(struct build *b, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	struct sandbox_config c;
+
+	b->staging = fs_make_staging(b->o->out_dir, e);
+	if (!b->staging)
+		return -1;
+	b->work = xasprintf("%s/lockstep-work-XXXXXX", tmp);
+	if (!mkdtemp(b->work))
+		return err_sys(e, "%s: cannot create a work directory", b->work);
+	cleanup_add_path(b->work);
+	b->build_dir = fs_join(b->work, "build");
+	b->log_path = fs_join(b->work, "build.log");
+	if (mkdir(b->build_dir, 0755) < 0)
+		return err_sys(e, "%s: cannot create", b->build_dir);
+
+	progress(b, "toolchain %s", b->r->toolchain);
+	if ((b->o->pin_path ? toolchain_load_file(b->o->pin_path, &b->tc, e)
+			    : toolchain_load(b->r->toolchain, &b->tc, e)) < 0 ||
+	    toolchain_prepare(b->tc, &b->layers, e) < 0)
+		return err_wrap(e, "%s: \"toolchain\"", b->r->file);
+	if (strcmp(toolchain_name(b->tc), b->r->toolchain))
+		return err_set(e, "%s: \"toolchain\": the recipe names \"%s\" but the pin is \"%s\"",
+			       b->r->file, b->r->toolchain, toolchain_name(b->tc));
+	strv_pushf(&b->env, "CROSS_COMPILE=%s", toolchain_prefix(b->tc));
+	strv_pushf(&b->env, "TARGET_TRIPLE=%s", b->r->triple);
+	strv_pushf(&b->env, "MARCH=%s", b->r->march);
+	strv_pushf(&b->env, "MABI=%s", b->r->mabi);
+	for (size_t i = 0; i < b->r->env.n; i++)
+		strv_push(&b->env, b->r->env.v[i]);
+	base_config(b, &c, -1);
+	b->profile = sandbox_profile_json(&c);
+	if (!b->profile)
+		return err_set(e, "%s: invalid sandbox settings", b->r->file);
+
+	progress(b, "source archive");
+	return make_source_archive(b, e);
+}
+
+int build_run(const struct recipe *r, const struct build_options *o, struct err *e)
+{
+	struct build b = { .r = r, .o = o, .t0 = clock_mono() };
+	int64_t started = clock_now();
+	int ret = -1;
+
+	progress(&b, "building %s %s", r->name, r->version);
+	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0 || collect_outputs(&b, e) < 0 ||
+	    smoke_test(&b, e) < 0 || write_provenance(&b, started, e) < 0)
+		goto out;
+	{
+		char *log = fs_join(b.staging, BUILD_LOG_NAME);
+		int r2 = fs_copy_file(b.log_path, log, e);
+		free(log);
+		if (r2 < 0)
+			goto out;
+	}
+	if (cleanup_interrupted()) {
+		err_setk(e, ERR_INTERRUPT, "%s: interrupted", r->file);
+		goto out;
+	}
+	if (fs_publish_dir(b.staging, o->out_dir, e) < 0)
+		goto out;
+	progress(&b, "wrote %s", o->out_dir);
+	ret = 0;
+out:
+	if (b.staging) {
+		fs_remove_tree(b.staging, NULL);
+		cleanup_remove_path(b.staging);
+	}
+	if (b.work) {
+		fs_remove_tree(b.work, NULL);
+		cleanup_remove_path(b.work);
+	}
+	for (size_t i = 0; i < b.nsubjects; i++)
+		cJSON_Delete(b.subjects[i].elf);
+	free(b.subjects);
+	free(b.staging);
+	free(b.work);
+	free(b.build_dir);
+	free(b.log_path);
+	free(b.profile);
+	strv_release(&b.env);
+	toolchain_free(b.tc);
+	return ret;
+}

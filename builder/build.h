@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Building a recipe: source archive, sandboxed steps with the pinned
+ * toolchain, outputs collected and normalized, ELF files inspected, smoke
+ * test, provenance.  Everything lands in a staging directory next to the
+ * output directory and is published by rename only when all of it worked. */
+#ifndef BUILDER_BUILD_H
+#define BUILDER_BUILD_H
+
+#include "builder/recipe.h"
+#include "core/err.h"
+
+struct sandbox_config;
+
+/* Names of what a build writes next to the artifacts. */
+#define BUILD_SOURCE_NAME "source.tar.gz"
+#define BUILD_PROVENANCE_NAME "provenance.json"
+#define BUILD_LOG_NAME "build.log"
+
+struct build_options {
+	const char *out_dir;        /* required: where the results are published */
+	const char *source_archive; /* rebuild from this archive (verify, audit)
+				     * instead of archiving r->source_dir */
+	const char *pin_path;       /* use this toolchain pin file instead of
+				     * the recipe's pin by name (verify) */
+	int quiet;                  /* no progress lines on stderr */
+	int no_smoke;               /* skip the recipe's smoke test */
+	/* Called on the sandbox settings before each step (lockstep check's
+	 * variations); NULL for a normal build. */
+	void (*vary)(struct sandbox_config *c, void *arg);
+	void *vary_arg;
+	const char *tag;            /* prefix of progress lines, e.g. "verify" */
+};
+
+/* Builds r as o says.  On success the directory o->out_dir holds the
+ * artifacts, BUILD_SOURCE_NAME, BUILD_PROVENANCE_NAME and BUILD_LOG_NAME;
+ * on failure it is untouched, and the message names the step (and, for a
+ * failing step, where its log was kept). */
+int build_run(const struct recipe *r, const struct build_options *o, struct err *e);
+
+#endif

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing and reading the provenance statement. */
+#include "builder/provenance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "core/alloc.h"
+#include "core/base64.h"
+#include "core/clock.h"
+#include "core/digest.h"
+
+static cJSON *digest_obj(const char *hex)
+{
+	cJSON *d = cJSON_CreateObject();
+	json_add_str(d, "sha256", hex);
+	return d;
+}
+
+static cJSON *resource(const char *name, const char *uri, const char *hex)
+{
+	cJSON *r = cJSON_CreateObject();
+	if (uri)
+		json_add_str(r, "uri", uri);
+	if (name)
+		json_add_str(r, "name", name);
+	cJSON_AddItemToObject(r, "digest", digest_obj(hex));
+	return r;
+}
+
+static void invocation_id(char out[37])
+{
+	unsigned char b[16];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	b[6] = (b[6] & 0x0f) | 0x40; /* UUID version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static cJSON *build_definition(const struct provenance_input *in)
+{
+	cJSON *bd = cJSON_CreateObject(), *ext, *intl, *deps, *env, *recipe, *r, *prof;
+	char *b64, pdigest[65];
+
+	json_add_str(bd, "buildType", PROVENANCE_BUILD_TYPE);
+
+	ext = cJSON_AddObjectToObject(bd, "externalParameters");
+	recipe = cJSON_AddObjectToObject(ext, "recipe");
+	json_add_str(recipe, "name", in->recipe_name);
+	cJSON_AddItemToObject(recipe, "digest", digest_obj(in->recipe_digest));
+	cJSON_AddItemToObject(recipe, "content",
+			      cJSON_ParseWithLength(in->recipe_text, in->recipe_len));
+	cJSON_AddItemToObject(ext, "source", resource(in->source_name, NULL, in->source_digest));
+
+	intl = cJSON_AddObjectToObject(bd, "internalParameters");
+	cJSON_AddNumberToObject(intl, "SOURCE_DATE_EPOCH", (double)in->source_date_epoch);
+	json_add_str(intl, "buildPath", in->build_path);
+	env = cJSON_AddObjectToObject(intl, "environment");
+	for (const char *const *v = in->env; v && *v; v++) {
+		const char *eq = strchr(*v, '=');
+		char *k = xstrndup(*v, (size_t)(eq - *v));
+		json_add_str(env, k, eq + 1);
+		free(k);
+	}
+	digest_buf(in->sandbox_profile, strlen(in->sandbox_profile), pdigest);
+	prof = cJSON_AddObjectToObject(intl, "sandboxProfile");
+	cJSON_AddItemToObject(prof, "digest", digest_obj(pdigest));
+	cJSON_AddItemToObject(prof, "settings", cJSON_Parse(in->sandbox_profile));
+	r = cJSON_AddObjectToObject(intl, "toolchain");
+	json_add_str(r, "name", in->toolchain_name);
+	cJSON_AddItemToObject(r, "digest", digest_obj(in->toolchain_digest));
+
+	/* Inputs by digest.  The recipe and the pin travel as content so a
+	 * verifier needs nothing but this record and the source archive. */
+	deps = cJSON_AddArrayToObject(bd, "resolvedDependencies");
+	cJSON_AddItemToArray(deps, resource(in->source_name, NULL, in->source_digest));
+	r = resource(in->recipe_name, NULL, in->recipe_digest);
+	b64 = base64_encode(in->recipe_text, in->recipe_len);
+	json_add_str(r, "content", b64);
+	json_add_str(r, "mediaType", "application/vnd.lockstep.recipe+json");
+	free(b64);
+	cJSON_AddItemToArray(deps, r);
+	{
+		char pin_digest[65];
+		digest_buf(in->pin_text, in->pin_len, pin_digest);
+		r = resource(in->toolchain_name, NULL, pin_digest);
+		b64 = base64_encode(in->pin_text, in->pin_len);
+		json_add_str(r, "content", b64);
+		json_add_str(r, "mediaType", "application/vnd.lockstep.toolchain-pin+json");
+		free(b64);
+		cJSON_AddItemToArray(deps, r);
+	}
+	if (in->toolchain_packages) {
+		cJSON *c;
+		while ((c = cJSON_DetachItemFromArray(in->toolchain_packages, 0)))
+			cJSON_AddItemToArray(deps, c);
+	}
+	if (in->host_libs) {
+		cJSON *c;
+		while ((c = cJSON_DetachItemFromArray(in->host_libs, 0))) {
+			cJSON *ann = cJSON_GetObjectItemCaseSensitive(c, "annotations");
+			if (!ann)
+				ann = cJSON_AddObjectToObject(c, "annotations");
+			json_add_str(ann, "role", "host library loaded by the compiler");
+			cJSON_AddItemToArray(deps, c);
+		}
+	}
+	return bd;
+}
+
+static cJSON *run_details(const struct provenance_input *in)
+{
+	cJSON *rd = cJSON_CreateObject(), *b, *m, *bp;
+	char t[32], id[37];
+
+	b = cJSON_AddObjectToObject(rd, "builder");
+	json_add_str(b, "id", PROVENANCE_BUILDER_ID);
+	json_add_str(cJSON_AddObjectToObject(b, "version"), "lockstep", LOCKSTEP_VERSION);
+	m = cJSON_AddObjectToObject(rd, "metadata");
+	invocation_id(id);
+	json_add_str(m, "invocationId", id);
+	clock_rfc3339(in->started, t);
+	json_add_str(m, "startedOn", t);
+	clock_rfc3339(in->finished, t);
+	json_add_str(m, "finishedOn", t);
+
+	/* What the ELF files say about the compilers that made them, read from
+	 * the files themselves: structured, so a reader need not parse logs. */
+	bp = cJSON_AddArrayToObject(rd, "byproducts");
+	for (size_t i = 0; i < in->nsubjects; i++) {
+		cJSON *r;
+		if (!in->subjects[i].elf)
+			continue;
+		r = resource(in->subjects[i].name, NULL, in->subjects[i].sha256);
+		json_add_str(r, "mediaType", "application/vnd.lockstep.elf-info+json");
+		cJSON_AddItemToObject(r, "annotations", cJSON_Duplicate(in->subjects[i].elf, 1));
+		cJSON_AddItemToArray(bp, r);
+	}
+	return rd;
+}
+
+cJSON *provenance_build(const struct provenance_input *in)
+{
+	cJSON *st = cJSON_CreateObject(), *subj, *pred;
+
+	json_add_str(st, "_type", PROVENANCE_STATEMENT_TYPE);
+	subj = cJSON_AddArrayToObject(st, "subject");
+	for (size_t i = 0; i < in->nsubjects; i++)
+		cJSON_AddItemToArray(subj, resource(in->subjects[i].name, NULL, in->subjects[i].sha256));
+	json_add_str(st, "predicateType", PROVENANCE_PREDICATE_TYPE);
+	pred = cJSON_AddObjectToObject(st, "predicate");
+	cJSON_AddItemToObject(pred, "buildDefinition", build_definition(in));
+	cJSON_AddItemToObject(pred, "runDetails", run_details(in));
+	return st;
+}
+
+/* ---- reading ---- */
+
+static int get_digest(const cJSON *rd, const char *what, const char *at, char out[65],
+		      struct err *e)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rd, "digest");
+	const cJSON *h = d ? cJSON_GetObjectItemCaseSensitive(d, "sha256") : NULL;
+
+	if (!cJSON_IsString(h) || !digest_is_hex(h->valuestring))
+		return err_set(e, "%s: \"%s.digest.sha256\": missing or not 64 lowercase hex digits",
+			       what, at);
+	memcpy(out, h->valuestring, 65);
+	return 0;
+}
+
+static int get_content(const cJSON *rd, const char *what, const char *at, const char *digest,
+		       char **out, size_t *len, struct err *e)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(rd, "content");
+	char hex[65], field[256];
+	unsigned char *p = NULL;
+
+	snprintf(field, sizeof(field), "%s: \"%s.content\"", what, at);
+	if (!cJSON_IsString(c))
+		return err_set(e, "%s: missing", field);
+	if (base64_decode(c->valuestring, field, &p, len, e) < 0)
+		return -1;
+	digest_buf(p, *len, hex);
+	if (strcmp(hex, digest)) {
+		free(p);
+		return err_set(e, "%s: sha256 %s does not match the recorded digest %s", field, hex, digest);
+	}
+	*out = (char *)p;
+	return 0;
+}
+
+int provenance_parse(const char *text, size_t len, const char *what,
+		     struct provenance_record *rec, struct err *e)
+{
+	static const char *const top[] = { "_type", "subject", "predicateType", "predicate", NULL };
+	const cJSON *subj, *pred, *bd, *bt, *deps, *ext, *c, *tc;
+	const char *s;
+	int i = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	if (json_parse_buf(text, len, what, &rec->json, e) < 0 ||
+	    json_check_object(rec->json, top, what, "", e) < 0 ||
+	    json_get_string(rec->json, "_type", 1, what, "", &s, e) < 0)
+		return -1;
+	if (strcmp(s, PROVENANCE_STATEMENT_TYPE))
+		return err_set(e, "%s: \"_type\": \"%s\" is not an in-toto Statement v1", what, s);
+	if (json_get_string(rec->json, "predicateType", 1, what, "", &s, e) < 0)
+		return -1;
+	if (strcmp(s, PROVENANCE_PREDICATE_TYPE))
+		return err_set(e, "%s: \"predicateType\": \"%s\" is not SLSA Provenance v1", what, s);
+	subj = cJSON_GetObjectItemCaseSensitive(rec->json, "subject");
+	if (!cJSON_IsArray(subj) || cJSON_GetArraySize(subj) == 0)
+		return err_set(e, "%s: \"subject\": expected a non-empty array", what);
+	rec->subjects = xcalloc((size_t)cJSON_GetArraySize(subj), sizeof(*rec->subjects));
+	cJSON_ArrayForEach(c, subj) {
+		char at[64];
+		snprintf(at, sizeof(at), "subject[%d]", i);
+		if (json_get_string(c, "name", 1, what, at, &s, e) < 0 ||
+		    get_digest(c, what, at, rec->subjects[i].sha256, e) < 0)
+			return -1;
+		if (!*s || strchr(s, '/') || s[0] == '.')
+			return err_set(e, "%s: \"%s.name\": \"%s\" is not a plain file name", what, at, s);
+		rec->subjects[i].name = s;
+		rec->nsubjects = (size_t)++i;
+	}
+	pred = cJSON_GetObjectItemCaseSensitive(rec->json, "predicate");
+	bd = pred ? cJSON_GetObjectItemCaseSensitive(pred, "buildDefinition") : NULL;
+	bt = bd ? cJSON_GetObjectItemCaseSensitive(bd, "buildType") : NULL;
+	if (!cJSON_IsString(bt))
+		return err_set(e, "%s: \"predicate.buildDefinition.buildType\": missing", what);
+	if (strcmp(bt->valuestring, PROVENANCE_BUILD_TYPE))
+		return err_set(e, "%s: \"predicate.buildDefinition.buildType\": unknown build type \"%s\" (lockstep rebuilds %s)",
+			       what, bt->valuestring, PROVENANCE_BUILD_TYPE);
+	ext = cJSON_GetObjectItemCaseSensitive(bd, "externalParameters");
+	c = ext ? cJSON_GetObjectItemCaseSensitive(ext, "recipe") : NULL;
+	if (!c || get_digest(c, what, "externalParameters.recipe", rec->recipe_digest, e) < 0)
+		return c ? -1 : err_set(e, "%s: \"externalParameters.recipe\": missing", what);
+	c = ext ? cJSON_GetObjectItemCaseSensitive(ext, "source") : NULL;
+	if (!c || get_digest(c, what, "externalParameters.source", rec->source_digest, e) < 0)
+		return c ? -1 : err_set(e, "%s: \"externalParameters.source\": missing", what);
+	if (json_get_string(c, "name", 1, what, "externalParameters.source", &s, e) < 0)
+		return -1;
+	rec->source_name = xstrdup(s);
+	tc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"),
+					      "toolchain");
+	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.toolchain", &s, e) < 0 ||
+	    get_digest(tc, what, "internalParameters.toolchain", rec->toolchain_digest, e) < 0)
+		return tc ? -1 : err_set(e, "%s: \"internalParameters.toolchain\": missing", what);
+	rec->toolchain_name = xstrdup(s);
+
+	/* The recipe and the pin are recovered from resolvedDependencies, each
+	 * checked against its digest before anyone trusts it. */
+	deps = cJSON_GetObjectItemCaseSensitive(bd, "resolvedDependencies");
+	i = 0;
+	cJSON_ArrayForEach(c, deps) {
+		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(c, "mediaType");
+		char at[64], hex[65];
+		snprintf(at, sizeof(at), "resolvedDependencies[%d]", i++);
+		if (!cJSON_IsString(mt))
+			continue;
+		if (!strcmp(mt->valuestring, "application/vnd.lockstep.recipe+json")) {
+			if (get_digest(c, what, at, hex, e) < 0)
+				return -1;
+			if (strcmp(hex, rec->recipe_digest))
+				return err_set(e, "%s: \"%s\": recipe digest %s differs from externalParameters' %s",
+					       what, at, hex, rec->recipe_digest);
+			if (get_content(c, what, at, hex, &rec->recipe_text, &rec->recipe_len, e) < 0)
+				return -1;
+		} else if (!strcmp(mt->valuestring, "application/vnd.lockstep.toolchain-pin+json")) {
+			if (get_digest(c, what, at, hex, e) < 0 ||
+			    get_content(c, what, at, hex, &rec->pin_text, &rec->pin_len, e) < 0)
+				return -1;
+		}
+	}
+	if (!rec->recipe_text)
+		return err_set(e, "%s: \"resolvedDependencies\": the recipe's content is missing", what);
+	if (!rec->pin_text)
+		return err_set(e, "%s: \"resolvedDependencies\": the toolchain pin's content is missing", what);
+	return 0;
+}
+
+void provenance_record_release(struct provenance_record *rec)
+{
+	cJSON_Delete(rec->json);
+	free(rec->recipe_text);
+	free(rec->source_name);
+	free(rec->toolchain_name);
+	free(rec->pin_text);
+	free(rec->subjects);
+	memset(rec, 0, sizeof(*rec));
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The provenance record: an in-toto Statement v1 whose predicate is SLSA
+ * Provenance v1 (see docs/provenance.md and ../shared/SPECS.md). */
+#ifndef BUILDER_PROVENANCE_H
+#define BUILDER_PROVENANCE_H
+
+#include <stdint.h>
+#include "core/json.h"
+
+#define PROVENANCE_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
+#define PROVENANCE_PREDICATE_TYPE "https://slsa.dev/provenance/v1"
+/* Resolves to docs/build-type.md in spirit: the document describing our
+ * externalParameters and internalParameters. */
+#define PROVENANCE_BUILD_TYPE "https://lockstep.dev/build-types/recipe/v1"
+#define PROVENANCE_BUILDER_ID "https://lockstep.dev/builder/v1"
+
+struct provenance_subject {
+	const char *name;     /* borrowed */
+	char sha256[65];
+	cJSON *elf;           /* owned: elfinfo of an ELF artifact, or NULL */
+};
+
+/* Everything the record says; all borrowed except where marked. */
+struct provenance_input {
+	const char *recipe_text;      /* exact bytes of the recipe */
+	size_t recipe_len;
+	const char *recipe_digest;
+	const char *recipe_name;      /* e.g. "recipe.json" */
+	const char *source_name;      /* "source.tar.gz" */
+	const char *source_digest;
+	const char *toolchain_name;
+	const char *toolchain_digest;
+	const char *pin_text;         /* exact bytes of the toolchain pin */
+	size_t pin_len;
+	cJSON *toolchain_packages;    /* owned: [ResourceDescriptor] */
+	cJSON *host_libs;             /* owned: [ResourceDescriptor] or NULL */
+	const char *sandbox_profile;  /* canonical JSON */
+	const char *const *env;       /* the complete environment inside, KEY=VALUE */
+	const char *build_path;
+	int64_t source_date_epoch;
+	struct provenance_subject *subjects;
+	size_t nsubjects;
+	int64_t started, finished;
+};
+
+/* Builds the Statement; caller owns the result (cJSON_Delete). */
+cJSON *provenance_build(const struct provenance_input *in);
+
+/* What the verifier needs back from a provenance record, validated strictly
+ * (the statement type, the predicate type, our buildType, digests). */
+struct provenance_record {
+	cJSON *json;               /* owned: the whole statement */
+	char *recipe_text;         /* owned: decoded, digest checked */
+	size_t recipe_len;
+	char recipe_digest[65];
+	char source_digest[65];
+	char *source_name;         /* owned */
+	char *toolchain_name;      /* owned */
+	char toolchain_digest[65];
+	char *pin_text;            /* owned: decoded, digest checked */
+	size_t pin_len;
+	struct provenance_subject *subjects; /* owned array; names owned by json */
+	size_t nsubjects;
+};
+
+/* Parses and validates a provenance statement from bytes; `what` names the
+ * file in messages.  rec is released with provenance_record_release, also
+ * on error. */
+int provenance_parse(const char *text, size_t len, const char *what,
+		     struct provenance_record *rec, struct err *e);
+void provenance_record_release(struct provenance_record *rec);
+
+#endif

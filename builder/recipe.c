@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* Parsing and validating recipe.json. */
+#include "builder/recipe.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compat/version.h"
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/json.h"
+
+static const char *const top_fields[] = {
+	"name", "kind", "version", "source", "toolchain", "target", "env",
+	"source_date_epoch", "steps", "outputs", "smoke", "timeout", NULL
+};
+static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
+static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
+
+/* Variables the sandbox and the builder set; a recipe may not override
+ * them, or two builds of "the same" recipe could differ silently. */
+static const char *const reserved_env[] = {
+	"PATH", "HOME", "USER", "LOGNAME", "TZ", "LC_ALL", "LANG", "SOURCE_DATE_EPOCH",
+	"CROSS_COMPILE", "TARGET_TRIPLE", "MARCH", "MABI", "LD_PRELOAD", "LD_LIBRARY_PATH", NULL
+};
+
+static int name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return 0;
+	return s[0] != '.' && s[0] != '-';
+}
+
+static int env_key_ok(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int flag_ok(const char *s)
+{
+	/* -march/-mabi values reach a command line: keep them to a safe alphabet. */
+	if (!*s)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_target(const cJSON *t, struct recipe *r, const char *f, struct err *e)
+{
+	const char *triple, *march, *mabi;
+
+	if (json_check_object(t, target_fields, f, "target", e) < 0 ||
+	    json_get_string(t, "triple", 1, f, "target", &triple, e) < 0 ||
+	    json_get_string(t, "march", 1, f, "target", &march, e) < 0 ||
+	    json_get_string(t, "mabi", 1, f, "target", &mabi, e) < 0)
+		return -1;
+	if (!name_ok(triple))
+		return err_set(e, "%s: \"target.triple\": \"%s\" is not a target triple", f, triple);
+	if (!flag_ok(march) || strncmp(march, "rv", 2))
+		return err_set(e, "%s: \"target.march\": \"%s\" is not a RISC-V -march value", f, march);
+	if (!flag_ok(mabi))
+		return err_set(e, "%s: \"target.mabi\": \"%s\" is not a RISC-V -mabi value", f, mabi);
+	r->triple = xstrdup(triple);
+	r->march = xstrdup(march);
+	r->mabi = xstrdup(mabi);
+	return 0;
+}
+
+static int load_env(const cJSON *env, struct recipe *r, const char *f, struct err *e)
+{
+	const cJSON *c;
+
+	if (!env)
+		return 0;
+	if (!cJSON_IsObject(env))
+		return err_set(e, "%s: \"env\": expected an object of strings", f);
+	cJSON_ArrayForEach(c, env) {
+		if (!env_key_ok(c->string))
+			return err_set(e, "%s: \"env.%s\": not a valid variable name", f, c->string);
+		for (const char *const *k = reserved_env; *k; k++)
+			if (!strcmp(*k, c->string))
+				return err_set(e, "%s: \"env.%s\": set by lockstep, a recipe may not override it", f, c->string);
+		if (!cJSON_IsString(c))
+			return err_set(e, "%s: \"env.%s\": expected a string", f, c->string);
+		strv_pushf(&r->env, "%s=%s", c->string, c->valuestring);
+	}
+	if (r->env.n)
+		qsort(r->env.v, r->env.n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+static int load_list(const cJSON *j, const char *key, struct strv *out, size_t max, int paths,
+		     const char *f, struct err *e)
+{
+	const cJSON *arr, *c;
+	int i = 0;
+
+	if (json_get_string_array(j, key, 1, f, "", &arr, e) < 0)
+		return -1;
+	cJSON_ArrayForEach(c, arr) {
+		const char *s = c->valuestring;
+		if (!*s)
+			return err_set(e, "%s: \"%s[%d]\": empty", f, key, i);
+		if (paths && !fs_rel_path_ok(s))
+			return err_set(e, "%s: \"%s[%d]\": path escapes the build directory", f, key, i);
+		if (paths && s[strlen(s) - 1] == '/')
+			return err_set(e, "%s: \"%s[%d]\": names a directory, not a file", f, key, i);
+		strv_push(out, s);
+		i++;
+	}
+	if (i == 0)
+		return err_set(e, "%s: \"%s\": must not be empty", f, key);
+	if ((size_t)i > max)
+		return err_set(e, "%s: \"%s\": more than %zu entries", f, key, max);
+	return 0;
+}
+
+static int check_output_names(struct recipe *r, struct err *e)
+{
+	/* Outputs are published by their last component: two with the same
+	 * name would overwrite each other. */
+	for (size_t i = 0; i < r->outputs.n; i++)
+		for (size_t j = i + 1; j < r->outputs.n; j++)
+			if (!strcmp(recipe_output_name(r->outputs.v[i]), recipe_output_name(r->outputs.v[j])))
+				return err_set(e, "%s: \"outputs[%zu]\": \"%s\" has the same file name as outputs[%zu]",
+					       r->file, j, r->outputs.v[j], i);
+	for (size_t i = 0; i < r->outputs.n; i++) {
+		const char *n = recipe_output_name(r->outputs.v[i]);
+		if (!strcmp(n, "provenance.json") || !strcmp(n, "build.log") ||
+		    !strncmp(n, "source.", 7) || n[0] == '.')
+			return err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" is reserved", r->file, i, n);
+	}
+	return 0;
+}
+
+static int load_smoke(const cJSON *s, struct recipe *r, const char *f, struct err *e)
+{
+	const char *cmd, *expect;
+	int64_t t = 60;
+
+	if (!s)
+		return 0;
+	if (json_check_object(s, smoke_fields, f, "smoke", e) < 0 ||
+	    json_get_string(s, "command", 1, f, "smoke", &cmd, e) < 0 ||
+	    json_get_string(s, "expect", 1, f, "smoke", &expect, e) < 0 ||
+	    json_get_int(s, "timeout", 0, f, "smoke", &t, e) < 0)
+		return -1;
+	if (!*expect)
+		return err_set(e, "%s: \"smoke.expect\": must not be empty", f);
+	if (t < 1 || t > 3600)
+		return err_set(e, "%s: \"smoke.timeout\": must be between 1 and 3600 seconds", f);
+	r->smoke_command = xstrdup(cmd);
+	r->smoke_expect = xstrdup(expect);
+	r->smoke_timeout = (unsigned)t;
+	return 0;
+}
+
+static int parse(struct recipe *r, struct err *e)
+{
+	const char *f = r->file, *name, *kind, *version, *tc;
+	int64_t timeout = 1800;
+	cJSON *j = NULL;
+	int ret = -1;
+
+	digest_buf(r->text, r->text_len, r->digest);
+	if (json_parse_buf(r->text, r->text_len, f, &j, e) < 0)
+		return -1;
+	if (json_check_object(j, top_fields, f, "", e) < 0 ||
+	    json_get_string(j, "name", 1, f, "", &name, e) < 0 ||
+	    json_get_string(j, "kind", 1, f, "", &kind, e) < 0 ||
+	    json_get_string(j, "version", 1, f, "", &version, e) < 0 ||
+	    json_get_string(j, "toolchain", 1, f, "", &tc, e) < 0 ||
+	    json_get_int(j, "source_date_epoch", 1, f, "", &r->source_date_epoch, e) < 0 ||
+	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
+		goto out;
+	if (!name_ok(name)) {
+		err_set(e, "%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'", f, name);
+		goto out;
+	}
+	if (!name_ok(tc)) {
+		err_set(e, "%s: \"toolchain\": \"%s\" is not a toolchain pin name", f, tc);
+		goto out;
+	}
+	if (version_check(kind, version, e) < 0) {
+		err_wrap(e, "%s: \"version\"", f);
+		goto out;
+	}
+	if (r->source_date_epoch < 0 || r->source_date_epoch > 253402300799) {
+		err_set(e, "%s: \"source_date_epoch\": out of range", f);
+		goto out;
+	}
+	if (timeout < 1 || timeout > 86400) {
+		err_set(e, "%s: \"timeout\": must be between 1 and 86400 seconds", f);
+		goto out;
+	}
+	r->timeout = (unsigned)timeout;
+	r->name = xstrdup(name);
+	r->kind = xstrdup(kind);
+	r->version = xstrdup(version);
+	r->toolchain = xstrdup(tc);
+	if (!cJSON_GetObjectItemCaseSensitive(j, "target")) {
+		err_set(e, "%s: \"target\": missing required field", f);
+		goto out;
+	}
+	if (load_target(cJSON_GetObjectItemCaseSensitive(j, "target"), r, f, e) < 0 ||
+	    load_env(cJSON_GetObjectItemCaseSensitive(j, "env"), r, f, e) < 0 ||
+	    load_list(j, "steps", &r->steps, RECIPE_MAX_STEPS, 0, f, e) < 0 ||
+	    load_list(j, "outputs", &r->outputs, RECIPE_MAX_OUTPUTS, 1, f, e) < 0 ||
+	    check_output_names(r, e) < 0 ||
+	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	cJSON_Delete(j);
+	return ret;
+}
+
+int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r,
+		    struct err *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = xstrdup(what);
+	r->text = xmalloc(len + 1);
+	memcpy(r->text, text, len);
+	r->text[len] = '\0';
+	r->text_len = len;
+	return parse(r, e);
+}
+
+int recipe_load(const char *path, struct recipe *r, struct err *e)
+{
+	char *dir = NULL, *copy = NULL, *src = NULL;
+	const char *source;
+	cJSON *j = NULL;
+	struct stat st;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->file = xstrdup(path);
+	if (fs_read_file(path, 1u << 20, &r->text, &r->text_len, e) < 0)
+		goto out;
+	if (parse(r, e) < 0)
+		goto out;
+	/* parse() validated the object; "source" is only meaningful here. */
+	json_parse_buf(r->text, r->text_len, path, &j, NULL);
+	if (json_get_string(j, "source", 1, path, "", &source, e) < 0)
+		goto out;
+	if (!fs_rel_path_ok(source)) {
+		err_set(e, "%s: \"source\": \"%s\" must be a path inside the recipe's directory", path, source);
+		goto out;
+	}
+	copy = xstrdup(path);
+	dir = fs_realpath(dirname(copy), e);
+	if (!dir)
+		goto out;
+	src = fs_join(dir, source);
+	if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, "%s: \"source\": \"%s\" is not a directory", path, source);
+		goto out;
+	}
+	r->source_dir = src;
+	src = NULL;
+	ret = 0;
+out:
+	cJSON_Delete(j);
+	free(copy);
+	free(dir);
+	free(src);
+	return ret;
+}
+
+const char *recipe_output_name(const char *output)
+{
+	const char *s = strrchr(output, '/');
+	return s ? s + 1 : output;
+}
+
+void recipe_release(struct recipe *r)
+{
+	free(r->file);
+	free(r->text);
+	free(r->source_dir);
+	free(r->name);
+	free(r->kind);
+	free(r->version);
+	free(r->toolchain);
+	free(r->triple);
+	free(r->march);
+	free(r->mabi);
+	strv_release(&r->env);
+	strv_release(&r->steps);
+	strv_release(&r->outputs);
+	free(r->smoke_command);
+	free(r->smoke_expect);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Recipes: the JSON file a team writes to say how an artifact is built
+ * (format in docs/recipe.md).  Loading validates strictly: an unknown field,
+ * a path that escapes the build directory or a malformed value is an error
+ * naming the file and the field. */
+#ifndef BUILDER_RECIPE_H
+#define BUILDER_RECIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/alloc.h"
+#include "core/err.h"
+
+struct recipe {
+	char *file;        /* owned: the path it was loaded from, for messages */
+	char *text;        /* owned: the exact bytes, hashed and embedded */
+	size_t text_len;
+	char digest[65];   /* sha256 of text */
+	char *source_dir;  /* owned: absolute source directory; NULL when the
+			    * recipe came from a provenance record */
+	char *name, *kind, *version, *toolchain; /* owned */
+	char *triple, *march, *mabi;             /* owned */
+	struct strv env;     /* KEY=VALUE from "env", sorted by key */
+	struct strv steps;   /* shell command lines */
+	struct strv outputs; /* paths relative to the build directory */
+	int64_t source_date_epoch;
+	unsigned timeout;    /* seconds for the whole build */
+	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
+	unsigned smoke_timeout;
+};
+
+#define RECIPE_MAX_STEPS 64
+#define RECIPE_MAX_OUTPUTS 64
+
+/* Loads and validates the recipe at path into r (which the caller releases
+ * with recipe_release, also on error). */
+int recipe_load(const char *path, struct recipe *r, struct err *e);
+/* Same from bytes (a recipe embedded in a provenance record); `what` names
+ * the source in messages; the source directory is left NULL. */
+int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r,
+		    struct err *e);
+/* The name an output is published under: its last path component. */
+const char *recipe_output_name(const char *output);
+void recipe_release(struct recipe *r);
+
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lockstep verify: rebuilds from the provenance alone and compares; every
+# input is checked against its digest before anything is built.
+. "$(dirname "$0")/lib.sh"
+
+R="$TOP/recipes/rv64-linux-driver/recipe.json"
+"$LOCKSTEP" build -q "$R" -o "$T/b" || fail "build for verify"
+P="$T/b/provenance.json"
+cp "$T/b/libacme.so.1.0.0" "$T/shipped-under-another-name.so"
+
+expect_exit "verify rebuilds and finds every artifact identical" 0 \
+	"$LOCKSTEP" verify -q "$P" --artifact "$T/shipped-under-another-name.so" -o "$T/v"
+check "verify writes a SLSA verification summary naming the provenance by digest" python3 - "$T/v/verification.json" "$P" <<'PY'
+import hashlib, json, sys
+v = json.load(open(sys.argv[1])); p = v["predicate"]
+assert v["predicateType"] == "https://slsa.dev/verification_summary/v1"
+assert p["verificationResult"] == "PASSED" and p["policy"]["uri"]
+assert p["inputAttestations"][0]["digest"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert not any(l.startswith("SLSA_") and l != "SLSA_BUILD_LEVEL_UNEVALUATED" for l in p["verifiedLevels"])
+PY
+"$LOCKSTEP" keygen -o "$T/k" >/dev/null 2>&1
+expect_exit "verify --key signs the summary" 0 "$LOCKSTEP" verify -q "$P" --key "$T/k" -o "$T/v2"
+expect_exit "the signed summary checks with verify-signature" 0 \
+	"$LOCKSTEP" verify-signature "$T/v2/verification.intoto.json" --pubkey "$T/k.pub"
+
+head -c 1000 /dev/urandom >"$T/stranger"
+expect_err "a shipped file that matches no subject is a \"no\"" 1 'matches no subject' \
+	"$LOCKSTEP" verify -q "$P" --artifact "$T/stranger" -o "$T/v3"
+
+cp "$T/b/source.tar.gz" "$T/src-tampered.tar.gz"
+printf '\x01' | dd of="$T/src-tampered.tar.gz" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_err "a tampered source archive is refused before building, naming both digests" 1 \
+	'src-tampered.tar.gz: source archive sha256 [0-9a-f]{64} does not match the provenance.s [0-9a-f]{64}' \
+	"$LOCKSTEP" verify -q "$P" --source "$T/src-tampered.tar.gz" -o "$T/v4"
+check "nothing was rebuilt for a tampered source" test ! -e "$T/v4/rebuild"
+
+mkdir -p "$T/lonely"; cp "$P" "$T/lonely/"
+expect_err "a missing --source is named" 2 'missing --source' \
+	"$LOCKSTEP" verify -q "$T/lonely/provenance.json" -o "$T/v5"
+head -c 300 "$P" >"$T/trunc.json"
+expect_err "a truncated provenance is refused naming the file" 2 'trunc.json' \
+	"$LOCKSTEP" verify -q "$T/trunc.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+echo 'not json' >"$T/nj.json"
+expect_err "a non-JSON provenance is refused" 2 'nj.json: .*JSON' \
+	"$LOCKSTEP" verify -q "$T/nj.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["buildType"]="https://example.org/other"; json.dump(p,open(sys.argv[2],"w"))' "$P" "$T/bt.json"
+expect_err "a provenance with an unknown buildType is refused" 2 'unknown build type' \
+	"$LOCKSTEP" verify -q "$T/bt.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["externalParameters"]["recipe"]["digest"]["sha256"]="0"*64; json.dump(p,open(sys.argv[2],"w"))' "$P" "$T/rd.json"
+expect_err "a recipe that does not match its recorded digest is refused" 2 'recipe digest' \
+	"$LOCKSTEP" verify -q "$T/rd.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+check "no summary was written for refused inputs" test ! -e "$T/v6/verification.json"

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* lockstep audit: everything in a release bundle checked against a trusted
+ * public key, then (unless told not to) rebuilt. */
+#include "verifier/release.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builder/provenance.h"
+#include "core/archive.h"
+#include "core/cleanup.h"
+#include "core/digest.h"
+#include "core/dsse.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/sign.h"
+#include "verifier/verify.h"
+#include "verifier/vsa.h"
+
+struct audit {
+	const char *bundle;
+	char *dir;                 /* owned: extraction directory */
+	struct sign_key *trusted;  /* owned */
+	struct buf *report;
+};
+
+/* A release bundle holds regular files and directories only: a link in one
+ * is refused before anything is extracted. */
+static int only_plain_members(const char *name, int64_t size, unsigned mode, char type, void *arg)
+{
+	struct err *e = arg;
+	if (type == ARCHIVE_TYPE_FILE || type == ARCHIVE_TYPE_DIR)
+		return 0;
+	err_set(e, "member \"%s\": a release bundle holds only regular files (this is a %s)", name,
+		type == ARCHIVE_TYPE_SYMLINK ? "symlink" : type == ARCHIVE_TYPE_HARDLINK ? "hard link" : "special file");
+	return -1;
+}
+
+static int check_members(const char *bundle, struct err *e)
+{
+	struct err inner = ERR_INIT;
+	if (archive_list(bundle, only_plain_members, &inner, e) < 0 || inner.kind != ERR_NONE) {
+		if (inner.kind != ERR_NONE)
+			err_set(e, "%s: %s", bundle, inner.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static char *member(const struct audit *a, const char *name)
+{
+	return fs_join(a->dir, name);
+}
+
+/* Reads a signed member and returns its verified payload. */
+static int open_envelope(const struct audit *a, const char *name, char **payload, size_t *len,
+			 struct err *e)
+{
+	char *path = member(a, name), *text = NULL, *what = xasprintf("%s: %s", a->bundle, name);
+	size_t n = 0;
+	int ret = -1;
+
+	if (!fs_exists(path)) {
+		err_set(e, "%s: missing", what);
+		goto out;
+	}
+	if (fs_read_file(path, JSON_MAX_FILE, &text, &n, e) < 0)
+		goto out;
+	if (dsse_verify(a->trusted, text, n, what, payload, len, e) < 0)
+		goto out;
+	buf_addf(a->report, "%s: signature good (key %s)\n", name, sign_key_id(a->trusted));
+	ret = 0;
+out:
+	free(path);
+	free(text);
+	free(what);
+	return ret;
+}
+
+static int check_pubkey(const struct audit *a, struct err *e)
+{
+	char *path = member(a, BUNDLE_PUBKEY);
+	struct sign_key *k = NULL;
+	int ret = -1;
+
+	if (sign_key_load_public(path, &k, e) < 0) {
+		err_wrap(e, "%s: bundled public key", a->bundle);
+		goto out;
+	}
+	/* The trusted key comes from the auditor, never from the bundle; a
+	 * bundle carrying another key was tampered with or mislabelled. */
+	if (strcmp(sign_key_id(k), sign_key_id(a->trusted))) {
+		err_setk(e, ERR_NO, "%s: %s: bundled public key %s is not the trusted key %s",
+			 a->bundle, BUNDLE_PUBKEY, sign_key_id(k), sign_key_id(a->trusted));
+		goto out;
+	}
+	ret = 0;
+out:
+	sign_key_free(k);
+	free(path);
+	return ret;
+}
+
+static int check_digests(const struct audit *a, const struct provenance_record *rec, struct err *e)
+{
+	char hex[65], *src = member(a, BUNDLE_SOURCE);
+	int ret = -1;
+
+	if (digest_file(src, hex, e) < 0) {
+		err_wrap(e, "%s", a->bundle);
+		goto out;
+	}
+	if (strcmp(hex, rec->source_digest)) {
+		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s", a->bundle,
+			 BUNDLE_SOURCE, hex, rec->source_digest);
+		goto out;
+	}
+	buf_addf(a->report, "%s: sha256 matches the provenance\n", BUNDLE_SOURCE);
+	for (size_t i = 0; i < rec->nsubjects; i++) {
+		char *rel = xasprintf("%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
+		char *p = member(a, rel);
+		int r = digest_file(p, hex, e);
+
+		if (r < 0)
+			err_wrap(e, "%s: %s", a->bundle, rel);
+		else if (strcmp(hex, rec->subjects[i].sha256))
+			r = err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s",
+				     a->bundle, rel, hex, rec->subjects[i].sha256);
+		else
+			buf_addf(a->report, "%s: sha256 matches the provenance\n", rel);
+		free(rel);
+		free(p);
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(src);
+	return ret;
+}
+
+int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
+	      struct buf *report, struct err *e)
+{
+	struct audit a = { .bundle = bundle, .report = report };
+	struct provenance_record rec;
+	struct verify_input vi = { 0 };
+	struct verify_outcome vo;
+	char *prov = NULL, *vsa = NULL, *arts = NULL, *src = NULL, *rb = NULL, hex[65];
+	size_t prov_len = 0, vsa_len = 0;
+	int ret = -1;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&vo, 0, sizeof(vo));
+	if (sign_key_load_public(pubkey_path, &a.trusted, e) < 0)
+		goto out;
+	a.dir = xasprintf("%s/lockstep-audit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(a.dir)) {
+		err_sys(e, "%s: cannot create", a.dir);
+		goto out;
+	}
+	cleanup_add_path(a.dir);
+	if (check_members(bundle, e) < 0 || archive_extract(bundle, a.dir, e) < 0 || check_pubkey(&a, e) < 0 ||
+	    open_envelope(&a, BUNDLE_PROVENANCE, &prov, &prov_len, e) < 0 ||
+	    provenance_parse(prov, prov_len, BUNDLE_PROVENANCE, &rec, e) < 0 ||
+	    open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, e) < 0)
+		goto out;
+	digest_buf(prov, prov_len, hex);
+	if (vsa_check(vsa, vsa_len, BUNDLE_SUMMARY, hex, e) < 0) {
+		err_wrap(e, "%s", bundle);
+		goto out;
+	}
+	buf_addf(report, "%s: PASSED, vouches for the provenance (sha256 %s)\n", BUNDLE_SUMMARY, hex);
+	if (check_digests(&a, &rec, e) < 0)
+		goto out;
+	if (rebuild) {
+		arts = member(&a, BUNDLE_ARTIFACTS);
+		src = member(&a, BUNDLE_SOURCE);
+		rb = member(&a, "rebuild");
+		vi.provenance = prov;
+		vi.provenance_len = prov_len;
+		vi.provenance_file = BUNDLE_PROVENANCE;
+		vi.source_archive = src;
+		vi.original_dir = arts;
+		vi.rebuild_dir = rb;
+		vi.quiet = quiet;
+		vi.tag = "audit";
+		if (verify_rebuild(&vi, &vo, e) < 0)
+			goto out;
+		buf_add(report, vo.report.data ? vo.report.data : "", vo.report.len);
+		if (!vo.identical) {
+			err_setk(e, ERR_NO, "%s: the independent rebuild differs from the bundled artifacts", bundle);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (a.dir) {
+		fs_remove_tree(a.dir, NULL);
+		cleanup_remove_path(a.dir);
+	}
+	sign_key_free(a.trusted);
+	provenance_record_release(&rec);
+	verify_outcome_release(&vo);
+	free(a.dir);
+	free(prov);
+	free(vsa);
+	free(arts);
+	free(src);
+	free(rb);
+	return ret;
+}

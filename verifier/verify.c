@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* verify_rebuild: re-derive everything from the provenance record, rebuild,
+ * compare. */
+#include "verifier/verify.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builder/build.h"
+#include "builder/provenance.h"
+#include "builder/recipe.h"
+#include "core/cleanup.h"
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "diff/diff.h"
+#include "toolchains/toolchain.h"
+
+static int check_source(const struct verify_input *in, const struct provenance_record *rec,
+			struct err *e)
+{
+	char hex[65];
+
+	if (digest_file(in->source_archive, hex, e) < 0)
+		return -1;
+	if (strcmp(hex, rec->source_digest))
+		return err_setk(e, ERR_NO,
+				"%s: source archive sha256 %s does not match the provenance's %s (%s)",
+				in->source_archive, hex, rec->source_digest, in->provenance_file);
+	return 0;
+}
+
+/* Writes the recorded pin to a private file and checks its combined digest
+ * against the one the record names. */
+static int check_pin(const struct provenance_record *rec, const char *path, const char *what,
+		     struct err *e)
+{
+	struct toolchain *t = NULL;
+	int ret = -1;
+
+	if (fs_write_atomic(path, rec->pin_text, rec->pin_len, 0644, e) < 0)
+		return -1;
+	if (toolchain_load_file(path, &t, e) < 0) {
+		err_wrap(e, "%s: the embedded toolchain pin", what);
+		goto out;
+	}
+	if (strcmp(toolchain_digest(t), rec->toolchain_digest)) {
+		err_setk(e, ERR_NO, "%s: toolchain pin \"%s\": combined digest %s does not match the recorded %s",
+			 what, rec->toolchain_name, toolchain_digest(t), rec->toolchain_digest);
+		goto out;
+	}
+	ret = 0;
+out:
+	toolchain_free(t);
+	return ret;
+}
+
+static const char *rebuilt_digest(const cJSON *st, const char *name)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "subject")) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "digest"), "sha256");
+		if (cJSON_IsString(n) && cJSON_IsString(d) && !strcmp(n->valuestring, name))
+			return d->valuestring;
+	}
+	return NULL;
+}
+
+static long long file_size(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* One line about a differing subject: sizes, first offset, ELF section. */
+static void describe(struct verify_outcome *out, const char *name, const char *want,
+		     const char *got, const char *orig, const char *rebuilt)
+{
+	uint64_t off = 0;
+	char *section = NULL;
+
+	buf_addf(&out->report, "%s: rebuilt sha256 %s, recorded %s", name, got ? got : "(missing)", want);
+	if (orig && got && fs_exists(orig) && diff_first_offset(orig, rebuilt, &off, &section, NULL) == 1) {
+		buf_addf(&out->report, "; sizes %lld (recorded) vs %lld (rebuilt); first difference at offset 0x%" PRIx64,
+			 file_size(orig), file_size(rebuilt), off);
+		if (section)
+			buf_addf(&out->report, " in section %s", section);
+	}
+	buf_addstr(&out->report, "\n");
+	free(section);
+}
+
+static void compare(const struct verify_input *in, const struct provenance_record *rec,
+		    const cJSON *rebuilt, struct verify_outcome *out)
+{
+	out->identical = 1;
+	for (size_t i = 0; i < rec->nsubjects; i++) {
+		const char *name = rec->subjects[i].name, *want = rec->subjects[i].sha256;
+		const char *got = rebuilt_digest(rebuilt, name);
+		char *orig = in->original_dir ? fs_join(in->original_dir, name) : NULL;
+		char *mine = fs_join(in->rebuild_dir, name);
+
+		strv_push(&out->names, name);
+		strv_push(&out->digests, want);
+		if (got && !strcmp(got, want)) {
+			buf_addf(&out->report, "%s: identical (sha256 %s)\n", name, want);
+		} else {
+			out->identical = 0;
+			describe(out, name, want, got, orig, mine);
+		}
+		free(orig);
+		free(mine);
+	}
+	/* Shipped files are matched by digest: a renamed artifact is still the
+	 * artifact, an unknown one is a finding. */
+	for (size_t i = 0; i < in->nartifacts; i++) {
+		char hex[65];
+		struct err e2 = ERR_INIT;
+		int found = 0;
+
+		if (digest_file(in->artifacts[i], hex, &e2) < 0) {
+			out->identical = 0;
+			buf_addf(&out->report, "%s\n", e2.msg);
+			continue;
+		}
+		for (size_t j = 0; j < rec->nsubjects; j++)
+			found |= !strcmp(hex, rec->subjects[j].sha256);
+		if (found) {
+			buf_addf(&out->report, "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
+				 in->artifacts[i], hex);
+		} else {
+			out->identical = 0;
+			buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s\n",
+				 in->artifacts[i], hex, in->provenance_file);
+		}
+	}
+}
+
+int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, struct err *e)
+{
+	struct provenance_record rec;
+	struct recipe r;
+	struct build_options bo = { 0 };
+	char *pin = NULL, *prov = NULL, *tmpdir = NULL;
+	char hex[65];
+	cJSON *rebuilt = NULL;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	if (provenance_parse(in->provenance, in->provenance_len, in->provenance_file, &rec, e) < 0)
+		goto out;
+	digest_buf(in->provenance, in->provenance_len, hex);
+	out->provenance_sha256 = xstrdup(hex);
+	if (check_source(in, &rec, e) < 0)
+		goto out;
+	if (recipe_load_buf(rec.recipe_text, rec.recipe_len, in->provenance_file, &r, e) < 0) {
+		err_wrap(e, "the recipe embedded in the provenance");
+		goto out;
+	}
+	out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
+	tmpdir = xasprintf("%s/lockstep-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		err_sys(e, "%s: cannot create", tmpdir);
+		goto out;
+	}
+	cleanup_add_path(tmpdir);
+	pin = fs_join(tmpdir, "pin.json");
+	if (check_pin(&rec, pin, in->provenance_file, e) < 0)
+		goto out;
+
+	bo.out_dir = in->rebuild_dir;
+	bo.source_archive = in->source_archive;
+	bo.pin_path = pin;
+	bo.quiet = in->quiet;
+	bo.tag = in->tag ? in->tag : "rebuild";
+	if (build_run(&r, &bo, e) < 0) {
+		err_wrap(e, "independent rebuild failed");
+		goto out;
+	}
+	prov = fs_join(in->rebuild_dir, BUILD_PROVENANCE_NAME);
+	if (json_parse_file(prov, &rebuilt, e) < 0)
+		goto out;
+	compare(in, &rec, rebuilt, out);
+	ret = 0;
+out:
+	if (tmpdir) {
+		fs_remove_tree(tmpdir, NULL);
+		cleanup_remove_path(tmpdir);
+	}
+	cJSON_Delete(rebuilt);
+	provenance_record_release(&rec);
+	recipe_release(&r);
+	free(pin);
+	free(prov);
+	free(tmpdir);
+	return ret;
+}
+
+void verify_outcome_release(struct verify_outcome *out)
+{
+	buf_release(&out->report);
+	free(out->provenance_sha256);
+	free(out->resource_uri);
+	strv_release(&out->names);
+	strv_release(&out->digests);
+	memset(out, 0, sizeof(*out));
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing and checking SLSA verification summaries. */
+#include "verifier/vsa.h"
+
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/digest.h"
+
+static cJSON *digest_obj(const char *hex)
+{
+	cJSON *d = cJSON_CreateObject();
+	json_add_str(d, "sha256", hex);
+	return d;
+}
+
+cJSON *vsa_build(const struct vsa_subject *s, size_t n, const char *resource_uri,
+		 const char *provenance_name, const char *provenance_sha256)
+{
+	cJSON *st = cJSON_CreateObject(), *subj, *p, *v, *pol, *ia, *a, *lv;
+	char now[32], policy_digest[65];
+
+	json_add_str(st, "_type", "https://in-toto.io/Statement/v1");
+	subj = cJSON_AddArrayToObject(st, "subject");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject();
+		json_add_str(r, "name", s[i].name);
+		cJSON_AddItemToObject(r, "digest", digest_obj(s[i].sha256));
+		cJSON_AddItemToArray(subj, r);
+	}
+	json_add_str(st, "predicateType", VSA_PREDICATE_TYPE);
+	p = cJSON_AddObjectToObject(st, "predicate");
+	v = cJSON_AddObjectToObject(p, "verifier");
+	json_add_str(v, "id", VSA_VERIFIER_ID);
+	json_add_str(cJSON_AddObjectToObject(v, "version"), "lockstep", LOCKSTEP_VERSION);
+	clock_rfc3339(clock_now(), now);
+	json_add_str(p, "timeVerified", now);
+	json_add_str(p, "resourceUri", resource_uri);
+	pol = cJSON_AddObjectToObject(p, "policy");
+	json_add_str(pol, "uri", VSA_POLICY_URI);
+	digest_buf(VSA_POLICY_TEXT, strlen(VSA_POLICY_TEXT), policy_digest);
+	cJSON_AddItemToObject(pol, "digest", digest_obj(policy_digest));
+	ia = cJSON_AddArrayToObject(p, "inputAttestations");
+	a = cJSON_CreateObject();
+	json_add_str(a, "uri", provenance_name);
+	cJSON_AddItemToObject(a, "digest", digest_obj(provenance_sha256));
+	cJSON_AddItemToArray(ia, a);
+	json_add_str(p, "verificationResult", "PASSED");
+	lv = cJSON_AddArrayToObject(p, "verifiedLevels");
+	cJSON_AddItemToArray(lv, cJSON_CreateString(VSA_LEVEL));
+	json_add_str(p, "slsaVersion", "1.0");
+	return st;
+}
+
+int vsa_check(const char *text, size_t len, const char *what, const char *provenance_sha256,
+	      struct err *e)
+{
+	const cJSON *p, *c, *ia;
+	const char *s;
+	cJSON *j = NULL;
+	int found = 0, ret = -1;
+
+	if (json_parse_buf(text, len, what, &j, e) < 0)
+		return -1;
+	if (json_get_string(j, "predicateType", 1, what, "", &s, e) < 0)
+		goto out;
+	if (strcmp(s, VSA_PREDICATE_TYPE)) {
+		err_set(e, "%s: \"predicateType\": \"%s\" is not a SLSA verification summary", what, s);
+		goto out;
+	}
+	p = cJSON_GetObjectItemCaseSensitive(j, "predicate");
+	if (json_get_string(p, "verificationResult", 1, what, "predicate", &s, e) < 0)
+		goto out;
+	if (strcmp(s, "PASSED")) {
+		err_setk(e, ERR_NO, "%s: \"predicate.verificationResult\" is \"%s\"", what, s);
+		goto out;
+	}
+	c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "policy"), "uri");
+	if (!cJSON_IsString(c) || strcmp(c->valuestring, VSA_POLICY_URI)) {
+		err_setk(e, ERR_NO, "%s: \"predicate.policy.uri\": not lockstep's byte-identical rebuild policy", what);
+		goto out;
+	}
+	ia = cJSON_GetObjectItemCaseSensitive(p, "inputAttestations");
+	cJSON_ArrayForEach(c, ia) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "digest"), "sha256");
+		if (cJSON_IsString(d) && !strcmp(d->valuestring, provenance_sha256))
+			found = 1;
+	}
+	if (!found) {
+		err_setk(e, ERR_NO, "%s: \"predicate.inputAttestations\": no entry has the provenance's digest %s",
+			 what, provenance_sha256);
+		goto out;
+	}
+	ret = 0;
+out:
+	cJSON_Delete(j);
+	return ret;
+}
