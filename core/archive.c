@@ -66,7 +66,9 @@ int archive_rd_next(struct archive_rd *r, struct archive_entry **en, const char 
 	rc = archive_read_next_header(r->a, en);
 	if (rc == ARCHIVE_EOF)
 		return 0;
-	if (rc < ARCHIVE_WARN)
+	/* ARCHIVE_RETRY (a damaged header libarchive would skip) is a
+	 * failure too: we never guess past damage. */
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 		return archive_rd_fail(r, e);
 	/* A warning (an unconvertible name, an unknown pax key) still gives a
 	 * usable header; the checks below decide. */
@@ -75,6 +77,8 @@ int archive_rd_next(struct archive_rd *r, struct archive_entry **en, const char 
 	*name = archive_entry_pathname(*en);
 	if (!*name)
 		*name = archive_entry_pathname_utf8(*en);
+	if ((!*name || !**name) && rc == ARCHIVE_WARN)
+		return archive_rd_fail(r, e); /* a damaged header */
 	if (!*name || !**name)
 		return err_set(e, "%s: member %zu has no usable name", r->path, r->members);
 	if (strlen(*name) > ARCHIVE_MAX_NAME)

@@ -471,6 +471,180 @@ TEST(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file)
 	free(t);
 }
 
+/* Extracting the hostile archive `body` must fail with `msg` and leave
+ * the destination empty, with no staging directory left beside it. */
+static int refused(const char *t, const char *body, const char *msg)
+{
+	char *a = fs_join(t, "bad.tar"), *d = fs_join(t, "dest");
+	struct err e = ERR_INIT;
+	int ok;
+
+	fs_remove_tree(d, NULL);
+	ok = mkdir(d, 0755) == 0 && py_tar(a, body) == 0 && archive_extract(a, d, &e) < 0 &&
+	     strstr(e.msg, msg) && sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | wc -l)\" = 2",
+				       d, t) == 0;
+	if (!ok)
+		fprintf(stderr, "  %s: got \"%s\"\n", msg, e.msg);
+	free(a);
+	free(d);
+	return ok;
+}
+
+TEST(extract_refuses_members_and_links_that_escape_the_destination)
+{
+	char *t = tmpdir();
+
+	CHECK(refused(t, "add(\"ok\"); add(\"../x\")",
+		      "bad.tar: member \"../x\": path escapes the destination"));
+	CHECK(refused(t, "add(\"a/../../x\")", "member \"a/../../x\": path escapes the destination"));
+	CHECK(refused(t, "add(\"/tmp/lockstep-escape-probe\")",
+		      "member \"/tmp/lockstep-escape-probe\": path escapes the destination"));
+	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"../../etc\")",
+		      "member \"l\": symlink to \"../../etc\": path escapes the destination"));
+	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"/etc/passwd\")",
+		      "member \"l\": symlink to \"/etc/passwd\": path escapes the destination"));
+	/* Each link alone stays inside; followed through the other, it leaves. */
+	CHECK(refused(t, "add(\"d/sub\", type=tarfile.DIRTYPE); add(\"d/up\", type=tarfile.SYMTYPE, link=\".\");"
+			 "add(\"d/s\", type=tarfile.SYMTYPE, link=\"up/../..\")",
+		      "member \"d/s\": symlink to \"up/../..\": path escapes the destination"));
+	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"sub\"); add(\"l/x\")",
+		      "member \"l/x\": path goes through a symlink"));
+	CHECK(refused(t, "add(\"h\", type=tarfile.LNKTYPE, link=\"../etc/passwd\")",
+		      "member \"h\": hard link to \"../etc/passwd\": path escapes the destination"));
+	CHECK(refused(t, "add(\"h\", type=tarfile.LNKTYPE, link=\"etc/passwd\")",
+		      "member \"h\": hard link to \"etc/passwd\", not an earlier file of the archive"));
+	CHECK(refused(t, "add(\"null\", type=tarfile.CHRTYPE)",
+		      "member \"null\": device nodes, FIFOs and sockets are not extracted"));
+	CHECK(refused(t, "add(\"p\", type=tarfile.FIFOTYPE)",
+		      "member \"p\": device nodes, FIFOs and sockets are not extracted"));
+	CHECK(refused(t, "add(\"a/\", type=tarfile.DIRTYPE); add(\"l1\", type=tarfile.SYMTYPE, link=\"l2\");"
+			 "add(\"l2\", type=tarfile.SYMTYPE, link=\"l1/x\")",
+		      "path escapes the destination"));
+	CHECK(sh("test ! -e %s/x && test ! -e /tmp/lockstep-escape-probe", t) == 0);
+	fs_remove_tree(t, NULL);
+	free(t);
+}
+
+TEST(extract_recreates_a_written_tree_without_setuid_bits)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *a = fs_join(t, "a.tgz"), *d = fs_join(t, "d");
+	char *s = fs_join(t, "s.tar"), *sd = fs_join(t, "sd");
+	struct err e = ERR_INIT;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	CHECK(mkdir(d, 0755) == 0 && mkdir(sd, 0755) == 0);
+	CHECK(archive_write_tree(x, "pkg", a, "gzip", SDE, &e) == 0);
+	CHECK(archive_extract(a, d, &e) == 0);
+	CHECK(sh("cd %s/pkg && diff -r %s . && test -x run.sh && test ! -x a && "
+		 "test \"$(readlink link)\" = sub/deep/c && test \"$(stat -c %%Y a)\" = %lld && "
+		 "test \"$(stat -c %%a %s)\" = 755", d, x, SDE, d) == 0);
+	CHECK(py_tar(s, "add(\"suid\", mode=0o4755); add(\"sgid/\", type=tarfile.DIRTYPE, mode=0o2775);"
+			"add(\"h\", type=tarfile.LNKTYPE, link=\"suid\")") == 0);
+	CHECK(archive_extract(s, sd, &e) == 0);
+	CHECK(sh("cd %s && test \"$(stat -c %%a suid)\" = 755 && test \"$(stat -c %%a sgid)\" = 775 && "
+		 "test \"$(stat -c %%i suid)\" = \"$(stat -c %%i h)\"", sd) == 0);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(a);
+	free(d);
+	free(s);
+	free(sd);
+	free(t);
+}
+
+TEST(extract_refuses_a_truncated_or_corrupt_archive_and_writes_nothing)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *a = fs_join(t, "a.tgz"), *d = fs_join(t, "d");
+	char *c = fs_join(t, "c.tar"), *g = fs_join(t, "g.bin"), *big = fs_join(t, "big.tar");
+	struct err e = ERR_INIT;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0 && mkdir(d, 0755) == 0);
+	CHECK(sh("head -c 4000 /dev/urandom > %s/x/noise", t) == 0);
+	CHECK(archive_write_tree(x, NULL, a, "gzip", SDE, &e) == 0);
+	CHECK(sh("cd %s && head -c $(( $(stat -c %%s a.tgz) / 2 )) a.tgz > cut && mv cut a.tgz", t) == 0);
+	CHECK(archive_extract(a, d, &e) < 0);
+	CHECK_CONTAINS(e.msg, "a.tgz: ");
+	CHECK_CONTAINS(e.msg, "truncated");
+	/* A tar whose second header is garbage. */
+	CHECK(archive_write_tree(x, NULL, c, "none", SDE, &e) == 0);
+	CHECK(sh("cd %s && dd if=/dev/urandom of=c.tar bs=512 seek=2 count=1 conv=notrunc 2>/dev/null",
+		 t) == 0);
+	CHECK(archive_extract(c, d, &e) < 0);
+	CHECK_CONTAINS(e.msg, "c.tar: corrupt or truncated archive: ");
+	CHECK(sh("head -c 3000 /dev/urandom > %s", g) == 0);
+	CHECK(archive_extract(g, d, &e) < 0);
+	CHECK_CONTAINS(e.msg, "g.bin: not a readable archive");
+	/* A header declaring more content than the cap is refused before reading. */
+	CHECK(sh("python3 -c 'import tarfile,sys\n"
+		 "i=tarfile.TarInfo(\"huge\"); i.size=5<<30\n"
+		 "open(sys.argv[1],\"wb\").write(i.tobuf(tarfile.GNU_FORMAT)+bytes(1024))' %s", big) == 0);
+	CHECK(archive_extract(big, d, &e) < 0);
+	CHECK_CONTAINS(e.msg, "big.tar: member \"huge\": content beyond the cap of 4294967296 bytes");
+	CHECK(sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | tr '\\n' ' ')\" = 'a.tgz big.tar c.tar d g.bin x '", d, t) == 0);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(a);
+	free(d);
+	free(c);
+	free(g);
+	free(big);
+	free(t);
+}
+
+static int collect(const char *name, int64_t size, unsigned mode, char type, void *arg)
+{
+	buf_addf(arg, "%s %lld %o %c\n", name, (long long)size, mode, type);
+	return 0;
+}
+
+static int stop_at_b(const char *name, int64_t size, unsigned mode, char type, void *arg)
+{
+	return !strcmp(name, "B") ? 7 : 0;
+}
+
+TEST(list_read_member_and_detect_answer_from_the_archive)
+{
+	char *t = tmpdir(), *x = fs_join(t, "x"), *a = fs_join(t, "a.tar.xz"), *g = fs_join(t, "g");
+	char *out = NULL, *l;
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	size_t len = 0;
+
+	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
+	CHECK(archive_write_tree(x, NULL, a, "xz", SDE, &e) == 0);
+	CHECK(archive_list(a, collect, &b, &e) == 0);
+	l = buf_take(&b, NULL);
+	CHECK_STR(l, "B 3 644 f\na 3 644 f\na-b 1 644 f\nempty/ 0 755 d\nlink 0 777 l\n"
+		     "run.sh 10 755 f\nsub/ 0 755 d\nsub/deep/ 0 755 d\nsub/deep/c 1 644 f\n");
+	CHECK(archive_list(a, stop_at_b, NULL, &e) == 7);
+	CHECK(archive_read_member(a, "run.sh", 100, &out, &len, &e) == 0);
+	CHECK(out && len == 10 && !strcmp(out, "#!/bin/sh\n"));
+	free(out);
+	out = NULL;
+	CHECK(archive_read_member(a, "run.sh", 9, &out, &len, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"run.sh\": larger than 9 bytes");
+	CHECK(archive_read_member(a, "nope", 9, &out, &len, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"nope\": not found");
+	CHECK(archive_read_member(a, "link", 9, &out, &len, &e) < 0);
+	CHECK_CONTAINS(e.msg, "member \"link\": not a regular file");
+	CHECK_STR(archive_detect(a), "tar");
+	/* A compressed single file, an ELF, zeros and text are not archives. */
+	CHECK(sh("cd %s && cp /bin/true elf && gzip -c elf > elf.gz && head -c 10240 /dev/zero > zeros && "
+		 "echo hello > text", t) == 0);
+	static const char *const no[] = { "elf", "elf.gz", "zeros", "text", "missing" };
+	for (size_t i = 0; i < 5; i++) {
+		char *p = fs_join(t, no[i]);
+		CHECK(archive_detect(p) == NULL);
+		free(p);
+	}
+	free(l);
+	fs_remove_tree(t, NULL);
+	free(x);
+	free(a);
+	free(g);
+	free(t);
+}
+
 TEST_MAIN(T(write_tree_is_byte_identical_for_two_differently_created_copies),
 	  T(write_tree_stores_root_owner_normalized_modes_and_clamped_mtimes),
 	  T(gzip_output_has_no_timestamp_and_no_name),
@@ -481,4 +655,8 @@ TEST_MAIN(T(write_tree_is_byte_identical_for_two_differently_created_copies),
 	  T(normalize_gives_a_zip_the_same_bytes_whatever_its_times_and_the_time_zone),
 	  T(normalize_keeps_a_static_library_linkable_with_its_symbol_index),
 	  T(normalize_keeps_a_riscv_static_library_linkable),
-	  T(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file))
+	  T(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file),
+	  T(extract_refuses_members_and_links_that_escape_the_destination),
+	  T(extract_recreates_a_written_tree_without_setuid_bits),
+	  T(extract_refuses_a_truncated_or_corrupt_archive_and_writes_nothing),
+	  T(list_read_member_and_detect_answer_from_the_archive))
