@@ -281,6 +281,9 @@ static char *drivers_text(const cJSON *d)
 		buf_addf(&b, "%s%s=%s", i ? " " : "", v[i]->string,
 			 cJSON_IsString(v[i]) ? v[i]->valuestring : "?");
 	free(v);
+	/* buf_take of an empty buf leaves it unterminated (core/alloc.c). */
+	if (!b.len)
+		buf_addstr(&b, "");
 	return buf_take(&b, NULL);
 }
 
