@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* What the parent resolves before clone() and the child uses to set up the
+ * sandbox: private to sandbox/. */
+#ifndef SANDBOX_INTERNAL_H
+#define SANDBOX_INTERNAL_H
+
+#include "core/err.h"
+#include "sandbox/sandbox.h"
+
+/* One host path to bind, resolved by the parent. */
+struct sandbox_mount {
+	char *src;        /* owned: absolute host path, symlinks resolved */
+	const char *dst;  /* borrowed: inside path */
+	int writable;
+	int is_dir;
+	int tree_fd;      /* root only: a detached idmapped clone of src, or -1 */
+};
+
+struct sandbox_plan {
+	const struct sandbox_config *c;
+	struct sandbox_mount *mounts; /* owned: build dir, out dir, extra binds */
+	size_t nmounts;
+	char **layers;    /* owned, NULL-terminated: realpaths of each layer's usr/ */
+	char **env;       /* owned: the command's environment */
+	const char *home; /* borrowed: c->home or c->build_path */
+	int as_root;      /* the caller is host root: idmapped binds, fixed host id */
+	int usr_fd;       /* root with layers: the /usr overlay, detached, or -1 */
+	int report_fd;    /* child's end of the report pipe (close-on-exec) */
+};
+
+/* Parent, root only: the child runs as SANDBOX_ROOT_HOST_ID from the start
+ * and may not reach root's private paths, so the mounts of host paths are
+ * made here, detached: each bind an idmapped clone (tree_fd) mapping uid/gid
+ * 0 on disk to SANDBOX_ROOT_HOST_ID (the build writes root-owned files), and
+ * the /usr overlay of the layers (usr_fd). */
+int mounts_prepare_root(struct sandbox_plan *p, struct err *e);
+/* Child (in the new namespaces, with capabilities there): builds the new
+ * root and pivots into it; the cwd is the build path afterwards. */
+int mounts_setup(const struct sandbox_plan *p, struct err *e);
+/* Child: runs init and the command; never returns. */
+void child_main(const struct sandbox_plan *p, int sync_fd) __attribute__((noreturn));
+
+/* The report the child sends on report_fd: a one-byte tag then text. */
+#define REPORT_ERROR 'E'  /* setup failed: the message follows */
+#define REPORT_STATUS 'S' /* the command's wait status follows, as decimal */
+
+#endif
