@@ -68,8 +68,8 @@ int archive_normalize(const char *path, int64_t sde, int *changed, struct err *e
  * checked whole (names relative without "..", symlinks resolving inside dir
  * even through other symlinks of the archive, hard links to earlier regular
  * members, no devices/FIFOs/sockets, caps), then extracted with libarchive's
- * secure flags into a staging directory beside dir whose entries are moved
- * into dir at the end, so a failure leaves dir as it was.  setuid, setgid
+ * secure flags into a staging directory inside dir whose entries are moved
+ * up into dir at the end, so a failure leaves dir as it was.  setuid, setgid
  * and sticky bits are dropped; owners are not restored.  ar symbol and
  * name tables are not extracted.  An escape is named like
  * `bundle.tar: member "../x": path escapes the destination`. */

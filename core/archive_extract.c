@@ -326,7 +326,7 @@ int archive_extract(const char *path, const char *dir, struct err *e)
 {
 	struct archive_rd r = ARCHIVE_RD_INIT;
 	struct stat st;
-	char *staging = NULL;
+	char *staging = NULL, *near = NULL;
 	int cwd = -1, moved = 0, ret = -1;
 
 	if (stat(dir, &st) < 0)
@@ -338,11 +338,12 @@ int archive_extract(const char *path, const char *dir, struct err *e)
 	/* Opened before changing directory: path may be relative. */
 	if (archive_rd_open(&r, path, e) < 0)
 		goto out;
-	staging = fs_make_staging(dir, e);
+	/* Staged inside dir itself: the same filesystem even when dir is a
+	 * mount point, so publishing is a rename of each top-level entry. */
+	near = fs_join(dir, "extract");
+	staging = fs_make_staging(near, e);
 	if (!staging)
 		goto out;
-	/* The staging directory replaces an empty dir whole: give it dir's mode. */
-	chmod(staging, st.st_mode & 07777);
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0 || chdir(staging) < 0) {
 		err_sys(e, "%s: cannot enter the staging directory", staging);
@@ -371,6 +372,7 @@ out:
 		cleanup_remove_path(staging);
 		free(staging);
 	}
+	free(near);
 	archive_rd_release(&r);
 	return ret;
 }
