@@ -234,7 +234,9 @@ static int make_dev(const struct sandbox_plan *p, struct err *e)
 		if (symlink(links[i][0], dst) < 0)
 			return err_sys(e, "sandbox: linking \"%s\"", dst);
 	}
-	if (make_dirs(NEW "/dev/shm", e) < 0)
+	/* The nodes and links are all there: nothing more is written to it. */
+	if (make_dirs(NEW "/dev/shm", e) < 0 ||
+	    bind_flags(NEW "/dev", MS_RDONLY | MS_NOSUID | MS_NOEXEC, e) < 0)
 		return -1;
 	shm = xasprintf("mode=1777,size=%llu", (unsigned long long)p->c->tmp_size);
 	ret = do_mount("tmpfs", NEW "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shm, e);
