@@ -39,9 +39,18 @@ int archive_rd_open(struct archive_rd *r, const char *path, struct err *e)
 	r->a = archive_read_new();
 	if (!r->a)
 		return err_set(e, "%s: out of memory", path);
-	/* Only the four families we normalize: raw, mtree, iso9660 and the rest
-	 * would make any file (a gzipped ELF, a text file) look like an archive. */
-	archive_read_support_filter_all(r->a);
+	/* Only the compressions libarchive decodes itself (filter_all would
+	 * also run lrzip, lzop or grzip on a file that starts with their
+	 * magic), and only the four families we normalize: raw, mtree,
+	 * iso9660 and the rest would make a gzipped ELF or a text file look
+	 * like an archive. */
+	archive_read_support_filter_gzip(r->a);
+	archive_read_support_filter_bzip2(r->a);
+	archive_read_support_filter_xz(r->a);
+	archive_read_support_filter_lzma(r->a);
+	archive_read_support_filter_lzip(r->a);
+	archive_read_support_filter_zstd(r->a);
+	archive_read_support_filter_lz4(r->a);
 	archive_read_support_format_tar(r->a);
 	archive_read_support_format_cpio(r->a);
 	archive_read_support_format_ar(r->a);
