@@ -338,10 +338,14 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0;
 	int64_t delta0 = 0, same_delta = 1;
 
-	memcpy(x, a->syms, a->nsyms * sizeof(*x));
-	memcpy(y, b->syms, b->nsyms * sizeof(*y));
-	qsort(x, a->nsyms, sizeof(*x), cmp_sym_name);
-	qsort(y, b->nsyms, sizeof(*y), cmp_sym_name);
+	if (a->nsyms) {
+		memcpy(x, a->syms, a->nsyms * sizeof(*x));
+		qsort(x, a->nsyms, sizeof(*x), cmp_sym_name);
+	}
+	if (b->nsyms) {
+		memcpy(y, b->syms, b->nsyms * sizeof(*y));
+		qsort(y, b->nsyms, sizeof(*y), cmp_sym_name);
+	}
 	while ((i < a->nsyms || j < b->nsyms) && !diff_over_limit(c)) {
 		int cmp = i >= a->nsyms ? 1 : j >= b->nsyms ? -1 : strcmp(x[i].name, y[j].name);
 		const char *what = NULL;

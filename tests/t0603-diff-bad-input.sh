@@ -58,7 +58,8 @@ for i in $(seq 1 100); do
 		if [ $((i % 2)) -eq 0 ]; then $D "$T/$src" "$T/mut" >/dev/null 2>"$T/merr"; rc=$?
 		else $D --json "$T/mut" "$T/$src" >/dev/null 2>"$T/merr"; rc=$?; fi
 		n=$((n + 1))
-		if [ $rc -gt 2 ]; then
+		# Under ASan/UBSan a report may come with an ordinary exit code.
+		if [ $rc -gt 2 ] || grep -qE 'Sanitizer|runtime error' "$T/merr"; then
 			bad=$((bad + 1)); cp "$T/mut" "/tmp/lockstep-diff-crash-$i-$src"
 			echo "mutation $i of $src: exit $rc (kept in /tmp/lockstep-diff-crash-$i-$src)"; tail -3 "$T/merr"
 		fi

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the diff engine's pieces: cause hints, byte ranges, the
+ * report's JSON schema and the verifier's first-offset helper. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "diff/internal.h"
+#include "tests/unit/harness.h"
+
+static struct diff_options opts = DIFF_OPTIONS_INIT;
+
+static void ctx(struct diff_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->o = &opts;
+	c->now = 1700000000;
+	strcpy(c->hostname, "buildhost7");
+	strcpy(c->username, "alice");
+}
+
+TEST(hint_dates_are_timestamps)
+{
+	struct diff_ctx c;
+	ctx(&c);
+	CHECK(hints_strings(&c, "built Nov 14 2023 22:13:20", "built Nov 15 2023 01:00:00") == HINT_TIMESTAMP);
+	CHECK(hints_strings(&c, "v1 2023-11-14", "v1 2023-11-15") == HINT_TIMESTAMP);
+	CHECK(hints_strings(&c, "epoch=1699999000", "epoch=1700000000") == HINT_TIMESTAMP);
+	CHECK(hints_strings(&c, "version 1", "version 2") == HINT_CONTENT);
+}
+
+TEST(hint_paths_hosts_users)
+{
+	struct diff_ctx c;
+	const char *bp[] = { "/srv/ci/job42" };
+	ctx(&c);
+	CHECK(hints_strings(&c, "/tmp/build-a/src/main.c", "/tmp/build-b/src/main.c") == HINT_BUILD_PATH);
+	CHECK(hints_strings(&c, "/home/alice/x.c", "/home/bob/x.c") == HINT_USERNAME);
+	CHECK(hints_strings(&c, "built on buildhost7", "built on otherhost") == HINT_HOSTNAME);
+	CHECK(hints_strings(&c, "/usr/include/a.h", "/usr/include/b.h") == HINT_CONTENT);
+	opts.build_paths = bp;
+	opts.n_build_paths = 1;
+	CHECK(hints_strings(&c, "/srv/ci/job42/x.c", "/srv/ci/job43/x.c") == HINT_BUILD_PATH);
+	opts.build_paths = NULL;
+	opts.n_build_paths = 0;
+}
+
+TEST(hint_integers_and_randomness)
+{
+	struct diff_ctx c;
+	unsigned char a[32] = { 0 }, b[32] = { 0 }, r[64];
+	uint32_t t1 = 1699990000, t2 = 1699999999;
+	ctx(&c);
+	memcpy(a + 8, &t1, 4);
+	memcpy(b + 8, &t2, 4);
+	CHECK(hints_span(&c, a, 32, b, 32, 8, 2) == HINT_TIMESTAMP);
+	for (int i = 0; i < 64; i++)
+		r[i] = (unsigned char)(i * 37 + 11);
+	CHECK(hints_is_random(r, 64));
+	CHECK(!hints_is_random((const unsigned char *)"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32));
+	CHECK(!hints_is_random((const unsigned char *)"Nov 14 2023 22:1", 16));
+}
+
+TEST(byte_ranges_merge_close_differences)
+{
+	unsigned char a[100] = { 0 }, b[100] = { 0 };
+	size_t off[4], len[4], nb;
+	b[10] = b[12] = 1; /* one range: gap below the merge distance */
+	b[60] = 1;
+	CHECK(bytes_ranges(a, b, 100, off, len, 4, &nb) == 2);
+	CHECK(off[0] == 10 && len[0] == 3 && off[1] == 60 && len[1] == 1 && nb == 3);
+}
+
+static char *tmpfile_with(const char *dir, const char *name, const char *text)
+{
+	char *p = fs_join(dir, name);
+	struct err e = ERR_INIT;
+	if (fs_write_atomic(p, text, strlen(text), 0644, &e) < 0)
+		fprintf(stderr, "%s\n", e.msg);
+	return p;
+}
+
+TEST(report_json_and_first_offset)
+{
+	char dir[] = "/tmp/lockstep-unit-diff.XXXXXX";
+	struct diff_report *r = NULL;
+	struct err e = ERR_INIT;
+	char *a, *b, *json, *sec = NULL;
+	uint64_t off = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	a = tmpfile_with(dir, "a.txt", "one\ntwo\nthree\n");
+	b = tmpfile_with(dir, "b.txt", "one\nTWO\nthree\n");
+	CHECK(diff_paths(a, b, &opts, &r, &e) == 0);
+	CHECK(r && !diff_report_identical(r));
+	json = r ? diff_report_json(r) : NULL;
+	CHECK_CONTAINS(json, "\"schema\":\t\"lockstep-diff/1\"");
+	CHECK_CONTAINS(json, "\"kind\":\t\"text\"");
+	CHECK_STR(r ? diff_report_first_hint(r) : NULL, "content");
+	CHECK(diff_first_offset(a, b, &off, &sec, &e) == 1 && off == 4 && !sec);
+	CHECK(diff_first_offset(a, a, &off, &sec, &e) == 0);
+	{
+		struct diff_report *none = NULL;
+		CHECK(diff_paths(a, "/nonexistent/x", &opts, &none, &e) == -1 && !none);
+		CHECK_CONTAINS(e.msg, "\"/nonexistent/x\": cannot compare");
+	}
+	free(json);
+	diff_report_free(r);
+	r = NULL;
+	CHECK(diff_paths(a, a, &opts, &r, &e) == 0 && r && diff_report_identical(r));
+	CHECK(r && diff_report_first_hint(r) == NULL);
+	diff_report_free(r);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	free(a);
+	free(b);
+}
+
+TEST_MAIN(T(hint_dates_are_timestamps), T(hint_paths_hosts_users), T(hint_integers_and_randomness),
+	  T(byte_ranges_merge_close_differences), T(report_json_and_first_offset))
