@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* `lockstep check RECIPE`: builds under deliberate variations and names
+ * the variations that change the artifacts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builder/recipe.h"
+#include "cli/cli.h"
+#include "verifier/check.h"
+
+static const char usage[] =
+	"usage: lockstep check [OPTIONS] RECIPE\n"
+	"\n"
+	"Builds RECIPE once as a control and once with every variation applied; when\n"
+	"the artifacts differ, bisects the variations (deterministically, two builds\n"
+	"at a time) and names each responsible one with the diff's likely cause.\n"
+	"\n"
+	"variations: time, host-path, build-path, hostname, user, env, tz, locale,\n"
+	"umask, cpus, kernel, aslr.  Default: time, host-path, cpus, kernel, aslr\n"
+	"(what differs between two machines even inside the sandbox).\n"
+	"\n"
+	"options:\n"
+	"  --strict           also vary what the sandbox pins: build-path, hostname,\n"
+	"                     user, env, tz, locale, umask\n"
+	"  --vary=SPEC        adjust the set: +all, -kernel, tz (comma-separated)\n"
+	"  --rounds N         identical control builds (default 1); when they differ\n"
+	"                     the build is flaky and no variation is blamed\n"
+	"  --jobs N           builds at once (default: 2, at most the CPUs)\n"
+	"  --json             print the report as JSON (schema lockstep-check/1)\n"
+	"  -q, --quiet        no progress lines\n"
+	"\n"
+	"exit status: 0 reproducible under every variation applied, 1 not\n"
+	"reproducible or flaky, 2 error.\n";
+
+static void print_text(const struct check_result *res)
+{
+	unsigned v;
+	int first = 1;
+
+	for (v = 0; v < CHECK_NVARS; v++)
+		if (res->not_applied & 1u << v)
+			printf("not applied: %s: %s\n", check_var_name(v), res->why_not[v]);
+	if (res->verdict == CHECK_REPRODUCIBLE) {
+		printf("reproducible under:");
+		for (v = 0; v < CHECK_NVARS; v++)
+			if (res->applied & 1u << v)
+				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
+		printf("%s (%u builds, %.1fs)\n", first ? " nothing varied" : "", res->builds,
+		       res->elapsed);
+		return;
+	}
+	if (res->verdict == CHECK_FLAKY)
+		printf("flaky: identical control builds differ (races or randomness); "
+		       "no variation blamed\n");
+	else
+		printf("not reproducible (%u builds, %.1fs)\n", res->builds, res->elapsed);
+	for (size_t i = 0; i < res->nculprits; i++) {
+		const struct check_culprit *c = &res->culprits[i];
+
+		if (c->var < CHECK_NVARS)
+			printf("culprit: %s: %s differs, hint %s (%s)\n", check_var_name(c->var),
+			       c->artifact, c->hint, res->notes[c->var]);
+		else
+			printf("flaky: %s differs, hint %s\n", c->artifact, c->hint);
+		fputs(c->detail, stdout);
+	}
+}
+
+int cmd_check(int argc, char **argv)
+{
+	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "vary", required_argument, NULL, O_VARY },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "json", no_argument, NULL, O_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct check_options o = { 0, 1, 2, 0 };
+	struct check_result res = { 0 };
+	struct recipe r = { 0 };
+	struct err e = ERR_INIT;
+	struct strv specs = STRV_INIT;
+	int json = 0, strict = 0, opt, ret = EXIT_ERR;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(usage, stdout);
+			ret = EXIT_OK;
+			goto out;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case O_STRICT:
+			strict = 1;
+			break;
+		case O_VARY:
+			strv_push(&specs, optarg);
+			break;
+		case O_ROUNDS:
+		case O_JOBS: {
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || *optarg == '-' || n < 1 || n > 32) {
+				ret = cli_usage_error("check", "--%s: \"%s\": want 1 to 32",
+						      opt == O_ROUNDS ? "rounds" : "jobs", optarg);
+				goto out;
+			}
+			*(opt == O_ROUNDS ? &o.rounds : &o.jobs) = (unsigned)n;
+			break;
+		}
+		case O_JSON:
+			json = 1;
+			break;
+		default:
+			ret = cli_usage_error("check", "unknown option \"%s\"", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind != 1) {
+		ret = cli_usage_error("check", "want one RECIPE");
+		goto out;
+	}
+	o.mask = check_default_mask(strict);
+	for (size_t i = 0; i < specs.n; i++)
+		if (check_parse_vary(specs.v[i], &o.mask, &e) < 0) {
+			ret = cli_usage_error("check", "%s", e.msg);
+			goto out;
+		}
+	if (ncpu >= 1 && o.jobs > (unsigned)ncpu)
+		o.jobs = (unsigned)ncpu;
+	if (recipe_load(argv[optind], &r, &e) < 0 || check_run(&r, &o, &res, &e) < 0) {
+		ret = cli_fail(&e);
+		goto out;
+	}
+	if (json) {
+		char *s = check_result_json(&r, &res);
+
+		puts(s);
+		free(s);
+	} else {
+		print_text(&res);
+	}
+	ret = res.verdict == CHECK_REPRODUCIBLE ? EXIT_OK : EXIT_NO;
+out:
+	check_result_release(&res);
+	recipe_release(&r);
+	strv_release(&specs);
+	return ret;
+}

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/* lockstep check: control builds, an all-varied build, and delta debugging
+ * over the variations (halves built two at a time in child processes) to
+ * name the ones that change the artifacts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <locale.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "builder/build.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/clock.h"
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "diff/diff.h"
+#include "sandbox/sandbox.h"
+#include "verifier/check.h"
+
+static const char *const var_names[CHECK_NVARS] = {
+	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
+	"locale", "umask", "cpus", "kernel", "aslr",
+};
+
+/* The values a varied build gets; the control keeps the sandbox's pins. */
+#define VARIED_BUILD_PATH "/build-varied-path"
+#define VARIED_HOSTNAME "other-machine"
+#define VARIED_DOMAIN "other.invalid"
+#define VARIED_USER "auditor"
+#define VARIED_ID 1001u
+#define VARIED_HOME "/home/auditor"
+#define VARIED_ENV "LOCKSTEP_CHECK_VARIED=1"
+#define VARIED_TZ "Pacific/Kiritimati"
+#define VARIED_UMASK 002u
+/* One day later: far enough that dates change, near enough that diff still
+ * recognises the value as a timestamp. */
+#define VARIED_FAKETIME "+1d"
+
+const char *check_var_name(unsigned v)
+{
+	return v < CHECK_NVARS ? var_names[v] : "none";
+}
+
+unsigned check_default_mask(int strict)
+{
+	unsigned m = 1u << CHECK_TIME | 1u << CHECK_HOST_PATH | 1u << CHECK_CPUS |
+		     1u << CHECK_KERNEL | 1u << CHECK_ASLR;
+
+	if (strict)
+		m |= 1u << CHECK_BUILD_PATH | 1u << CHECK_HOSTNAME | 1u << CHECK_USER |
+		     1u << CHECK_ENV | 1u << CHECK_TZ | 1u << CHECK_LOCALE | 1u << CHECK_UMASK;
+	return m;
+}
+
+int check_parse_vary(const char *spec, unsigned *mask, struct err *e)
+{
+	const char *p = spec;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int add = 1;
+		unsigned bits = 0;
+		const char *w = p;
+		size_t wl = len;
+
+		if (wl && (*w == '+' || *w == '-')) {
+			add = *w == '+';
+			w++, wl--;
+		}
+		if (wl == 3 && !strncmp(w, "all", 3))
+			bits = (1u << CHECK_NVARS) - 1;
+		for (unsigned v = 0; !bits && v < CHECK_NVARS; v++)
+			if (strlen(var_names[v]) == wl && !strncmp(w, var_names[v], wl))
+				bits = 1u << v;
+		if (!bits)
+			return err_set(e, "--vary: \"%.*s\": unknown variation (see --help)", (int)len, p);
+		*mask = add ? *mask | bits : *mask & ~bits;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* What every build of one check shares. */
+struct check_state {
+	const struct recipe *r;
+	const struct check_options *o;
+	struct check_result *res;
+	char *tmp;           /* owned: holds every build's output directory */
+	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
+	char *locale;        /* owned: the varied locale */
+	unsigned ncpus;      /* CPUs this process may use */
+	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
+	size_t nb;
+	double t0;
+};
+
+/* Per child: the varied environment array lives here between steps. */
+struct vary_ctx {
+	const struct check_state *s;
+	unsigned mask;
+	struct strv env;
+};
+
+static void vary_apply(struct sandbox_config *c, void *arg)
+{
+	struct vary_ctx *v = arg;
+	unsigned m = v->mask;
+
+	if (m & 1u << CHECK_BUILD_PATH)
+		c->build_path = VARIED_BUILD_PATH;
+	if (m & 1u << CHECK_HOSTNAME)
+		c->hostname = VARIED_HOSTNAME, c->domainname = VARIED_DOMAIN;
+	if (m & 1u << CHECK_USER)
+		c->uid = c->gid = VARIED_ID, c->user = VARIED_USER;
+	if (m & 1u << CHECK_TZ)
+		c->tz = VARIED_TZ;
+	if (m & 1u << CHECK_LOCALE)
+		c->locale = v->s->locale;
+	if (m & 1u << CHECK_UMASK)
+		c->umask = VARIED_UMASK;
+	if (m & 1u << CHECK_CPUS)
+		c->ncpus = 1;
+	if (m & 1u << CHECK_KERNEL)
+		c->uname26 = 1;
+	if (m & 1u << CHECK_ASLR)
+		c->aslr = 0;
+	if (!(m & (1u << CHECK_ENV | 1u << CHECK_TIME)))
+		return;
+	/* c->env points at the build's own list; ours is a copy plus extras,
+	 * rebuilt per step and valid until the next one. */
+	strv_release(&v->env);
+	for (size_t i = 0; c->env && c->env[i]; i++)
+		strv_push(&v->env, c->env[i]);
+	if (m & 1u << CHECK_ENV) {
+		c->home = VARIED_HOME;
+		strv_push(&v->env, VARIED_ENV);
+	}
+	if (m & 1u << CHECK_TIME) {
+		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
+		strv_push(&v->env, "FAKETIME=" VARIED_FAKETIME);
+	}
+	c->env = (const char *const *)v->env.v;
+}
+
+/* Decides which asked-for variations this machine can apply, and how. */
+static void check_plan(struct check_state *s)
+{
+	struct check_result *res = s->res;
+	cpu_set_t set;
+	glob_t g;
+	locale_t l;
+
+	if (glob("/usr/lib/*/faketime/libfaketime.so.1", 0, NULL, &g) == 0 && g.gl_pathc)
+		s->faketime_lib = xstrdup(g.gl_pathv[0]);
+	globfree(&g);
+	l = newlocale(LC_ALL_MASK, "fr_FR.UTF-8", (locale_t)0);
+	s->locale = xstrdup(l ? "fr_FR.UTF-8" : "POSIX");
+	if (l)
+		freelocale(l);
+	s->ncpus = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
+
+	for (unsigned v = 0; v < CHECK_NVARS; v++) {
+		char *why = NULL, *how = NULL;
+
+		if (!(s->o->mask & 1u << v))
+			continue;
+		switch (v) {
+		case CHECK_TIME:
+			if (!s->faketime_lib)
+				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
+			else
+				how = xstrdup("clock one day later with libfaketime (static binaries escape it)");
+			break;
+		case CHECK_HOST_PATH:
+			how = xstrdup("every build in its own fresh host directory");
+			break;
+		case CHECK_BUILD_PATH:
+			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
+			break;
+		case CHECK_HOSTNAME:
+			how = xstrdup("hostname " VARIED_HOSTNAME ", domain " VARIED_DOMAIN);
+			break;
+		case CHECK_USER:
+			how = xasprintf("user %s, uid/gid %u", VARIED_USER, VARIED_ID);
+			break;
+		case CHECK_ENV:
+			how = xstrdup("extra " VARIED_ENV ", HOME=" VARIED_HOME);
+			break;
+		case CHECK_TZ:
+			if (!fs_exists("/usr/share/zoneinfo/" VARIED_TZ))
+				why = xstrdup("no zoneinfo for " VARIED_TZ " (apt-get install tzdata)");
+			else
+				how = xstrdup("TZ=" VARIED_TZ " instead of UTC");
+			break;
+		case CHECK_LOCALE:
+			how = xasprintf("LC_ALL=%s instead of C.UTF-8", s->locale);
+			break;
+		case CHECK_UMASK:
+			how = xstrdup("umask 002 instead of 022");
+			break;
+		case CHECK_CPUS:
+			if (s->ncpus < 2)
+				why = xstrdup("only one CPU available to vary against");
+			else
+				how = xasprintf("1 CPU instead of %u", s->ncpus);
+			break;
+		case CHECK_KERNEL:
+			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
+			break;
+		case CHECK_ASLR:
+			how = xstrdup("address space randomization off");
+			break;
+		}
+		if (why) {
+			res->not_applied |= 1u << v;
+			res->why_not[v] = why;
+		} else {
+			res->applied |= 1u << v;
+			res->notes[v] = how;
+		}
+	}
+}
+
+static char *mask_label(unsigned m)
+{
+	struct buf b = BUF_INIT;
+
+	for (unsigned v = 0; v < CHECK_NVARS; v++)
+		if (m & 1u << v)
+			buf_addf(&b, "%s%s", b.len ? "," : "", var_names[v]);
+	if (!b.len)
+		buf_addstr(&b, "nothing varied");
+	return buf_take(&b, NULL);
+}
+
+static struct cb *cb_find(struct check_state *s, unsigned mask, unsigned round)
+{
+	for (size_t i = 0; i < s->nb; i++)
+		if (s->b[i].mask == mask && s->b[i].round == round)
+			return &s->b[i];
+	return NULL;
+}
+
+/* The child: one build into its own directory; the message goes up a pipe. */
+static void child_build(struct check_state *s, struct cb *b, int fd)
+{
+	struct vary_ctx v = { s, b->mask, STRV_INIT };
+	struct build_options bo = { 0 };
+	struct err e = ERR_INIT;
+	int rc;
+
+	bo.out_dir = b->dir;
+	bo.quiet = 1;
+	bo.vary = vary_apply;
+	bo.vary_arg = &v;
+	bo.tag = "check";
+	rc = build_run(s->r, &bo, &e);
+	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
+		rc = -1;
+	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
+}
+
+static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
+{
+	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
+	for (size_t i = 0; i < s->r->outputs.n; i++) {
+		char *p = fs_join(b->dir, recipe_output_name(s->r->outputs.v[i]));
+		char hex[DIGEST_HEX_LEN + 1];
+		int rc = digest_file(p, hex, e);
+
+		free(p);
+		if (rc < 0)
+			return -1;
+		b->digests[i] = xstrdup(hex);
+	}
+	return 0;
+}
+
+/* Runs the builds not yet run among masks/rounds, o->jobs at a time. */
+static int check_builds(struct check_state *s, const unsigned *masks, const unsigned *rounds,
+			size_t n, struct err *e)
+{
+	pid_t pids[16];
+	int fds[16];
+	size_t run[16]; /* indexes: s->b moves when it grows */
+	size_t nrun = 0, next = 0;
+	unsigned jobs = s->o->jobs < 16 ? s->o->jobs : 16;
+	int ret = 0;
+
+	while (next < n || nrun) {
+		while (next < n && nrun < jobs && !ret) {
+			unsigned m = masks[next], rd = rounds ? rounds[next] : 0;
+			int p[2];
+			char *label;
+			struct cb *b;
+
+			next++;
+			if (cb_find(s, m, rd))
+				continue;
+			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
+			b = &s->b[s->nb++];
+			b->mask = m, b->round = rd, b->digests = NULL;
+			b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
+			label = mask_label(m);
+			if (!s->o->quiet && m)
+				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: varied: %s\n",
+					clock_mono() - s->t0, s->nb, label);
+			else if (!s->o->quiet)
+				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
+					clock_mono() - s->t0, s->nb, rd + 1);
+			free(label);
+			if (pipe2(p, O_CLOEXEC) < 0) {
+				ret = err_sys(e, "check: pipe");
+				break;
+			}
+			fflush(NULL);
+			pids[nrun] = fork();
+			if (pids[nrun] < 0) {
+				close(p[0]), close(p[1]);
+				ret = err_sys(e, "check: fork");
+				break;
+			}
+			if (pids[nrun] == 0) {
+				close(p[0]);
+				child_build(s, b, p[1]);
+			}
+			close(p[1]);
+			fds[nrun] = p[0];
+			run[nrun++] = s->nb - 1;
+			s->res->builds++;
+		}
+		if (!nrun)
+			break;
+		/* Waits for the oldest; order does not matter for the result. */
+		{
+			char msg[sizeof e->msg];
+			ssize_t got = 0, k;
+			int st = 0;
+
+			while ((k = read(fds[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0)
+				got += k;
+			msg[got > 0 ? got : 0] = 0;
+			close(fds[0]);
+			while (waitpid(pids[0], &st, 0) < 0 && errno == EINTR)
+				;
+			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+				if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+					ret = err_setk(e, ERR_INTERRUPT, "check: interrupted");
+				else
+					ret = err_set(e, "check: build %s failed: %s", s->b[run[0]].dir,
+						      got > 0 ? msg : "no message");
+			}
+			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
+				ret = -1;
+			memmove(pids, pids + 1, --nrun * sizeof *pids);
+			memmove(fds, fds + 1, nrun * sizeof *fds);
+			memmove(run, run + 1, nrun * sizeof *run);
+		}
+	}
+	return ret;
+}
+
+/* The index of the first output that differs between a and b, or -1. */
+static int cb_first_diff(const struct check_state *s, const struct cb *a, const struct cb *b)
+{
+	for (size_t i = 0; i < s->r->outputs.n; i++)
+		if (strcmp(a->digests[i], b->digests[i]))
+			return (int)i;
+	return -1;
+}
+
+/* Records var as responsible, with the diff between control and b. */
+static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl,
+		       const struct cb *b, struct err *e)
+{
+	static const char *const bps[] = { "/build", VARIED_BUILD_PATH };
+	struct diff_options d = DIFF_OPTIONS_INIT;
+	struct diff_report *rep = NULL;
+	struct check_culprit *c;
+	const char *name;
+	char *pa = NULL, *pb = NULL, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i = cb_first_diff(s, ctl, b), ret = -1;
+
+	for (size_t k = 0; k < s->res->nculprits; k++)
+		if (s->res->culprits[k].var == var)
+			return 0;
+	if (i < 0)
+		return 0;
+	name = recipe_output_name(s->r->outputs.v[i]);
+	pa = fs_join(ctl->dir, name);
+	pb = fs_join(b->dir, name);
+	d.have_sde = 1;
+	d.sde = s->r->source_date_epoch;
+	d.build_paths = bps;
+	d.n_build_paths = 2;
+	d.hostname = VARIED_HOSTNAME;
+	d.username = VARIED_USER;
+	d.timeout = 60;
+	if (diff_paths(pa, pb, &d, &rep, e) < 0)
+		goto out;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		err_sys(e, "check: memory stream");
+		goto out;
+	}
+	diff_report_print_text(rep, f, 0, 12);
+	fclose(f);
+	s->res->culprits = xrealloc(s->res->culprits, (s->res->nculprits + 1) * sizeof *c);
+	c = &s->res->culprits[s->res->nculprits++];
+	c->var = var;
+	c->artifact = xstrdup(name);
+	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
+	c->detail = text;
+	text = NULL;
+	ret = 0;
+out:
+	diff_report_free(rep);
+	free(pa);
+	free(pb);
+	free(text);
+	return ret;
+}
+
+/* Delta debugging: building base alone matches the control, base plus all
+ * of vars[] does not.  Splits vars in halves (fixed order) and recurses
+ * into each half that changes the output alone; when neither does, the
+ * cause is an interaction and each half is searched with the other kept. */
+static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, unsigned base,
+			struct err *e)
+{
+	const struct cb *ctl = cb_find(s, 0, 0);
+	unsigned m1 = base, m2 = base, masks[2];
+	size_t h = n / 2;
+	int d1, d2;
+
+	if (n == 1)
+		return check_blame(s, vars[0], ctl, cb_find(s, base | 1u << vars[0], 0), e);
+	for (size_t i = 0; i < n; i++)
+		*(i < h ? &m1 : &m2) |= 1u << vars[i];
+	masks[0] = m1, masks[1] = m2;
+	if (check_builds(s, masks, NULL, 2, e) < 0)
+		return -1;
+	ctl = cb_find(s, 0, 0);
+	d1 = cb_first_diff(s, ctl, cb_find(s, m1, 0)) >= 0;
+	d2 = cb_first_diff(s, ctl, cb_find(s, m2, 0)) >= 0;
+	if (d1 && check_bisect(s, vars, h, base, e) < 0)
+		return -1;
+	if (d2 && check_bisect(s, vars + h, n - h, base, e) < 0)
+		return -1;
+	if (!d1 && !d2) {
+		if (check_bisect(s, vars, h, m2, e) < 0 || check_bisect(s, vars + h, n - h, m1, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int check_run(const struct recipe *r, const struct check_options *o, struct check_result *res,
+	      struct err *e)
+{
+	struct check_state s = { 0 };
+	unsigned masks[33], rounds[33], vars[CHECK_NVARS];
+	size_t n = 0, nv = 0;
+	const struct cb *ctl;
+	int ret = -1;
+
+	memset(res, 0, sizeof *res);
+	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
+	check_plan(&s);
+	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1)
+		return err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
+	s.tmp = xstrdup("/tmp/lockstep-check-XXXXXX");
+	if (!mkdtemp(s.tmp)) {
+		err_sys(e, "check: temporary directory");
+		free(s.tmp);
+		s.tmp = NULL;
+		goto out;
+	}
+	cleanup_add_path(s.tmp);
+	/* The all-varied build rides along with the control rounds. */
+	for (unsigned i = 0; i < o->rounds; i++)
+		masks[n] = 0, rounds[n++] = i;
+	if (res->applied)
+		masks[n] = res->applied, rounds[n++] = 0;
+	if (check_builds(&s, masks, rounds, n, e) < 0)
+		goto out;
+	ctl = cb_find(&s, 0, 0);
+	for (unsigned i = 1; i < o->rounds; i++) {
+		const struct cb *b = cb_find(&s, 0, i);
+
+		if (cb_first_diff(&s, ctl, b) >= 0) {
+			res->verdict = CHECK_FLAKY;
+			ret = check_blame(&s, CHECK_NVARS, ctl, b, e);
+			goto out;
+		}
+	}
+	if (!res->applied || cb_first_diff(&s, ctl, cb_find(&s, res->applied, 0)) < 0) {
+		res->verdict = CHECK_REPRODUCIBLE;
+		ret = 0;
+		goto out;
+	}
+	res->verdict = CHECK_NOT_REPRODUCIBLE;
+	for (unsigned v = 0; v < CHECK_NVARS; v++)
+		if (res->applied & 1u << v)
+			vars[nv++] = v;
+	ret = check_bisect(&s, vars, nv, 0, e);
+out:
+	res->elapsed = clock_mono() - s.t0;
+	if (s.tmp) {
+		fs_remove_tree(s.tmp, NULL);
+		cleanup_remove_path(s.tmp);
+	}
+	for (size_t i = 0; i < s.nb; i++) {
+		for (size_t k = 0; s.b[i].digests && s.b[i].digests[k]; k++)
+			free(s.b[i].digests[k]);
+		free(s.b[i].digests);
+		free(s.b[i].dir);
+	}
+	free(s.b);
+	free(s.tmp);
+	free(s.faketime_lib);
+	free(s.locale);
+	return ret;
+}
+
+static const char *verdict_name(enum check_verdict v)
+{
+	return v == CHECK_REPRODUCIBLE ? "reproducible" :
+	       v == CHECK_FLAKY ? "flaky" : "not-reproducible";
+}
+
+char *check_result_json(const struct recipe *r, const struct check_result *res)
+{
+	cJSON *j = cJSON_CreateObject(), *vs, *cs;
+	char *out;
+
+	json_add_str(j, "schema", "lockstep-check/1");
+	json_add_str(j, "recipe", r->name);
+	json_add_str(j, "verdict", verdict_name(res->verdict));
+	vs = cJSON_AddArrayToObject(j, "variations");
+	for (unsigned v = 0; v < CHECK_NVARS; v++) {
+		cJSON *x;
+
+		if (!((res->applied | res->not_applied) & 1u << v))
+			continue;
+		x = cJSON_CreateObject();
+		json_add_str(x, "name", var_names[v]);
+		cJSON_AddBoolToObject(x, "applied", (res->applied & 1u << v) != 0);
+		if (res->applied & 1u << v)
+			json_add_str(x, "how", res->notes[v]);
+		else
+			json_add_str(x, "why_not", res->why_not[v]);
+		cJSON_AddItemToArray(vs, x);
+	}
+	cs = cJSON_AddArrayToObject(j, "culprits");
+	for (size_t i = 0; i < res->nculprits; i++) {
+		const struct check_culprit *c = &res->culprits[i];
+		cJSON *x = cJSON_CreateObject();
+
+		json_add_str(x, "variation", c->var < CHECK_NVARS ? var_names[c->var] : "none");
+		json_add_str(x, "artifact", c->artifact);
+		json_add_str(x, "hint", c->hint);
+		json_add_str(x, "diff", c->detail);
+		cJSON_AddItemToArray(cs, x);
+	}
+	cJSON_AddNumberToObject(j, "builds", res->builds);
+	cJSON_AddNumberToObject(j, "elapsed", (double)(long)(res->elapsed * 10) / 10);
+	out = json_print(j);
+	cJSON_Delete(j);
+	return out;
+}
+
+void check_result_release(struct check_result *res)
+{
+	for (unsigned v = 0; v < CHECK_NVARS; v++) {
+		free(res->why_not[v]);
+		free(res->notes[v]);
+	}
+	for (size_t i = 0; i < res->nculprits; i++) {
+		free(res->culprits[i].artifact);
+		free(res->culprits[i].hint);
+		free(res->culprits[i].detail);
+	}
+	free(res->culprits);
+	memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* lockstep check: builds a recipe under deliberate variations of the
+ * environment and names the variations that change its artifacts, by
+ * delta debugging over a fixed-order list (deterministic, never random),
+ * two builds at a time. */
+#ifndef VERIFIER_CHECK_H
+#define VERIFIER_CHECK_H
+
+#include <stddef.h>
+#include "builder/recipe.h"
+#include "core/err.h"
+
+/* The variations, in the fixed order bisection splits them. */
+enum check_var {
+	CHECK_TIME, CHECK_HOST_PATH, CHECK_BUILD_PATH, CHECK_HOSTNAME, CHECK_USER,
+	CHECK_ENV, CHECK_TZ, CHECK_LOCALE, CHECK_UMASK, CHECK_CPUS, CHECK_KERNEL,
+	CHECK_ASLR, CHECK_NVARS
+};
+
+/* Its name as users write it in --vary ("host-path"). */
+const char *check_var_name(unsigned v);
+/* What differs between a builder's machine and an auditor's even inside the
+ * sandbox; strict adds what the sandbox pins. */
+unsigned check_default_mask(int strict);
+/* Applies a "+all,-kernel,tz" specification to *mask (a bare name adds). */
+int check_parse_vary(const char *spec, unsigned *mask, struct err *e);
+
+struct check_options {
+	unsigned mask;   /* variations to try (1u << enum check_var) */
+	unsigned rounds; /* identical control builds, at least 1 */
+	unsigned jobs;   /* builds at once, at least 1 */
+	int quiet;       /* no progress lines on stderr */
+};
+
+enum check_verdict { CHECK_REPRODUCIBLE, CHECK_NOT_REPRODUCIBLE, CHECK_FLAKY };
+
+/* One variation found responsible (or, for a flaky result, var is
+ * CHECK_NVARS and the finding is between two control builds). */
+struct check_culprit {
+	unsigned var;
+	char *artifact; /* owned: the first differing output */
+	char *hint;     /* owned: the diff's most telling cause */
+	char *detail;   /* owned: the first lines of the diff report */
+};
+
+struct check_result {
+	enum check_verdict verdict;
+	unsigned applied;     /* variations applied */
+	unsigned not_applied; /* asked for but impossible here */
+	char *why_not[CHECK_NVARS]; /* owned: why, per not-applied variation */
+	char *notes[CHECK_NVARS];   /* owned: how each applied one was applied */
+	struct check_culprit *culprits; /* owned */
+	size_t nculprits;
+	unsigned builds;      /* sandboxed builds run */
+	double elapsed;       /* seconds */
+};
+
+/* Builds r (loaded by recipe_load) as o says and fills res (released with
+ * check_result_release, also on error).  Returns 0 when a verdict was
+ * reached, -1 with e set when a build failed or was interrupted. */
+int check_run(const struct recipe *r, const struct check_options *o, struct check_result *res,
+	      struct err *e);
+/* The result as JSON (schema "lockstep-check/1", docs/check.md); caller frees. */
+char *check_result_json(const struct recipe *r, const struct check_result *res);
+void check_result_release(struct check_result *res);
+
+#endif
