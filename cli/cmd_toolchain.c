@@ -173,7 +173,7 @@ static int do_show(const struct opts *o, struct toolchain *t)
 		       "digest:      sha256:%s\npackages:\n",
 		       toolchain_name(t), toolchain_path(t), toolchain_prefix(t),
 		       toolchain_compiler_id(t), toolchain_digest(t));
-		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "packages"))
+		for (p = cJSON_GetObjectItem(s, "packages")->child; p; p = p->next)
 			printf("  %-36s %-26s %-6s %5d files  deb %.16s…\n",
 			       cJSON_GetObjectItem(p, "name")->valuestring,
 			       cJSON_GetObjectItem(p, "version")->valuestring,
@@ -223,7 +223,7 @@ static int do_host_libs(const struct opts *o, struct toolchain *t)
 	if (o->json)
 		print_json(libs);
 	else
-		cJSON_ArrayForEach(l, libs)
+		for (l = libs->child; l; l = l->next)
 			printf("%-48s %s\n", cJSON_GetObjectItem(l, "name")->valuestring,
 			       cJSON_GetObjectItem(l, "uri")->valuestring);
 	cJSON_Delete(libs);

@@ -8,6 +8,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -203,7 +204,7 @@ static int cmp_names(const void *a, const void *b)
 		      cJSON_GetObjectItem(y, "name")->valuestring);
 }
 
-cJSON *toolchain_host_libs(const struct toolchain *t, struct err *e)
+static cJSON *host_libs_scan(const struct toolchain *t, struct err *e)
 {
 	struct strv needed = STRV_INIT, done = STRV_INIT, found = STRV_INIT;
 	cJSON *arr = NULL, **v = NULL;
@@ -261,5 +262,34 @@ out:
 	strv_release(&needed);
 	strv_release(&done);
 	strv_release(&found);
+	return arr;
+}
+
+/* Scanning every toolchain ELF file and asking dpkg about each library takes
+ * many seconds, and its answer only changes when dpkg's database does: keep
+ * it per toolchain digest, valid while it is newer than dpkg's status file. */
+cJSON *toolchain_host_libs(const struct toolchain *t, struct err *e)
+{
+	char *home = toolchain_home(NULL), *dir = NULL, *cache = NULL;
+	struct stat cst, dst;
+	cJSON *arr = NULL;
+
+	if (home) {
+		dir = fs_join(home, "hostlibs");
+		cache = xasprintf("%s/%s.json", dir, toolchain_digest(t));
+		if (stat(cache, &cst) == 0 && stat("/var/lib/dpkg/status", &dst) == 0 &&
+		    cst.st_mtime > dst.st_mtime && json_parse_file(cache, &arr, NULL) == 0 &&
+		    cJSON_IsArray(arr))
+			goto out;
+		cJSON_Delete(arr);
+		arr = NULL;
+	}
+	arr = host_libs_scan(t, e);
+	if (arr && cache && fs_mkdirs(dir, NULL) == 0)
+		json_write_file(cache, arr, NULL); /* a cache that cannot be written is only slower */
+out:
+	free(home);
+	free(dir);
+	free(cache);
 	return arr;
 }

@@ -62,6 +62,10 @@ int pin_installed(const char *name, char **version, char **arch, struct err *e);
  * and the versions apt has. */
 int pin_apt_download(const struct pin_package *const *pkgs, size_t n, const char *dir,
 		     struct err *e);
+/* Fills each package's deb_sha256 with the sha256 apt's (signed) package
+ * index records for name=version on its architecture (apt-cache show). */
+int pin_apt_sha256(struct pin_package *pkgs, size_t n, struct err *e);
+
 /* The first "GCC: ..." string of the .comment section of the ELF object at
  * path (libelf); *out is owned by the caller. */
 int pin_read_comment(const char *path, char **out, struct err *e);

@@ -56,36 +56,65 @@ static void scan_release(struct scan *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Downloads every package afresh in one apt-get call, hashes each .deb and
- * keeps it in the cache: a cached copy that differs from what apt serves is
- * refused. */
+/* Places the .deb of every package in the cache, with the sha256 apt's
+ * index records for it: a cached copy (ours, or apt's own archive cache)
+ * with that digest is used as it is, the rest come from one apt-get
+ * download and must match the index too. */
 static int fetch_all(const char *home, struct pin_package *pkgs, size_t n, struct err *e)
 {
-	const struct pin_package **all = xcalloc(n, sizeof(*all));
+	const struct pin_package **want = xcalloc(n, sizeof(*want));
 	char *cache = fs_join(home, "debs/apt"), *staging = NULL;
+	size_t nwant = 0;
 	int ret = -1;
 
-	for (size_t i = 0; i < n; i++)
-		all[i] = &pkgs[i];
-	staging = fs_make_staging(cache, e);
-	if (!staging || pin_apt_download(all, n, staging, e) < 0)
+	if (pin_apt_sha256(pkgs, n, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct pin_package *p = &pkgs[i];
-		char *name = pin_deb_name(p), *got = fs_join(staging, name);
-		char *cached = pin_deb_path(home, p);
+		char *name = pin_deb_name(p), *cached = pin_deb_path(home, p);
+		char *apt = fs_join("/var/cache/apt/archives", name);
 		char hex[DIGEST_HEX_LEN + 1];
-		int r = digest_file(got, p->deb_sha256, e);
-		if (r == 0 && fs_exists(cached)) {
+		int r = 0, have = 0;
+		if (fs_exists(cached)) {
 			r = digest_file(cached, hex, e);
 			if (r == 0 && strcmp(hex, p->deb_sha256))
 				r = err_setk(e, ERR_NO,
-					     "package \"%s\": cached %s: sha256 differs from what apt "
-					     "serves (apt %.12s…, cached %.12s…); remove it",
+					     "package \"%s\": cached %s: sha256 differs from apt's index "
+					     "(index %.12s…, cached %.12s…); remove it",
 					     p->name, cached, p->deb_sha256, hex);
-		} else if (r == 0 && rename(got, cached) < 0) {
-			r = err_sys(e, "%s: cannot move into place", cached);
+			have = 1;
+		} else if (r == 0 && fs_exists(apt) && digest_file(apt, hex, NULL) == 0 &&
+			   !strcmp(hex, p->deb_sha256)) {
+			r = fs_copy_file(apt, cached, e);
+			have = 1;
 		}
+		if (r == 0 && !have)
+			want[nwant++] = p;
+		free(name);
+		free(cached);
+		free(apt);
+		if (r < 0)
+			goto out;
+	}
+	if (!nwant) {
+		ret = 0;
+		goto out;
+	}
+	staging = fs_make_staging(cache, e);
+	if (!staging || pin_apt_download(want, nwant, staging, e) < 0)
+		goto out;
+	for (size_t i = 0; i < nwant; i++) {
+		char *name = pin_deb_name(want[i]), *got = fs_join(staging, name);
+		char *cached = pin_deb_path(home, want[i]);
+		char hex[DIGEST_HEX_LEN + 1];
+		int r = digest_file(got, hex, e);
+		if (r == 0 && strcmp(hex, want[i]->deb_sha256))
+			r = err_setk(e, ERR_NO,
+				     "package \"%s\": the downloaded .deb's sha256 differs from apt's "
+				     "index (index %.12s…, found %.12s…)",
+				     want[i]->name, want[i]->deb_sha256, hex);
+		if (r == 0 && rename(got, cached) < 0)
+			r = err_sys(e, "%s: cannot move into place", cached);
 		free(name);
 		free(got);
 		free(cached);
@@ -100,7 +129,7 @@ out:
 	}
 	free(staging);
 	free(cache);
-	free(all);
+	free(want);
 	return ret;
 }
 

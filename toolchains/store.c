@@ -81,6 +81,62 @@ static char *apt_versions(const char *name)
 	return b.len ? buf_take(&b, NULL) : xstrdup("none");
 }
 
+/* Fills the sha256 of the record (pkg, ver, arch) into the matching
+ * package of pkgs. */
+static void index_record(struct pin_package *pkgs, size_t n, const char *pkg, const char *ver,
+			 const char *arch, const char *sha)
+{
+	for (size_t i = 0; pkg && ver && arch && sha && i < n; i++)
+		if (!strcmp(pkgs[i].name, pkg) && !strcmp(pkgs[i].version, ver) &&
+		    !strcmp(pkgs[i].arch, arch) && digest_is_hex(sha))
+			memcpy(pkgs[i].deb_sha256, sha, DIGEST_HEX_LEN + 1);
+}
+
+int pin_apt_sha256(struct pin_package *pkgs, size_t n, struct err *e)
+{
+	struct strv argv = STRV_INIT;
+	char *out = NULL, *line, *save = NULL;
+	const char *pkg = NULL, *ver = NULL, *arch = NULL, *sha = NULL;
+	int ret = -1;
+
+	/* One apt-cache call for all: each call costs a second of start-up. */
+	strv_push(&argv, "apt-cache");
+	strv_push(&argv, "show");
+	for (size_t i = 0; i < n; i++) {
+		strv_pushf(&argv, "%s=%s", pkgs[i].name, pkgs[i].version);
+		pkgs[i].deb_sha256[0] = '\0';
+	}
+	if (run_capture(argv.v, NULL, &out, e) < 0)
+		goto out;
+	/* strtok_r skips the blank lines between records, so a Package line
+	 * starts the next record. */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "Package: ", 9)) {
+			index_record(pkgs, n, pkg, ver, arch, sha);
+			pkg = line + 9;
+			ver = arch = sha = NULL;
+		} else if (!strncmp(line, "Version: ", 9)) {
+			ver = line + 9;
+		} else if (!strncmp(line, "Architecture: ", 14)) {
+			arch = line + 14;
+		} else if (!strncmp(line, "SHA256: ", 8)) {
+			sha = line + 8;
+		}
+	}
+	index_record(pkgs, n, pkg, ver, arch, sha);
+	for (size_t i = 0; i < n; i++)
+		if (!pkgs[i].deb_sha256[0]) {
+			err_set(e, "package \"%s\" %s (%s): apt's index has no record of it",
+				pkgs[i].name, pkgs[i].version, pkgs[i].arch);
+			goto out;
+		}
+	ret = 0;
+out:
+	free(out);
+	strv_release(&argv);
+	return ret;
+}
+
 static int download(const struct pin_package *const *pkgs, size_t n, const char *dir,
 		    struct err *e)
 {
