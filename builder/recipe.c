@@ -201,6 +201,8 @@ static int parse(struct recipe *r, struct err *e)
 		goto out;
 	}
 	if (version_check(kind, version, e) < 0) {
+		/* A malformed recipe is bad input (exit 2), not a "no". */
+		e->kind = ERR_OP;
 		err_wrap(e, "%s: \"version\"", f);
 		goto out;
 	}

@@ -265,6 +265,8 @@ char *fs_make_staging(const char *near, struct err *e)
 		free(tmpl);
 		return NULL;
 	}
+	/* mkdtemp makes it 0700; published results are for everyone to read. */
+	chmod(tmpl, 0755);
 	cleanup_add_path(tmpl);
 	return tmpl;
 }
