@@ -474,6 +474,25 @@ TEST(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file)
 	free(t);
 }
 
+TEST(normalize_turns_hard_links_into_copies_in_tar_and_cpio)
+{
+	char *t = tmpdir(), *tar = fs_join(t, "h.tar"), *cp = fs_join(t, "h.cpio");
+	struct err e = ERR_INIT;
+	int changed = -1;
+
+	CHECK(sh("cd %s && mkdir x && cd x && printf data > z && ln z a && ln z m && "
+		 "tar -cf %s z a m && find . -type f | cpio --quiet -o -H newc > %s", t, tar, cp) == 0);
+	CHECK(archive_normalize(tar, SDE, &changed, &e) == 0 && changed == 1);
+	CHECK(archive_normalize(cp, SDE, &changed, &e) == 0 && changed == 1);
+	CHECK(sh("cd %s && mkdir t c && tar -C t -xf h.tar && (cd c && cpio --quiet -id < ../h.cpio) && "
+		 "for f in t/a t/m t/z c/a c/m c/z; do test \"$(cat $f)\" = data || exit 1; done && "
+		 "test \"$(stat -c %%h t/a)\" = 1 && test \"$(stat -c %%h c/z)\" = 1", t) == 0);
+	fs_remove_tree(t, NULL);
+	free(tar);
+	free(cp);
+	free(t);
+}
+
 /* Extracting the hostile archive `body` must fail with `msg` and leave
  * the destination empty, with no staging directory left beside it. */
 static int refused(const char *t, const char *body, const char *msg)
@@ -659,6 +678,7 @@ TEST_MAIN(T(write_tree_is_byte_identical_for_two_differently_created_copies),
 	  T(normalize_keeps_a_static_library_linkable_with_its_symbol_index),
 	  T(normalize_keeps_a_riscv_static_library_linkable),
 	  T(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file),
+	  T(normalize_turns_hard_links_into_copies_in_tar_and_cpio),
 	  T(extract_refuses_members_and_links_that_escape_the_destination),
 	  T(extract_recreates_a_written_tree_without_setuid_bits),
 	  T(extract_refuses_a_truncated_or_corrupt_archive_and_writes_nothing),
