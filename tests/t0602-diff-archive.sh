@@ -67,3 +67,11 @@ check "diff: reordered lines get the ordering hint" grep -qE '^  \[ordering\] te
 seq 1 200000 >"$T/big1"; seq 1 200000 | sed 's/$/x/' >"$T/big2"
 expect_exit "diff: two big unrelated texts are summarized (exit 1)" 1 $D --json "$T/big1" "$T/big2"
 check "diff: the summary is marked partial with a reason" grep -q '"partial_reason":.*too different' "$T/out"
+
+# Limits: partial results said out loud, never a crash or a hang.
+seq 1 5000 >"$T/m/big"; (cd "$T/m" && $TAR -cf "$T/lim1.tar" big x && echo changed >x && $TAR -cf "$T/lim2.tar" big x)
+expect_exit "diff --max-memory 1K: members too big to hold still differ" 1 $D --json --max-memory 1K "$T/lim1.tar" "$T/lim2.tar"
+check "diff --max-memory 1K: the report is partial and says why" \
+	bash -c "grep -q '\"partial\":.*true' '$T/out' && grep -q 'partial_reason.*max-memory' '$T/out'"
+expect_err "diff --timeout: out of time before any difference is exit 2" 2 'limit stopped the comparison' \
+	$D --timeout 0.000001 "$T/e1" "$T/e2"
