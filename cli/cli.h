@@ -22,8 +22,22 @@ int cli_is_tty(void);
 /* One function per subcommand: argv[0] is the subcommand's name. */
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_version_check(int argc, char **argv); /* `version check`, from cmd_version */
+int cmd_abi_diff(int argc, char **argv);
+int cmd_compat(int argc, char **argv);
+int cmd_compat_query(int argc, char **argv);     /* `compat query`, from cmd_compat */
+int cmd_compat_diff(int argc, char **argv);      /* `compat diff` */
+int cmd_compat_last_good(int argc, char **argv); /* `compat last-good` */
+int cmd_diff(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_toolchain(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify_signature(int argc, char **argv);
 
 #endif

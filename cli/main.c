@@ -17,7 +17,20 @@ struct command {
 
 /* Ordered as `lockstep help` lists them: the main job first. */
 static const struct command commands[] = {
+	{ "build", cmd_build, "build a recipe in the sandbox and record its provenance" },
+	{ "verify", cmd_verify, "rebuild from a provenance record and compare byte for byte" },
+	{ "release", cmd_release, "build, rebuild independently, then sign and bundle (the release gate)" },
+	{ "audit", cmd_audit, "check a release bundle's signatures and digests, and rebuild it" },
+	{ "check", cmd_check, "build under deliberate variations and name what breaks reproducibility" },
+	{ "diff", cmd_diff, "compare two artifacts structurally and name the likely cause" },
+	{ "keygen", cmd_keygen, "generate a signing key pair (ed25519 or ecdsa-p256)" },
+	{ "sign", cmd_sign, "sign an in-toto statement as a DSSE envelope (and sigstore bundle)" },
+	{ "verify-signature", cmd_verify_signature, "check a DSSE envelope or sigstore bundle with a public key" },
+	{ "toolchain", cmd_toolchain, "list, show, verify, fetch and generate toolchain pins" },
+	{ "sandbox", cmd_sandbox, "run a command in the build sandbox (debugging recipes)" },
 	{ "version", cmd_version, "print lockstep's version" },
+	{ "abi-diff", cmd_abi_diff, "the ABI change between two driver library builds and its bump" },
+	{ "compat", cmd_compat, "validate, sign, query, diff and render compatibility manifests" },
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 };
 
@@ -47,9 +60,13 @@ int cli_is_tty(void)
 int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: lockstep version\n\nPrints lockstep's version.");
+		puts("usage: lockstep version\n       lockstep version check KIND VERSION\n\n"
+		     "Prints lockstep's version, or checks VERSION against the versioning\n"
+		     "policy (see 'lockstep version check --help').");
 		return EXIT_OK;
 	}
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return cmd_version_check(argc - 1, argv + 1);
 	printf("lockstep %s\n", LOCKSTEP_VERSION);
 	return EXIT_OK;
 }
