@@ -154,6 +154,12 @@ int dsse_verify_ex(const struct sign_key *pub, const char *envelope_json, size_t
 		*payload_type = NULL;
 	if (keyid)
 		*keyid = NULL;
+	/* cJSON would cut a string at an escaped NUL and ignore the rest: no
+	 * field of an envelope may hold one, so refuse rather than truncate. */
+	if (memmem(envelope_json, len, "\\u0000", 6)) {
+		err_set(e, "%s: a string holds an escaped NUL (\\u0000)", what);
+		goto out;
+	}
 	if (json_parse_buf(envelope_json, len, what, &j, e) < 0)
 		goto out;
 	env = j;

@@ -140,6 +140,10 @@ int sign_key_load_private_pass(const char *path, const char *passphrase,
 	*out = NULL;
 	if (fs_read_file(path, SIGN_KEY_MAX_FILE, &buf, &len, e) < 0)
 		goto out;
+	if (len == 0) {
+		err_set(e, "%s: empty file, expected a private key", path);
+		goto out;
+	}
 	if (!strstr(buf, "-----BEGIN ")) {
 		err_set(e, "%s: not a PEM file, expected a private key", path);
 		goto out;
@@ -194,6 +198,10 @@ int sign_key_load_public(const char *path, struct sign_key **out, struct err *e)
 	*out = NULL;
 	if (fs_read_file(path, SIGN_KEY_MAX_FILE, &buf, &len, e) < 0)
 		goto out;
+	if (len == 0) {
+		err_set(e, "%s: empty file, expected a public key", path);
+		goto out;
+	}
 	if (strstr(buf, "PRIVATE KEY-----")) {
 		err_set(e, "%s: is a private key, expected a public key (the .pub file)", path);
 		goto out;
@@ -363,7 +371,8 @@ int sign_read_passphrase(const char *path, char **out, struct err *e)
 	*out = NULL;
 	if (fs_read_file(path, 4096, &buf, &len, e) < 0)
 		goto out;
-	n = strcspn(buf, "\n");
+	/* An empty file's buffer is not NUL-terminated by fs_read_file. */
+	n = len ? strcspn(buf, "\n") : 0;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	if (memchr(buf, '\0', len)) {
