@@ -52,7 +52,9 @@ for name in riscv64-linux-gnu riscv64-unknown-elf; do
 		"$L" toolchain fetch "$name"
 	check "$name: the store holds exactly the pinned files with the pinned digests" \
 		store_matches "$LOCKSTEP_HOME" "$TOP/toolchains/$name.json"
-	[ "$name" = riscv64-linux-gnu ] && expect_exit "$name: verify --store agrees" 0 "$L" toolchain verify "$name" --store
+	if [ "$name" = riscv64-linux-gnu ]; then # (the other one's 1 GB is hashed above)
+		expect_exit "$name: verify --store agrees" 0 "$L" toolchain verify "$name" --store
+	fi
 done
 expect_exit "list --json after fetch" 0 "$L" toolchain list --json
 check "list --json: both pins are fetched" python3 -c '
@@ -130,6 +132,34 @@ touch "$T/home/store/$sha/usr/bin/extra"
 expect_err "a file added to the store is found by verify --store" 1 \
 	'file "/usr/bin/extra": not in the pin' \
 	env LOCKSTEP_HOME="$T/home" "$L" toolchain verify --store "$T/good.json"
+
+# Interrupted while importing: what is in the store is complete, and no
+# staging directory is left.  (The .debs are hard-linked from the shared
+# cache; picolibc's 1 GB takes long enough to be interrupted inside.)
+rm -rf "$T/home"; mkdir -p "$T/home/debs"
+cp -l "$LOCKSTEP_HOME"/debs/*riscv64-unknown-elf* "$T/home/debs/"
+LOCKSTEP_HOME="$T/home" "$L" toolchain fetch riscv64-unknown-elf >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 100); do # until an import is under way (or all is done)
+	ls -A "$T/home/store" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
+kill -INT "$pid"; wait "$pid"; rc=$?
+check "an interrupted fetch exits 2 naming the interruption" \
+	bash -c "[ $rc -eq 2 ] && grep -q interrupted '$T/err'"
+check "... and leaves no staging directory in the store or the cache" \
+	test -z "$(find "$T/home/store" "$T/home/debs" -maxdepth 1 -name '.*lockstep-*')"
+partial=$(python3 - "$T/home" "$TOP/toolchains/riscv64-unknown-elf.json" <<'PY'
+import json, os, sys
+home, pin = sys.argv[1], json.load(open(sys.argv[2]))
+shas = {p["deb_sha256"] for p in pin["packages"]}
+for d in os.listdir(os.path.join(home, "store")):
+    assert d in shas, d
+print(len(os.listdir(os.path.join(home, "store"))))
+PY
+)
+check "... and every store directory left is a complete, verified one (verify --store)" \
+	bash -c "[ -n '$partial' ] && LOCKSTEP_HOME='$T/home' '$L' toolchain verify --store riscv64-unknown-elf 2>&1 | grep -qE 'matches|not fetched'"
 
 # Unprivileged: apt-get download works without root, so fetch does too.
 if as_user true 2>/dev/null; then
