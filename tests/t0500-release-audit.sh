@@ -16,7 +16,7 @@ check "RELEASE.md names each artifact with its sha256" \
 	grep -q "$(sha256sum <(tar -xOf "$B" artifacts/fw.elf) | cut -d' ' -f1)" "$T/rel/RELEASE.md"
 check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: `GCC:' "$T/rel/RELEASE.md"
 check "the bundle holds artifacts, source, signed provenance and summary, key, RELEASE.md" bash -c "
-	tar -tf '$B' | sort | tr '\n' ' ' | grep -q 'RELEASE.md artifacts/fw.bin artifacts/fw.elf pubkey.pem provenance.intoto.json source.tar.gz verification.intoto.json'"
+	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -q 'RELEASE.md artifacts/fw.bin artifacts/fw.elf pubkey.pem provenance.intoto.json source.tar.gz verification.intoto.json'"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
 import sys, tarfile
 for m in tarfile.open(sys.argv[1]):
@@ -85,8 +85,16 @@ expect_err "a different bundled public key is caught and named" 1 'pubkey.pem: b
 tamper pubkey.pem "$flip"
 expect_exit "a corrupted bundled public key is refused" 2 \
 	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
-expect_err "a provenance signed by another key is refused" 1 'signature' \
+expect_err "a bundle checked against another trusted key is refused" 1 'is not the trusted key' \
 	"$LOCKSTEP" audit "$B" --pubkey "$T/other.pub" --no-rebuild
+python3 - "$T/x/provenance.intoto.json" "$T/prov.json" <<'PY'
+import base64, json, sys
+open(sys.argv[2], "wb").write(base64.b64decode(json.load(open(sys.argv[1]))["payload"]))
+PY
+"$LOCKSTEP" sign "$T/prov.json" --key "$T/other" -o "$T/prov-other.intoto.json" >/dev/null 2>&1
+tamper provenance.intoto.json "b[:] = open('$T/prov-other.intoto.json','rb').read()"
+expect_err "a provenance signed by another key is refused" 1 'provenance.intoto.json.*signature' \
+	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
 
 # A summary that vouches for another provenance, properly signed.
 python3 - "$T/x/verification.intoto.json" "$T/vsa.json" <<'PY'

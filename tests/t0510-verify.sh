@@ -25,8 +25,9 @@ expect_exit "the signed summary checks with verify-signature" 0 \
 	"$LOCKSTEP" verify-signature "$T/v2/verification.intoto.json" --pubkey "$T/k.pub"
 
 head -c 1000 /dev/urandom >"$T/stranger"
-expect_err "a shipped file that matches no subject is a \"no\"" 1 'matches no subject' \
+expect_exit "a shipped file that matches no subject is a \"no\"" 1 \
 	"$LOCKSTEP" verify -q "$P" --artifact "$T/stranger" -o "$T/v3"
+check "the report names the stranger as matching no subject" grep -q 'stranger: shipped file sha256 .* matches no subject' "$T/out"
 
 cp "$T/b/source.tar.gz" "$T/src-tampered.tar.gz"
 printf '\x01' | dd of="$T/src-tampered.tar.gz" bs=1 seek=200 conv=notrunc 2>/dev/null
