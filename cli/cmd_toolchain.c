@@ -37,6 +37,42 @@ static const char usage[] =
 	"exit status: 0 ok, 1 the pin is not satisfied (a version, a .deb or a\n"
 	"file differs), 2 usage error, malformed pin or operational failure.";
 
+/* `toolchain VERB --help`: what the verb does, in more words. */
+static const struct {
+	const char *verb, *text;
+} verb_help[] = {
+	{ "list", "usage: lockstep toolchain list [--json]\n\n"
+		  "Lists the pins in the pin directory with their combined digest, whether\n"
+		  "dpkg has their packages installed at the pinned versions, and whether\n"
+		  "their store directories exist.  Exit 2 when a pin there is malformed." },
+	{ "show", "usage: lockstep toolchain show NAME [--json]\n\n"
+		  "Prints the pin's prefix, compiler identification, combined digest and\n"
+		  "packages (version, architecture, .deb sha256, purl, file count)." },
+	{ "verify", "usage: lockstep toolchain verify NAME [--store] [--json]\n\n"
+		    "Checks the host's installed packages against the pin: each package's\n"
+		    "version and architecture, then every file's sha256 (symlinks: their\n"
+		    "target).  --store checks the fetched store instead, and refuses files the\n"
+		    "pin does not name.  The first difference is named.\n"
+		    "exit status: 0 matches, 1 differs, 2 malformed pin or failure." },
+	{ "fetch", "usage: lockstep toolchain fetch NAME\n\n"
+		   "Downloads the pinned .deb files (apt-get download NAME=VERSION) into\n"
+		   "<home>/debs, checks each against the pin's sha256 (a cached one that\n"
+		   "differs is refused), and imports each into <home>/store/<deb sha256>/\n"
+		   "through a staging directory, verifying every extracted file.\n"
+		   "exit status: 0 fetched, 1 a digest differs, 2 apt cannot serve a version\n"
+		   "or another failure." },
+	{ "pin", "usage: lockstep toolchain pin NAME --packages P1,P2,... --prefix PREFIX [-o FILE]\n\n"
+		 "Writes a pin (to FILE, atomically, or to stdout) from the installed\n"
+		 "versions (dpkg-query), the .deb digests of apt's index (the .deb files\n"
+		 "fetched into the cache), the file digests of each .deb's data archive and\n"
+		 "the .comment string PREFIXgcc writes.  Deterministic: the same inputs give\n"
+		 "the same bytes." },
+	{ "host-libs", "usage: lockstep toolchain host-libs NAME [--json]\n\n"
+		       "Lists the host shared libraries the toolchain's own executables load\n"
+		       "(DT_NEEDED, recursively), with the Debian package that owns each and\n"
+		       "its sha256; libraries the pin itself provides are left out." },
+};
+
 struct opts {
 	const char *verb;
 	const char *name;
@@ -269,6 +305,12 @@ int cmd_toolchain(int argc, char **argv)
 		return argc < 2 ? EXIT_ERR : EXIT_OK;
 	}
 	if (wants_help(argc, argv)) {
+		for (size_t i = 0; i < sizeof(verb_help) / sizeof(verb_help[0]); i++)
+			if (!strcmp(argv[1], verb_help[i].verb)) {
+				puts(verb_help[i].text);
+				puts("\nNAME is a pin name or a pin file; see 'lockstep toolchain --help'.");
+				return EXIT_OK;
+			}
 		puts(usage);
 		return EXIT_OK;
 	}
