@@ -31,6 +31,7 @@ int cmd_compat_last_good(int argc, char **argv); /* `compat last-good` */
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

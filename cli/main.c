@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "sign", cmd_sign, "sign an in-toto statement as a DSSE envelope (and sigstore bundle)" },
 	{ "verify-signature", cmd_verify_signature, "check a DSSE envelope or sigstore bundle with a public key" },
 	{ "toolchain", cmd_toolchain, "list, show, verify, fetch and generate toolchain pins" },
+	{ "digest", cmd_digest, "print the sha256 of files as lockstep computes subjects" },
 	{ "sandbox", cmd_sandbox, "run a command in the build sandbox (debugging recipes)" },
 	{ "version", cmd_version, "print lockstep's version" },
 	{ "abi-diff", cmd_abi_diff, "the ABI change between two driver library builds and its bump" },
