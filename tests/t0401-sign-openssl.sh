@@ -79,8 +79,9 @@ check "the known-answer envelope is byte for byte the committed one" \
 check "the known-answer keyid is the committed key's sha256" \
 	test "$(field kat.intoto.json 'e["signatures"][0]["keyid"]')" = \
 	"$(openssl pkey -pubin -in "$DATA/kat-ed25519.key.pub" -outform DER | sha256sum | cut -c1-64)"
+cp "$DATA/statement.intoto.json" committed.intoto.json
 check "openssl verifies the committed known-answer envelope" \
-	openssl_verify kat.intoto.json "$DATA/kat-ed25519.key.pub" ed25519
+	openssl_verify committed.intoto.json "$DATA/kat-ed25519.key.pub" ed25519
 
 # Statements are checked strictly before anything is signed.
 bad() { # NAME PATTERN JSON
