@@ -44,7 +44,7 @@ static const char *const var_names[CHECK_NVARS] = {
 #define VARIED_UMASK 002u
 /* One day later: far enough that dates change, near enough that diff still
  * recognises the value as a timestamp. */
-#define VARIED_FAKETIME "+1d"
+#define VARIED_TIME_SHIFT 86400
 
 const char *check_var_name(unsigned v)
 {
@@ -104,6 +104,7 @@ struct check_state {
 	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
 	size_t nb;
 	double t0;
+	int64_t start;       /* wall clock when the check began */
 };
 
 /* Per child: the varied environment array lives here between steps. */
@@ -136,7 +137,7 @@ static void vary_apply(struct sandbox_config *c, void *arg)
 		c->uname26 = 1;
 	if (m & 1u << CHECK_ASLR)
 		c->aslr = 0;
-	if (!(m & (1u << CHECK_ENV | 1u << CHECK_TIME)))
+	if (!(m & 1u << CHECK_ENV) && !(v->s->res->applied & 1u << CHECK_TIME))
 		return;
 	/* c->env points at the build's own list; ours is a copy plus extras,
 	 * rebuilt per step and valid until the next one. */
@@ -147,9 +148,14 @@ static void vary_apply(struct sandbox_config *c, void *arg)
 		c->home = VARIED_HOME;
 		strv_push(&v->env, VARIED_ENV);
 	}
-	if (m & 1u << CHECK_TIME) {
+	if (v->s->res->applied & 1u << CHECK_TIME) {
+		/* Every build's clock starts at the check's start (a varied one
+		 * a day later): builds run one after another must not differ
+		 * by their natural start times. */
 		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
-		strv_push(&v->env, "FAKETIME=" VARIED_FAKETIME);
+		strv_push(&v->env, "FAKETIME_FMT=%s");
+		strv_pushf(&v->env, "FAKETIME=@%lld", (long long)v->s->start +
+			   (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0));
 	}
 	c->env = (const char *const *)v->env.v;
 }
@@ -181,7 +187,7 @@ static void check_plan(struct check_state *s)
 			if (!s->faketime_lib)
 				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
 			else
-				how = xstrdup("clock one day later with libfaketime (static binaries escape it)");
+				how = xstrdup("every clock starts at the check start, varied one day later (libfaketime; static binaries escape it)");
 			break;
 		case CHECK_HOST_PATH:
 			how = xstrdup("every build in its own fresh host directory");
@@ -479,6 +485,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 
 	memset(res, 0, sizeof *res);
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
+	s.start = clock_now();
 	check_plan(&s);
 	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1)
 		return err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
