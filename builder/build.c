@@ -252,6 +252,10 @@ static int collect_outputs(struct build *b, struct err *e)
 			r = elfinfo_read(to, &s->elf, e);
 			if (r == 0)
 				r = elfinfo_check_compiler(s->elf, toolchain_compiler_id(b->tc), name, e);
+			/* For build a foreign compiler is a failed build (exit 2),
+			 * whatever kind of "no" the check itself reports. */
+			if (r < 0)
+				e->kind = ERR_OP;
 		}
 		free(to);
 		if (r < 0) {

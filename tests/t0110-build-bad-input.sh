@@ -31,7 +31,7 @@ PY
 # untouched DIR: passes when DIR still holds only the sentinel file
 untouched() { [ "$(ls -A "$1")" = "sentinel" ]; }
 
-R="$T/r"; OUT="$T/out"
+R="$T/r"; OUT="$T/outdir"
 mkdir -p "$OUT"; echo keep >"$OUT/sentinel"
 
 mk "$R"
@@ -99,11 +99,12 @@ mk "$R"; edit "$R" 'r["steps"] = ["sleep 30"]; r["timeout"] = 2'
 expect_err "the build's timeout stops a hanging step" 2 'timeout' \
 	"$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT"
 
-mk "$R"; edit "$R" 'r["steps"] = ["sleep 60"]'
+marker="lockstep-marker-$$-$RANDOM"
+mk "$R"; edit "$R" "r['steps'] = ['sleep 60 && echo $marker']"
 "$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT" 2>"$T/int.err" & pid=$!
 sleep 3; kill -INT $pid; wait $pid; rc=$?
 check "Ctrl-C mid-build exits 2" [ "$rc" -eq 2 ]
 check "Ctrl-C mid-build leaves the output directory untouched" untouched "$OUT"
-check "Ctrl-C mid-build leaves no staging directory" bash -c "! ls -a $T | grep -q lockstep-"
+check "Ctrl-C mid-build leaves no staging directory" bash -c "! ls -a $T | grep -q '\.lockstep-'"
 sleep 0.5
-check "Ctrl-C mid-build leaves no sandboxed process running" bash -c "! pgrep -f 'sleep 60' >/dev/null"
+check "Ctrl-C mid-build leaves no sandboxed process running" bash -c "! pgrep -f '[l]${marker#l}' >/dev/null"
