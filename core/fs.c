@@ -31,16 +31,21 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *p, size_t len, mode_t mode, struct err *e)
+/* Writes len bytes to a fresh temporary file next to path (mode, fsync'd)
+ * and puts it in place: rename(2) replaces, link(2) refuses an existing
+ * name.  The temporary name never survives, whatever happens. */
+static int write_into_place(const char *path, const void *p, size_t len, mode_t mode,
+			    int exclusive, struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = -1, ret = -1;
+	int fd = -1, ret = -1, made = 0;
 
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err_sys(e, "%s: cannot create", path);
 		goto out;
 	}
+	made = 1;
 	cleanup_add_path(tmp);
 	if (fchmod(fd, mode) < 0 || write_all(fd, p, len) < 0 || fsync(fd) < 0) {
 		err_sys(e, "%s: cannot write", path);
@@ -52,19 +57,35 @@ int fs_write_atomic(const char *path, const void *p, size_t len, mode_t mode, st
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_sys(e, "%s: cannot rename into place", path);
+	if ((exclusive ? link(tmp, path) : rename(tmp, path)) < 0) {
+		if (exclusive && errno == EEXIST)
+			err_set(e, "%s: already exists, refusing to overwrite", path);
+		else
+			err_sys(e, "%s: cannot move into place", path);
 		goto out;
 	}
 	ret = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (ret < 0)
+	/* After rename the name is gone already; after link it is a second
+	 * name for the file; after a failure it is the only one. */
+	if (made) {
 		unlink(tmp);
-	cleanup_remove_path(tmp);
+		cleanup_remove_path(tmp);
+	}
 	free(tmp);
 	return ret;
+}
+
+int fs_write_atomic(const char *path, const void *p, size_t len, mode_t mode, struct err *e)
+{
+	return write_into_place(path, p, len, mode, 0, e);
+}
+
+int fs_write_new(const char *path, const void *p, size_t len, mode_t mode, struct err *e)
+{
+	return write_into_place(path, p, len, mode, 1, e);
 }
 
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e)

@@ -12,6 +12,9 @@
 /* Writes len bytes to path through path.tmp.XXXXXX + fsync + rename.
  * mode is the final permission (e.g. 0644, 0600 for keys). */
 int fs_write_atomic(const char *path, const void *p, size_t len, mode_t mode, struct err *e);
+/* Same, but path must not exist yet: the file is put in place with link(2),
+ * which fails rather than replace ("already exists, refusing to overwrite"). */
+int fs_write_new(const char *path, const void *p, size_t len, mode_t mode, struct err *e);
 /* Reads a whole regular file (O_NOFOLLOW) of at most max bytes; *out is
  * NUL-terminated and owned by the caller. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct err *e);

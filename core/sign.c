@@ -226,66 +226,6 @@ out:
 	return ret;
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len) {
-		ssize_t n = write(fd, c, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Writes a file that must not exist yet: a temporary name next to it, then
- * link(2), which fails rather than replace (unlike rename). */
-static int write_new(const char *path, const void *p, size_t len, mode_t mode, struct err *e)
-{
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = -1, ret = -1, made = 0;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err_sys(e, "%s: cannot create", path);
-		goto out;
-	}
-	made = 1;
-	cleanup_add_path(tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, p, len) < 0 || fsync(fd) < 0) {
-		err_sys(e, "%s: cannot write", path);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, "%s: cannot write", path);
-		goto out;
-	}
-	fd = -1;
-	if (link(tmp, path) < 0) {
-		if (errno == EEXIST)
-			err_set(e, "%s: already exists, refusing to overwrite", path);
-		else
-			err_sys(e, "%s: cannot move into place", path);
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	/* After link(2) the temporary name is a second name for the file;
-	 * after a failure it is the only one.  Either way it goes. */
-	if (made) {
-		unlink(tmp);
-		cleanup_remove_path(tmp);
-	}
-	free(tmp);
-	return ret;
-}
-
 /* The PEM text a BIO holds, copied out (caller frees). */
 static char *bio_text(BIO *bio, size_t *len)
 {
@@ -322,7 +262,7 @@ int sign_key_generate(const char *type, const char *path, const char *passphrase
 		goto out;
 	}
 	/* Checked before anything is written, so an existing .pub does not
-	 * leave a fresh private key behind; write_new still catches a race. */
+	 * leave a fresh private key behind; fs_write_new still catches a race. */
 	if (fs_exists(path) || fs_exists(pubpath)) {
 		err_set(e, "%s: already exists, refusing to overwrite",
 			fs_exists(path) ? path : pubpath);
@@ -343,9 +283,9 @@ int sign_key_generate(const char *type, const char *path, const char *passphrase
 	}
 	priv = bio_text(privbio, &privlen);
 	pub = bio_text(pubbio, &publen);
-	if (write_new(path, priv, privlen, 0600, e) < 0)
+	if (fs_write_new(path, priv, privlen, 0600, e) < 0)
 		goto out;
-	if (write_new(pubpath, pub, publen, 0644, e) < 0) {
+	if (fs_write_new(pubpath, pub, publen, 0644, e) < 0) {
 		unlink(path);
 		goto out;
 	}
