@@ -124,6 +124,30 @@ static int entry_type_ok(const char *deb, struct archive_entry *ent, struct err 
 		       archive_entry_pathname(ent));
 }
 
+/* Reads the next entry of the data archive and checks it: type, count cap,
+ * normalized path (into *path, replacing the previous one; NULL for the
+ * archive's root).  1 for an entry, 0 at the end, -1 with e set. */
+static int next_entry(struct deb_reader *r, const char *deb, struct archive_entry **ent,
+		      size_t *count, char **path, struct err *e)
+{
+	int rc = archive_read_next_header(r->inner, ent);
+
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+		return err_set(e, "%s: data archive: %s", deb, archive_error_string(r->inner));
+	if (cleanup_interrupted())
+		return err_setk(e, ERR_INTERRUPT, "%s: interrupted", deb);
+	if (++*count > DEB_MAX_ENTRIES)
+		return err_set(e, "%s: data archive: more than %d entries", deb, DEB_MAX_ENTRIES);
+	free(*path);
+	*path = NULL;
+	if (entry_type_ok(deb, *ent, e) < 0 ||
+	    entry_path(deb, archive_entry_pathname(*ent), path, e) < 0)
+		return -1;
+	return 1;
+}
+
 struct seen {
 	char *path; /* owned */
 	char sha256[DIGEST_HEX_LEN + 1];
@@ -145,28 +169,14 @@ int deb_scan(const char *deb, int (*fn)(void *ctx, const struct deb_entry *ent, 
 	for (;;) {
 		struct deb_entry de = { NULL, NULL, NULL };
 		char hex[DIGEST_HEX_LEN + 1];
-		int rc = archive_read_next_header(r.inner, &ent);
+		int more = next_entry(&r, deb, &ent, &count, &path, e);
 
-		if (rc == ARCHIVE_EOF)
+		if (more < 0)
+			goto out;
+		if (!more)
 			break;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-			err_set(e, "%s: data archive: %s", deb, archive_error_string(r.inner));
-			goto out;
-		}
-		if (cleanup_interrupted()) {
-			err_setk(e, ERR_INTERRUPT, "%s: interrupted", deb);
-			goto out;
-		}
-		if (++count > DEB_MAX_ENTRIES) {
-			err_set(e, "%s: data archive: more than %d entries", deb, DEB_MAX_ENTRIES);
-			goto out;
-		}
-		free(path);
 		free(link);
-		path = link = NULL;
-		if (entry_type_ok(deb, ent, e) < 0 ||
-		    entry_path(deb, archive_entry_pathname(ent), &path, e) < 0)
-			goto out;
+		link = NULL;
 		if (!path || archive_entry_filetype(ent) == AE_IFDIR)
 			continue;
 		de.path = path;
@@ -255,27 +265,14 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 	}
 	moved = 1;
 	for (;;) {
-		int rc = archive_read_next_header(r.inner, &ent);
-		if (rc == ARCHIVE_EOF)
+		int rc, more = next_entry(&r, deb, &ent, &count, &path, e);
+
+		if (more < 0)
+			goto out;
+		if (!more)
 			break;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-			err_set(e, "%s: data archive: %s", deb, archive_error_string(r.inner));
-			goto out;
-		}
-		if (cleanup_interrupted()) {
-			err_setk(e, ERR_INTERRUPT, "%s: interrupted", deb);
-			goto out;
-		}
-		if (++count > DEB_MAX_ENTRIES) {
-			err_set(e, "%s: data archive: more than %d entries", deb, DEB_MAX_ENTRIES);
-			goto out;
-		}
-		free(path);
 		free(link);
-		path = link = NULL;
-		if (entry_type_ok(deb, ent, e) < 0 ||
-		    entry_path(deb, archive_entry_pathname(ent), &path, e) < 0)
-			goto out;
+		link = NULL;
 		if (!path)
 			continue;
 		archive_entry_set_pathname(ent, path);

@@ -154,7 +154,7 @@ static cJSON *describe(const char *path, struct err *e)
 	const char *tries[] = { path, alias };
 	char *out = NULL, *pkg = NULL, *version = NULL, *arch = NULL, *real = NULL, *u;
 	char hex[DIGEST_HEX_LEN + 1];
-	cJSON *o = NULL, *d;
+	cJSON *o = NULL;
 
 	for (int i = 0; i < 2 && !out; i++) {
 		char *argv[] = { "dpkg-query", "-S", (char *)tries[i], NULL };
@@ -185,8 +185,7 @@ static cJSON *describe(const char *path, struct err *e)
 	u = pin_purl(pkg, version, arch);
 	json_add_str(o, "uri", u);
 	free(u);
-	d = cJSON_AddObjectToObject(o, "digest");
-	json_add_str(d, "sha256", hex);
+	json_add_sha256(o, hex);
 out:
 	free(alias);
 	free(out);

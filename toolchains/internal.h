@@ -62,6 +62,14 @@ int pin_installed(const char *name, char **version, char **arch, struct err *e);
  * and the versions apt has. */
 int pin_apt_download(const struct pin_package *const *pkgs, size_t n, const char *dir,
 		     struct err *e);
+/* Downloads the n packages in one apt-get call into a staging directory
+ * next to <home>/debs/apt, passes each .deb to check (which names what is
+ * wrong), and only then moves it to pin_deb_path(home, p): a .deb that
+ * fails its check is never cached. */
+int pin_download_checked(const struct pin_package *const *pkgs, size_t n, const char *home,
+			 int (*check)(void *ctx, const struct pin_package *p, const char *path,
+				      struct err *e),
+			 void *ctx, struct err *e);
 /* Fills each package's deb_sha256 with the sha256 apt's (signed) package
  * index records for name=version on its architecture (apt-cache show). */
 int pin_apt_sha256(struct pin_package *pkgs, size_t n, struct err *e);

@@ -60,10 +60,24 @@ static void scan_release(struct scan *s)
  * index records for it: a cached copy (ours, or apt's own archive cache)
  * with that digest is used as it is, the rest come from one apt-get
  * download and must match the index too. */
+/* A downloaded .deb must have the digest apt's signed index records. */
+static int check_index(void *ctx, const struct pin_package *p, const char *path, struct err *e)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+
+	if (digest_file(path, hex, e) < 0)
+		return -1;
+	if (strcmp(hex, p->deb_sha256))
+		return err_setk(e, ERR_NO,
+				"package \"%s\": the downloaded .deb's sha256 differs from apt's "
+				"index (index %.12s…, found %.12s…)",
+				p->name, p->deb_sha256, hex);
+	return 0;
+}
+
 static int fetch_all(const char *home, struct pin_package *pkgs, size_t n, struct err *e)
 {
 	const struct pin_package **want = xcalloc(n, sizeof(*want));
-	char *cache = fs_join(home, "debs/apt"), *staging = NULL;
 	size_t nwant = 0;
 	int ret = -1;
 
@@ -96,39 +110,11 @@ static int fetch_all(const char *home, struct pin_package *pkgs, size_t n, struc
 		if (r < 0)
 			goto out;
 	}
-	if (!nwant) {
+	if (nwant)
+		ret = pin_download_checked(want, nwant, home, check_index, NULL, e);
+	else
 		ret = 0;
-		goto out;
-	}
-	staging = fs_make_staging(cache, e);
-	if (!staging || pin_apt_download(want, nwant, staging, e) < 0)
-		goto out;
-	for (size_t i = 0; i < nwant; i++) {
-		char *name = pin_deb_name(want[i]), *got = fs_join(staging, name);
-		char *cached = pin_deb_path(home, want[i]);
-		char hex[DIGEST_HEX_LEN + 1];
-		int r = digest_file(got, hex, e);
-		if (r == 0 && strcmp(hex, want[i]->deb_sha256))
-			r = err_setk(e, ERR_NO,
-				     "package \"%s\": the downloaded .deb's sha256 differs from apt's "
-				     "index (index %.12s…, found %.12s…)",
-				     want[i]->name, want[i]->deb_sha256, hex);
-		if (r == 0 && rename(got, cached) < 0)
-			r = err_sys(e, "%s: cannot move into place", cached);
-		free(name);
-		free(got);
-		free(cached);
-		if (r < 0)
-			goto out;
-	}
-	ret = 0;
 out:
-	if (staging) {
-		fs_remove_tree(staging, NULL);
-		cleanup_remove_path(staging);
-	}
-	free(staging);
-	free(cache);
 	free(want);
 	return ret;
 }

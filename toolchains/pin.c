@@ -300,11 +300,10 @@ cJSON *toolchain_resolved_deps(const struct toolchain *t)
 
 	for (size_t i = 0; i < t->npkgs; i++) {
 		const struct pin_package *p = &t->pkgs[i];
-		cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
 		char *u = pin_purl(p->name, p->version, p->arch);
 		json_add_str(o, "uri", u);
-		json_add_str(d, "sha256", p->deb_sha256);
-		cJSON_AddItemToObject(o, "digest", d);
+		json_add_sha256(o, p->deb_sha256);
 		json_add_str(o, "name", p->name);
 		cJSON_AddItemToArray(arr, o);
 		free(u);

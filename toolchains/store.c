@@ -184,6 +184,40 @@ int pin_apt_download(const struct pin_package *const *pkgs, size_t n, const char
 	return 0;
 }
 
+int pin_download_checked(const struct pin_package *const *pkgs, size_t n, const char *home,
+			 int (*check)(void *ctx, const struct pin_package *p, const char *path,
+				      struct err *e),
+			 void *ctx, struct err *e)
+{
+	char *cache = fs_join(home, "debs/apt"), *staging = NULL;
+	int ret = -1;
+
+	staging = fs_make_staging(cache, e);
+	if (!staging || pin_apt_download(pkgs, n, staging, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *name = pin_deb_name(pkgs[i]), *got = fs_join(staging, name);
+		char *deb = pin_deb_path(home, pkgs[i]);
+		int r = check(ctx, pkgs[i], got, e);
+		if (r == 0 && rename(got, deb) < 0)
+			r = err_sys(e, "%s: cannot move into place", deb);
+		free(name);
+		free(got);
+		free(deb);
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (staging) {
+		fs_remove_tree(staging, NULL);
+		cleanup_remove_path(staging);
+	}
+	free(staging);
+	free(cache);
+	return ret;
+}
+
 /* Compares the file at full (an lstat-able path) with the pinned entry.
  * Returns 0 when equal, -1 with an ERR_NO message otherwise. */
 static int check_file(const struct toolchain *t, const struct pin_package *p,
@@ -359,12 +393,17 @@ static int check_deb(const struct toolchain *t, const struct pin_package *p, con
 /* Downloads the .deb files of the packages that have neither a cached .deb
  * nor a store directory, in one apt-get call, into a staging directory;
  * each is checked before it is moved into the cache. */
+static int check_downloaded(void *ctx, const struct pin_package *p, const char *path,
+			    struct err *e)
+{
+	return check_deb(ctx, p, path, "downloaded", e);
+}
+
 static int fetch_debs(const struct toolchain *t, const char *home, struct err *e)
 {
 	const struct pin_package **want = xcalloc(t->npkgs, sizeof(*want));
-	char *cache = fs_join(home, "debs/apt"), *staging = NULL;
 	size_t n = 0;
-	int ret = -1;
+	int ret = 0;
 
 	for (size_t i = 0; i < t->npkgs; i++) {
 		char *deb = pin_deb_path(home, &t->pkgs[i]), *store = pin_store_path(home, &t->pkgs[i]);
@@ -373,33 +412,8 @@ static int fetch_debs(const struct toolchain *t, const char *home, struct err *e
 		free(deb);
 		free(store);
 	}
-	if (!n) {
-		ret = 0;
-		goto out;
-	}
-	staging = fs_make_staging(cache, e);
-	if (!staging || pin_apt_download(want, n, staging, e) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		char *name = pin_deb_name(want[i]), *got = fs_join(staging, name);
-		char *deb = pin_deb_path(home, want[i]);
-		int r = check_deb(t, want[i], got, "downloaded", e);
-		if (r == 0 && rename(got, deb) < 0)
-			r = err_sys(e, "%s: cannot move into place", deb);
-		free(name);
-		free(got);
-		free(deb);
-		if (r < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (staging) {
-		fs_remove_tree(staging, NULL);
-		cleanup_remove_path(staging);
-	}
-	free(staging);
-	free(cache);
+	if (n)
+		ret = pin_download_checked(want, n, home, check_downloaded, (void *)t, e);
 	free(want);
 	return ret;
 }
@@ -517,7 +531,11 @@ int toolchain_prepare(struct toolchain *t, const char *const **layers, struct er
 	int ret = -1;
 
 	*layers = NULL;
-	if (toolchain_fetch(t, e) < 0 || toolchain_verify_store(t, e) < 0)
+	/* Every build comes through here: the store it uses is re-hashed below,
+	 * so the cached .deb files (only needed to make missing store
+	 * directories) are read only when something is missing. */
+	if ((!toolchain_is_fetched(t) && toolchain_fetch(t, e) < 0) ||
+	    toolchain_verify_store(t, e) < 0)
 		goto out;
 	home = toolchain_home(e);
 	if (!home)
