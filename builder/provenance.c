@@ -12,21 +12,12 @@
 #include "core/clock.h"
 #include "core/digest.h"
 
-static cJSON *digest_obj(const char *hex)
-{
-	cJSON *d = cJSON_CreateObject();
-	json_add_str(d, "sha256", hex);
-	return d;
-}
-
-static cJSON *resource(const char *name, const char *uri, const char *hex)
+/* A ResourceDescriptor naming a file by its name and sha256. */
+static cJSON *resource(const char *name, const char *hex)
 {
 	cJSON *r = cJSON_CreateObject();
-	if (uri)
-		json_add_str(r, "uri", uri);
-	if (name)
-		json_add_str(r, "name", name);
-	cJSON_AddItemToObject(r, "digest", digest_obj(hex));
+	json_add_str(r, "name", name);
+	json_add_sha256(r, hex);
 	return r;
 }
 
@@ -57,10 +48,10 @@ static cJSON *build_definition(const struct provenance_input *in)
 	ext = cJSON_AddObjectToObject(bd, "externalParameters");
 	recipe = cJSON_AddObjectToObject(ext, "recipe");
 	json_add_str(recipe, "name", in->recipe_name);
-	cJSON_AddItemToObject(recipe, "digest", digest_obj(in->recipe_digest));
+	json_add_sha256(recipe, in->recipe_digest);
 	cJSON_AddItemToObject(recipe, "content",
 			      cJSON_ParseWithLength(in->recipe_text, in->recipe_len));
-	cJSON_AddItemToObject(ext, "source", resource(in->source_name, NULL, in->source_digest));
+	cJSON_AddItemToObject(ext, "source", resource(in->source_name, in->source_digest));
 
 	intl = cJSON_AddObjectToObject(bd, "internalParameters");
 	cJSON_AddNumberToObject(intl, "SOURCE_DATE_EPOCH", (double)in->source_date_epoch);
@@ -74,17 +65,17 @@ static cJSON *build_definition(const struct provenance_input *in)
 	}
 	digest_buf(in->sandbox_profile, strlen(in->sandbox_profile), pdigest);
 	prof = cJSON_AddObjectToObject(intl, "sandboxProfile");
-	cJSON_AddItemToObject(prof, "digest", digest_obj(pdigest));
+	json_add_sha256(prof, pdigest);
 	cJSON_AddItemToObject(prof, "settings", cJSON_Parse(in->sandbox_profile));
 	r = cJSON_AddObjectToObject(intl, "toolchain");
 	json_add_str(r, "name", in->toolchain_name);
-	cJSON_AddItemToObject(r, "digest", digest_obj(in->toolchain_digest));
+	json_add_sha256(r, in->toolchain_digest);
 
 	/* Inputs by digest.  The recipe and the pin travel as content so a
 	 * verifier needs nothing but this record and the source archive. */
 	deps = cJSON_AddArrayToObject(bd, "resolvedDependencies");
-	cJSON_AddItemToArray(deps, resource(in->source_name, NULL, in->source_digest));
-	r = resource(in->recipe_name, NULL, in->recipe_digest);
+	cJSON_AddItemToArray(deps, resource(in->source_name, in->source_digest));
+	r = resource(in->recipe_name, in->recipe_digest);
 	b64 = base64_encode(in->recipe_text, in->recipe_len);
 	json_add_str(r, "content", b64);
 	json_add_str(r, "mediaType", "application/vnd.lockstep.recipe+json");
@@ -93,7 +84,7 @@ static cJSON *build_definition(const struct provenance_input *in)
 	{
 		char pin_digest[65];
 		digest_buf(in->pin_text, in->pin_len, pin_digest);
-		r = resource(in->toolchain_name, NULL, pin_digest);
+		r = resource(in->toolchain_name, pin_digest);
 		b64 = base64_encode(in->pin_text, in->pin_len);
 		json_add_str(r, "content", b64);
 		json_add_str(r, "mediaType", "application/vnd.lockstep.toolchain-pin+json");
@@ -141,7 +132,7 @@ static cJSON *run_details(const struct provenance_input *in)
 		cJSON *r;
 		if (!in->subjects[i].elf)
 			continue;
-		r = resource(in->subjects[i].name, NULL, in->subjects[i].sha256);
+		r = resource(in->subjects[i].name, in->subjects[i].sha256);
 		json_add_str(r, "mediaType", "application/vnd.lockstep.elf-info+json");
 		cJSON_AddItemToObject(r, "annotations", cJSON_Duplicate(in->subjects[i].elf, 1));
 		cJSON_AddItemToArray(bp, r);
@@ -156,7 +147,7 @@ cJSON *provenance_build(const struct provenance_input *in)
 	json_add_str(st, "_type", PROVENANCE_STATEMENT_TYPE);
 	subj = cJSON_AddArrayToObject(st, "subject");
 	for (size_t i = 0; i < in->nsubjects; i++)
-		cJSON_AddItemToArray(subj, resource(in->subjects[i].name, NULL, in->subjects[i].sha256));
+		cJSON_AddItemToArray(subj, resource(in->subjects[i].name, in->subjects[i].sha256));
 	json_add_str(st, "predicateType", PROVENANCE_PREDICATE_TYPE);
 	pred = cJSON_AddObjectToObject(st, "predicate");
 	cJSON_AddItemToObject(pred, "buildDefinition", build_definition(in));

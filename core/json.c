@@ -234,3 +234,8 @@ void json_add_str(cJSON *obj, const char *key, const char *val)
 {
 	cJSON_AddItemToObject(obj, key, cJSON_CreateString(val));
 }
+
+void json_add_sha256(cJSON *obj, const char *hex)
+{
+	json_add_str(cJSON_AddObjectToObject(obj, "digest"), "sha256", hex);
+}

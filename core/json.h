@@ -42,5 +42,7 @@ int json_get_string_array(const cJSON *obj, const char *key, int required, const
 			  const char *at, const cJSON **out, struct err *e);
 /* Adds a string member (copied). */
 void json_add_str(cJSON *obj, const char *key, const char *val);
+/* Adds "digest": {"sha256": hex}, the in-toto ResourceDescriptor form. */
+void json_add_sha256(cJSON *obj, const char *hex);
 
 #endif

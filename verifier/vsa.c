@@ -7,13 +7,6 @@
 #include "core/clock.h"
 #include "core/digest.h"
 
-static cJSON *digest_obj(const char *hex)
-{
-	cJSON *d = cJSON_CreateObject();
-	json_add_str(d, "sha256", hex);
-	return d;
-}
-
 cJSON *vsa_build(const struct vsa_subject *s, size_t n, const char *resource_uri,
 		 const char *provenance_name, const char *provenance_sha256)
 {
@@ -25,7 +18,7 @@ cJSON *vsa_build(const struct vsa_subject *s, size_t n, const char *resource_uri
 	for (size_t i = 0; i < n; i++) {
 		cJSON *r = cJSON_CreateObject();
 		json_add_str(r, "name", s[i].name);
-		cJSON_AddItemToObject(r, "digest", digest_obj(s[i].sha256));
+		json_add_sha256(r, s[i].sha256);
 		cJSON_AddItemToArray(subj, r);
 	}
 	json_add_str(st, "predicateType", VSA_PREDICATE_TYPE);
@@ -39,11 +32,11 @@ cJSON *vsa_build(const struct vsa_subject *s, size_t n, const char *resource_uri
 	pol = cJSON_AddObjectToObject(p, "policy");
 	json_add_str(pol, "uri", VSA_POLICY_URI);
 	digest_buf(VSA_POLICY_TEXT, strlen(VSA_POLICY_TEXT), policy_digest);
-	cJSON_AddItemToObject(pol, "digest", digest_obj(policy_digest));
+	json_add_sha256(pol, policy_digest);
 	ia = cJSON_AddArrayToObject(p, "inputAttestations");
 	a = cJSON_CreateObject();
 	json_add_str(a, "uri", provenance_name);
-	cJSON_AddItemToObject(a, "digest", digest_obj(provenance_sha256));
+	json_add_sha256(a, provenance_sha256);
 	cJSON_AddItemToArray(ia, a);
 	json_add_str(p, "verificationResult", "PASSED");
 	lv = cJSON_AddArrayToObject(p, "verifiedLevels");
