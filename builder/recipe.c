@@ -174,9 +174,11 @@ static int load_smoke(const cJSON *s, struct recipe *r, const char *f, struct er
 	return 0;
 }
 
-static int parse(struct recipe *r, struct err *e)
+/* Validates r->text into r; *source gets a copy of the "source" field
+ * (relative to the recipe's directory, checked lexically), caller frees. */
+static int parse(struct recipe *r, char **source, struct err *e)
 {
-	const char *f = r->file, *name, *kind, *version, *tc;
+	const char *f = r->file, *name, *kind, *version, *tc, *src;
 	int64_t timeout = 1800;
 	cJSON *j = NULL;
 	int ret = -1;
@@ -189,11 +191,16 @@ static int parse(struct recipe *r, struct err *e)
 	    json_get_string(j, "kind", 1, f, "", &kind, e) < 0 ||
 	    json_get_string(j, "version", 1, f, "", &version, e) < 0 ||
 	    json_get_string(j, "toolchain", 1, f, "", &tc, e) < 0 ||
+	    json_get_string(j, "source", 1, f, "", &src, e) < 0 ||
 	    json_get_int(j, "source_date_epoch", 1, f, "", &r->source_date_epoch, e) < 0 ||
 	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
 		goto out;
 	if (!name_ok(name)) {
 		err_set(e, "%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'", f, name);
+		goto out;
+	}
+	if (!fs_rel_path_ok(src)) {
+		err_set(e, "%s: \"source\": \"%s\" must be a path inside the recipe's directory", f, src);
 		goto out;
 	}
 	if (!name_ok(tc)) {
@@ -230,6 +237,7 @@ static int parse(struct recipe *r, struct err *e)
 	    check_output_names(r, e) < 0 ||
 	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0)
 		goto out;
+	*source = xstrdup(src);
 	ret = 0;
 out:
 	cJSON_Delete(j);
@@ -239,20 +247,25 @@ out:
 int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r,
 		    struct err *e)
 {
+	char *source = NULL;
+	int ret;
+
 	memset(r, 0, sizeof(*r));
 	r->file = xstrdup(what);
 	r->text = xmalloc(len + 1);
 	memcpy(r->text, text, len);
 	r->text[len] = '\0';
 	r->text_len = len;
-	return parse(r, e);
+	/* The source travels as an archive: the directory it came from is
+	 * only validated. */
+	ret = parse(r, &source, e);
+	free(source);
+	return ret;
 }
 
 int recipe_load(const char *path, struct recipe *r, struct err *e)
 {
-	char *dir = NULL, *copy = NULL, *src = NULL;
-	const char *source;
-	cJSON *j = NULL;
+	char *dir = NULL, *copy = NULL, *src = NULL, *source = NULL;
 	struct stat st;
 	int ret = -1;
 
@@ -260,16 +273,8 @@ int recipe_load(const char *path, struct recipe *r, struct err *e)
 	r->file = xstrdup(path);
 	if (fs_read_file(path, 1u << 20, &r->text, &r->text_len, e) < 0)
 		goto out;
-	if (parse(r, e) < 0)
+	if (parse(r, &source, e) < 0)
 		goto out;
-	/* parse() validated the object; "source" is only meaningful here. */
-	json_parse_buf(r->text, r->text_len, path, &j, NULL);
-	if (json_get_string(j, "source", 1, path, "", &source, e) < 0)
-		goto out;
-	if (!fs_rel_path_ok(source)) {
-		err_set(e, "%s: \"source\": \"%s\" must be a path inside the recipe's directory", path, source);
-		goto out;
-	}
 	copy = xstrdup(path);
 	dir = fs_realpath(dirname(copy), e);
 	if (!dir)
@@ -283,7 +288,7 @@ int recipe_load(const char *path, struct recipe *r, struct err *e)
 	src = NULL;
 	ret = 0;
 out:
-	cJSON_Delete(j);
+	free(source);
 	free(copy);
 	free(dir);
 	free(src);
