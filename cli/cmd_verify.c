@@ -149,9 +149,12 @@ int cmd_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("verify", "expected exactly one PROVENANCE");
 	vi.provenance_file = argv[optind];
+	/* The artifacts a build wrote sit beside its provenance: when they are
+	 * there, a difference is located (offset, ELF section) against them. */
+	copy = xstrdup(argv[optind]);
+	vi.original_dir = dirname(copy);
 	if (!vi.source_archive) {
-		copy = xstrdup(argv[optind]);
-		dflt_src = fs_join(dirname(copy), BUILD_SOURCE_NAME);
+		dflt_src = fs_join(vi.original_dir, BUILD_SOURCE_NAME);
 		if (!fs_exists(dflt_src)) {
 			ret = cli_usage_error("verify", "missing --source: no %s beside %s",
 					      BUILD_SOURCE_NAME, argv[optind]);
@@ -173,7 +176,6 @@ int cmd_verify(int argc, char **argv)
 	vi.artifacts = (const char *const *)arts.v;
 	vi.nartifacts = arts.n;
 	vi.rebuild_dir = rebuild;
-	vi.original_dir = NULL;
 	if (verify_rebuild(&vi, &vo, &e) < 0) {
 		ret = cli_fail(&e);
 		goto done;
