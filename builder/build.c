@@ -334,6 +334,7 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	env = sandbox_env_build(&c);
 	in.env = (const char *const *)env;
 	in.build_path = c.build_path;
+	in.cell = b->r->cell;
 	in.source_date_epoch = b->r->source_date_epoch;
 	in.subjects = b->subjects;
 	in.nsubjects = b->nsubjects;

@@ -51,6 +51,8 @@ static cJSON *build_definition(const struct provenance_input *in)
 	json_add_sha256(recipe, in->recipe_digest);
 	cJSON_AddItemToObject(recipe, "content",
 			      cJSON_ParseWithLength(in->recipe_text, in->recipe_len));
+	if (in->cell)
+		json_add_str(ext, "cell", in->cell);
 	cJSON_AddItemToObject(ext, "source", resource(in->source_name, in->source_digest));
 
 	intl = cJSON_AddObjectToObject(bd, "internalParameters");

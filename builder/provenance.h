@@ -26,6 +26,7 @@ struct provenance_input {
 	size_t recipe_len;
 	const char *recipe_digest;
 	const char *recipe_name;      /* e.g. "recipe.json" */
+	const char *cell;             /* the matrix cell built, or NULL */
 	const char *source_name;      /* "source.tar.gz" */
 	const char *source_digest;
 	const char *toolchain_name;

@@ -316,6 +316,7 @@ void recipe_release(struct recipe *r)
 	strv_release(&r->env);
 	strv_release(&r->steps);
 	strv_release(&r->outputs);
+	free(r->cell);
 	free(r->smoke_command);
 	free(r->smoke_expect);
 	memset(r, 0, sizeof(*r));

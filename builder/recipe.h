@@ -27,6 +27,9 @@ struct recipe {
 	unsigned timeout;    /* seconds for the whole build */
 	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
 	unsigned smoke_timeout;
+	char *cell;          /* owned: the selected matrix cell, e.g.
+			      * "board=virt,march=rv64gc"; NULL when the recipe
+			      * has no matrix or no cell was selected */
 };
 
 #define RECIPE_MAX_STEPS 64
