@@ -2,11 +2,13 @@
 /* Parsing and validating recipe.json. */
 #include "builder/recipe.h"
 
+#include <ctype.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "builder/matrix.h"
 #include "compat/version.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -14,7 +16,7 @@
 
 static const char *const top_fields[] = {
 	"name", "kind", "version", "source", "toolchain", "target", "env",
-	"source_date_epoch", "steps", "outputs", "smoke", "timeout", NULL
+	"source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix", NULL
 };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
@@ -174,6 +176,133 @@ static int load_smoke(const cJSON *s, struct recipe *r, const char *f, struct er
 	return 0;
 }
 
+static int axis_name_ok(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z') || strlen(s) > 32)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int axis_value_ok(const char *s)
+{
+	/* Values name cells ("a=v,b=w") and directories: no ',', '=' or '/'. */
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._+-", *p)))
+			return 0;
+	return s[0] != '.';
+}
+
+/* The variable an axis reaches the build as; march and mabi travel as
+ * MARCH and MABI through the target instead. */
+static int axis_env_name(const char *axis, char *out, size_t n)
+{
+	size_t i;
+
+	if (!strcmp(axis, "march") || !strcmp(axis, "mabi"))
+		return 0;
+	for (i = 0; axis[i] && i + 1 < n; i++)
+		out[i] = (char)toupper((unsigned char)axis[i]);
+	out[i] = '\0';
+	return 1;
+}
+
+/* Whether one value of a target-replacing axis is acceptable where it
+ * lands (a -march flag, a -mabi flag, a pin name). */
+static int axis_value_fits(const char *axis, const char *v)
+{
+	if (!strcmp(axis, "march"))
+		return flag_ok(v) && !strncmp(v, "rv", 2);
+	if (!strcmp(axis, "mabi"))
+		return flag_ok(v);
+	if (!strcmp(axis, "toolchain"))
+		return name_ok(v);
+	return 1;
+}
+
+static int load_axis(const cJSON *a, struct recipe_axis *ax, const char *f, struct err *e)
+{
+	const cJSON *v;
+	char env[40];
+	size_t i;
+
+	if (!axis_name_ok(a->string))
+		return err_set(e, "%s: \"matrix.%s\": axis names are a lowercase letter, then lowercase letters, digits or '_' (at most 32)",
+			       f, a->string);
+	if (!cJSON_IsArray(a))
+		return err_set(e, "%s: \"matrix.%s\": expected an array of values", f, a->string);
+	ax->name = xstrdup(a->string);
+	i = 0;
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsString(v))
+			return err_set(e, "%s: \"matrix.%s[%zu]\": expected a string", f, a->string, i);
+		if (!axis_value_ok(v->valuestring))
+			return err_set(e, "%s: \"matrix.%s[%zu]\": \"%s\" is not a cell value (letters, digits, '.', '_', '+', '-'; at most 64)",
+				       f, a->string, i, v->valuestring);
+		if (!axis_value_fits(a->string, v->valuestring))
+			return err_set(e, "%s: \"matrix.%s[%zu]\": \"%s\" is not a valid %s", f,
+				       a->string, i, v->valuestring,
+				       !strcmp(a->string, "toolchain") ? "toolchain pin name"
+								       : "RISC-V flag value");
+		for (size_t k = 0; k < ax->values.n; k++)
+			if (!strcmp(ax->values.v[k], v->valuestring))
+				return err_set(e, "%s: \"matrix.%s[%zu]\": duplicate value \"%s\"", f,
+					       a->string, i, v->valuestring);
+		strv_push(&ax->values, v->valuestring);
+		i++;
+	}
+	if (!ax->values.n)
+		return err_set(e, "%s: \"matrix.%s\": an axis needs at least one value", f, a->string);
+	if (axis_env_name(a->string, env, sizeof(env)))
+		for (const char *const *k = reserved_env; *k; k++)
+			if (!strcmp(*k, env))
+				return err_set(e, "%s: \"matrix.%s\": its variable %s is set by lockstep", f,
+					       a->string, env);
+	return 0;
+}
+
+static int load_matrix(const cJSON *m, struct recipe *r, const char *f, struct err *e)
+{
+	const cJSON *a;
+	size_t n = 0, cells = 1;
+
+	if (!m)
+		return 0;
+	if (!cJSON_IsObject(m))
+		return err_set(e, "%s: \"matrix\": expected an object of axes", f);
+	cJSON_ArrayForEach(a, m)
+		n++;
+	if (n == 0)
+		return err_set(e, "%s: \"matrix\": must name at least one axis", f);
+	if (n > MATRIX_MAX_AXES)
+		return err_set(e, "%s: \"matrix\": %zu axes, at most %d", f, n, MATRIX_MAX_AXES);
+	r->axes = xcalloc(n, sizeof(*r->axes));
+	cJSON_ArrayForEach(a, m) {
+		struct recipe_axis *ax = &r->axes[r->naxes++];
+		char env[40];
+
+		if (load_axis(a, ax, f, e) < 0)
+			return -1;
+		if (axis_env_name(ax->name, env, sizeof(env)))
+			for (size_t k = 0; k < r->env.n; k++) {
+				size_t len = strlen(env);
+				if (!strncmp(r->env.v[k], env, len) && r->env.v[k][len] == '=')
+					return err_set(e, "%s: \"matrix.%s\": its variable %s is also set in \"env\"",
+						       f, ax->name, env);
+			}
+		cells *= ax->values.n;
+		if (cells > MATRIX_MAX_CELLS)
+			return err_set(e, "%s: \"matrix.%s\": the matrix has more than %d cells", f,
+				       ax->name, MATRIX_MAX_CELLS);
+	}
+	return 0;
+}
+
 /* Validates r->text into r; *source gets a copy of the "source" field
  * (relative to the recipe's directory, checked lexically), caller frees. */
 static int parse(struct recipe *r, char **source, struct err *e)
@@ -235,6 +364,7 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    load_list(j, "steps", &r->steps, RECIPE_MAX_STEPS, 0, f, e) < 0 ||
 	    load_list(j, "outputs", &r->outputs, RECIPE_MAX_OUTPUTS, 1, f, e) < 0 ||
 	    check_output_names(r, e) < 0 ||
+	    load_matrix(cJSON_GetObjectItemCaseSensitive(j, "matrix"), r, f, e) < 0 ||
 	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0)
 		goto out;
 	*source = xstrdup(src);
@@ -316,6 +446,11 @@ void recipe_release(struct recipe *r)
 	strv_release(&r->env);
 	strv_release(&r->steps);
 	strv_release(&r->outputs);
+	for (size_t i = 0; i < r->naxes; i++) {
+		free(r->axes[i].name);
+		strv_release(&r->axes[i].values);
+	}
+	free(r->axes);
 	free(r->cell);
 	free(r->smoke_command);
 	free(r->smoke_expect);

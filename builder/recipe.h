@@ -11,6 +11,12 @@
 #include "core/alloc.h"
 #include "core/err.h"
 
+/* One axis of a matrix: its name and its values in declared order. */
+struct recipe_axis {
+	char *name;          /* owned */
+	struct strv values;
+};
+
 struct recipe {
 	char *file;        /* owned: the path it was loaded from, for messages */
 	char *text;        /* owned: the exact bytes, hashed and embedded */
@@ -27,6 +33,8 @@ struct recipe {
 	unsigned timeout;    /* seconds for the whole build */
 	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
 	unsigned smoke_timeout;
+	struct recipe_axis *axes; /* owned: "matrix" in declared axis order */
+	size_t naxes;        /* 0 without "matrix" */
 	char *cell;          /* owned: the selected matrix cell, e.g.
 			      * "board=virt,march=rv64gc"; NULL when the recipe
 			      * has no matrix or no cell was selected */

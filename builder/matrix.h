@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Matrix recipes: one recipe, several cells (the product of its axes), each
+ * built as its own artifact.  Cells are named "axis=value,axis=value" in the
+ * recipe's declared axis order; that name is the cell's directory under a
+ * matrix build's output and its identity in provenance. */
+#ifndef BUILDER_MATRIX_H
+#define BUILDER_MATRIX_H
+
+#include <stddef.h>
+#include "builder/recipe.h"
+#include "core/alloc.h"
+#include "core/err.h"
+
+#define MATRIX_MAX_AXES 8
+#define MATRIX_MAX_CELLS 256
+#define MATRIX_MAX_SHARDS 1024
+
+/* Every cell of r's matrix, deterministic order (first declared axis varies
+ * slowest, values in declared order), as names "axis=value,axis=value" in
+ * declared axis order; a recipe without a matrix has zero cells. */
+int matrix_cells(const struct recipe *r, struct strv *cells, struct err *e);
+/* "I/N" with 1 <= I <= N <= 1024; anything else is an error quoting spec. */
+int matrix_parse_shard(const char *spec, unsigned *index, unsigned *count, struct err *e);
+/* Whether cell number k (0-based in matrix_cells order) is in shard
+ * index/count: (k % count) + 1 == index. */
+int matrix_in_shard(size_t k, unsigned index, unsigned count);
+/* Selects one cell: sel names every axis exactly once, any order
+ * ("march=rv64gc,board=virt"); sets r->cell to the canonical name, applies
+ * the values (env, march/mabi/toolchain).  Unknown axis, missing axis,
+ * unknown value, repeated axis: error naming the recipe file and quoting the
+ * axis/value. */
+int recipe_select_cell(struct recipe *r, const char *sel, struct err *e);
+
+#endif
