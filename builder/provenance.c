@@ -245,6 +245,13 @@ int provenance_parse(const char *text, size_t len, const char *what,
 	if (json_get_string(c, "name", 1, what, "externalParameters.source", &s, e) < 0)
 		return -1;
 	rec->source_name = xstrdup(s);
+	/* A matrix build names its cell; the verifier selects it again on the
+	 * embedded recipe, which checks it against the recipe's axes. */
+	if (json_get_string(ext, "cell", 0, what, "externalParameters", &s, e) < 0)
+		return -1;
+	if (s && !*s)
+		return err_set(e, "%s: \"externalParameters.cell\": empty", what);
+	rec->cell = s ? xstrdup(s) : NULL;
 	tc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"),
 					      "toolchain");
 	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.toolchain", &s, e) < 0 ||
@@ -288,6 +295,7 @@ void provenance_record_release(struct provenance_record *rec)
 	cJSON_Delete(rec->json);
 	free(rec->recipe_text);
 	free(rec->source_name);
+	free(rec->cell);
 	free(rec->toolchain_name);
 	free(rec->pin_text);
 	free(rec->subjects);

@@ -56,6 +56,8 @@ struct provenance_record {
 	char recipe_digest[65];
 	char source_digest[65];
 	char *source_name;         /* owned */
+	char *cell;                /* owned: externalParameters.cell, the
+				    * matrix cell built; NULL for a plain recipe */
 	char *toolchain_name;      /* owned */
 	char toolchain_digest[65];
 	char *pin_text;            /* owned: decoded, digest checked */

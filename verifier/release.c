@@ -113,6 +113,12 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 	 * then fail on a typo in --key.  It never enters a sandbox. */
 	if (sign_key_load_private(key_path, &k, e) < 0 || recipe_load(recipe_path, &r, e) < 0)
 		goto out;
+	if (r.naxes) {
+		/* A release is one artifact set; a matrix is many. */
+		err_set(e, "%s: the recipe has a \"matrix\": release one cell at a time (lockstep build --list shows them)",
+			recipe_path);
+		goto out;
+	}
 	work = xasprintf("%s/lockstep-release-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(work)) {
 		err_sys(e, "%s: cannot create", work);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builder/build.h"
+#include "builder/matrix.h"
 #include "builder/provenance.h"
 #include "builder/recipe.h"
 #include "core/cleanup.h"
@@ -163,7 +164,21 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 		err_wrap(e, "the recipe embedded in the provenance");
 		goto out;
 	}
-	out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
+	/* A matrix recipe is rebuilt as the very cell the record names; a
+	 * record of a matrix recipe without a cell could not have been built. */
+	if (rec.cell && recipe_select_cell(&r, rec.cell, e) < 0) {
+		err_wrap(e, "%s: \"externalParameters.cell\"", in->provenance_file);
+		goto out;
+	}
+	if (!rec.cell && r.naxes) {
+		err_set(e, "%s: the recipe has a \"matrix\" but \"externalParameters.cell\" is missing",
+			in->provenance_file);
+		goto out;
+	}
+	if (r.cell)
+		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s:%s", r.name, r.version, r.cell);
+	else
+		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
 	tmpdir = xasprintf("%s/lockstep-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		err_sys(e, "%s: cannot create", tmpdir);
