@@ -26,24 +26,29 @@ struct audit {
 	struct buf *report;
 };
 
+struct plain_members {
+	const char *kind;
+	struct err e;
+};
+
 /* A release bundle holds regular files and directories only: a link in one
  * is refused before anything is extracted. */
 static int only_plain_members(const char *name, int64_t size, unsigned mode, char type, void *arg)
 {
-	struct err *e = arg;
+	struct plain_members *pm = arg;
 	if (type == ARCHIVE_TYPE_FILE || type == ARCHIVE_TYPE_DIR)
 		return 0;
-	err_set(e, "member \"%s\": a release bundle holds only regular files (this is a %s)", name,
+	err_set(&pm->e, "member \"%s\": a %s holds only regular files (this is a %s)", name, pm->kind,
 		type == ARCHIVE_TYPE_SYMLINK ? "symlink" : type == ARCHIVE_TYPE_HARDLINK ? "hard link" : "special file");
 	return -1;
 }
 
-static int check_members(const char *bundle, struct err *e)
+int audit_check_members(const char *tar, const char *kind, struct err *e)
 {
-	struct err inner = ERR_INIT;
-	if (archive_list(bundle, only_plain_members, &inner, e) < 0 || inner.kind != ERR_NONE) {
-		if (inner.kind != ERR_NONE)
-			err_set(e, "%s: %s", bundle, inner.msg);
+	struct plain_members pm = { kind, ERR_INIT };
+	if (archive_list(tar, only_plain_members, &pm, e) < 0 || pm.e.kind != ERR_NONE) {
+		if (pm.e.kind != ERR_NONE)
+			err_set(e, "%s: %s", tar, pm.e.msg);
 		return -1;
 	}
 	return 0;
@@ -103,6 +108,17 @@ out:
 	return ret;
 }
 
+static int load_bundled_key(struct audit *a, struct err *e)
+{
+	char *path = member(a, BUNDLE_PUBKEY);
+	int r = sign_key_load_public(path, &a->trusted, e);
+
+	if (r < 0)
+		err_wrap(e, "%s: bundled public key", a->bundle);
+	free(path);
+	return r;
+}
+
 static int check_digests(const struct audit *a, const struct provenance_record *rec, struct err *e)
 {
 	char hex[65], *src = member(a, BUNDLE_SOURCE);
@@ -141,8 +157,23 @@ out:
 	return ret;
 }
 
+void audit_result_release(struct audit_result *res)
+{
+	if (!res)
+		return;
+	free(res->provenance);
+	res->provenance = NULL;
+	res->provenance_len = 0;
+}
+
 int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
 	      struct buf *report, struct err *e)
+{
+	return audit_bundle(bundle, pubkey_path, rebuild, quiet, report, NULL, e);
+}
+
+int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
+		 struct buf *report, struct audit_result *res, struct err *e)
 {
 	struct audit a = { .bundle = bundle, .report = report };
 	struct provenance_record rec;
@@ -154,7 +185,9 @@ int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quie
 
 	memset(&rec, 0, sizeof(rec));
 	memset(&vo, 0, sizeof(vo));
-	if (sign_key_load_public(pubkey_path, &a.trusted, e) < 0)
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (pubkey_path && sign_key_load_public(pubkey_path, &a.trusted, e) < 0)
 		goto out;
 	a.dir = xasprintf("%s/lockstep-audit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(a.dir)) {
@@ -162,7 +195,13 @@ int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quie
 		goto out;
 	}
 	cleanup_add_path(a.dir);
-	if (check_members(bundle, e) < 0 || archive_extract(bundle, a.dir, e) < 0 || check_pubkey(&a, e) < 0 ||
+	if (audit_check_members(bundle, "release bundle", e) < 0 || archive_extract(bundle, a.dir, e) < 0)
+		goto out;
+	/* No trusted key given: the caller vouches for the bundle's bytes some
+	 * other way (a drop's signed digest of it), so its own key is trusted. */
+	if (!pubkey_path && load_bundled_key(&a, e) < 0)
+		goto out;
+	if (check_pubkey(&a, e) < 0 ||
 	    open_envelope(&a, BUNDLE_PROVENANCE, &prov, &prov_len, e) < 0 ||
 	    provenance_parse(prov, prov_len, BUNDLE_PROVENANCE, &rec, e) < 0 ||
 	    open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, e) < 0)
@@ -194,6 +233,12 @@ int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quie
 			err_setk(e, ERR_NO, "%s: the independent rebuild differs from the bundled artifacts", bundle);
 			goto out;
 		}
+	}
+	if (res) {
+		res->provenance = prov;
+		res->provenance_len = prov_len;
+		prov = NULL;
+		memcpy(res->keyid, sign_key_id(a.trusted), sizeof(res->keyid) - 1);
 	}
 	ret = 0;
 out:

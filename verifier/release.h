@@ -30,4 +30,25 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
 	      struct buf *report, struct err *e);
 
+/* What audit_bundle hands back about a bundle whose checks all held. */
+struct audit_result {
+	char *provenance;      /* owned: the verified provenance Statement's bytes */
+	size_t provenance_len;
+	char keyid[65];        /* the id of the key the bundle is signed with */
+};
+void audit_result_release(struct audit_result *res);
+
+/* audit_run, with the trust decision and the result made explicit: with
+ * pubkey_path NULL the bundle's own pubkey.pem is trusted (for callers that
+ * vouch for the bundle's bytes themselves, like an integration drop whose
+ * signed statement holds the bundle's sha256).  res (may be NULL) gets the
+ * verified provenance; release it with audit_result_release. */
+int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
+		 struct buf *report, struct audit_result *res, struct err *e);
+
+/* Refuses, before anything is extracted, a tar holding anything but
+ * regular files and directories; kind names the archive in the message
+ * ("release bundle", "drop").  -1 with e set (ERR_OP). */
+int audit_check_members(const char *tar, const char *kind, struct err *e);
+
 #endif
