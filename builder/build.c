@@ -33,8 +33,10 @@ struct build {
 	char *staging;          /* owned: published as o->out_dir */
 	char *work;             /* owned: host scratch dir, removed at the end */
 	char *build_dir;        /* owned: work/build, mounted at /build */
+	char *shm_dir;          /* owned: the file-order build dir, or NULL */
 	char *log_path;         /* owned: work/build.log */
-	struct toolchain *tc;   /* owned */
+	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
+	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
 	const char *const *layers; /* borrowed from tc */
 	struct strv env;        /* extra variables for the steps */
 	char source_digest[65];
@@ -76,8 +78,26 @@ static int make_source_archive(struct build *b, struct err *e)
 		goto out;
 	/* The build sees exactly what the archive holds, nothing else of the
 	 * source directory: what is hashed is what is built. */
-	if (archive_extract(path, b->build_dir, e) < 0)
-		goto out;
+	if (!b->o->file_order) {
+		if (archive_extract(path, b->build_dir, e) < 0)
+			goto out;
+	} else {
+		/* Extracted first where a normal build extracts, so that its
+		 * listing order is the one to reverse. */
+		char *plain = fs_join(b->work, "source-order");
+		int r = mkdir(plain, 0755) < 0 ? err_sys(e, "%s: cannot create", plain) : 0;
+
+		if (r == 0)
+			r = archive_extract(path, plain, e);
+		if (r == 0)
+			r = build_file_order_copy(plain, b->build_dir, e);
+		fs_remove_tree(plain, NULL);
+		free(plain);
+		if (r < 0) {
+			err_wrap(e, "%s: file order", b->r->file);
+			goto out;
+		}
+	}
 	ret = 0;
 out:
 	free(path);
@@ -364,16 +384,36 @@ static int prepare(struct build *b, struct err *e)
 	if (!mkdtemp(b->work))
 		return err_sys(e, "%s: cannot create a work directory", b->work);
 	cleanup_add_path(b->work);
-	b->build_dir = fs_join(b->work, "build");
 	b->log_path = fs_join(b->work, "build.log");
-	if (mkdir(b->build_dir, 0755) < 0)
-		return err_sys(e, "%s: cannot create", b->build_dir);
+	if (b->o->file_order) {
+		b->shm_dir = xstrdup(BUILD_FILE_ORDER_DIR "/lockstep-build-XXXXXX");
+		if (!mkdtemp(b->shm_dir)) {
+			err_sys(e, "%s: cannot create a build directory", b->shm_dir);
+			free(b->shm_dir);
+			b->shm_dir = NULL;
+			return -1;
+		}
+		cleanup_add_path(b->shm_dir);
+		b->build_dir = xstrdup(b->shm_dir);
+		if (chmod(b->build_dir, 0755) < 0)
+			return err_sys(e, "%s: cannot set the mode", b->build_dir);
+	} else {
+		b->build_dir = fs_join(b->work, "build");
+		if (mkdir(b->build_dir, 0755) < 0)
+			return err_sys(e, "%s: cannot create", b->build_dir);
+	}
 
 	progress(b, "toolchain %s", b->r->toolchain);
-	if ((b->o->pin_path ? toolchain_load_file(b->o->pin_path, &b->tc, e)
-			    : toolchain_load(b->r->toolchain, &b->tc, e)) < 0 ||
-	    toolchain_prepare(b->tc, &b->layers, e) < 0)
+	if (b->o->toolchain) {
+		b->tc = b->o->toolchain;
+		b->layers = b->o->toolchain_layers;
+	} else if ((b->o->pin_path ? toolchain_load_file(b->o->pin_path, &b->own_tc, e)
+				   : toolchain_load(b->r->toolchain, &b->own_tc, e)) < 0 ||
+		   toolchain_prepare(b->own_tc, &b->layers, e) < 0) {
 		return err_wrap(e, "%s: \"toolchain\"", b->r->file);
+	} else {
+		b->tc = b->own_tc;
+	}
 	if (strcmp(toolchain_name(b->tc), b->r->toolchain))
 		return err_set(e, "%s: \"toolchain\": the recipe names \"%s\" but the pin is \"%s\"",
 			       b->r->file, b->r->toolchain, toolchain_name(b->tc));
@@ -426,15 +466,20 @@ out:
 		fs_remove_tree(b.work, NULL);
 		cleanup_remove_path(b.work);
 	}
+	if (b.shm_dir) {
+		fs_remove_tree(b.shm_dir, NULL);
+		cleanup_remove_path(b.shm_dir);
+	}
 	for (size_t i = 0; i < b.nsubjects; i++)
 		cJSON_Delete(b.subjects[i].elf);
 	free(b.subjects);
 	free(b.staging);
 	free(b.work);
+	free(b.shm_dir);
 	free(b.build_dir);
 	free(b.log_path);
 	free(b.profile);
 	strv_release(&b.env);
-	toolchain_free(b.tc);
+	toolchain_free(b.own_tc);
 	return ret;
 }

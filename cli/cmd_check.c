@@ -19,7 +19,8 @@ static const char usage[] =
 	"at a time) and names each responsible one with the diff's likely cause.\n"
 	"\n"
 	"variations: time, host-path, build-path, hostname, user, env, tz, locale,\n"
-	"umask, cpus, kernel, aslr.  Default: time, host-path, cpus, kernel, aslr\n"
+	"umask, file-order, cpus, kernel, aslr.  Default: time, host-path,\n"
+	"file-order, cpus, kernel, aslr\n"
 	"(what differs between two machines even inside the sandbox).\n"
 	"\n"
 	"options:\n"
@@ -29,6 +30,9 @@ static const char usage[] =
 	"  --rounds N         identical control builds (default 1); when they differ\n"
 	"                     the build is flaky and no variation is blamed\n"
 	"  --jobs N           builds at once (default: 2, at most the CPUs)\n"
+	"  --keep DIR         keep the control build in DIR/control and, for each\n"
+	"                     culprit, the build it differs from in DIR/VARIATION\n"
+	"                     (flaky: DIR/control-round-N), to run lockstep diff on\n"
 	"  --json             print the report as JSON (schema lockstep-check/1)\n"
 	"  -q, --quiet        no progress lines\n"
 	"\n"
@@ -66,12 +70,15 @@ static void print_text(const struct check_result *res)
 		else
 			printf("flaky: %s differs, hint %s\n", c->artifact, c->hint);
 		fputs(c->detail, stdout);
+		if (c->dir_a && c->dir_b)
+			printf("kept: lockstep diff %s/%s %s/%s\n", c->dir_a, c->artifact, c->dir_b,
+			       c->artifact);
 	}
 }
 
 int cmd_check(int argc, char **argv)
 {
-	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON };
+	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON, O_KEEP };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -80,9 +87,10 @@ int cmd_check(int argc, char **argv)
 		{ "rounds", required_argument, NULL, O_ROUNDS },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "keep", required_argument, NULL, O_KEEP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct check_options o = { 0, 1, 2, 0 };
+	struct check_options o = { 0, 1, 2, 0, NULL };
 	struct check_result res = { 0 };
 	struct recipe r = { 0 };
 	struct err e = ERR_INIT;
@@ -122,6 +130,9 @@ int cmd_check(int argc, char **argv)
 		}
 		case O_JSON:
 			json = 1;
+			break;
+		case O_KEEP:
+			o.keep_dir = optarg;
 			break;
 		default:
 			ret = cli_usage_error("check", "unknown option \"%s\"", argv[optind - 1]);

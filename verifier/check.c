@@ -25,11 +25,12 @@
 #include "core/json.h"
 #include "diff/diff.h"
 #include "sandbox/sandbox.h"
+#include "toolchains/toolchain.h"
 #include "verifier/check.h"
 
 static const char *const var_names[CHECK_NVARS] = {
 	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
-	"locale", "umask", "cpus", "kernel", "aslr",
+	"locale", "umask", "file-order", "cpus", "kernel", "aslr",
 };
 
 /* The values a varied build gets; the control keeps the sandbox's pins. */
@@ -53,8 +54,8 @@ const char *check_var_name(unsigned v)
 
 unsigned check_default_mask(int strict)
 {
-	unsigned m = 1u << CHECK_TIME | 1u << CHECK_HOST_PATH | 1u << CHECK_CPUS |
-		     1u << CHECK_KERNEL | 1u << CHECK_ASLR;
+	unsigned m = 1u << CHECK_TIME | 1u << CHECK_HOST_PATH | 1u << CHECK_FILE_ORDER |
+		     1u << CHECK_CPUS | 1u << CHECK_KERNEL | 1u << CHECK_ASLR;
 
 	if (strict)
 		m |= 1u << CHECK_BUILD_PATH | 1u << CHECK_HOSTNAME | 1u << CHECK_USER |
@@ -100,6 +101,8 @@ struct check_state {
 	char *tmp;           /* owned: holds every build's output directory */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
 	char *locale;        /* owned: the varied locale */
+	struct toolchain *tc; /* owned: loaded and verified once for every build */
+	const char *const *layers; /* borrowed from tc */
 	unsigned ncpus;      /* CPUs this process may use */
 	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
 	size_t nb;
@@ -216,6 +219,17 @@ static void check_plan(struct check_state *s)
 		case CHECK_UMASK:
 			how = xstrdup("umask 002 instead of 022");
 			break;
+		case CHECK_FILE_ORDER: {
+			struct err pe = ERR_INIT;
+			int newest = 0;
+
+			if (build_file_order_probe(&newest, &pe) < 0)
+				why = xstrdup(pe.msg);
+			else
+				how = xasprintf("source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
+						BUILD_FILE_ORDER_DIR, newest ? "the newest" : "the oldest");
+			break;
+		}
 		case CHECK_CPUS:
 			if (s->ncpus < 2)
 				why = xstrdup("only one CPU available to vary against");
@@ -272,6 +286,9 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.vary = vary_apply;
 	bo.vary_arg = &v;
 	bo.tag = "check";
+	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
+	bo.toolchain = s->tc;
+	bo.toolchain_layers = s->layers;
 	rc = build_run(s->r, &bo, &e);
 	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
 		rc = -1;
@@ -431,6 +448,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	c->artifact = xstrdup(name);
 	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
 	c->detail = text;
+	c->dir_a = xstrdup(ctl->dir);
+	c->dir_b = xstrdup(b->dir);
 	text = NULL;
 	ret = 0;
 out:
@@ -474,6 +493,51 @@ static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, u
 	return 0;
 }
 
+/* Copies the control build and every culprit's other build into o->keep_dir
+ * (all or nothing) and points the culprits at the copies. */
+static int check_keep(struct check_state *s, struct err *e)
+{
+	const char *keep = s->o->keep_dir;
+	char *staging = fs_make_staging(keep, e), *to = NULL;
+	struct check_result *res = s->res;
+	int ret = -1;
+
+	if (!staging)
+		return -1;
+	to = fs_join(staging, "control");
+	if (fs_copy_tree(cb_find(s, 0, 0)->dir, to, e) < 0)
+		goto out;
+	for (size_t i = 0; i < res->nculprits; i++) {
+		struct check_culprit *c = &res->culprits[i];
+		char name[32];
+
+		if (c->var < CHECK_NVARS)
+			snprintf(name, sizeof name, "%s", var_names[c->var]);
+		for (size_t k = 0; c->var >= CHECK_NVARS && k < s->nb; k++)
+			if (!strcmp(s->b[k].dir, c->dir_b))
+				snprintf(name, sizeof name, "control-round-%u", s->b[k].round + 1);
+		free(to);
+		to = fs_join(staging, name);
+		if (fs_copy_tree(c->dir_b, to, e) < 0)
+			goto out;
+		free(c->dir_a);
+		free(c->dir_b);
+		c->dir_a = fs_join(keep, "control");
+		c->dir_b = fs_join(keep, name);
+	}
+	if (fs_publish_dir(staging, keep, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0) {
+		fs_remove_tree(staging, NULL);
+		cleanup_remove_path(staging);
+	}
+	free(staging);
+	free(to);
+	return ret;
+}
+
 int check_run(const struct recipe *r, const struct check_options *o, struct check_result *res,
 	      struct err *e)
 {
@@ -497,6 +561,11 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	cleanup_add_path(s.tmp);
+	/* Hashing the toolchain's files takes seconds: once, not per build. */
+	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.layers, e) < 0) {
+		err_wrap(e, "%s: \"toolchain\"", r->file);
+		goto out;
+	}
 	/* The all-varied build rides along with the control rounds. */
 	for (unsigned i = 0; i < o->rounds; i++)
 		masks[n] = 0, rounds[n++] = i;
@@ -525,6 +594,14 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 			vars[nv++] = v;
 	ret = check_bisect(&s, vars, nv, 0, e);
 out:
+	if (ret == 0 && o->keep_dir && check_keep(&s, e) < 0)
+		ret = -1;
+	/* Without a kept copy the directories go with s.tmp. */
+	for (size_t i = 0; i < res->nculprits && (ret < 0 || !o->keep_dir); i++) {
+		free(res->culprits[i].dir_a);
+		free(res->culprits[i].dir_b);
+		res->culprits[i].dir_a = res->culprits[i].dir_b = NULL;
+	}
 	res->elapsed = clock_mono() - s.t0;
 	if (s.tmp) {
 		fs_remove_tree(s.tmp, NULL);
@@ -540,6 +617,7 @@ out:
 	free(s.tmp);
 	free(s.faketime_lib);
 	free(s.locale);
+	toolchain_free(s.tc);
 	return ret;
 }
 
@@ -581,6 +659,10 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 		json_add_str(x, "artifact", c->artifact);
 		json_add_str(x, "hint", c->hint);
 		json_add_str(x, "diff", c->detail);
+		if (c->dir_a && c->dir_b) {
+			json_add_str(x, "control_dir", c->dir_a);
+			json_add_str(x, "varied_dir", c->dir_b);
+		}
 		cJSON_AddItemToArray(cs, x);
 	}
 	cJSON_AddNumberToObject(j, "builds", res->builds);
@@ -600,6 +682,8 @@ void check_result_release(struct check_result *res)
 		free(res->culprits[i].artifact);
 		free(res->culprits[i].hint);
 		free(res->culprits[i].detail);
+		free(res->culprits[i].dir_a);
+		free(res->culprits[i].dir_b);
 	}
 	free(res->culprits);
 	memset(res, 0, sizeof *res);

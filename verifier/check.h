@@ -13,8 +13,8 @@
 /* The variations, in the fixed order bisection splits them. */
 enum check_var {
 	CHECK_TIME, CHECK_HOST_PATH, CHECK_BUILD_PATH, CHECK_HOSTNAME, CHECK_USER,
-	CHECK_ENV, CHECK_TZ, CHECK_LOCALE, CHECK_UMASK, CHECK_CPUS, CHECK_KERNEL,
-	CHECK_ASLR, CHECK_NVARS
+	CHECK_ENV, CHECK_TZ, CHECK_LOCALE, CHECK_UMASK, CHECK_FILE_ORDER, CHECK_CPUS,
+	CHECK_KERNEL, CHECK_ASLR, CHECK_NVARS
 };
 
 /* Its name as users write it in --vary ("host-path"). */
@@ -30,6 +30,11 @@ struct check_options {
 	unsigned rounds; /* identical control builds, at least 1 */
 	unsigned jobs;   /* builds at once, at least 1 */
 	int quiet;       /* no progress lines on stderr */
+	/* NULL, or a directory where the builds each culprit was found
+	 * between are kept once a verdict is reached: DIR/control and
+	 * DIR/VARIATION (a flaky finding: DIR/control-round-N), each the
+	 * build's whole output directory. */
+	const char *keep_dir;
 };
 
 enum check_verdict { CHECK_REPRODUCIBLE, CHECK_NOT_REPRODUCIBLE, CHECK_FLAKY };
@@ -41,6 +46,9 @@ struct check_culprit {
 	char *artifact; /* owned: the first differing output */
 	char *hint;     /* owned: the diff's most telling cause */
 	char *detail;   /* owned: the first lines of the diff report */
+	char *dir_a;    /* owned: the control build's directory, kept only
+			 * with keep_dir (else NULL once check_run returns) */
+	char *dir_b;    /* owned: the varied (or other round's) build's */
 };
 
 struct check_result {
