@@ -2,8 +2,10 @@
 /* Archives (libarchive, reading only: tar, cpio, ar, zip, compressed or
  * not): member list and order, per-member metadata, and the members'
  * contents compared recursively (an ELF inside a tar is diffed as ELF).
- * Contents are held in memory within --max-memory; beyond it they are
- * compared by digest only and the report says so. */
+ * Contents are held in memory within --max-memory and compared byte for
+ * byte; beyond it they are compared by digest only and the report says so.
+ * Held members are never hashed: the first sha256 initializes OpenSSL's
+ * providers, megabytes of a small diff's peak memory. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@ struct member {
 	unsigned mode;
 	unsigned char *data; /* owned, NULL when not kept */
 	size_t len;
-	char digest[DIGEST_HEX_LEN + 1];
+	char digest[DIGEST_HEX_LEN + 1]; /* "" until needed (member_digest) */
 	size_t order;
 };
 
@@ -74,33 +76,41 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-/* Reads a member's data: digest always, the bytes when the budget allows. */
+/* Reads a member's data: the bytes when the budget allows, else only their
+ * digest (the bytes read so far are hashed when the budget runs out). */
 static int read_data(struct diff_ctx *c, struct archive *ar, struct member *m, const char *label,
 		     struct err *e)
 {
-	struct digest_stream *d = digest_stream_new();
+	struct digest_stream *d = NULL;
 	struct buf b = BUF_INIT;
 	int keep = m->size >= 0 && (size_t)m->size <= c->mem_budget - c->mem_used;
 	char chunk[65536];
 	la_ssize_t n;
 
+	if (!keep)
+		d = digest_stream_new();
 	while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
-		digest_stream_add(d, chunk, (size_t)n);
 		if (keep && b.len + (size_t)n > c->mem_budget - c->mem_used) {
 			keep = 0;
+			d = digest_stream_new();
+			digest_stream_add(d, b.data, b.len);
 			buf_release(&b);
 		}
 		if (keep)
 			buf_add(&b, chunk, (size_t)n);
+		else
+			digest_stream_add(d, chunk, (size_t)n);
 		if (diff_over_limit(c))
 			break;
 	}
-	digest_stream_finish(d, m->digest);
 	if (n < 0) {
+		digest_stream_free(d);
 		buf_release(&b);
 		return err_set(e, "\"%s\": corrupt archive member \"%s\": %s", label, m->path,
 			       archive_error_string(ar) ? archive_error_string(ar) : "read error");
 	}
+	if (d)
+		digest_stream_finish(d, m->digest);
 	if (!keep && m->size > 0)
 		report_partial(c->r, "member contents beyond --max-memory were compared by digest only");
 	if (keep) {
@@ -109,6 +119,24 @@ static int read_data(struct diff_ctx *c, struct archive *ar, struct member *m, c
 		c->mem_used += m->len;
 	}
 	return 0;
+}
+
+/* The member's sha256 (hashing its held bytes the first time). */
+static const char *member_digest(struct member *m)
+{
+	if (!m->digest[0])
+		digest_buf(m->data ? m->data : (const unsigned char *)"", m->data ? m->len : 0,
+			   m->digest);
+	return m->digest;
+}
+
+/* 1 when two members' contents are the same: bytes when both are held,
+ * digests otherwise. */
+static int same_contents(struct member *x, struct member *y)
+{
+	if (x->data && y->data)
+		return x->len == y->len && !memcmp(x->data, y->data, x->len);
+	return !strcmp(member_digest(x), member_digest(y));
 }
 
 static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const char *label,
@@ -198,7 +226,9 @@ static void meta_item(struct diff_ctx *c, const char *name, size_t *shown, const
 
 static enum diff_hint owner_hint(const struct diff_ctx *c, const char *a, const char *b)
 {
-	if ((a && !strcmp(a, c->username)) || (b && !strcmp(b, c->username)))
+	const char *user = diff_username(c);
+
+	if ((a && !strcmp(a, user)) || (b && !strcmp(b, user)))
 		return HINT_USERNAME;
 	return HINT_CONTENT;
 }
@@ -294,13 +324,13 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 	/* Contents after the archive's own differences, so that each member's
 	 * report follows its archive's. */
 	for (size_t k = 0; k < ma.n && !diff_over_limit(c); k++) {
-		const struct member *x = &ma.v[k], *y;
+		struct member *x = &ma.v[k], *y;
 		char *sub;
 		if (pos_b[k] == (size_t)-1)
 			continue;
 		y = &mb.v[pos_b[k]];
 		c->r->files_compared++;
-		if (!strcmp(x->digest, y->digest))
+		if (same_contents(x, y))
 			continue;
 		sub = xasprintf("%s!%s", name, x->path);
 		if (x->data && y->data && c->depth < ARCHIVE_MAX_DEPTH) {
@@ -312,7 +342,8 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 		} else {
 			ret = 0;
 			report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: contents", x->path),
-				   xasprintf("sha256 %.16s", x->digest), xasprintf("sha256 %.16s", y->digest));
+				   xasprintf("sha256 %.16s", member_digest(x)),
+				   xasprintf("sha256 %.16s", member_digest(y)));
 		}
 		free(sub);
 		if (ret < 0)

@@ -44,6 +44,37 @@ char *diff_label(const struct diff_ctx *c, const char *name, int side)
 	return xasprintf("%s/%s", c->top[side], name);
 }
 
+static void names_look_up(const struct diff_ctx *c)
+{
+	struct diff_names *n = c->names;
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+
+	if (n->looked_up)
+		return;
+	n->looked_up = 1;
+	if (c->o->hostname)
+		snprintf(n->hostname, sizeof(n->hostname), "%s", c->o->hostname);
+	else if (gethostname(n->hostname, sizeof(n->hostname) - 1) < 0)
+		n->hostname[0] = 0;
+	if (c->o->username)
+		snprintf(n->username, sizeof(n->username), "%s", c->o->username);
+	else if (!getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
+		snprintf(n->username, sizeof(n->username), "%s", pw.pw_name);
+}
+
+const char *diff_hostname(const struct diff_ctx *c)
+{
+	names_look_up(c);
+	return c->names->hostname;
+}
+
+const char *diff_username(const struct diff_ctx *c)
+{
+	names_look_up(c);
+	return c->names->username;
+}
+
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	       struct diff_blob *b, struct err *e)
 {
@@ -242,9 +273,6 @@ out:
 
 static void ctx_init(struct diff_ctx *c, const struct diff_options *o, struct diff_report *r)
 {
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096];
-
 	memset(c, 0, sizeof(*c));
 	c->o = o;
 	c->r = r;
@@ -252,14 +280,7 @@ static void ctx_init(struct diff_ctx *c, const struct diff_options *o, struct di
 	c->deadline = o->timeout > 0 ? clock_mono() + o->timeout : 0;
 	c->mem_budget = o->max_memory ? o->max_memory : DIFF_DEFAULT_MEMORY;
 	c->keep = o->full ? DIFF_KEEP_FULL : DIFF_KEEP;
-	if (o->hostname)
-		snprintf(c->hostname, sizeof(c->hostname), "%s", o->hostname);
-	else if (gethostname(c->hostname, sizeof(c->hostname) - 1) < 0)
-		c->hostname[0] = 0;
-	if (o->username)
-		snprintf(c->username, sizeof(c->username), "%s", o->username);
-	else if (!getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
-		snprintf(c->username, sizeof(c->username), "%s", pw.pw_name);
+	c->names = xcalloc(1, sizeof(*c->names));
 }
 
 static const char *base_name(const char *p)

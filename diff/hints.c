@@ -201,9 +201,9 @@ enum diff_hint hints_strings(const struct diff_ctx *c, const char *a, const char
 			return HINT_BUILD_PATH;
 	if (has_date(c, a, s, ea) || has_date(c, b, s, eb))
 		return HINT_TIMESTAMP;
-	if (occurs_in(a, s, ea, c->username) || occurs_in(b, s, eb, c->username))
+	if (occurs_in(a, s, ea, diff_username(c)) || occurs_in(b, s, eb, diff_username(c)))
 		return HINT_USERNAME;
-	if (occurs_in(a, s, ea, c->hostname) || occurs_in(b, s, eb, c->hostname))
+	if (occurs_in(a, s, ea, diff_hostname(c)) || occurs_in(b, s, eb, diff_hostname(c)))
 		return HINT_HOSTNAME;
 	if (in_build_path(a, s, ea) || in_build_path(b, s, eb))
 		return HINT_BUILD_PATH;

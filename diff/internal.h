@@ -69,6 +69,14 @@ struct diff_ctx {
 	} fmt[16];              /* formats of the files being compared, newest last */
 	size_t nfmt;
 	size_t top_base;        /* single-file mode: length of the base name, else 0 */
+	struct diff_names *names; /* owned: see diff_hostname */
+};
+
+/* The host and user names the hints look for, found on first use: looking
+ * up the user reads /etc/nsswitch.conf and /etc/passwd, which most
+ * comparisons never need. */
+struct diff_names {
+	int looked_up;
 	char hostname[256];
 	char username[256];
 };
@@ -89,6 +97,10 @@ int diff_over_limit(struct diff_ctx *c);
 /* The path of side (0: a, 1: b) of the compared item name, for error
  * messages ("/tmp/x/out.tar!bin/fw.elf"); caller frees. */
 char *diff_label(const struct diff_ctx *c, const char *name, int side);
+/* This run's host and user names (the options', else this machine's and
+ * this process's; "" when unknown).  Borrowed from c. */
+const char *diff_hostname(const struct diff_ctx *c);
+const char *diff_username(const struct diff_ctx *c);
 
 /* report.c */
 /* Adds a difference; takes where/a/b (may be NULL) and returns the item to

@@ -48,6 +48,8 @@ void report_ctx_release(struct diff_ctx *c)
 	for (size_t i = 0; i < c->nfmt; i++)
 		free(c->fmt[i].file);
 	c->nfmt = 0;
+	free(c->names);
+	c->names = NULL;
 }
 
 /* Enters file in the report's list of differing files (once). */

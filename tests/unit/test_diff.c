@@ -10,14 +10,14 @@
 #include "tests/unit/harness.h"
 
 static struct diff_options opts = DIFF_OPTIONS_INIT;
+static struct diff_names names = { 1, "buildhost7", "alice" };
 
 static void ctx(struct diff_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->o = &opts;
 	c->now = 1700000000;
-	strcpy(c->hostname, "buildhost7");
-	strcpy(c->username, "alice");
+	c->names = &names;
 }
 
 TEST(hint_dates_are_timestamps)
