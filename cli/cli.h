@@ -28,6 +28,7 @@ int cmd_compat(int argc, char **argv);
 int cmd_compat_query(int argc, char **argv);     /* `compat query`, from cmd_compat */
 int cmd_compat_diff(int argc, char **argv);      /* `compat diff` */
 int cmd_compat_last_good(int argc, char **argv); /* `compat last-good` */
+int cmd_drop(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_build(int argc, char **argv);
@@ -35,6 +36,7 @@ int cmd_digest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
 int cmd_toolchain(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "rebuild from a provenance record and compare byte for byte" },
 	{ "release", cmd_release, "build, rebuild independently, then sign and bundle (the release gate)" },
 	{ "audit", cmd_audit, "check a release bundle's signatures and digests, and rebuild it" },
+	{ "attest", cmd_attest, "k-of-n agreement of rebuilders' signed summaries; merge them into one" },
 	{ "check", cmd_check, "build under deliberate variations and name what breaks reproducibility" },
 	{ "diff", cmd_diff, "compare two artifacts structurally and name the likely cause" },
 	{ "keygen", cmd_keygen, "generate a signing key pair (ed25519 or ecdsa-p256)" },
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "version", cmd_version, "print lockstep's version" },
 	{ "abi-diff", cmd_abi_diff, "the ABI change between two driver library builds and its bump" },
 	{ "compat", cmd_compat, "validate, sign, query, diff and render compatibility manifests" },
+	{ "drop", cmd_drop, "create and verify integration drops: signed bundles plus a manifest" },
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 };
 
