@@ -31,10 +31,25 @@ struct dv {
 	size_t nc;
 };
 
+struct members {
+	struct strv *names;
+	char dup[ARCHIVE_MAX_NAME + 1];
+};
+
+/* A name given twice would let what a listing shows differ from what
+ * extraction leaves on disk: refused. */
 static int collect(const char *name, int64_t size, unsigned mode, char type, void *arg)
 {
-	if (type == ARCHIVE_TYPE_FILE)
-		strv_push(arg, name);
+	struct members *m = arg;
+
+	if (type != ARCHIVE_TYPE_FILE)
+		return 0;
+	for (size_t i = 0; i < m->names->n; i++)
+		if (!strcmp(m->names->v[i], name)) {
+			snprintf(m->dup, sizeof(m->dup), "%s", name);
+			return 1;
+		}
+	strv_push(m->names, name);
 	return 0;
 }
 
@@ -382,8 +397,14 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 	if (sign_key_load_public(pubkey_path, &d.trusted, e) < 0)
 		goto out;
 	/* Links and escaping names are refused before anything is written. */
-	if (audit_check_members(path, "drop", e) < 0 || archive_list(path, collect, &d.members, e) < 0)
-		goto out;
+	{
+		struct members ms = { &d.members, "" };
+		int r = audit_check_members(path, "drop", e) < 0 ? -1 : archive_list(path, collect, &ms, e);
+		if (r > 0)
+			err_setk(e, ERR_NO, "%s: member \"%s\": appears twice", path, ms.dup);
+		if (r)
+			goto out;
+	}
 	d.dir = xasprintf("%s/lockstep-drop-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(d.dir)) {
 		err_sys(e, "%s: cannot create", d.dir);

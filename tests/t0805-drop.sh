@@ -209,6 +209,11 @@ if n == '$DRVM': b = bytearray(open('$FW', 'rb').read())"
 expect_err "a bundle swapped for another valid bundle is caught, naming the row it leaves untested" 1 \
 	't.tar: compat-manifest.intoto.json: "tested_on\[0\]\.artifacts\[2\]": libacme.so.1.0.0 .* is in no bundle' \
 	"$L" drop verify t.tar --pubkey k.pub
+repack drop.tar t.tar "
+if n == 'DROP.md':
+    i = tarfile.TarInfo('DROP.md'); i.size = 1; out.addfile(i, io.BytesIO(b'x'))"
+expect_err "a member given twice is refused" 1 't.tar: member "DROP.md": appears twice' \
+	"$L" drop verify t.tar --pubkey k.pub
 python3 - evil.tar link.tar <<'PY'
 import io, sys, tarfile
 t = tarfile.open(sys.argv[1], "w"); i = tarfile.TarInfo("../escaped"); i.size = 1
