@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* The GitHub Actions rendering of a workflow: a build job over a
+ * strategy.matrix of shards, a verify job over shards x verifiers (each
+ * verifier its own runner and key secret), and a gate job that runs even
+ * when some verifier failed, because k-of-n decides, not unanimity of
+ * jobs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipelines/workflow.h"
+
+/* The matrix axes every job shares: the recipe and the shard count stay
+ * visible in each job's name and in the run's matrix view. */
+static void shard_axes(const struct workflow *w, struct buf *b)
+{
+	const char *recipe[] = { w->recipe };
+
+	buf_addstr(b, "        recipe: ");
+	workflow_yaml_flow(b, recipe, 1);
+	buf_addf(b, "\n        shards: [%u]\n        shard: [", w->shards);
+	for (unsigned s = 1; s <= w->shards; s++)
+		buf_addf(b, "%s%u", s > 1 ? ", " : "", s);
+	buf_addstr(b, "]\n");
+}
+
+static void step_uses(struct buf *b, const char *name, const char *uses)
+{
+	buf_addstr(b, "      - name: ");
+	workflow_yaml_quote(b, name);
+	buf_addstr(b, "\n");
+	workflow_yaml_kv(b, 8, "uses", uses);
+}
+
+static void step_run(struct buf *b, const char *name, const char *script)
+{
+	buf_addstr(b, "      - name: ");
+	workflow_yaml_quote(b, name);
+	buf_addstr(b, "\n        run: ");
+	workflow_yaml_block(b, 10, script);
+}
+
+static void job_env(struct buf *b, int verifier)
+{
+	buf_addstr(b, "    env:\n");
+	workflow_yaml_kv(b, 6, "RECIPE", "${{ matrix.recipe }}");
+	workflow_yaml_kv(b, 6, "SHARD", "${{ matrix.shard }}");
+	workflow_yaml_kv(b, 6, "SHARDS", "${{ matrix.shards }}");
+	if (verifier) {
+		workflow_yaml_kv(b, 6, "VERIFIER", "${{ matrix.verifier }}");
+		workflow_yaml_kv(b, 6, "KEY_SECRET", "${{ matrix.key }}");
+		/* Only this job's verifier's key reaches it. */
+		workflow_yaml_kv(b, 6, "LOCKSTEP_KEY_PEM", "${{ secrets[matrix.key] }}");
+	}
+}
+
+static void build_job(const struct workflow *w, struct buf *b)
+{
+	char *script = workflow_script_build(w);
+
+	buf_addstr(b, "  build:\n");
+	workflow_yaml_kv(b, 4, "name", "build shard ${{ matrix.shard }}/${{ matrix.shards }}");
+	workflow_yaml_kv(b, 4, "runs-on", w->build_runner);
+	buf_addstr(b, "    strategy:\n      fail-fast: false\n      matrix:\n");
+	shard_axes(w, b);
+	job_env(b, 0);
+	buf_addstr(b, "    steps:\n");
+	step_uses(b, "check out the repository", "actions/checkout@v4");
+	step_run(b, "build the shard's cells", script);
+	step_uses(b, "upload the shard's outputs", "actions/upload-artifact@v4");
+	buf_addstr(b, "        with:\n");
+	workflow_yaml_kv(b, 10, "name", "build-${{ matrix.shard }}");
+	workflow_yaml_kv(b, 10, "path", "out/");
+	workflow_yaml_kv(b, 10, "if-no-files-found", "error");
+	free(script);
+}
+
+static const char key_preamble[] =
+	"if [ -z \"${LOCKSTEP_KEY_PEM:-}\" ]; then\n"
+	"  echo \"lockstep: the secret $KEY_SECRET (verifier $VERIFIER's private key) is not set\" >&2\n"
+	"  exit 2\n"
+	"fi\n"
+	"LOCKSTEP_KEY=\"$RUNNER_TEMP/lockstep-verifier.pem\"\n"
+	"(umask 077 && printf '%s\\n' \"$LOCKSTEP_KEY_PEM\" >\"$LOCKSTEP_KEY\")\n"
+	"trap 'rm -f \"$LOCKSTEP_KEY\"' EXIT\n";
+
+static void verify_job(const struct workflow *w, struct buf *b)
+{
+	char *script = workflow_script_verify(w, key_preamble);
+	const char *needs[] = { "build" };
+
+	buf_addstr(b, "  verify:\n");
+	workflow_yaml_kv(b, 4, "name",
+			 "verify shard ${{ matrix.shard }}/${{ matrix.shards }} by verifier ${{ matrix.verifier }}");
+	buf_addstr(b, "    needs: ");
+	workflow_yaml_flow(b, needs, 1);
+	buf_addstr(b, "\n");
+	workflow_yaml_kv(b, 4, "runs-on", "${{ matrix.runner }}");
+	buf_addstr(b, "    strategy:\n      fail-fast: false\n      matrix:\n");
+	shard_axes(w, b);
+	buf_addstr(b, "        verifier: [");
+	for (size_t i = 0; i < w->verify_runners.n; i++)
+		buf_addf(b, "%s%zu", i ? ", " : "", i + 1);
+	buf_addstr(b, "]\n        include:\n");
+	/* include adds the runner and key secret to every combination with
+	 * that verifier number. */
+	for (size_t i = 0; i < w->verify_runners.n; i++) {
+		char *key = xasprintf("%s%zu", WORKFLOW_KEY_PREFIX, i + 1);
+
+		buf_addf(b, "          - verifier: %zu\n", i + 1);
+		workflow_yaml_kv(b, 12, "runner", w->verify_runners.v[i]);
+		workflow_yaml_kv(b, 12, "key", key);
+		free(key);
+	}
+	job_env(b, 1);
+	buf_addstr(b, "    steps:\n");
+	step_uses(b, "download the shard's outputs", "actions/download-artifact@v4");
+	buf_addstr(b, "        with:\n");
+	workflow_yaml_kv(b, 10, "name", "build-${{ matrix.shard }}");
+	workflow_yaml_kv(b, 10, "path", "out");
+	step_run(b, "rebuild and verify every cell of the shard", script);
+	step_uses(b, "upload the verification summaries", "actions/upload-artifact@v4");
+	/* What did verify still counts towards k-of-n. */
+	workflow_yaml_kv(b, 8, "if", "${{ !cancelled() }}");
+	buf_addstr(b, "        with:\n");
+	workflow_yaml_kv(b, 10, "name", "vsa-${{ matrix.shard }}-${{ matrix.verifier }}");
+	workflow_yaml_kv(b, 10, "path", "vsa/");
+	workflow_yaml_kv(b, 10, "if-no-files-found", "warn");
+	free(script);
+}
+
+static void download_all(struct buf *b, const char *name, const char *pattern, const char *path)
+{
+	step_uses(b, name, "actions/download-artifact@v4");
+	buf_addstr(b, "        with:\n");
+	workflow_yaml_kv(b, 10, "pattern", pattern);
+	workflow_yaml_kv(b, 10, "path", path);
+	buf_addstr(b, "          merge-multiple: true\n");
+}
+
+static void gate_job(const struct workflow *w, struct buf *b)
+{
+	char *script = workflow_script_gate(w);
+	char *title = xasprintf("gate: %u of %zu verifiers agree", w->require, w->verify_runners.n);
+	const char *needs[] = { "verify" };
+
+	buf_addstr(b, "  gate:\n");
+	workflow_yaml_kv(b, 4, "name", title);
+	buf_addstr(b, "    needs: ");
+	workflow_yaml_flow(b, needs, 1);
+	buf_addstr(b, "\n");
+	/* A failed verifier must not stop the gate: K others may suffice. */
+	workflow_yaml_kv(b, 4, "if", "${{ !cancelled() }}");
+	workflow_yaml_kv(b, 4, "runs-on", w->gate_runner);
+	buf_addstr(b, "    steps:\n");
+	step_uses(b, "check out the repository (the trusted public keys)", "actions/checkout@v4");
+	download_all(b, "download every shard's outputs", "build-*", "out");
+	download_all(b, "download every verification summary", "vsa-*", "vsa");
+	step_run(b, "require agreement on every cell", script);
+	step_uses(b, "publish the verified release", "actions/upload-artifact@v4");
+	buf_addstr(b, "        with:\n");
+	workflow_yaml_kv(b, 10, "name", "release");
+	workflow_yaml_kv(b, 10, "path", "release/");
+	workflow_yaml_kv(b, 10, "if-no-files-found", "error");
+	free(script);
+	free(title);
+}
+
+void github_render(const struct workflow *w, struct buf *b)
+{
+	char *title = xasprintf("lockstep %s", w->name);
+
+	workflow_header(w, WORKFLOW_GITHUB, b);
+	workflow_yaml_kv(b, 0, "name", title);
+	/* Quoted: YAML 1.1 readers take a bare on for true. */
+	buf_addstr(b, "\"on\":\n  push:\n  workflow_dispatch:\n");
+	buf_addstr(b, "permissions:\n  contents: read\n");
+	buf_addstr(b, "jobs:\n");
+	build_job(w, b);
+	verify_job(w, b);
+	gate_job(w, b);
+	free(title);
+}
+
+const cJSON *github_jobs(const cJSON *doc)
+{
+	return cJSON_GetObjectItemCaseSensitive(doc, "jobs");
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* The GitLab CI rendering of a workflow: stages build, verify and gate;
+ * build and verify are parallel:matrix jobs (verify has one matrix entry
+ * per verifier, which picks its runner tag and key variable); the gate
+ * runs whatever the verifiers did, because k-of-n decides. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipelines/workflow.h"
+
+/* Matrix values are strings on GitLab: they become variables. */
+static void shard_axes(const struct workflow *w, struct buf *b)
+{
+	char n[16];
+
+	snprintf(n, sizeof(n), "%u", w->shards);
+	buf_addstr(b, "      - ");
+	workflow_yaml_kv(b, 0, "RECIPE", w->recipe);
+	workflow_yaml_kv(b, 8, "SHARDS", n);
+	buf_addstr(b, "        SHARD: [");
+	for (unsigned s = 1; s <= w->shards; s++)
+		buf_addf(b, "%s\"%u\"", s > 1 ? ", " : "", s);
+	buf_addstr(b, "]\n");
+}
+
+static void script(struct buf *b, const char *text)
+{
+	buf_addstr(b, "  script:\n    - ");
+	workflow_yaml_block(b, 6, text);
+}
+
+static void artifacts(struct buf *b, const char *path, int always)
+{
+	const char *paths[] = { path };
+
+	buf_addstr(b, "  artifacts:\n");
+	/* A failed verifier's summaries for the cells it did verify still
+	 * count towards k-of-n. */
+	if (always)
+		workflow_yaml_kv(b, 4, "when", "always");
+	buf_addstr(b, "    paths: ");
+	workflow_yaml_flow(b, paths, 1);
+	buf_addstr(b, "\n");
+	workflow_yaml_kv(b, 4, "expire_in", "1 week");
+}
+
+static void tags(struct buf *b, const char *label)
+{
+	buf_addstr(b, "  tags: ");
+	workflow_yaml_flow(b, &label, 1);
+	buf_addstr(b, "\n");
+}
+
+static void needs(struct buf *b, const char *const *jobs, size_t n)
+{
+	buf_addstr(b, "  needs: ");
+	workflow_yaml_flow(b, jobs, n);
+	buf_addstr(b, "\n");
+}
+
+static const char key_preamble[] =
+	"key_var=\"LOCKSTEP_VERIFY_KEY_$VERIFIER\"\n"
+	"LOCKSTEP_KEY=$(printenv \"$key_var\" || true)\n"
+	"if [ -z \"$LOCKSTEP_KEY\" ] || [ ! -f \"$LOCKSTEP_KEY\" ]; then\n"
+	"  echo \"lockstep: the file variable $key_var (verifier $VERIFIER's private key) is not set\" >&2\n"
+	"  exit 2\n"
+	"fi\n";
+
+void gitlab_render(const struct workflow *w, struct buf *b)
+{
+	static const char *const stages[] = { "build", "verify", "gate" };
+	static const char *const build_only[] = { "build" };
+	static const char *const build_verify[] = { "build", "verify" };
+	char *build = workflow_script_build(w), *verify = workflow_script_verify(w, key_preamble);
+	char *gate = workflow_script_gate(w);
+
+	workflow_header(w, WORKFLOW_GITLAB, b);
+	buf_addstr(b, "stages: ");
+	workflow_yaml_flow(b, stages, 3);
+	buf_addstr(b, "\n\nbuild:\n");
+	workflow_yaml_kv(b, 2, "stage", "build");
+	tags(b, w->build_runner);
+	buf_addstr(b, "  parallel:\n    matrix:\n");
+	shard_axes(w, b);
+	script(b, build);
+	artifacts(b, "out/", 0);
+
+	buf_addstr(b, "\nverify:\n");
+	workflow_yaml_kv(b, 2, "stage", "verify");
+	needs(b, build_only, 1);
+	/* Expanded per matrix entry: each verifier lands on its own runner. */
+	tags(b, "$VERIFY_RUNNER");
+	buf_addstr(b, "  parallel:\n    matrix:\n");
+	for (size_t i = 0; i < w->verify_runners.n; i++) {
+		char n[24];
+
+		shard_axes(w, b);
+		snprintf(n, sizeof(n), "%zu", i + 1);
+		workflow_yaml_kv(b, 8, "VERIFIER", n);
+		workflow_yaml_kv(b, 8, "VERIFY_RUNNER", w->verify_runners.v[i]);
+	}
+	script(b, verify);
+	artifacts(b, "vsa/", 1);
+
+	buf_addstr(b, "\ngate:\n");
+	workflow_yaml_kv(b, 2, "stage", "gate");
+	needs(b, build_verify, 2);
+	/* A failed verifier must not stop the gate: K others may suffice. */
+	workflow_yaml_kv(b, 2, "when", "always");
+	tags(b, w->gate_runner);
+	script(b, gate);
+	artifacts(b, "release/", 0);
+	free(build);
+	free(verify);
+	free(gate);
+}
+
+const cJSON *gitlab_jobs(const cJSON *doc)
+{
+	return doc;
+}
