@@ -88,7 +88,7 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 	if (w->shards == 0)
 		return err_set(e, "--shards 0: at least one shard builds the cells");
 	if (w->shards > ncells)
-		return err_set(e, "--shards %u: %s has %zu cell%s, so at most %zu shard%s (a shard never builds nothing)",
+		return err_set(e, "--shards %u: %s has %zu cell%s, so at most %zu shard%s (every shard needs a cell to build)",
 			       w->shards, w->recipe, ncells, ncells == 1 ? "" : "s", ncells,
 			       ncells == 1 ? "" : "s");
 	if (nv == 0)

@@ -123,8 +123,10 @@ jq -r '.verify.script[0]' "$T/sim-gl.json" >"$T/verify-gitlab.sh"
 jq -r '.jobs.gate.steps[3].run' "$T/sim-gh.json" >"$T/gate.sh"
 checkout() { rm -rf "$1"; cp -R "$T/repo" "$1"; }
 run() { # DIR SCRIPT ENV...: SCRIPT runs in DIR as a job's step would
-	local dir=$1 script=$2; shift 2
-	(cd "$dir" && env PATH="$T/bin:$PATH" RECIPE=$R SHARDS=2 "$@" bash "$script" </dev/null) \
+	local dir=$1 script=$2 sh=bash; shift 2
+	# GitLab's shell executor may well be a POSIX sh (dash here).
+	case $script in *gitlab*) sh=sh ;; esac
+	(cd "$dir" && env PATH="$T/bin:$PATH" RECIPE=$R SHARDS=2 "$@" $sh "$script" </dev/null) \
 		>"$dir.log" 2>&1
 }
 # Runners are separate machines: the shards build at the same time.
