@@ -309,6 +309,12 @@ static int check_manifest(const struct drop_create_options *o, const struct sign
 
 	if (manifest_load(o->manifest, pub, m, was_signed, e) < 0)
 		goto out;
+	/* An option that cannot take effect is an error, not a silent no-op. */
+	if (o->manifest_pubkey && !*was_signed) {
+		err_set(e, "%s: not a signed manifest, so --manifest-pubkey %s has nothing to check",
+			o->manifest, o->manifest_pubkey);
+		goto out;
+	}
 	n = manifest_validate(*m, o->manifest, vouch, NULL, &problems, e);
 	if (n < 0)
 		goto out;
@@ -351,6 +357,21 @@ static cJSON *file_subject(const char *stage, const char *name, struct err *e)
 	return x;
 }
 
+/* The drop replaces OUT by rename: OUT must not be one of the inputs. */
+static int check_out(const struct drop_create_options *o, struct err *e)
+{
+	struct stat so, si;
+
+	if (stat(o->out, &so) < 0)
+		return 0;
+	for (size_t i = 0; i <= o->nbundles; i++) {
+		const char *in = i < o->nbundles ? o->bundles[i] : o->manifest;
+		if (stat(in, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+			return err_set(e, "%s: is also an input (%s), refusing to overwrite it", o->out, in);
+	}
+	return 0;
+}
+
 int drop_create(const struct drop_create_options *o, struct buf *report, struct err *e)
 {
 	struct sign_key *key = NULL, *mpub = NULL;
@@ -367,7 +388,7 @@ int drop_create(const struct drop_create_options *o, struct buf *report, struct 
 	if (!o->nbundles || o->nbundles > DROP_MAX_BUNDLES)
 		return err_set(e, "%s: give 1 to %d bundles", o->out, DROP_MAX_BUNDLES);
 	/* Keys first: a typo in --key should not cost the bundle checks. */
-	if (sign_key_load_private(o->key, &key, e) < 0 ||
+	if (check_out(o, e) < 0 || sign_key_load_private(o->key, &key, e) < 0 ||
 	    (o->manifest_pubkey && sign_key_load_public(o->manifest_pubkey, &mpub, e) < 0))
 		goto out;
 	work = xasprintf("%s/lockstep-drop-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

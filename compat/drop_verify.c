@@ -99,6 +99,7 @@ static int check_pubkey(struct dv *d, struct err *e)
 			 d->drop, DROP_PUBKEY, sign_key_id(k), sign_key_id(d->trusted));
 		goto out;
 	}
+	buf_addf(d->report, "%s: the trusted key %s\n", DROP_PUBKEY, sign_key_id(k));
 	ret = 0;
 out:
 	sign_key_free(k);

@@ -264,6 +264,13 @@ expect_err "verify refuses a drop that is not a tar with a one-line error" 2 'ju
 check "that error is one line" test "$(wc -l <"$T/err")" = 1
 expect_err "verify of a missing drop is an error naming it" 2 'no-such\.tar' \
 	"$L" drop verify no-such.tar --pubkey k.pub
+cp "$FW" fw-copy.tar
+expect_err "create refuses to write the drop over one of its bundles" 2 'is also an input' \
+	"$L" drop create -o fw-copy.tar fw-copy.tar "$DRV" --manifest m.yaml --key k
+check "that bundle is untouched" cmp -s fw-copy.tar "$FW"
+expect_err "--manifest-pubkey with an unsigned manifest is an error, not ignored" 2 \
+	'not a signed manifest, so --manifest-pubkey' \
+	"$L" drop create -o d-mp.tar "$FW" "$DRV" --manifest m.yaml --key k --manifest-pubkey team.pub
 expect_exit "create refuses the same bundle twice" 2 \
 	"$L" drop create -o d-2.tar "$FW" "$FW" --manifest m.yaml --key k
 expect_exit "verify without --pubkey is a usage error" 2 "$L" drop verify drop.tar
