@@ -3,6 +3,7 @@
  * --shard and --list: options in, builder out. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "toolchains/toolchain.h"
 
 static const char usage[] =
 	"usage: lockstep build RECIPE [-o DIR] [--no-smoke] [--quiet] [--json]\n"
@@ -143,8 +145,28 @@ static int spawn(struct recipe *r, struct cell_job *job, const struct build_opti
 	return 0;
 }
 
+/* A cell build killed outright (SIGKILL, a crash) could not remove its
+ * staging directory (.CELL.lockstep-XXXXXX beside ROOT/CELL): remove it, so
+ * nothing half-written stays. */
+static void remove_staging(const char *root, const char *cell)
+{
+	char *prefix = xasprintf(".%s.lockstep-", cell);
+	struct dirent *d;
+	DIR *dir = opendir(root);
+
+	while (dir && (d = readdir(dir)))
+		if (!strncmp(d->d_name, prefix, strlen(prefix))) {
+			char *p = fs_join(root, d->d_name);
+			fs_remove_tree(p, NULL);
+			free(p);
+		}
+	if (dir)
+		closedir(dir);
+	free(prefix);
+}
+
 /* Collects a finished child: its status and its error message. */
-static void reap(struct cell_job *job, int status)
+static void reap(const char *root, struct cell_job *job, int status)
 {
 	struct buf b = BUF_INIT;
 	char chunk[1024];
@@ -160,6 +182,8 @@ static void reap(struct cell_job *job, int status)
 		job->state = JOB_BUILT;
 	} else {
 		job->state = JOB_FAILED;
+		if (WIFSIGNALED(status))
+			remove_staging(root, job->name);
 		if (!b.len && WIFSIGNALED(status))
 			buf_addf(&b, "the build process was killed by signal %d", WTERMSIG(status));
 		else if (!b.len)
@@ -171,8 +195,8 @@ static void reap(struct cell_job *job, int status)
 
 /* Runs the jobs, at most par at once.  Returns the number that failed, or
  * -1 when interrupted (every child stopped and waited for). */
-static int run_jobs(struct recipe *r, struct cell_job *jobs, size_t n, unsigned par,
-		    const struct build_options *o, struct err *e)
+static int run_jobs(struct recipe *r, const char *root, struct cell_job *jobs, size_t n,
+		    unsigned par, const struct build_options *o, struct err *e)
 {
 	size_t next = 0, running = 0, done = 0;
 	int failed = 0, stopping = 0;
@@ -208,7 +232,7 @@ static int run_jobs(struct recipe *r, struct cell_job *jobs, size_t n, unsigned 
 			struct cell_job *j = &jobs[i];
 			if (j->state != JOB_RUNNING || j->pid != pid)
 				continue;
-			reap(j, status);
+			reap(root, j, status);
 			running--;
 			done++;
 			failed += j->state == JOB_FAILED;
@@ -218,8 +242,8 @@ static int run_jobs(struct recipe *r, struct cell_job *jobs, size_t n, unsigned 
 		}
 	}
 	if (cleanup_interrupted())
-		return err_setk(e, ERR_INTERRUPT, "%s: interrupted; no unfinished cell was published",
-				r->file);
+		return err_setk(e, ERR_INTERRUPT, "%s: interrupted after %zu of %zu cells were built; no unfinished cell was published",
+				r->file, done - (size_t)failed, n);
 	if (stopping)
 		return -1;
 	return failed;
@@ -236,11 +260,28 @@ static unsigned cpus_available(void)
 
 /* --all, --shard: every selected cell into ROOT/CELL. */
 static int build_cells(struct recipe *r, const struct strv *cells, const char *root,
-		       unsigned par, const struct build_options *o, int json)
+		       unsigned par, const struct build_options *bo, int json)
 {
 	struct cell_job *jobs = xcalloc(cells->n ? cells->n : 1, sizeof(*jobs));
+	struct build_options opts = *bo, *o = &opts;
+	struct toolchain *tc = NULL;
 	struct err e = ERR_INIT;
 	int failed, ret;
+	int tc_axis = 0;
+
+	for (size_t a = 0; a < r->naxes; a++)
+		tc_axis |= !strcmp(r->axes[a].name, "toolchain");
+	/* Every cell uses the same pin unless the matrix varies it: fetch and
+	 * verify the store once here, and let each cell's process inherit it. */
+	if (!tc_axis && !o->toolchain) {
+		if (toolchain_load(r->toolchain, &tc, &e) < 0 ||
+		    toolchain_prepare(tc, &o->toolchain_layers, &e) < 0) {
+			err_wrap(&e, "%s: \"toolchain\"", r->file);
+			ret = cli_fail(&e);
+			goto out;
+		}
+		o->toolchain = tc;
+	}
 
 	for (size_t i = 0; i < cells->n; i++) {
 		jobs[i].name = cells->v[i];
@@ -255,7 +296,7 @@ static int build_cells(struct recipe *r, const struct strv *cells, const char *r
 	if (!o->quiet)
 		fprintf(stderr, "%s: building %zu cell%s, up to %u at once, into %s/\n", r->file,
 			cells->n, cells->n == 1 ? "" : "s", par, root);
-	failed = run_jobs(r, jobs, cells->n, par, o, &e);
+	failed = run_jobs(r, root, jobs, cells->n, par, o, &e);
 	if (failed < 0) {
 		ret = cli_fail(&e);
 		goto out;
@@ -295,6 +336,7 @@ out:
 		free(jobs[i].msg);
 	}
 	free(jobs);
+	toolchain_free(tc);
 	return ret;
 }
 

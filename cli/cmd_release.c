@@ -8,7 +8,7 @@
 #include "verifier/release.h"
 
 static const char usage[] =
-	"usage: lockstep release RECIPE --key KEY -o DIR [-q]\n"
+	"usage: lockstep release RECIPE [--cell SEL] --key KEY -o DIR [-q]\n"
 	"\n"
 	"Builds RECIPE, rebuilds it independently (fresh sandbox, fresh host\n"
 	"directory) and only when every artifact is byte-identical signs the\n"
@@ -18,18 +18,26 @@ static const char usage[] =
 	"and RELEASE.md.  When the rebuild differs nothing is signed, DIR is left\n"
 	"as it was, and the report says what differs.\n"
 	"\n"
+	"      --cell SEL    for a matrix recipe (required there): the cell to\n"
+	"                    release, e.g. board=virt,march=rv64gc; the bundle\n"
+	"                    is then NAME-VERSION-CELL.tar\n"
+	"  -k, --key KEY     the private key that signs\n"
+	"  -o, --output DIR  where the bundle and RELEASE.md go\n"
+	"  -q, --quiet       no progress lines\n"
+	"\n"
 	"exit status: 0 released, 1 not reproducible, 2 error.\n";
 
 int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
+		{ "cell", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *key = NULL, *dir = NULL;
+	const char *key = NULL, *dir = NULL, *cell = NULL;
 	struct buf report = BUF_INIT;
 	struct err e = ERR_INIT;
 	char *bundle = NULL;
@@ -38,6 +46,7 @@ int cmd_release(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key = optarg; break;
+		case 'c': cell = optarg; break;
 		case 'o': dir = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -48,7 +57,7 @@ int cmd_release(int argc, char **argv)
 		return cli_usage_error("release", "expected exactly one RECIPE");
 	if (!key || !dir)
 		return cli_usage_error("release", "--key and -o are required");
-	ret = release_run(argv[optind], key, dir, quiet, &report, &bundle, &e);
+	ret = release_run(argv[optind], cell, key, dir, quiet, &report, &bundle, &e);
 	fputs(report.data ? report.data : "", stdout);
 	if (ret == 0)
 		printf("released: %s\n", bundle);

@@ -115,3 +115,13 @@ expect_err "a failing cell fails the run (exit 2)" 2 "1 of 3 cells failed" $B -j
 check "the summary names the failed cell and its log" grep -qE '^  board=bad: .*\(log: [^)]+\)' "$T/err"
 check "the other cells were built" test -f "$T/f-out/board=ok/cell.txt" -a -f "$T/f-out/board=fine/cell.txt"
 check "the failed cell has no directory" test ! -e "$T/f-out/board=bad"
+
+# release: one cell at a time.
+"$LOCKSTEP" keygen -o "$T/key" >/dev/null 2>&1
+expect_err "release of a matrix recipe without --cell is refused" 2 \
+	'has a "matrix": release one cell with --cell SEL' "$LOCKSTEP" release -q --key "$T/key" -o "$T/rel" "$R"
+expect_exit "release --cell releases that cell" 0 \
+	"$LOCKSTEP" release -q --cell march=rv64gc,board=virt,level=1 --key "$T/key" -o "$T/rel" "$R"
+check "the bundle is named after the cell" test -f "$T/rel/m-fwT9.r1.20260112-board=virt,march=rv64gc,level=1.tar"
+check "its signed summary names the cell" bash -c \
+	"tar -xOf '$T/rel/m-fwT9.r1.20260112-board=virt,march=rv64gc,level=1.tar' verification.intoto.json | jq -r .payload | base64 -d | jq -e '.predicate.resourceUri == \"urn:lockstep:recipe:m:fwT9.r1.20260112:board=virt,march=rv64gc,level=1\"' >/dev/null"

@@ -9,6 +9,7 @@
 
 #include "builder/build.h"
 #include "builder/provenance.h"
+#include "builder/matrix.h"
 #include "builder/recipe.h"
 #include "core/archive.h"
 #include "core/cleanup.h"
@@ -39,6 +40,8 @@ static char *release_md(const struct recipe *r, const cJSON *prov, const struct 
 	struct buf b = BUF_INIT;
 
 	buf_addf(&b, "# %s %s\n\n", r->name, r->version);
+	if (r->cell)
+		buf_addf(&b, "Matrix cell: `%s`.\n\n", r->cell);
 	buf_addf(&b, "Kind: %s. Target: %s, -march=%s, -mabi=%s. SOURCE_DATE_EPOCH: %lld.\n\n",
 		 r->kind, r->triple, r->march, r->mabi, (long long)r->source_date_epoch);
 	buf_addstr(&b, "## Artifacts\n\n| file | sha256 |\n|---|---|\n");
@@ -89,8 +92,8 @@ static int sign_file(const struct sign_key *k, const char *text, size_t len, con
 	return r;
 }
 
-int release_run(const char *recipe_path, const char *key_path, const char *out_dir, int quiet,
-		struct buf *report, char **bundle_path, struct err *e)
+int release_run(const char *recipe_path, const char *cell, const char *key_path,
+		const char *out_dir, int quiet, struct buf *report, char **bundle_path, struct err *e)
 {
 	struct sign_key *k = NULL;
 	struct recipe r;
@@ -99,6 +102,7 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 	struct verify_outcome vo;
 	char *work = NULL, *first = NULL, *second = NULL, *prov_path = NULL, *prov = NULL;
 	char *src = NULL, *stage = NULL, *md = NULL, *pem = NULL, *bundle = NULL, *vsa_text = NULL;
+	char *base = NULL;
 	struct vsa_subject *vs = NULL;
 	struct archive_entry_spec *members = NULL;
 	struct strv paths = STRV_INIT, names = STRV_INIT;
@@ -113,12 +117,16 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 	 * then fail on a typo in --key.  It never enters a sandbox. */
 	if (sign_key_load_private(key_path, &k, e) < 0 || recipe_load(recipe_path, &r, e) < 0)
 		goto out;
-	if (r.naxes) {
-		/* A release is one artifact set; a matrix is many. */
-		err_set(e, "%s: the recipe has a \"matrix\": release one cell at a time (lockstep build --list shows them)",
+	/* A release is one artifact set; a matrix recipe has one per cell. */
+	if (cell && recipe_select_cell(&r, cell, e) < 0)
+		goto out;
+	if (r.naxes && !r.cell) {
+		err_set(e, "%s: the recipe has a \"matrix\": release one cell with --cell SEL (lockstep build --list shows them)",
 			recipe_path);
 		goto out;
 	}
+	base = r.cell ? xasprintf("%s-%s-%s", r.name, r.version, r.cell)
+		      : xasprintf("%s-%s", r.name, r.version);
 	work = xasprintf("%s/lockstep-release-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(work)) {
 		err_sys(e, "%s: cannot create", work);
@@ -195,7 +203,7 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 	stage = fs_make_staging(out_dir, e);
 	if (!stage)
 		goto out;
-	bundle = xasprintf("%s/%s-%s.tar", stage, r.name, r.version);
+	bundle = xasprintf("%s/%s.tar", stage, base);
 	if (archive_write_files(members, names.n, bundle, "none", r.source_date_epoch, e) < 0 ||
 	    write_text(stage, BUNDLE_RELEASE_MD, md, e) < 0)
 		goto out;
@@ -205,7 +213,7 @@ int release_run(const char *recipe_path, const char *key_path, const char *out_d
 	}
 	if (fs_publish_dir(stage, out_dir, e) < 0)
 		goto out;
-	*bundle_path = xasprintf("%s/%s-%s.tar", out_dir, r.name, r.version);
+	*bundle_path = xasprintf("%s/%s.tar", out_dir, base);
 	ret = 0;
 out:
 	if (stage) {
@@ -235,6 +243,7 @@ out:
 	free(md);
 	free(pem);
 	free(bundle);
+	free(base);
 	free(vsa_text);
 	return ret;
 }

@@ -16,12 +16,14 @@
 #define BUNDLE_RELEASE_MD "RELEASE.md"
 #define BUNDLE_ARTIFACTS "artifacts/"
 
-/* Builds recipe_path, rebuilds it, and when identical signs with the key at
- * key_path and publishes NAME-VERSION.tar and RELEASE.md into out_dir.
+/* Builds recipe_path (for a matrix recipe the cell `cell` selects, required
+ * then; NULL otherwise), rebuilds it, and when identical signs with the key
+ * at key_path and publishes NAME-VERSION.tar (NAME-VERSION-CELL.tar) and
+ * RELEASE.md into out_dir.
  * report gets one line per artifact.  Not identical: ERR_NO, nothing
  * signed, out_dir untouched.  *bundle_path (caller frees) names the bundle. */
-int release_run(const char *recipe_path, const char *key_path, const char *out_dir, int quiet,
-		struct buf *report, char **bundle_path, struct err *e);
+int release_run(const char *recipe_path, const char *cell, const char *key_path,
+		const char *out_dir, int quiet, struct buf *report, char **bundle_path, struct err *e);
 
 /* Checks a bundle against the trusted public key: every signature, every
  * digest, the summary vouching for this provenance, and (rebuild) an
