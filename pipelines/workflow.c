@@ -180,11 +180,20 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 		   "  if [ ! -f \"$prov\" ]; then\n"
 		   "    echo \"lockstep: $cell: the build job left no $prov\" >&2\n"
 		   "    failed=1\n"
-		   "  elif lockstep verify \"$prov\" --key \"$LOCKSTEP_KEY\" -o \"verify/$cell\" -q </dev/null; then\n"
-		   "    cp \"verify/$cell/verification.intoto.json\" \"vsa/$VERIFIER/$cell.intoto.json\"\n"
-		   "  else\n"
+		   "  elif ! lockstep verify \"$prov\" --key \"$LOCKSTEP_KEY\" -o \"verify/$cell\" -q </dev/null; then\n"
 		   "    echo \"lockstep: $cell: not verified by verifier $VERIFIER\" >&2\n"
-		   "    failed=1\n"
+		   "    failed=1\n");
+	/* The summary names the cell the provenance really records (the end
+	 * of its resourceUri): a build job that files one cell's provenance
+	 * under another's name must not get that name vouched for. */
+	if (w->cells.n)
+		buf_addstr(&b,
+			   "  elif ! grep -qF \":$cell\\\"\" \"verify/$cell/verification.json\"; then\n"
+			   "    echo \"lockstep: $cell: $prov records another cell\" >&2\n"
+			   "    failed=1\n");
+	buf_addstr(&b,
+		   "  else\n"
+		   "    cp \"verify/$cell/verification.intoto.json\" \"vsa/$VERIFIER/$cell.intoto.json\"\n"
 		   "  fi\n"
 		   "done <<'CELLS'\n");
 	cell_lines(w, &b);
