@@ -28,6 +28,7 @@ int cmd_compat(int argc, char **argv);
 int cmd_compat_query(int argc, char **argv);     /* `compat query`, from cmd_compat */
 int cmd_compat_diff(int argc, char **argv);      /* `compat diff` */
 int cmd_compat_last_good(int argc, char **argv); /* `compat last-good` */
+int cmd_ci(int argc, char **argv);
 int cmd_drop(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);

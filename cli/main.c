@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "version", cmd_version, "print lockstep's version" },
 	{ "abi-diff", cmd_abi_diff, "the ABI change between two driver library builds and its bump" },
 	{ "compat", cmd_compat, "validate, sign, query, diff and render compatibility manifests" },
+	{ "ci", cmd_ci, "print a CI workflow (GitHub, GitLab): sharded builds, independent verifiers, k-of-n gate" },
 	{ "drop", cmd_drop, "create and verify integration drops: signed bundles plus a manifest" },
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 };
