@@ -301,14 +301,17 @@ next:
 
 /* Loads and validates the manifest; the artifacts in its rows must be
  * vouched for by the provenance of the bundles (written to vouch). */
-static int check_manifest(const struct drop_create_options *o, const struct sign_key *pub,
-			  const char *vouch, cJSON **m, int *was_signed, struct err *e)
+static int check_manifest(const struct drop_create_options *o, const char *copy,
+			  const struct sign_key *pub, const char *vouch, cJSON **m, int *was_signed,
+			  struct err *e)
 {
 	struct strv problems = STRV_INIT;
 	int n, ret = -1;
 
-	if (manifest_load(o->manifest, pub, m, was_signed, e) < 0)
+	if (manifest_load(copy, pub, m, was_signed, e) < 0) {
+		drop_err_rename(e, copy, o->manifest);
 		goto out;
+	}
 	/* An option that cannot take effect is an error, not a silent no-op. */
 	if (o->manifest_pubkey && !*was_signed) {
 		err_set(e, "%s: not a signed manifest, so --manifest-pubkey %s has nothing to check",
@@ -332,11 +335,11 @@ out:
 
 /* The manifest's envelope: a signed one goes in as it came; an unsigned
  * one is signed with the drop key. */
-static int manifest_envelope(const struct drop_create_options *o, const cJSON *m, int was_signed,
+static int manifest_envelope(const char *copy, const cJSON *m, int was_signed,
 			     const struct sign_key *key, char **env, size_t *len, struct err *e)
 {
 	if (was_signed)
-		return fs_read_file(o->manifest, JSON_MAX_FILE, env, len, e);
+		return fs_read_file(copy, JSON_MAX_FILE, env, len, e);
 	if (manifest_sign(m, key, env, e) < 0)
 		return -1;
 	*len = strlen(*env);
@@ -379,7 +382,7 @@ int drop_create(const struct drop_create_options *o, struct buf *report, struct 
 	struct archive_entry_spec *specs = NULL;
 	struct strv names = STRV_INIT, paths = STRV_INIT;
 	char *work = NULL, *stage = NULL, *vouch = NULL, *menv = NULL, *pem = NULL, *md = NULL;
-	char *stmt = NULL, *denv = NULL, *mpem = NULL, hex[DIGEST_HEX_LEN + 1];
+	char *stmt = NULL, *denv = NULL, *mpem = NULL, *mcopy = NULL, hex[DIGEST_HEX_LEN + 1];
 	cJSON *m = NULL, *files = NULL, *minfo = NULL;
 	size_t mlen = 0;
 	int64_t sde = 0;
@@ -400,16 +403,23 @@ int drop_create(const struct drop_create_options *o, struct buf *report, struct 
 	stage = fs_join(work, "drop");
 	vouch = fs_join(work, "vouch");
 	{
-		char *b = fs_join(stage, DROP_BUNDLES);
-		int r = fs_mkdirs(b, e) < 0 || fs_mkdirs(vouch, e) < 0;
+		/* The manifest is read from a private copy (its own name kept:
+		 * the extension tells YAML), so the bytes checked are the bytes
+		 * that go in, as for the bundles. */
+		const char *slash = strrchr(o->manifest, '/');
+		char *b = fs_join(stage, DROP_BUNDLES), *in = fs_join(work, "in");
+		int r = fs_mkdirs(b, e) < 0 || fs_mkdirs(vouch, e) < 0 || fs_mkdirs(in, e) < 0;
+		mcopy = fs_join(in, slash ? slash + 1 : o->manifest);
+		r = r || fs_copy_file(o->manifest, mcopy, e) < 0;
 		free(b);
+		free(in);
 		if (r)
 			goto out;
 	}
 	c = xcalloc(o->nbundles, sizeof(*c));
 	if (load_bundles(o, stage, vouch, c, report, e) < 0 ||
-	    check_manifest(o, mpub ? mpub : key, vouch, &m, &was_signed, e) < 0 ||
-	    manifest_envelope(o, m, was_signed, key, &menv, &mlen, e) < 0)
+	    check_manifest(o, mcopy, mpub ? mpub : key, vouch, &m, &was_signed, e) < 0 ||
+	    manifest_envelope(mcopy, m, was_signed, key, &menv, &mlen, e) < 0)
 		goto out;
 	for (size_t i = 0; i < o->nbundles; i++) {
 		strv_push(&names, c[i].member);
@@ -491,5 +501,6 @@ out:
 	free(md);
 	free(stmt);
 	free(denv);
+	free(mcopy);
 	return ret;
 }
