@@ -14,7 +14,8 @@
 #include "verifier/attest.h"
 
 static const char usage[] =
-	"usage: lockstep attest agree --require K --pubkeys DIR [--json] [-q] VSA...\n"
+	"usage: lockstep attest agree --require K --pubkeys DIR [--recipe RECIPE]\n"
+	"                             [--json] [-q] VSA...\n"
 	"       lockstep attest merge VSA... -o OUT [--pubkeys DIR] [--key KEY]\n"
 	"                             [--passphrase-file F]\n"
 	"\n"
@@ -30,6 +31,8 @@ static const char usage[] =
 	"Exit 0 only when every artifact any counted summary names has exactly one\n"
 	"digest vouched for by at least K distinct trusted keys.  Rejected\n"
 	"summaries, duplicates and dissenting rebuilders are reported.\n"
+	"  --recipe RECIPE  also require every artifact RECIPE promises (each\n"
+	"                   output of each matrix cell), named by a summary or not\n"
 	"  --json   print the report as JSON (schema lockstep-agree/1)\n"
 	"  -q       print only what is wrong and the verdict\n"
 	"\n"
@@ -108,6 +111,8 @@ static void print_sides(const struct attest_artifact *a)
 		}
 		putchar('\n');
 	}
+	if (!a->nvoters)
+		printf("    no counted summary names it\n");
 	for (size_t i = 0; i < a->nvoters; i++) {
 		const struct attest_voter *v = &a->voters[i];
 		if (!v->contradicts)
@@ -170,6 +175,7 @@ static int attest_agree(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "require", required_argument, NULL, 'k' },
 		{ "pubkeys", required_argument, NULL, 'p' },
+		{ "recipe", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -178,7 +184,7 @@ static int attest_agree(int argc, char **argv)
 	struct attest_keyring kr = { 0 };
 	struct attest_tally t = { 0 };
 	struct err e = ERR_INIT;
-	const char *dir = NULL, *kstr = NULL;
+	const char *dir = NULL, *kstr = NULL, *recipe = NULL;
 	size_t k = 0;
 	int c, json = 0, quiet = 0, ret = EXIT_ERR;
 
@@ -187,6 +193,7 @@ static int attest_agree(int argc, char **argv)
 		switch (c) {
 		case 'k': kstr = optarg; break;
 		case 'p': dir = optarg; break;
+		case 'r': recipe = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return EXIT_OK;
@@ -201,7 +208,8 @@ static int attest_agree(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error("attest agree", "expected at least one VSA");
 	if (attest_keyring_load(dir, &kr, &e) < 0 ||
-	    attest_read((const char *const *)argv + optind, (size_t)(argc - optind), &kr, &t, &e) < 0)
+	    attest_read((const char *const *)argv + optind, (size_t)(argc - optind), &kr, &t, &e) < 0 ||
+	    (recipe && attest_expect_recipe(&t, recipe, &e) < 0))
 		goto out;
 	attest_decide(&t, k);
 	if (json) {

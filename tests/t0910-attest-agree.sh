@@ -37,6 +37,8 @@ expect_exit "three rebuilders agree: 2-of-3 holds" 0 agree --require 2 $V1 $V2 $
 expect_exit "three rebuilders agree: 3-of-3 holds" 0 agree --require 3 $V1 $V2 $V3
 check "the report names each artifact, its digest and 3 keys" \
 	grep -q "^agreed: $URI \"fw.bin\": sha256 $FW, 3 keys" "$T/out"
+expect_exit "--recipe: the recipe's artifacts are exactly those the summaries name" 0 \
+	agree --require 3 --recipe tiny/recipe.json $V1 $V2 $V3
 expect_exit "4-of-3 cannot hold" 1 agree --require 4 $V1 $V2 $V3
 check "the report says 4 keys are required and only 3 are trusted" \
 	grep -q "^policy not met: 4 keys required, only 3 trusted" "$T/out"

@@ -54,6 +54,17 @@ expect_exit "the same summaries meet 3-of-3" 0 \
 	"$L" attest agree --require 3 --pubkeys release/trusted rebuilder-*/summaries/*.intoto.json
 check "every artifact is agreed by 3 keys, one per cell" \
 	test "$(grep -c '^agreed: urn:lockstep:recipe:tri:fwT9.r2.20260112:board=[a-z_]* "fw.txt": sha256 [0-9a-f]*, 3 keys' "$T/out")" = 3
+expect_exit "--recipe: summaries covering every cell of the recipe meet 2-of-3" 0 \
+	"$L" attest agree --require 2 --pubkeys release/trusted --recipe "$T/tri/recipe.json" \
+	rebuilder-*/summaries/*.intoto.json
+expect_exit "--recipe: a cell nobody vouched for fails the policy" 1 \
+	"$L" attest agree --require 2 --pubkeys release/trusted --recipe "$T/tri/recipe.json" \
+	rebuilder-*/summaries/board=virt.intoto.json rebuilder-*/summaries/board=spike.intoto.json
+check "the missing cell's artifact is named, with no keys" grep -qx \
+	'too few keys: urn:lockstep:recipe:tri:fwT9.r2.20260112:board=sifive_u "fw.txt": 0 keys, 2 required:' "$T/out"
+expect_exit "without --recipe the missing cell goes unnoticed (what --recipe is for)" 0 \
+	"$L" attest agree --require 2 --pubkeys release/trusted \
+	rebuilder-*/summaries/board=virt.intoto.json rebuilder-*/summaries/board=spike.intoto.json
 expect_exit "two rebuilders' summaries alone do not meet 3-of-3" 1 \
 	"$L" attest agree --require 3 --pubkeys release/trusted rebuilder-[12]/summaries/*.intoto.json
 check "the release summary's subjects are the three cells' artifacts" python3 - release/summary.json <<'PY'

@@ -93,6 +93,8 @@ struct attest_artifact {
 
 struct attest_tally {
 	int checked; /* signatures were checked against a keyring */
+	struct strv expected; /* attest_expect_recipe: "URI\tNAME" strings the
+			       * artifacts added for it borrow from */
 	struct attest_summary *sums; /* owned, in input order */
 	size_t nsums, ncounted;
 	struct attest_artifact *arts; /* owned, in order of first appearance */
@@ -108,6 +110,11 @@ struct attest_tally {
  * malformed envelope is -1.  Fills t (release it also after an error). */
 int attest_read(const char *const *files, size_t n, const struct attest_keyring *kr,
 		struct attest_tally *t, struct err *e);
+/* Adds every artifact the recipe at path promises (each cell's resourceUri,
+ * as `lockstep verify` writes it, with each output's name) that no counted
+ * summary names, with no keys behind it: a cell nobody vouched for then
+ * fails the policy instead of going unnoticed.  Call after attest_read. */
+int attest_expect_recipe(struct attest_tally *t, const char *path, struct err *e);
 /* Judges every artifact of t against the k-of-n policy (k >= 1). */
 void attest_decide(struct attest_tally *t, size_t k);
 /* 1 when at least one summary counted and every artifact is AGREED or
