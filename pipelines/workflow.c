@@ -170,17 +170,30 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 	buf_addstr(&b, key_setup);
 	buf_addstr(&b, need_lockstep);
 	/* The cells this shard must have come from the recipe, not from what
-	 * the build job happened to upload: a missing cell is named. */
+	 * the build job happened to upload: a missing cell is named.  The
+	 * files the gate publishes are the build job's, so each must match
+	 * what this verifier rebuilt (--artifact), not only the provenance's
+	 * claims. */
 	buf_addstr(&b,
 		   "mkdir -p \"vsa/$VERIFIER\"\n"
 		   "failed=0\n"
 		   "while read -r shard cell; do\n"
 		   "  [ \"$shard\" = \"$SHARD\" ] || continue\n"
-		   "  prov=\"out/shard-$SHARD/$cell/provenance.json\"\n"
-		   "  if [ ! -f \"$prov\" ]; then\n"
-		   "    echo \"lockstep: $cell: the build job left no $prov\" >&2\n"
+		   "  dir=\"out/shard-$SHARD/$cell\"\n"
+		   "  if [ ! -f \"$dir/provenance.json\" ]; then\n"
+		   "    echo \"lockstep: $cell: the build job left no $dir/provenance.json\" >&2\n"
 		   "    failed=1\n"
-		   "  elif ! lockstep verify \"$prov\" --key \"$LOCKSTEP_KEY\" -o \"verify/$cell\" -q </dev/null; then\n"
+		   "    continue\n"
+		   "  fi\n"
+		   "  set --\n"
+		   "  for f in \"$dir\"/*; do\n"
+		   "    case \"${f##*/}\" in\n"
+		   "    provenance.json | source.tar.gz | build.log) ;;\n"
+		   "    *) set -- \"$@\" --artifact \"$f\" ;;\n"
+		   "    esac\n"
+		   "  done\n"
+		   "  if ! lockstep verify \"$dir/provenance.json\" \"$@\" --key \"$LOCKSTEP_KEY\" \\\n"
+		   "    -o \"verify/$cell\" -q </dev/null; then\n"
 		   "    echo \"lockstep: $cell: not verified by verifier $VERIFIER\" >&2\n"
 		   "    failed=1\n");
 	/* The summary names the cell the provenance really records (the end
@@ -189,7 +202,7 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 	if (w->cells.n)
 		buf_addstr(&b,
 			   "  elif ! grep -qF \":$cell\\\"\" \"verify/$cell/verification.json\"; then\n"
-			   "    echo \"lockstep: $cell: $prov records another cell\" >&2\n"
+			   "    echo \"lockstep: $cell: $dir/provenance.json records another cell\" >&2\n"
 			   "    failed=1\n");
 	buf_addstr(&b,
 		   "  else\n"

@@ -187,14 +187,18 @@ cp "$T/v-outsider/verification.intoto.json" "$T/gate/vsa/2/$c.intoto.json"
 expect_exit "the gate fails when one summary is signed by an untrusted key" 1 run "$T/gate" "$T/gate.sh"
 check "  ... and publishes no merged summary" test ! -e "$T/gate/release/summary.json"
 
-# A build job that files one cell's provenance under another cell's name.
+# A build job that files one cell's provenance under another cell's name,
+# and ships an artifact that is not what its provenance claims.
 a='board=virt,march=rv64imac_zicsr_zifencei' b='board=sifive_u,march=rv64imac_zicsr_zifencei'
-checkout "$T/vswap"; mkdir -p "$T/vswap/out"; cp -R "$T/store/build-1/." "$T/vswap/out/"
-rm -rf "$T/vswap/out/shard-1/$b"; cp -R "$T/vswap/out/shard-1/$a" "$T/vswap/out/shard-1/$b"
-expect_exit "a verifier refuses a provenance filed under another cell's name" 1 \
-	run "$T/vswap" "$T/verify-github.sh" SHARD=1 VERIFIER=1 RUNNER_TEMP="$T/vswap" \
+checkout "$T/vbad"; mkdir -p "$T/vbad/out"; cp -R "$T/store/build-1/." "$T/vbad/out/"
+rm -rf "$T/vbad/out/shard-1/$b"; cp -R "$T/vbad/out/shard-1/$a" "$T/vbad/out/shard-1/$b"
+printf 'x' >>"$T/vbad/out/shard-1/$a/cell.o"
+expect_exit "a verifier refuses a lying build job's shard" 1 \
+	run "$T/vbad" "$T/verify-github.sh" SHARD=1 VERIFIER=1 RUNNER_TEMP="$T/vbad" \
 	KEY_SECRET=LOCKSTEP_VERIFY_KEY_1 LOCKSTEP_KEY_PEM="$(cat "$T/key1")"
-check "  ... naming the cell and the provenance" \
-	grep -qF "$b: out/shard-1/$b/provenance.json records another cell" "$T/vswap.log"
-check "  ... and signs nothing under that name, only the true cell" \
-	test ! -e "$T/vswap/vsa/1/$b.intoto.json" -a -s "$T/vswap/vsa/1/$a.intoto.json"
+check "  ... naming the provenance filed under another cell's name" \
+	grep -qF "$b: out/shard-1/$b/provenance.json records another cell" "$T/vbad.log"
+check "  ... naming the shipped artifact that differs from the rebuild" \
+	grep -qF "out/shard-1/$a/cell.o: shipped file sha256" "$T/vbad.log"
+check "  ... and signing nothing for either cell" \
+	test ! -e "$T/vbad/vsa/1/$b.intoto.json" -a ! -e "$T/vbad/vsa/1/$a.intoto.json"
