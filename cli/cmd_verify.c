@@ -24,7 +24,9 @@ static const char usage[] =
 	"Rebuilds from the provenance record alone (the recipe and toolchain pin it\n"
 	"carries, the source archive by digest) in a fresh sandbox from a fresh\n"
 	"host directory, and compares every subject's sha256.  Every input is\n"
-	"checked against its digest before anything is built.\n"
+	"checked against its digest before anything is built.  For a matrix\n"
+	"recipe the recorded cell (externalParameters.cell) is selected again and\n"
+	"exactly that cell is rebuilt; the summary's resourceUri names it.\n"
 	"\n"
 	"  --source ARCHIVE   the source archive (default: source.tar.gz beside PROVENANCE)\n"
 	"  --artifact FILE    a shipped file to compare too, matched by digest (repeatable)\n"
@@ -189,6 +191,9 @@ int cmd_verify(int argc, char **argv)
 		char *s;
 		json_add_str(o, "result", vo.identical ? "PASSED" : "FAILED");
 		json_add_str(o, "provenance", argv[optind]);
+		if (vo.cell)
+			json_add_str(o, "cell", vo.cell);
+		json_add_str(o, "resourceUri", vo.resource_uri);
 		json_add_str(o, "report", vo.report.data ? vo.report.data : "");
 		json_add_str(o, "rebuild", rebuild);
 		s = json_print(o);
@@ -197,6 +202,8 @@ int cmd_verify(int argc, char **argv)
 		cJSON_Delete(o);
 	} else {
 		fputs(vo.report.data ? vo.report.data : "", stdout);
+		if (vo.cell)
+			printf("cell: %s\n", vo.cell);
 		printf("%s: %s\n", argv[optind], vo.identical ? "PASSED: every artifact rebuilt byte for byte"
 							       : "FAILED: not reproducible");
 	}

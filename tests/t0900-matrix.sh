@@ -89,7 +89,8 @@ check "no staging directory is left behind" test -z "$(ls -A "$T/all" | grep '^\
 
 cell='board=sifive_u,march=rv64gc,level=1'
 expect_exit "one cell's provenance verifies on its own" 0 \
-	"$LOCKSTEP" verify -q -o "$T/v" "$T/all/$cell/provenance.json"
+	"$LOCKSTEP" verify -q --json -o "$T/v" "$T/all/$cell/provenance.json"
+check "verify --json names the cell it rebuilt" test "$(jq -r .cell "$T/out")" = "$cell"
 check "the VSA resourceUri names the cell" \
 	test "$(jq -r .predicate.resourceUri "$T/v/verification.json")" = "urn:lockstep:recipe:m:fwT9.r1.20260112:$cell"
 # Editing the recorded cell (still one of the recipe's) must not verify:

@@ -175,8 +175,10 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 			in->provenance_file);
 		goto out;
 	}
-	if (r.cell)
+	if (r.cell) {
+		out->cell = xstrdup(r.cell);
 		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s:%s", r.name, r.version, r.cell);
+	}
 	else
 		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
 	tmpdir = xasprintf("%s/lockstep-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -222,6 +224,7 @@ void verify_outcome_release(struct verify_outcome *out)
 	buf_release(&out->report);
 	free(out->provenance_sha256);
 	free(out->resource_uri);
+	free(out->cell);
 	strv_release(&out->names);
 	strv_release(&out->digests);
 	memset(out, 0, sizeof(*out));

@@ -27,7 +27,9 @@ struct verify_outcome {
 	int identical;        /* every subject and every shipped file matched */
 	struct buf report;    /* one line per finding, for people */
 	char *provenance_sha256; /* owned: sha256 of the statement bytes */
-	char *resource_uri;      /* owned: urn naming the recipe and version */
+	char *resource_uri;      /* owned: urn naming the recipe and version,
+				  * and the cell for a matrix recipe */
+	char *cell;              /* owned: the matrix cell rebuilt, or NULL */
 	/* The recorded subjects (names and digests), owned. */
 	struct strv names, digests;
 };
