@@ -201,24 +201,15 @@ out:
 
 char *version_policy_find(void)
 {
+	static const char *const rels[] = { "../compat/version-policy.json",
+					    "../share/lockstep/compat/version-policy.json", NULL };
 	const char *env = getenv("LOCKSTEP_POLICY");
-	char exe[PATH_MAX], *slash, *p;
-	ssize_t n;
+	char *p;
 
 	if (env && *env)
 		return xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			p = xasprintf("%s/../compat/version-policy.json", exe);
-			if (fs_exists(p))
-				return p;
-			free(p);
-		}
-	}
+	if ((p = fs_beside_exe(rels)))
+		return p;
 	p = xstrdup("/usr/local/share/lockstep/compat/version-policy.json");
 	if (fs_exists(p))
 		return p;

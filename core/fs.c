@@ -376,3 +376,24 @@ int fs_exists(const char *path)
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
+
+char *fs_beside_exe(const char *const *rels)
+{
+	char exe[PATH_MAX], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	for (; *rels; rels++) {
+		p = xasprintf("%s/%s", exe, *rels);
+		if (fs_exists(p))
+			return p;
+		free(p);
+	}
+	return NULL;
+}

@@ -42,5 +42,10 @@ int fs_rel_path_ok(const char *p);
 char *fs_realpath(const char *p, struct err *e);
 /* 1 if path exists (lstat), 0 otherwise. */
 int fs_exists(const char *path);
+/* The first of rels (NULL-terminated, relative to the directory holding
+ * the running binary) that exists, as a new string; NULL when none does.
+ * How a build tree (build/../toolchains) and an installed tree
+ * (bin/../share/lockstep/toolchains) find their data alike. */
+char *fs_beside_exe(const char *const *rels);
 
 #endif

@@ -23,26 +23,15 @@ static const char *const file_fields[] = { "path", "sha256", "symlink", NULL };
 
 const char *toolchain_dir(void)
 {
-	static char dir[PATH_MAX + 32];
+	static const char *const rels[] = { "../toolchains", "../share/lockstep/toolchains", NULL };
+	static char *dir; /* found once, kept for the process */
 	const char *env = getenv("LOCKSTEP_TOOLCHAINS");
-	char exe[PATH_MAX];
-	ssize_t n;
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(dir, sizeof(dir), "%s/../toolchains", exe);
-			if (fs_exists(dir))
-				return dir;
-		}
-	}
-	return "/usr/local/share/lockstep/toolchains";
+	if (!dir)
+		dir = fs_beside_exe(rels);
+	return dir ? dir : "/usr/local/share/lockstep/toolchains";
 }
 
 /* Characters allowed in each kind of value: what Debian allows, no more. */
