@@ -126,3 +126,20 @@ expect_exit "release --cell releases that cell" 0 \
 check "the bundle is named after the cell" test -f "$T/rel/m-fwT9.r1.20260112-board=virt,march=rv64gc,level=1.tar"
 check "its signed summary names the cell" bash -c \
 	"tar -xOf '$T/rel/m-fwT9.r1.20260112-board=virt,march=rv64gc,level=1.tar' verification.intoto.json | jq -r .payload | base64 -d | jq -e '.predicate.resourceUri == \"urn:lockstep:recipe:m:fwT9.r1.20260112:board=virt,march=rv64gc,level=1\"' >/dev/null"
+
+# Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops
+# every running cell and publishes nothing half-written.
+mk slow '{"board": ["a", "b", "c"]}'
+printf 'all:\n\tmkdir -p out\n\tsleep 60\n\techo $$BOARD > out/cell.txt\n' >"$T/slow/src/Makefile"
+setsid "$LOCKSTEP" build -q --all -j 2 -o "$T/slow-out" "$T/slow/recipe.json" 2>"$T/slow.err" &
+pid=$!
+for _ in $(seq 100); do # until both running cells have their staging directories
+	[ "$(ls -A "$T/slow-out" 2>/dev/null | grep -c '^\.')" -ge 2 ] && break
+	sleep 0.2
+done
+sleep 1
+kill -INT -- "-$pid"
+wait "$pid"; rc=$?
+check "an interrupted --all exits 2" test "$rc" -eq 2
+check "... saying it was interrupted" grep -q "interrupted after 0 of 3 cells were built" "$T/slow.err"
+check "... leaving no cell directory and no staging directory" test -z "$(ls -A "$T/slow-out")"
