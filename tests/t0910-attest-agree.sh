@@ -108,6 +108,8 @@ check "the untrusted signer counts zero and is reported by file" \
 	grep -q "^rejected: stranger.intoto.json: bad signature" "$T/out"
 expect_exit "with both forgeries present, the three honest rebuilders meet 3-of-3" 0 \
 	agree --require 3 flipped.intoto.json $V1 stranger.intoto.json $V2 $V3
+"$L" sign v2/verification.json --key r2.key -o v2.env.json --bundle v2.sigstore.json >/dev/null
+expect_exit "a sigstore bundle counts like its envelope" 0 agree --require 3 $V1 v2.sigstore.json $V3
 expect_exit "an unsigned summary counts zero" 1 agree --require 1 v1/verification.json
 check "the unsigned summary is reported" grep -q "^rejected: v1/verification.json: not signed" "$T/out"
 

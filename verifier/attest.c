@@ -3,6 +3,7 @@
  * artifact, which trusted keys vouch for which digest. */
 #include "verifier/attest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,10 +46,24 @@ static int open_unverified(const cJSON *j, const char *file, char **payload, siz
 		return -1;
 	*payload = (char *)body;
 	*type = xstrdup(get(env, "payloadType")->valuestring);
-	if (cJSON_IsString(get(sig, "keyid")) && *get(sig, "keyid")->valuestring)
+	if (cJSON_IsString(get(sig, "keyid")) && *get(sig, "keyid")->valuestring) {
 		*keyid = xstrdup(get(sig, "keyid")->valuestring);
-	else
-		*keyid = hint ? xstrdup(hint) : NULL;
+	} else if (hint) {
+		/* The bundle's hint is the same sha256 in base64: name the key
+		 * the way envelopes do, so one key is one rebuilder. */
+		unsigned char *raw = NULL;
+		size_t n = 0;
+		struct err he = ERR_INIT;
+		if (base64_decode(hint, file, &raw, &n, &he) == 0 && n == 32) {
+			char *hex = xmalloc(65);
+			for (size_t i = 0; i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+			*keyid = hex;
+		} else {
+			*keyid = xstrdup(hint);
+		}
+		free(raw);
+	}
 	return 0;
 }
 
