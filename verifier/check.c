@@ -4,9 +4,6 @@
  * name the ones that change the artifacts. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <locale.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,231 +24,7 @@
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
 #include "verifier/check.h"
-
-static const char *const var_names[CHECK_NVARS] = {
-	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
-	"locale", "umask", "file-order", "cpus", "kernel", "aslr",
-};
-
-/* The values a varied build gets; the control keeps the sandbox's pins. */
-#define VARIED_BUILD_PATH "/build-varied-path"
-#define VARIED_HOSTNAME "other-machine"
-#define VARIED_DOMAIN "other.invalid"
-#define VARIED_USER "auditor"
-#define VARIED_ID 1001u
-#define VARIED_HOME "/home/auditor"
-#define VARIED_ENV "LOCKSTEP_CHECK_VARIED=1"
-#define VARIED_TZ "Pacific/Kiritimati"
-#define VARIED_UMASK 002u
-/* One day later: far enough that dates change, near enough that diff still
- * recognises the value as a timestamp. */
-#define VARIED_TIME_SHIFT 86400
-
-const char *check_var_name(unsigned v)
-{
-	return v < CHECK_NVARS ? var_names[v] : "none";
-}
-
-unsigned check_default_mask(int strict)
-{
-	unsigned m = 1u << CHECK_TIME | 1u << CHECK_HOST_PATH | 1u << CHECK_FILE_ORDER |
-		     1u << CHECK_CPUS | 1u << CHECK_KERNEL | 1u << CHECK_ASLR;
-
-	if (strict)
-		m |= 1u << CHECK_BUILD_PATH | 1u << CHECK_HOSTNAME | 1u << CHECK_USER |
-		     1u << CHECK_ENV | 1u << CHECK_TZ | 1u << CHECK_LOCALE | 1u << CHECK_UMASK;
-	return m;
-}
-
-int check_parse_vary(const char *spec, unsigned *mask, struct err *e)
-{
-	const char *p = spec;
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		int add = 1;
-		unsigned bits = 0;
-		const char *w = p;
-		size_t wl = len;
-
-		if (wl && (*w == '+' || *w == '-')) {
-			add = *w == '+';
-			w++, wl--;
-		}
-		if (wl == 3 && !strncmp(w, "all", 3))
-			bits = (1u << CHECK_NVARS) - 1;
-		for (unsigned v = 0; !bits && v < CHECK_NVARS; v++)
-			if (strlen(var_names[v]) == wl && !strncmp(w, var_names[v], wl))
-				bits = 1u << v;
-		if (!bits)
-			return err_set(e, "--vary: \"%.*s\": unknown variation (see --help)", (int)len, p);
-		*mask = add ? *mask | bits : *mask & ~bits;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
-/* What every build of one check shares. */
-struct check_state {
-	const struct recipe *r;
-	const struct check_options *o;
-	struct check_result *res;
-	char *tmp;           /* owned: holds every build's output directory */
-	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
-	char *locale;        /* owned: the varied locale */
-	struct toolchain *tc; /* owned: loaded and verified once for every build */
-	const char *const *layers; /* borrowed from tc */
-	unsigned ncpus;      /* CPUs this process may use */
-	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
-	size_t nb;
-	double t0;
-	int64_t start;       /* wall clock when the check began */
-};
-
-/* Per child: the varied environment array lives here between steps. */
-struct vary_ctx {
-	const struct check_state *s;
-	unsigned mask;
-	struct strv env;
-};
-
-static void vary_apply(struct sandbox_config *c, void *arg)
-{
-	struct vary_ctx *v = arg;
-	unsigned m = v->mask;
-
-	if (m & 1u << CHECK_BUILD_PATH)
-		c->build_path = VARIED_BUILD_PATH;
-	if (m & 1u << CHECK_HOSTNAME)
-		c->hostname = VARIED_HOSTNAME, c->domainname = VARIED_DOMAIN;
-	if (m & 1u << CHECK_USER)
-		c->uid = c->gid = VARIED_ID, c->user = VARIED_USER;
-	if (m & 1u << CHECK_TZ)
-		c->tz = VARIED_TZ;
-	if (m & 1u << CHECK_LOCALE)
-		c->locale = v->s->locale;
-	if (m & 1u << CHECK_UMASK)
-		c->umask = VARIED_UMASK;
-	if (m & 1u << CHECK_CPUS)
-		c->ncpus = 1;
-	if (m & 1u << CHECK_KERNEL)
-		c->uname26 = 1;
-	if (m & 1u << CHECK_ASLR)
-		c->aslr = 0;
-	if (!(m & 1u << CHECK_ENV) && !(v->s->res->applied & 1u << CHECK_TIME))
-		return;
-	/* c->env points at the build's own list; ours is a copy plus extras,
-	 * rebuilt per step and valid until the next one. */
-	strv_release(&v->env);
-	for (size_t i = 0; c->env && c->env[i]; i++)
-		strv_push(&v->env, c->env[i]);
-	if (m & 1u << CHECK_ENV) {
-		c->home = VARIED_HOME;
-		strv_push(&v->env, VARIED_ENV);
-	}
-	if (v->s->res->applied & 1u << CHECK_TIME) {
-		/* Every build's clock starts at the check's start (a varied one
-		 * a day later): builds run one after another must not differ
-		 * by their natural start times. */
-		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
-		strv_push(&v->env, "FAKETIME_FMT=%s");
-		strv_pushf(&v->env, "FAKETIME=@%lld", (long long)v->s->start +
-			   (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0));
-	}
-	c->env = (const char *const *)v->env.v;
-}
-
-/* Decides which asked-for variations this machine can apply, and how. */
-static void check_plan(struct check_state *s)
-{
-	struct check_result *res = s->res;
-	cpu_set_t set;
-	glob_t g;
-	locale_t l;
-
-	if (glob("/usr/lib/*/faketime/libfaketime.so.1", 0, NULL, &g) == 0 && g.gl_pathc)
-		s->faketime_lib = xstrdup(g.gl_pathv[0]);
-	globfree(&g);
-	l = newlocale(LC_ALL_MASK, "fr_FR.UTF-8", (locale_t)0);
-	s->locale = xstrdup(l ? "fr_FR.UTF-8" : "POSIX");
-	if (l)
-		freelocale(l);
-	s->ncpus = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
-
-	for (unsigned v = 0; v < CHECK_NVARS; v++) {
-		char *why = NULL, *how = NULL;
-
-		if (!(s->o->mask & 1u << v))
-			continue;
-		switch (v) {
-		case CHECK_TIME:
-			if (!s->faketime_lib)
-				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
-			else
-				how = xstrdup("every clock starts at the check start, varied one day later (libfaketime; static binaries escape it)");
-			break;
-		case CHECK_HOST_PATH:
-			how = xstrdup("every build in its own fresh host directory");
-			break;
-		case CHECK_BUILD_PATH:
-			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
-			break;
-		case CHECK_HOSTNAME:
-			how = xstrdup("hostname " VARIED_HOSTNAME ", domain " VARIED_DOMAIN);
-			break;
-		case CHECK_USER:
-			how = xasprintf("user %s, uid/gid %u", VARIED_USER, VARIED_ID);
-			break;
-		case CHECK_ENV:
-			how = xstrdup("extra " VARIED_ENV ", HOME=" VARIED_HOME);
-			break;
-		case CHECK_TZ:
-			if (!fs_exists("/usr/share/zoneinfo/" VARIED_TZ))
-				why = xstrdup("no zoneinfo for " VARIED_TZ " (apt-get install tzdata)");
-			else
-				how = xstrdup("TZ=" VARIED_TZ " instead of UTC");
-			break;
-		case CHECK_LOCALE:
-			how = xasprintf("LC_ALL=%s instead of C.UTF-8", s->locale);
-			break;
-		case CHECK_UMASK:
-			how = xstrdup("umask 002 instead of 022");
-			break;
-		case CHECK_FILE_ORDER: {
-			struct err pe = ERR_INIT;
-			int newest = 0;
-
-			if (build_file_order_probe(&newest, &pe) < 0)
-				why = xstrdup(pe.msg);
-			else
-				how = xasprintf("source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
-						BUILD_FILE_ORDER_DIR, newest ? "the newest" : "the oldest");
-			break;
-		}
-		case CHECK_CPUS:
-			if (s->ncpus < 2)
-				why = xstrdup("only one CPU available to vary against");
-			else
-				how = xasprintf("1 CPU instead of %u", s->ncpus);
-			break;
-		case CHECK_KERNEL:
-			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
-			break;
-		case CHECK_ASLR:
-			how = xstrdup("address space randomization off");
-			break;
-		}
-		if (why) {
-			res->not_applied |= 1u << v;
-			res->why_not[v] = why;
-		} else {
-			res->applied |= 1u << v;
-			res->notes[v] = how;
-		}
-	}
-}
+#include "verifier/check_int.h"
 
 static char *mask_label(unsigned m)
 {
@@ -259,7 +32,7 @@ static char *mask_label(unsigned m)
 
 	for (unsigned v = 0; v < CHECK_NVARS; v++)
 		if (m & 1u << v)
-			buf_addf(&b, "%s%s", b.len ? "," : "", var_names[v]);
+			buf_addf(&b, "%s%s", b.len ? "," : "", check_var_name(v));
 	if (!b.len)
 		buf_addstr(&b, "nothing varied");
 	return buf_take(&b, NULL);
@@ -283,7 +56,7 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 
 	bo.out_dir = b->dir;
 	bo.quiet = 1;
-	bo.vary = vary_apply;
+	bo.vary = check_vary_apply;
 	bo.vary_arg = &v;
 	bo.tag = "check";
 	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
@@ -495,15 +268,13 @@ static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, u
 
 /* Copies the control build and every culprit's other build into o->keep_dir
  * (all or nothing) and points the culprits at the copies. */
-static int check_keep(struct check_state *s, struct err *e)
+static int check_keep(struct check_state *s, const char *staging, struct err *e)
 {
 	const char *keep = s->o->keep_dir;
-	char *staging = fs_make_staging(keep, e), *to = NULL;
+	char *to = NULL;
 	struct check_result *res = s->res;
 	int ret = -1;
 
-	if (!staging)
-		return -1;
 	to = fs_join(staging, "control");
 	if (fs_copy_tree(cb_find(s, 0, 0)->dir, to, e) < 0)
 		goto out;
@@ -512,7 +283,7 @@ static int check_keep(struct check_state *s, struct err *e)
 		char name[32];
 
 		if (c->var < CHECK_NVARS)
-			snprintf(name, sizeof name, "%s", var_names[c->var]);
+			snprintf(name, sizeof name, "%s", check_var_name(c->var));
 		for (size_t k = 0; c->var >= CHECK_NVARS && k < s->nb; k++)
 			if (!strcmp(s->b[k].dir, c->dir_b))
 				snprintf(name, sizeof name, "control-round-%u", s->b[k].round + 1);
@@ -529,11 +300,6 @@ static int check_keep(struct check_state *s, struct err *e)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0) {
-		fs_remove_tree(staging, NULL);
-		cleanup_remove_path(staging);
-	}
-	free(staging);
 	free(to);
 	return ret;
 }
@@ -545,6 +311,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	unsigned masks[33], rounds[33], vars[CHECK_NVARS];
 	size_t n = 0, nv = 0;
 	const struct cb *ctl;
+	char *staging = NULL; /* owned: --keep's, made first to fail early */
 	int ret = -1;
 
 	memset(res, 0, sizeof *res);
@@ -561,7 +328,12 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	cleanup_add_path(s.tmp);
+	if (o->keep_dir && !(staging = fs_make_staging(o->keep_dir, e)))
+		goto out;
 	/* Hashing the toolchain's files takes seconds: once, not per build. */
+	if (!o->quiet)
+		fprintf(stderr, "lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
+			clock_mono() - s.t0, r->toolchain);
 	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.layers, e) < 0) {
 		err_wrap(e, "%s: \"toolchain\"", r->file);
 		goto out;
@@ -594,8 +366,13 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 			vars[nv++] = v;
 	ret = check_bisect(&s, vars, nv, 0, e);
 out:
-	if (ret == 0 && o->keep_dir && check_keep(&s, e) < 0)
+	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
+	if (staging && (ret < 0 || fs_exists(staging))) {
+		fs_remove_tree(staging, NULL);
+		cleanup_remove_path(staging);
+	}
+	free(staging);
 	/* Without a kept copy the directories go with s.tmp. */
 	for (size_t i = 0; i < res->nculprits && (ret < 0 || !o->keep_dir); i++) {
 		free(res->culprits[i].dir_a);
@@ -642,7 +419,7 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 		if (!((res->applied | res->not_applied) & 1u << v))
 			continue;
 		x = cJSON_CreateObject();
-		json_add_str(x, "name", var_names[v]);
+		json_add_str(x, "name", check_var_name(v));
 		cJSON_AddBoolToObject(x, "applied", (res->applied & 1u << v) != 0);
 		if (res->applied & 1u << v)
 			json_add_str(x, "how", res->notes[v]);
@@ -655,7 +432,7 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 		const struct check_culprit *c = &res->culprits[i];
 		cJSON *x = cJSON_CreateObject();
 
-		json_add_str(x, "variation", c->var < CHECK_NVARS ? var_names[c->var] : "none");
+		json_add_str(x, "variation", c->var < CHECK_NVARS ? check_var_name(c->var) : "none");
 		json_add_str(x, "artifact", c->artifact);
 		json_add_str(x, "hint", c->hint);
 		json_add_str(x, "diff", c->detail);

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared inside lockstep check: check.c runs the builds and bisects,
+ * check_vary.c says what each variation changes and whether it applies. */
+#ifndef VERIFIER_CHECK_INT_H
+#define VERIFIER_CHECK_INT_H
+
+#include <stdint.h>
+#include "core/alloc.h"
+#include "verifier/check.h"
+
+struct sandbox_config;
+struct toolchain;
+
+/* The values a varied build gets; the control keeps the sandbox's pins. */
+#define VARIED_BUILD_PATH "/build-varied-path"
+#define VARIED_HOSTNAME "other-machine"
+#define VARIED_DOMAIN "other.invalid"
+#define VARIED_USER "auditor"
+#define VARIED_ID 1001u
+#define VARIED_HOME "/home/auditor"
+#define VARIED_ENV "LOCKSTEP_CHECK_VARIED=1"
+#define VARIED_TZ "Pacific/Kiritimati"
+#define VARIED_UMASK 002u
+/* One day later: far enough that dates change, near enough that diff still
+ * recognises the value as a timestamp. */
+#define VARIED_TIME_SHIFT 86400
+
+/* What every build of one check shares. */
+struct check_state {
+	const struct recipe *r;
+	const struct check_options *o;
+	struct check_result *res;
+	char *tmp;           /* owned: holds every build's output directory */
+	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
+	char *locale;        /* owned: the varied locale */
+	struct toolchain *tc; /* owned: loaded and verified once for every build */
+	const char *const *layers; /* borrowed from tc */
+	unsigned ncpus;      /* CPUs this process may use */
+	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
+	size_t nb;
+	double t0;
+	int64_t start;       /* wall clock when the check began */
+};
+
+/* Per child: the varied environment array lives here between steps. */
+struct vary_ctx {
+	const struct check_state *s;
+	unsigned mask;
+	struct strv env;
+};
+
+/* Applies the variations of a vary_ctx to one step's sandbox settings
+ * (build_options.vary). */
+void check_vary_apply(struct sandbox_config *c, void *arg);
+/* Decides which asked-for variations this machine can apply, and how:
+ * fills s->res->applied/not_applied/notes/why_not and s's tools. */
+void check_plan(struct check_state *s);
+
+#endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* lockstep check's variations: their names, the default sets, --vary
+ * parsing, what each one changes in a step's sandbox, and whether this
+ * machine can apply it. */
+#include <glob.h>
+#include <locale.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builder/build.h"
+#include "core/fs.h"
+#include "sandbox/sandbox.h"
+#include "verifier/check_int.h"
+
+static const char *const var_names[CHECK_NVARS] = {
+	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
+	"locale", "umask", "file-order", "cpus", "kernel", "aslr",
+};
+
+const char *check_var_name(unsigned v)
+{
+	return v < CHECK_NVARS ? var_names[v] : "none";
+}
+
+unsigned check_default_mask(int strict)
+{
+	unsigned m = 1u << CHECK_TIME | 1u << CHECK_HOST_PATH | 1u << CHECK_FILE_ORDER |
+		     1u << CHECK_CPUS | 1u << CHECK_KERNEL | 1u << CHECK_ASLR;
+
+	if (strict)
+		m |= 1u << CHECK_BUILD_PATH | 1u << CHECK_HOSTNAME | 1u << CHECK_USER |
+		     1u << CHECK_ENV | 1u << CHECK_TZ | 1u << CHECK_LOCALE | 1u << CHECK_UMASK;
+	return m;
+}
+
+int check_parse_vary(const char *spec, unsigned *mask, struct err *e)
+{
+	const char *p = spec;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int add = 1;
+		unsigned bits = 0;
+		const char *w = p;
+		size_t wl = len;
+
+		if (wl && (*w == '+' || *w == '-')) {
+			add = *w == '+';
+			w++, wl--;
+		}
+		if (wl == 3 && !strncmp(w, "all", 3))
+			bits = (1u << CHECK_NVARS) - 1;
+		for (unsigned v = 0; !bits && v < CHECK_NVARS; v++)
+			if (strlen(var_names[v]) == wl && !strncmp(w, var_names[v], wl))
+				bits = 1u << v;
+		if (!bits)
+			return err_set(e, "--vary: \"%.*s\": unknown variation (see --help)", (int)len, p);
+		*mask = add ? *mask | bits : *mask & ~bits;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+void check_vary_apply(struct sandbox_config *c, void *arg)
+{
+	struct vary_ctx *v = arg;
+	unsigned m = v->mask;
+
+	if (m & 1u << CHECK_BUILD_PATH)
+		c->build_path = VARIED_BUILD_PATH;
+	if (m & 1u << CHECK_HOSTNAME)
+		c->hostname = VARIED_HOSTNAME, c->domainname = VARIED_DOMAIN;
+	if (m & 1u << CHECK_USER)
+		c->uid = c->gid = VARIED_ID, c->user = VARIED_USER;
+	if (m & 1u << CHECK_TZ)
+		c->tz = VARIED_TZ;
+	if (m & 1u << CHECK_LOCALE)
+		c->locale = v->s->locale;
+	if (m & 1u << CHECK_UMASK)
+		c->umask = VARIED_UMASK;
+	if (m & 1u << CHECK_CPUS)
+		c->ncpus = 1;
+	if (m & 1u << CHECK_KERNEL)
+		c->uname26 = 1;
+	if (m & 1u << CHECK_ASLR)
+		c->aslr = 0;
+	if (!(m & 1u << CHECK_ENV) && !(v->s->res->applied & 1u << CHECK_TIME))
+		return;
+	/* c->env points at the build's own list; ours is a copy plus extras,
+	 * rebuilt per step and valid until the next one. */
+	strv_release(&v->env);
+	for (size_t i = 0; c->env && c->env[i]; i++)
+		strv_push(&v->env, c->env[i]);
+	if (m & 1u << CHECK_ENV) {
+		c->home = VARIED_HOME;
+		strv_push(&v->env, VARIED_ENV);
+	}
+	if (v->s->res->applied & 1u << CHECK_TIME) {
+		/* Every build's clock starts at the check's start (a varied one
+		 * a day later): builds run one after another must not differ
+		 * by their natural start times. */
+		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
+		strv_push(&v->env, "FAKETIME_FMT=%s");
+		strv_pushf(&v->env, "FAKETIME=@%lld", (long long)v->s->start +
+			   (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0));
+	}
+	c->env = (const char *const *)v->env.v;
+}
+
+void check_plan(struct check_state *s)
+{
+	struct check_result *res = s->res;
+	cpu_set_t set;
+	glob_t g;
+	locale_t l;
+
+	if (glob("/usr/lib/*/faketime/libfaketime.so.1", 0, NULL, &g) == 0 && g.gl_pathc)
+		s->faketime_lib = xstrdup(g.gl_pathv[0]);
+	globfree(&g);
+	l = newlocale(LC_ALL_MASK, "fr_FR.UTF-8", (locale_t)0);
+	s->locale = xstrdup(l ? "fr_FR.UTF-8" : "POSIX");
+	if (l)
+		freelocale(l);
+	s->ncpus = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
+
+	for (unsigned v = 0; v < CHECK_NVARS; v++) {
+		char *why = NULL, *how = NULL;
+
+		if (!(s->o->mask & 1u << v))
+			continue;
+		switch (v) {
+		case CHECK_TIME:
+			if (!s->faketime_lib)
+				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
+			else
+				how = xstrdup("every clock starts at the check start, varied one day later (libfaketime; static binaries escape it)");
+			break;
+		case CHECK_HOST_PATH:
+			how = xstrdup("every build in its own fresh host directory");
+			break;
+		case CHECK_BUILD_PATH:
+			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
+			break;
+		case CHECK_HOSTNAME:
+			how = xstrdup("hostname " VARIED_HOSTNAME ", domain " VARIED_DOMAIN);
+			break;
+		case CHECK_USER:
+			how = xasprintf("user %s, uid/gid %u", VARIED_USER, VARIED_ID);
+			break;
+		case CHECK_ENV:
+			how = xstrdup("extra " VARIED_ENV ", HOME=" VARIED_HOME);
+			break;
+		case CHECK_TZ:
+			if (!fs_exists("/usr/share/zoneinfo/" VARIED_TZ))
+				why = xstrdup("no zoneinfo for " VARIED_TZ " (apt-get install tzdata)");
+			else
+				how = xstrdup("TZ=" VARIED_TZ " instead of UTC");
+			break;
+		case CHECK_LOCALE:
+			how = xasprintf("LC_ALL=%s instead of C.UTF-8", s->locale);
+			break;
+		case CHECK_UMASK:
+			how = xstrdup("umask 002 instead of 022");
+			break;
+		case CHECK_FILE_ORDER: {
+			struct err pe = ERR_INIT;
+			int newest = 0;
+
+			if (build_file_order_probe(&newest, &pe) < 0)
+				why = xstrdup(pe.msg);
+			else
+				how = xasprintf("source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
+						BUILD_FILE_ORDER_DIR, newest ? "the newest" : "the oldest");
+			break;
+		}
+		case CHECK_CPUS:
+			if (s->ncpus < 2)
+				why = xstrdup("only one CPU available to vary against");
+			else
+				how = xasprintf("1 CPU instead of %u", s->ncpus);
+			break;
+		case CHECK_KERNEL:
+			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
+			break;
+		case CHECK_ASLR:
+			how = xstrdup("address space randomization off");
+			break;
+		}
+		if (why) {
+			res->not_applied |= 1u << v;
+			res->why_not[v] = why;
+		} else {
+			res->applied |= 1u << v;
+			res->notes[v] = how;
+		}
+	}
+}
