@@ -31,10 +31,19 @@ static int list_dir(int dirfd, struct strv *names, const char *path, struct err 
 		return err_sys(e, "%s: cannot list", path);
 	}
 	rewinddir(d);
-	errno = 0;
-	while ((de = readdir(d)))
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			strv_push(names, de->d_name);
+	}
+	if (errno) {
+		err_sys(e, "%s: cannot list", path);
+		closedir(d);
+		return -1;
+	}
 	closedir(d);
 	return 0;
 }

@@ -87,9 +87,17 @@ expect_exit "clean-tar: a clean tar is reproducible under the strict set" 0 \
 # __DATE__/__TIME__ with SOURCE_DATE_EPOCH removed: bisection over the whole
 # default set finds the clock.
 corpus date-macro time timestamp fw.elf .rodata timestamp
+check "date-macro: the culprit was found by bisecting the default set" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["variations"]) == 6 and r["builds"] >= 4, (len(r["variations"]), r["builds"])' "$T/check-date-macro.json"
 corpus date-step time timestamp fw.elf .rodata timestamp --vary=-all,time,tz
 # -g without prefix mapping: bisection over the whole strict set.
 corpus build-path build-path build-path fw.elf .debug_line_str build-path --strict
+check "build-path: the culprit was found by bisecting the strict set" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["variations"]) == 13 and r["builds"] >= 6, (len(r["variations"]), r["builds"])' "$T/check-build-path.json"
 check "build-path: the DWARF comp_dir difference is named" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
