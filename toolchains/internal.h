@@ -44,6 +44,14 @@ void pin_compute_digest(const cJSON *root, char hex[DIGEST_HEX_LEN + 1]);
 /* "pkg:deb/debian/NAME@VERSION?arch=ARCH" (the epoch's ':' as %3A); caller
  * frees. */
 char *pin_purl(const char *name, const char *version, const char *arch);
+/* Checks the file at full (p's pinned f): a symlink with the pinned target,
+ * or a regular file with the pinned sha256; ERR_NO naming both otherwise. */
+int pin_check_file(const struct toolchain *t, const struct pin_package *p,
+		   const struct pin_file *f, const char *full, struct err *e);
+/* dirs[i] holds exactly pkgs[i]'s pinned files (the n trees hashed in
+ * parallel); the first difference in pin order is the error. */
+int pin_verify_trees(const struct toolchain *t, const struct pin_package *const *pkgs,
+		     const char *const *dirs, size_t n, struct err *e);
 /* Binary search of path in p's sorted files; NULL when absent. */
 const struct pin_file *pin_find_file(const struct pin_package *p, const char *path);
 /* "NAME_VERSION_ARCH.deb" with ':' written "%3a", as apt-get download

@@ -2,7 +2,6 @@
 /* Checking a pin against the world: the host's installed packages (dpkg),
  * the .deb cache (apt-get download) and the content-addressed store the
  * sandbox overlays over /usr.  Every difference is refused, named. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -220,46 +219,6 @@ out:
 
 /* Compares the file at full (an lstat-able path) with the pinned entry.
  * Returns 0 when equal, -1 with an ERR_NO message otherwise. */
-static int check_file(const struct toolchain *t, const struct pin_package *p,
-		      const struct pin_file *f, const char *full, struct err *e)
-{
-	struct stat st;
-	char hex[DIGEST_HEX_LEN + 1];
-
-	if (lstat(full, &st) < 0)
-		return err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": missing (%s)", t->path,
-				p->name, f->path, full);
-	if (f->symlink) {
-		char target[PATH_MAX];
-		ssize_t n = S_ISLNK(st.st_mode) ? readlink(full, target, sizeof(target) - 1) : -1;
-		if (n < 0)
-			return err_setk(e, ERR_NO,
-					"%s: package \"%s\": file \"/%s\": not a symlink (pinned "
-					"one to \"%s\")",
-					t->path, p->name, f->path, f->symlink);
-		target[n] = '\0';
-		if (strcmp(target, f->symlink))
-			return err_setk(e, ERR_NO,
-					"%s: package \"%s\": file \"/%s\": symlink target differs "
-					"(pinned \"%s\", found \"%s\")",
-					t->path, p->name, f->path, f->symlink, target);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode))
-		return err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": not a regular file",
-				t->path, p->name, f->path);
-	if (digest_file(full, hex, e) < 0) {
-		e->kind = ERR_NO;
-		return err_wrap(e, "%s: package \"%s\"", t->path, p->name);
-	}
-	if (strcmp(hex, f->sha256))
-		return err_setk(e, ERR_NO,
-				"%s: package \"%s\": file \"/%s\": sha256 differs (pinned %.12s…, "
-				"found %.12s…)",
-				t->path, p->name, f->path, f->sha256, hex);
-	return 0;
-}
-
 int toolchain_verify_host(const struct toolchain *t, size_t *files, struct err *e)
 {
 	char *version = NULL, *arch = NULL;
@@ -281,7 +240,7 @@ int toolchain_verify_host(const struct toolchain *t, size_t *files, struct err *
 		}
 		for (size_t j = 0; j < p->nfiles; j++) {
 			char *full = xasprintf("/%s", p->files[j].path);
-			int r = check_file(t, p, &p->files[j], full, e);
+			int r = pin_check_file(t, p, &p->files[j], full, e);
 			free(full);
 			if (r < 0)
 				goto out;
@@ -317,62 +276,6 @@ int toolchain_is_installed(const struct toolchain *t)
 
 /* Every regular file and symlink below dir/rel must be pinned (directories
  * are implied by the files). */
-static int find_extra(const struct toolchain *t, const struct pin_package *p, const char *dir,
-		      const char *rel, struct err *e)
-{
-	char *full = *rel ? fs_join(dir, rel) : xstrdup(dir);
-	DIR *d = opendir(full);
-	struct dirent *de;
-	int ret = -1;
-
-	if (!d) {
-		err_sys(e, "%s: cannot open", full);
-		goto out;
-	}
-	while ((de = readdir(d))) {
-		char *r, *f;
-		struct stat st;
-		int bad = 0;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		r = *rel ? fs_join(rel, de->d_name) : xstrdup(de->d_name);
-		f = fs_join(dir, r);
-		if (lstat(f, &st) < 0)
-			bad = err_sys(e, "%s: cannot stat", f);
-		else if (S_ISDIR(st.st_mode))
-			bad = find_extra(t, p, dir, r, e);
-		else if (!pin_find_file(p, r))
-			bad = err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": not in the pin (%s)",
-				       t->path, p->name, r, f);
-		free(r);
-		free(f);
-		if (bad < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (d)
-		closedir(d);
-	free(full);
-	return ret;
-}
-
-/* The tree at dir holds exactly p's pinned files. */
-static int verify_tree(const struct toolchain *t, const struct pin_package *p, const char *dir,
-		       struct err *e)
-{
-	for (size_t j = 0; j < p->nfiles; j++) {
-		char *full = fs_join(dir, p->files[j].path);
-		int r = check_file(t, p, &p->files[j], full, e);
-		free(full);
-		if (r < 0)
-			return -1;
-		if (cleanup_interrupted())
-			return err_setk(e, ERR_INTERRUPT, "%s: interrupted", dir);
-	}
-	return find_extra(t, p, dir, "", e);
-}
-
 /* Checks the .deb at path against p's pinned sha256. */
 static int check_deb(const struct toolchain *t, const struct pin_package *p, const char *path,
 		     const char *what, struct err *e)
@@ -425,9 +328,13 @@ static int import_deb(const struct toolchain *t, const struct pin_package *p, co
 		      const char *store, struct err *e)
 {
 	char *staging = fs_make_staging(store, e);
+	const char *dirs[1];
 	int ret = -1;
 
-	if (!staging || deb_extract(deb, staging, e) < 0 || verify_tree(t, p, staging, e) < 0)
+	if (!staging || deb_extract(deb, staging, e) < 0)
+		goto out;
+	dirs[0] = staging;
+	if (pin_verify_trees(t, &p, dirs, 1, e) < 0)
 		goto out;
 	/* mkdtemp made it 0700; the store is readable like /usr. */
 	if (chmod(staging, 0755) < 0) {
@@ -503,24 +410,29 @@ int toolchain_is_fetched(const struct toolchain *t)
 int toolchain_verify_store(const struct toolchain *t, struct err *e)
 {
 	char *home = toolchain_home(e);
+	const struct pin_package **pkgs = NULL;
+	char **dirs = NULL;
 	int ret = -1;
 
 	if (!home)
 		return -1;
+	pkgs = xcalloc(t->npkgs + 1, sizeof(*pkgs));
+	dirs = xcalloc(t->npkgs + 1, sizeof(*dirs));
 	for (size_t i = 0; i < t->npkgs; i++) {
-		char *store = pin_store_path(home, &t->pkgs[i]);
-		int r;
-		if (!fs_exists(store))
-			r = err_setk(e, ERR_NO, "%s: package \"%s\": not fetched (no %s)", t->path,
-				     t->pkgs[i].name, store);
-		else
-			r = verify_tree(t, &t->pkgs[i], store, e);
-		free(store);
-		if (r < 0)
+		pkgs[i] = &t->pkgs[i];
+		dirs[i] = pin_store_path(home, &t->pkgs[i]);
+		if (!fs_exists(dirs[i])) {
+			err_setk(e, ERR_NO, "%s: package \"%s\": not fetched (no %s)", t->path,
+				 t->pkgs[i].name, dirs[i]);
 			goto out;
+		}
 	}
-	ret = 0;
+	ret = pin_verify_trees(t, pkgs, (const char *const *)dirs, t->npkgs, e);
 out:
+	for (size_t i = 0; dirs && i < t->npkgs; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(pkgs);
 	free(home);
 	return ret;
 }
