@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "builder/elfinfo.h"
+#include "builder/fileorder.h"
 #include "builder/provenance.h"
 #include "core/archive.h"
 #include "core/cleanup.h"
@@ -90,7 +91,7 @@ static int make_source_archive(struct build *b, struct err *e)
 		if (r == 0)
 			r = archive_extract(path, plain, e);
 		if (r == 0)
-			r = build_file_order_copy(plain, b->build_dir, e);
+			r = fileorder_copy(plain, b->build_dir, e);
 		fs_remove_tree(plain, NULL);
 		free(plain);
 		if (r < 0) {
@@ -386,7 +387,7 @@ static int prepare(struct build *b, struct err *e)
 	cleanup_add_path(b->work);
 	b->log_path = fs_join(b->work, "build.log");
 	if (b->o->file_order) {
-		b->shm_dir = xstrdup(BUILD_FILE_ORDER_DIR "/lockstep-build-XXXXXX");
+		b->shm_dir = xstrdup(FILEORDER_DIR "/lockstep-build-XXXXXX");
 		if (!mkdtemp(b->shm_dir)) {
 			err_sys(e, "%s: cannot create a build directory", b->shm_dir);
 			free(b->shm_dir);

@@ -31,9 +31,9 @@ struct build_options {
 	void *vary_arg;
 	const char *tag;            /* prefix of progress lines, e.g. "verify" */
 	/* lockstep check's file-order variation: the build directory is made
-	 * on the tmpfs BUILD_FILE_ORDER_DIR and the source tree recreated there
+	 * on the tmpfs FILEORDER_DIR and the source tree recreated there
 	 * so that every directory lists its entries in the reverse of the
-	 * order it lists them in a normal build (see build_file_order_copy). */
+	 * order it lists them in a normal build (builder/fileorder.h). */
 	int file_order;
 	/* NULL, or the recipe's toolchain already loaded and prepared
 	 * (toolchain_prepare) with its layers, both borrowed: lockstep check
@@ -47,18 +47,5 @@ struct build_options {
  * on failure it is untouched, and the message names the step (and, for a
  * failing step, where its log was kept). */
 int build_run(const struct recipe *r, const struct build_options *o, struct err *e);
-
-/* Where file-order builds run: a tmpfs every user may write. */
-#define BUILD_FILE_ORDER_DIR "/dev/shm"
-/* Checks that BUILD_FILE_ORDER_DIR is a writable tmpfs and learns how it
- * lists a directory: *newest_first is 1 when readdir returns the entry
- * created last first (Linux 6.18), 0 when it returns creation order (the
- * 6.6 to 6.14 offset maps).  -1 with e set when neither holds. */
-int build_file_order_probe(int *newest_first, struct err *e);
-/* Recreates the tree from (a normal extraction, on the filesystem normal
- * builds use) inside the existing empty directory to (on
- * BUILD_FILE_ORDER_DIR), creating each directory's entries in the order that
- * makes to's listing the reverse of from's; modes and times kept. */
-int build_file_order_copy(const char *from, const char *to, struct err *e);
 
 #endif

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* lockstep check's file-order variation: the source tree recreated on a
- * tmpfs so that every directory lists its entries in the reverse of the
- * order the same tree lists in on the normal build filesystem. */
-#include "builder/build.h"
+/* The file-order variation (see fileorder.h): probing how the tmpfs lists
+ * a directory, and recreating a tree there in the order that reverses it. */
+#include "builder/fileorder.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,20 +47,20 @@ static int list_dir(int dirfd, struct strv *names, const char *path, struct err 
 	return 0;
 }
 
-int build_file_order_probe(int *newest_first, struct err *e)
+int fileorder_probe(int *newest_first, struct err *e)
 {
 	static const char *const names[] = { "a", "b", "c" };
-	char *dir = xstrdup(BUILD_FILE_ORDER_DIR "/lockstep-order-probe-XXXXXX");
+	char *dir = xstrdup(FILEORDER_DIR "/lockstep-order-probe-XXXXXX");
 	struct strv got = STRV_INIT;
 	struct statfs sf;
 	int fd = -1, ret = -1;
 
-	if (statfs(BUILD_FILE_ORDER_DIR, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
-		err_set(e, "%s: not a tmpfs", BUILD_FILE_ORDER_DIR);
+	if (statfs(FILEORDER_DIR, &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+		err_set(e, "%s: not a tmpfs", FILEORDER_DIR);
 		goto out_nodir;
 	}
 	if (!mkdtemp(dir)) {
-		err_sys(e, "%s: cannot create a directory", BUILD_FILE_ORDER_DIR);
+		err_sys(e, "%s: cannot create a directory", FILEORDER_DIR);
 		goto out_nodir;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -86,7 +85,7 @@ int build_file_order_probe(int *newest_first, struct err *e)
 		*newest_first = 1, ret = 0;
 	else
 		err_set(e, "%s: directory listing follows neither creation order nor its reverse",
-			BUILD_FILE_ORDER_DIR);
+			FILEORDER_DIR);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -214,11 +213,11 @@ out:
 	return ret;
 }
 
-int build_file_order_copy(const char *from, const char *to, struct err *e)
+int fileorder_copy(const char *from, const char *to, struct err *e)
 {
 	int newest_first = 0, s = -1, d = -1, ret = -1;
 
-	if (build_file_order_probe(&newest_first, e) < 0)
+	if (fileorder_probe(&newest_first, e) < 0)
 		return -1;
 	s = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

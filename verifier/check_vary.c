@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builder/build.h"
+#include "builder/fileorder.h"
 #include "core/fs.h"
 #include "sandbox/sandbox.h"
 #include "verifier/check_int.h"
@@ -170,11 +170,11 @@ void check_plan(struct check_state *s)
 			struct err pe = ERR_INIT;
 			int newest = 0;
 
-			if (build_file_order_probe(&newest, &pe) < 0)
+			if (fileorder_probe(&newest, &pe) < 0)
 				why = xstrdup(pe.msg);
 			else
 				how = xasprintf("source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
-						BUILD_FILE_ORDER_DIR, newest ? "the newest" : "the oldest");
+						FILEORDER_DIR, newest ? "the newest" : "the oldest");
 			break;
 		}
 		case CHECK_CPUS:
