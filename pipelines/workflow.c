@@ -220,33 +220,17 @@ char *workflow_script_gate(const struct workflow *w)
 
 	buf_addstr(&b, "set -eu\n");
 	buf_addstr(&b, need_lockstep);
-	/* Counting first names a cell nobody vouched for, which agreement over
-	 * the summaries present could not notice.  Agreement decides before
-	 * the merged summary is written: its verdict is the gate's. */
+	/* --recipe makes every cell the recipe promises count, so a cell no
+	 * verifier vouched for fails the gate by name.  Agreement decides
+	 * before the merged summary is written: its verdict is the gate's. */
 	buf_addf(&b,
-		 "missing=0\n"
-		 "while read -r shard cell; do\n"
-		 "  n=0\n"
-		 "  for f in vsa/*/\"$cell.intoto.json\"; do\n"
-		 "    if [ -f \"$f\" ]; then n=$((n + 1)); fi\n"
-		 "  done\n"
-		 "  if [ \"$n\" -lt %u ]; then\n"
-		 "    echo \"lockstep: $cell (shard $shard): $n verification summaries, %u required\" >&2\n"
-		 "    missing=1\n"
-		 "  fi\n"
-		 "done <<'CELLS'\n",
-		 w->require, w->require);
-	cell_lines(w, &b);
-	buf_addf(&b,
-		 "CELLS\n"
-		 "[ \"$missing\" -eq 0 ] || exit 1\n"
+		 "lockstep attest agree --require %u --pubkeys '%s' --recipe '%s' vsa/*/*.intoto.json\n"
 		 "rm -rf release\n"
 		 "mkdir -p release\n"
-		 "lockstep attest agree --require %u --pubkeys '%s' vsa/*/*.intoto.json\n"
 		 "lockstep attest merge vsa/*/*.intoto.json --pubkeys '%s' -o release/summary.json\n"
 		 "cp -R vsa release/vsa\n"
 		 "cp -R out release/out\n",
-		 w->require, w->pubkeys, w->pubkeys);
+		 w->require, w->pubkeys, w->recipe, w->pubkeys);
 	return buf_take(&b, NULL);
 }
 

@@ -177,7 +177,7 @@ check "  ... and publishes the merged summary, the summaries and the outputs" te
 
 gate; rm "$T/gate/vsa/2/board=virt,march=rv64gc_zicsr_zifencei.intoto.json"
 expect_exit "the gate fails when a cell has one summary of the 2 required" 1 run "$T/gate" "$T/gate.sh"
-check "  ... naming the cell" grep -q 'board=virt,march=rv64gc_zicsr_zifencei (shard 2): 1 verification summaries, 2 required' "$T/gate.log"
+check "  ... naming the cell" grep -q 'board=virt,march=rv64gc_zicsr_zifencei.*1 key' "$T/gate.log"
 check "  ... and publishes nothing" test ! -e "$T/gate/release"
 
 # An outsider's key signs what verifier 2 would have: present, but not trusted.

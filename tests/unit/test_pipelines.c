@@ -182,7 +182,7 @@ TEST(github_workflow_has_the_three_roles_chained)
 	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.key"), "LOCKSTEP_VERIFY_KEY_3");
 	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"),
 		       "attest agree --require 2 --pubkeys 'keys/trusted'");
-	/* Each shard's cells are named in both scripts: 0, 2, 4 land in 1. */
+	/* The verify script names each shard's cells: 0, 2, 4 land in 1. */
 	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.1.run"), "1 board=b4,march=rv64gc\n2 board=b1");
 	CHECK_CONTAINS(text, "#     board=b3,march=rv64gc\n");
 	free(text);
@@ -283,7 +283,8 @@ TEST(a_recipe_without_matrix_is_one_shard_named_after_it)
 	CHECK_CONTAINS(str_at(doc, "jobs.build.steps.1.run"),
 		       "lockstep build \"$RECIPE\" -o \"out/shard-1/fw\" -q\n");
 	CHECK(!strstr(str_at(doc, "jobs.build.steps.1.run"), "--shard"));
-	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "<<'CELLS'\n1 fw\nCELLS\n");
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.1.run"), "<<'CELLS'\n1 fw\nCELLS\n");
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "--recipe '");
 	free(text);
 	cJSON_Delete(doc);
 	workflow_release(&w);
