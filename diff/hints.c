@@ -230,10 +230,12 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 			  const unsigned char *b, size_t blen, size_t off, size_t len)
 {
 	size_t s = off, ea = off + len, eb = off + len, n = alen < blen ? alen : blen;
-	int text = len > 0 && off + len <= n;
+	/* Text when the first differing byte is printable on both sides: a
+	 * string that changed length ("lockstep" -> "other-machine") makes the
+	 * range run past one side's NUL, and reading those letters as integers
+	 * would call them a timestamp. */
+	int text = len > 0 && off < n && printable(a[off]) && printable(b[off]);
 
-	for (size_t i = off; text && i < off + len; i++)
-		text = printable(a[i]) && printable(b[i]);
 	if (text) {
 		/* Widen to the enclosing strings (each side on its own: what follows
 		 * may differ in length). */
