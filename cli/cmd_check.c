@@ -7,12 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/matrix.h"
 #include "builder/recipe.h"
 #include "cli/cli.h"
 #include "verifier/check.h"
 
 static const char usage[] =
-	"usage: lockstep check [OPTIONS] RECIPE\n"
+	"usage: lockstep check [OPTIONS] [--cell SEL] RECIPE\n"
 	"\n"
 	"Builds RECIPE once as a control and once with every variation applied; when\n"
 	"the artifacts differ, bisects the variations (deterministically, two builds\n"
@@ -33,6 +34,8 @@ static const char usage[] =
 	"  --keep DIR         keep the control build in DIR/control and, for each\n"
 	"                     culprit, the build it differs from in DIR/VARIATION\n"
 	"                     (flaky: DIR/control-round-N), to run lockstep diff on\n"
+	"  --cell SEL         for a matrix recipe (required there): the cell to\n"
+	"                     check, e.g. board=virt,march=rv64gc\n"
 	"  --json             print the report as JSON (schema lockstep-check/1)\n"
 	"  -q, --quiet        no progress lines\n"
 	"\n"
@@ -78,7 +81,7 @@ static void print_text(const struct check_result *res)
 
 int cmd_check(int argc, char **argv)
 {
-	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON, O_KEEP };
+	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON, O_KEEP, O_CELL };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -88,6 +91,7 @@ int cmd_check(int argc, char **argv)
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "keep", required_argument, NULL, O_KEEP },
+		{ "cell", required_argument, NULL, O_CELL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct check_options o = { 0, 1, 2, 0, NULL };
@@ -95,6 +99,7 @@ int cmd_check(int argc, char **argv)
 	struct recipe r = { 0 };
 	struct err e = ERR_INIT;
 	struct strv specs = STRV_INIT;
+	const char *cell = NULL;
 	int json = 0, strict = 0, opt, ret = EXIT_ERR;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	char *end;
@@ -134,6 +139,9 @@ int cmd_check(int argc, char **argv)
 		case O_KEEP:
 			o.keep_dir = optarg;
 			break;
+		case O_CELL:
+			cell = optarg;
+			break;
 		default:
 			ret = cli_usage_error("check", "unknown option \"%s\"", argv[optind - 1]);
 			goto out;
@@ -151,7 +159,14 @@ int cmd_check(int argc, char **argv)
 		}
 	if (ncpu >= 1 && o.jobs > (unsigned)ncpu)
 		o.jobs = (unsigned)ncpu;
-	if (recipe_load(argv[optind], &r, &e) < 0 || check_run(&r, &o, &res, &e) < 0) {
+	/* A matrix recipe is checked one cell at a time: without the cell's
+	 * values the build would not be any build the matrix makes. */
+	if (recipe_load(argv[optind], &r, &e) < 0 ||
+	    (cell && recipe_select_cell(&r, cell, &e) < 0) ||
+	    (r.naxes && !r.cell &&
+	     err_set(&e, "%s: the recipe has a \"matrix\": check one cell with --cell SEL "
+			 "(lockstep build --list shows them)", r.file) < 0) ||
+	    check_run(&r, &o, &res, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
 	}

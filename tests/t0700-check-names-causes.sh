@@ -63,3 +63,17 @@ expect_err "an unknown variation is a usage error" 2 'kernal": unknown variation
 	"$LOCKSTEP" check --vary=-kernal "$T/clean/recipe.json"
 expect_err "a missing recipe is an error naming it" 2 "nope.json" \
 	"$LOCKSTEP" check "$T/nope.json"
+
+# A matrix recipe is checked one cell at a time, named like build --cell.
+M="$TOP/tests/data/ci/recipe.json"
+expect_err "a matrix recipe without --cell is refused naming the option" 2 \
+	'the recipe has a "matrix": check one cell with --cell' "$LOCKSTEP" check -q "$M"
+expect_err "a cell with an unknown value is refused naming it" 2 'axis "board" has no value "nope"' \
+	"$LOCKSTEP" check -q --cell board=nope,march=rv64gc_zicsr_zifencei "$M"
+expect_exit "one cell of a matrix recipe is checked" 0 \
+	"$LOCKSTEP" check -q --json --vary=-all,hostname --cell board=virt,march=rv64gc_zicsr_zifencei "$M"
+check "  ... and the report names the cell" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "reproducible" and r["cell"] == "board=virt,march=rv64gc_zicsr_zifencei", r
+' "$T/out"

@@ -411,6 +411,8 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 
 	json_add_str(j, "schema", "lockstep-check/1");
 	json_add_str(j, "recipe", r->name);
+	if (r->cell)
+		json_add_str(j, "cell", r->cell);
 	json_add_str(j, "verdict", verdict_name(res->verdict));
 	vs = cJSON_AddArrayToObject(j, "variations");
 	for (unsigned v = 0; v < CHECK_NVARS; v++) {
