@@ -439,7 +439,8 @@ int build_run(const struct recipe *r, const struct build_options *o, struct err 
 	int64_t started = clock_now();
 	int ret = -1;
 
-	progress(&b, "building %s %s", r->name, r->version);
+	progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
+		 r->cell ? r->cell : "");
 	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0 || collect_outputs(&b, e) < 0 ||
 	    smoke_test(&b, e) < 0 || write_provenance(&b, started, e) < 0)
 		goto out;
