@@ -31,4 +31,24 @@ int matrix_in_shard(size_t k, unsigned index, unsigned count);
  * axis/value. */
 int recipe_select_cell(struct recipe *r, const char *sel, struct err *e);
 
+struct build_options;
+
+/* How one cell of matrix_build ended. */
+struct matrix_cell_result {
+	const char *cell; /* borrowed from the cell list */
+	char *dir;        /* owned: ROOT/CELL */
+	int built;        /* published; else msg says why not */
+	double secs;
+	char *msg;        /* owned; NULL when built */
+};
+/* Builds each of cells into root/CELL, up to par at once, each cell in its
+ * own process through build_run (so each directory is published whole); a
+ * failing cell does not stop the others.  Progress lines on stderr unless
+ * o->quiet.  Returns how many cells failed, with *res (cells->n entries,
+ * freed with matrix_results_free); -1 when the build could not go on or
+ * was interrupted (every child stopped, no unfinished cell left). */
+int matrix_build(struct recipe *r, const struct strv *cells, const char *root, unsigned par,
+		 const struct build_options *o, struct matrix_cell_result **res, struct err *e);
+void matrix_results_free(struct matrix_cell_result *res, size_t n);
+
 #endif
