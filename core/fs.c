@@ -279,6 +279,14 @@ char *fs_make_staging(const char *near, struct err *e)
 	char *dir = dirname(copy), *base = basename(copy2);
 	char *tmpl = xasprintf("%s/.%s.lockstep-XXXXXX", dir, base);
 
+	/* `-o out/fw` where out/ does not exist yet: make the parents, as a
+	 * user expects; only the staging directory itself is temporary. */
+	if (fs_mkdirs(dir, e) < 0) {
+		free(copy);
+		free(copy2);
+		free(tmpl);
+		return NULL;
+	}
 	free(copy);
 	free(copy2);
 	if (!mkdtemp(tmpl)) {

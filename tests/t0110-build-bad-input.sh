@@ -36,6 +36,9 @@ mkdir -p "$OUT"; echo keep >"$OUT/sentinel"
 
 mk "$R"
 expect_exit "a valid small recipe builds" 0 "$LOCKSTEP" build -q "$R/recipe.json" -o "$T/ok"
+expect_exit "-o under directories that do not exist yet creates them" 0 \
+	"$LOCKSTEP" build -q "$R/recipe.json" -o "$T/new/parents/ok"
+check "  ... and publishes the build there" test -s "$T/new/parents/ok/provenance.json"
 
 mk "$R"; echo '{"name": "tiny",' >"$R/recipe.json"
 expect_err "malformed JSON is refused naming the file" 2 "recipe.json: line [0-9]+: malformed JSON" \
