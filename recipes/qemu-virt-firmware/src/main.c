@@ -37,7 +37,10 @@ void fw_main(void)
 	int ok;
 
 	uart_init(115200);
-	uart_puts("lockstep-fw qemu-virt-firmware " FW_VERSION " booted\n");
+	uart_puts("lockstep-fw " FW_NAME " " FW_VERSION " booted\n");
+#ifdef FW_CELL
+	uart_puts("cell: " FW_CELL "\n");
+#endif
 
 	start = clint_mtime();
 	clint_delay_us(1000);
