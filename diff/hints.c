@@ -229,7 +229,7 @@ static uint64_t load_le(const unsigned char *p, int w)
 enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size_t alen,
 			  const unsigned char *b, size_t blen, size_t off, size_t len)
 {
-	size_t s = off, ea = off + len, eb = off + len, n = alen < blen ? alen : blen;
+	size_t s = off, ea, eb, n = alen < blen ? alen : blen;
 	/* Text when the first differing byte is printable on both sides: a
 	 * string that changed length ("lockstep" -> "other-machine") makes the
 	 * range run past one side's NUL, and reading those letters as integers
@@ -239,6 +239,7 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 	if (text) {
 		/* Widen to the enclosing strings (each side on its own: what follows
 		 * may differ in length). */
+		ea = eb = off + len;
 		while (s > 0 && off - s < 256 && printable(a[s - 1]) && printable(b[s - 1]))
 			s--;
 		while (ea < alen && ea - off < 256 && printable(a[ea]))
