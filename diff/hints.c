@@ -230,11 +230,16 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 			  const unsigned char *b, size_t blen, size_t off, size_t len)
 {
 	size_t s = off, ea, eb, n = alen < blen ? alen : blen;
-	/* Text when the first differing byte is printable on both sides: a
-	 * string that changed length ("lockstep" -> "other-machine") makes the
-	 * range run past one side's NUL, and reading those letters as integers
-	 * would call them a timestamp. */
-	int text = len > 0 && off < n && printable(a[off]) && printable(b[off]);
+	/* Text when the range is printable on both sides up to its end or to
+	 * one side's NUL: a string that changed length ("lockstep" ->
+	 * "other-machine") runs the range past the shorter one's NUL, and
+	 * reading those letters as integers would call them a timestamp.  (At
+	 * least two bytes before a NUL: random bytes are seldom printable two
+	 * in a row on both sides and then NUL.) */
+	size_t t = off;
+	while (t < off + len && t < n && printable(a[t]) && printable(b[t]))
+		t++;
+	int text = len > 0 && (t == off + len || (t < n && t - off >= 2 && (!a[t] || !b[t])));
 
 	if (text) {
 		/* Widen to the enclosing strings (each side on its own: what follows

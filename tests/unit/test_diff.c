@@ -62,6 +62,26 @@ TEST(hint_integers_and_randomness)
 	CHECK(!hints_is_random((const unsigned char *)"Nov 14 2023 22:1", 16));
 }
 
+TEST(hint_strings_that_change_length_are_text_not_integers)
+{
+	struct diff_ctx c;
+	/* "built on buildhost7" -> "built on otherhost-12": the range runs past
+	 * the shorter string's NUL; its letters read as integers would fall in
+	 * 2020-2035 and say "timestamp". */
+	const unsigned char a[32] = "built on buildhost7";
+	const unsigned char b[32] = "built on otherhost-12";
+	/* After a common printable prefix, 32 random bytes that start with a
+	 * printable byte on both sides and then a NUL on one: random, not a
+	 * one-letter string. */
+	const unsigned char ra[48] = "salt:x\0\xf3\x5a\xc2\x11\x8e\x6d\x39\xa4\xfe\x02\x77\xb0\x1c\xd5"
+				     "\x48\x9a\x63\xef\x20\x8b\x14\xc7\x5e\xa9\x36\xf1\x0d\x82\x91\x07";
+	const unsigned char rb[48] = "salt:QZ\x2f\xe6\x50\x9d\x13\xba\x74\xc8\x05\x6e\xd1\x3a\x87\x29"
+				     "\xfc\x41\xb6\x1e\x93\x58\xe0\x0a\xcd\x67\x22\x9f\x44\xeb\x16\x71";
+	ctx(&c);
+	CHECK(hints_span(&c, a, 32, b, 32, 9, 12) == HINT_HOSTNAME);
+	CHECK(hints_span(&c, ra, 48, rb, 48, 5, 32) == HINT_RANDOM);
+}
+
 TEST(byte_ranges_merge_close_differences)
 {
 	unsigned char a[100] = { 0 }, b[100] = { 0 };
@@ -119,4 +139,5 @@ TEST(report_json_and_first_offset)
 }
 
 TEST_MAIN(T(hint_dates_are_timestamps), T(hint_paths_hosts_users), T(hint_integers_and_randomness),
+	  T(hint_strings_that_change_length_are_text_not_integers),
 	  T(byte_ranges_merge_close_differences), T(report_json_and_first_offset))
