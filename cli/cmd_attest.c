@@ -16,8 +16,8 @@
 static const char usage[] =
 	"usage: lockstep attest agree --require K --pubkeys DIR [--recipe RECIPE]\n"
 	"                             [--json] [-q] VSA...\n"
-	"       lockstep attest merge VSA... -o OUT [--pubkeys DIR] [--key KEY]\n"
-	"                             [--passphrase-file F]\n"
+	"       lockstep attest merge VSA... -o OUT [--pubkeys DIR [--require K]]\n"
+	"                             [--key KEY] [--passphrase-file F]\n"
 	"\n"
 	"VSA... are the signed verification summaries (DSSE envelopes) that\n"
 	"`lockstep verify --key` writes, from any number of rebuilders, cells and\n"
@@ -42,6 +42,10 @@ static const char usage[] =
 	"rebuilders, digests and rejected inputs; with --key, OUT is its DSSE\n"
 	"envelope instead.  Without --pubkeys, signatures are not checked and the\n"
 	"summary says so (rebuilders are then named by their envelopes' keyids).\n"
+	"  --require K  a subject is the one digest at least K distinct trusted\n"
+	"               keys vouch for, even when another rebuilder dissents (the\n"
+	"               dissent is annotated): the artifacts `attest agree\n"
+	"               --require K` accepts (needs --pubkeys)\n"
 	"\n"
 	"See docs/attestation.md.\n"
 	"exit status: agree: 0 policy met, 1 not met; merge: 0 written, 1 nothing\n"
@@ -256,6 +260,7 @@ static int attest_merge_cmd(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pubkeys", required_argument, NULL, 'p' },
+		{ "require", required_argument, NULL, 'r' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "passphrase-file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -265,9 +270,9 @@ static int attest_merge_cmd(int argc, char **argv)
 	struct attest_tally t = { 0 };
 	struct err e = ERR_INIT;
 	struct sign_key *key = NULL;
-	const char *out = NULL, *dir = NULL, *keypath = NULL, *passfile = NULL;
+	const char *out = NULL, *dir = NULL, *keypath = NULL, *passfile = NULL, *kstr = NULL;
 	char *text = NULL, *pass = NULL;
-	size_t cells = 0, rebuilders = 0, agreed = 0;
+	size_t cells = 0, rebuilders = 0, agreed = 0, k = 0;
 	int c, ret = EXIT_ERR;
 
 	optind = 1;
@@ -275,12 +280,19 @@ static int attest_merge_cmd(int argc, char **argv)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'p': dir = optarg; break;
+		case 'r': kstr = optarg; break;
 		case 'k': keypath = optarg; break;
 		case 'f': passfile = optarg; break;
 		case 'h': puts(usage); return EXIT_OK;
 		default: return cli_usage_error("attest merge", "unknown option or missing value");
 		}
 	}
+	/* Counting keys means nothing when the keys are unverified hints. */
+	if (kstr && !dir)
+		return cli_usage_error("attest merge", "--require needs --pubkeys DIR");
+	if (kstr && parse_k(kstr, &k) < 0)
+		return cli_usage_error("attest merge", "--require \"%s\": expected a whole number >= 1",
+				       kstr);
 	if (!out)
 		return cli_usage_error("attest merge", "expected -o OUT");
 	if (optind >= argc)
@@ -299,7 +311,9 @@ static int attest_merge_cmd(int argc, char **argv)
 	if (attest_read((const char *const *)argv + optind, (size_t)(argc - optind),
 			dir ? &kr : NULL, &t, &e) < 0)
 		goto out;
-	if (attest_merge(&t, dir ? &kr : NULL, key, &text, &e) < 0)
+	if (k)
+		attest_decide(&t, k);
+	if (attest_merge(&t, dir ? &kr : NULL, k, key, &text, &e) < 0)
 		goto out;
 	if (fs_write_atomic(out, text, strlen(text), 0644, &e) < 0)
 		goto out;
@@ -319,16 +333,26 @@ static int attest_merge_cmd(int argc, char **argv)
 		cells += m == i;
 	}
 	for (size_t i = 0; i < t.narts; i++) {
-		agreed += attest_unanimous(&t.arts[i]);
-		if (!attest_unanimous(&t.arts[i]))
+		const struct attest_artifact *a = &t.arts[i];
+		if (attest_merge_subject(a, k)) {
+			agreed++;
+			if (k && a->verdict == ATTEST_DISSENT)
+				printf("dissent: %s \"%s\": merged with the digest %zu keys vouch for; "
+				       "another rebuilder gives a different one\n",
+				       a->resource_uri, a->name, attest_votes_for(a, a->agreed));
+		} else if (k) {
+			printf("left out: %s \"%s\": no digest has %zu keys (%s)\n", a->resource_uri,
+			       a->name, k, attest_verdict_name(a->verdict));
+		} else {
 			printf("disputed: %s \"%s\": its rebuilders give different digests\n",
-			       t.arts[i].resource_uri, t.arts[i].name);
+			       a->resource_uri, a->name);
+		}
 	}
 	printf("merged %zu of %zu summaries (%s): %zu cell%s, %zu rebuilder%s, %zu of %zu "
-	       "artifacts unanimous -> %s%s\n",
+	       "artifacts %s -> %s%s\n",
 	       t.ncounted, t.nsums, dir ? "signatures checked" : "signatures NOT checked", cells,
-	       cells == 1 ? "" : "s", rebuilders, rebuilders == 1 ? "" : "s", agreed, t.narts, out,
-	       key ? " (signed)" : "");
+	       cells == 1 ? "" : "s", rebuilders, rebuilders == 1 ? "" : "s", agreed, t.narts,
+	       k ? "agreed" : "unanimous", out, key ? " (signed)" : "");
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK)

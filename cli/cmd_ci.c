@@ -42,7 +42,8 @@ static const char engine_usage[] =
 	"          ('lockstep attest agree --require K').\n"
 	"\n"
 	"  --shards N            build jobs (default: one per cell; 1 without a\n"
-	"                        matrix); more shards than cells is an error\n"
+	"                        matrix); more shards than cells is an error, and\n"
+	"                        so is more than 50 on GitLab (its cap on needs)\n"
 	"  --require K           keys that must agree (default: 2, or 1 with a\n"
 	"                        single verifier); at most the number of verifiers\n"
 	"  --build-runner LABEL  the build runner's label (default: lockstep-build)\n"
@@ -67,7 +68,8 @@ static void print_engine_usage(const char *engine)
 
 	printf(engine_usage, engine, gh ? "GitHub Actions workflow" : "GitLab CI pipeline",
 	       gh ? "a strategy.matrix" : "a parallel:matrix", WORKFLOW_KEY_PREFIX,
-	       gh ? "<N> secret" : "<N> file variable");
+	       gh ? "<N> secret"
+		  : "<N> file variable\n          (environment scope lockstep-verifier-<N>)");
 }
 
 static int parse_count(const char *cmd, const char *opt, const char *s, unsigned *out)

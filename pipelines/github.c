@@ -48,8 +48,6 @@ static void job_env(struct buf *b, int verifier)
 	if (verifier) {
 		workflow_yaml_kv(b, 6, "VERIFIER", "${{ matrix.verifier }}");
 		workflow_yaml_kv(b, 6, "KEY_SECRET", "${{ matrix.key }}");
-		/* Only this job's verifier's key reaches it. */
-		workflow_yaml_kv(b, 6, "LOCKSTEP_KEY_PEM", "${{ secrets[matrix.key] }}");
 	}
 }
 
@@ -113,11 +111,18 @@ static void verify_job(const struct workflow *w, struct buf *b)
 	}
 	job_env(b, 1);
 	buf_addstr(b, "    steps:\n");
+	/* A self-hosted runner keeps its workspace between jobs: summaries or
+	 * outputs left by an earlier run must not be uploaded as this one's. */
+	step_run(b, "start from an empty workspace", "rm -rf out verify vsa\n");
 	step_uses(b, "download the shard's outputs", "actions/download-artifact@v4");
 	buf_addstr(b, "        with:\n");
 	workflow_yaml_kv(b, 10, "name", "build-${{ matrix.shard }}");
 	workflow_yaml_kv(b, 10, "path", "out");
 	step_run(b, "rebuild and verify every cell of the shard", script);
+	/* Only this step, and only this job's verifier's key: the actions the
+	 * job also runs never see it. */
+	buf_addstr(b, "        env:\n");
+	workflow_yaml_kv(b, 10, "LOCKSTEP_KEY_PEM", "${{ secrets[matrix.key] }}");
 	step_uses(b, "upload the verification summaries", "actions/upload-artifact@v4");
 	/* What did verify still counts towards k-of-n. */
 	workflow_yaml_kv(b, 8, "if", "${{ !cancelled() }}");

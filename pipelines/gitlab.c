@@ -71,7 +71,6 @@ void gitlab_render(const struct workflow *w, struct buf *b)
 {
 	static const char *const stages[] = { "build", "verify", "gate" };
 	static const char *const build_only[] = { "build" };
-	static const char *const build_verify[] = { "build", "verify" };
 	char *build = workflow_script_build(w), *verify = workflow_script_verify(w, key_preamble);
 	char *gate = workflow_script_gate(w);
 
@@ -100,13 +99,21 @@ void gitlab_render(const struct workflow *w, struct buf *b)
 		workflow_yaml_kv(b, 8, "VERIFIER", n);
 		workflow_yaml_kv(b, 8, "VERIFY_RUNNER", w->verify_runners.v[i]);
 	}
+	/* One environment per verifier: its key variable is scoped to it, so
+	 * no other job (build, gate, another verifier) receives that key.
+	 * prepare: the job deploys nothing. */
+	buf_addstr(b, "  environment:\n");
+	workflow_yaml_kv(b, 4, "name", WORKFLOW_GITLAB_ENV_PREFIX "$VERIFIER");
+	workflow_yaml_kv(b, 4, "action", "prepare");
 	script(b, verify);
 	artifacts(b, "vsa/", 1);
 
 	buf_addstr(b, "\ngate:\n");
 	workflow_yaml_kv(b, 2, "stage", "gate");
-	needs(b, build_verify, 2);
-	/* A failed verifier must not stop the gate: K others may suffice. */
+	/* No needs: the stage order makes it wait for every build and verify
+	 * job and brings all their artifacts, without counting against
+	 * GitLab's cap on needs.  A failed verifier must not stop the gate:
+	 * K others may suffice. */
 	workflow_yaml_kv(b, 2, "when", "always");
 	tags(b, w->gate_runner);
 	script(b, gate);

@@ -14,6 +14,9 @@
 /* A matrix job count above these is refused by the engine itself. */
 #define GITHUB_MAX_MATRIX_JOBS 256
 #define GITLAB_MAX_MATRIX_JOBS 200
+/* GitLab's default cap on one job's needs; each verify job needs every
+ * build shard (the gate has no needs: it waits for its stage). */
+#define GITLAB_MAX_NEEDS 50
 
 void workflow_init(struct workflow *w)
 {
@@ -123,6 +126,9 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 		return err_set(e, "%u shards x %zu verifiers = %zu verify jobs, more than %s runs in one matrix (%u)",
 			       w->shards, nv, (size_t)w->shards * nv,
 			       engine == WORKFLOW_GITHUB ? "GitHub Actions" : "GitLab CI", max_jobs);
+	if (engine == WORKFLOW_GITLAB && w->shards > GITLAB_MAX_NEEDS)
+		return err_set(e, "--shards %u: each verify job needs every build shard and GitLab CI allows %d needs per job; give --shards %d or fewer",
+			       w->shards, GITLAB_MAX_NEEDS, GITLAB_MAX_NEEDS);
 	return 0;
 }
 
@@ -222,15 +228,17 @@ char *workflow_script_gate(const struct workflow *w)
 	buf_addstr(&b, need_lockstep);
 	/* --recipe makes every cell the recipe promises count, so a cell no
 	 * verifier vouched for fails the gate by name.  Agreement decides
-	 * before the merged summary is written: its verdict is the gate's. */
+	 * before the merged summary is written: its verdict is the gate's, and
+	 * merge takes the same K so a dissent agree tolerates is no failure. */
 	buf_addf(&b,
 		 "lockstep attest agree --require %u --pubkeys '%s' --recipe '%s' vsa/*/*.intoto.json\n"
 		 "rm -rf release\n"
 		 "mkdir -p release\n"
-		 "lockstep attest merge vsa/*/*.intoto.json --pubkeys '%s' -o release/summary.json\n"
+		 "lockstep attest merge vsa/*/*.intoto.json --pubkeys '%s' --require %u "
+		 "-o release/summary.json\n"
 		 "cp -R vsa release/vsa\n"
 		 "cp -R out release/out\n",
-		 w->require, w->pubkeys, w->recipe, w->pubkeys);
+		 w->require, w->pubkeys, w->recipe, w->pubkeys, w->require);
 	return buf_take(&b, NULL);
 }
 

@@ -21,6 +21,9 @@
 /* The secret (GitHub) or file variable (GitLab) holding verifier N's
  * private key is this prefix followed by N. */
 #define WORKFLOW_KEY_PREFIX "LOCKSTEP_VERIFY_KEY_"
+/* GitLab: verifier N's jobs run in this environment followed by N, the
+ * scope its key variable is limited to. */
+#define WORKFLOW_GITLAB_ENV_PREFIX "lockstep-verifier-"
 
 struct workflow {
 	char *recipe;               /* owned: recipe path from the repository root */

@@ -217,6 +217,36 @@ check "unchecked: the summary says signatures were not checked and is a valid st
 expect_exit "merge with nothing agreed writes nothing (exit 1)" 1 \
 	"$L" attest merge flipped.intoto.json --pubkeys keys -o none.json
 check "no summary was written when nothing is agreed" test ! -e none.json
+# What the CI gate does after `agree --require 2` passed with a dissent:
+# merge --require 2 must make every artifact a subject, fw.bin with the
+# digest two keys vouch for, the dissent annotated.
+expect_exit "merge --require 2 with one dissenting rebuilder writes the summary" 0 \
+	"$L" attest merge $V1 $V2 lie.intoto.json --pubkeys keys --require 2 -o merged-k2.json
+check "merge --require 2 reports the dissent by artifact" \
+	grep -q "^dissent: $URI \"fw.bin\": merged with the digest 2 keys vouch for" "$T/out"
+check "merge --require 2: both artifacts are subjects, fw.bin with its real digest, dissent annotated" \
+	python3 - merged-k2.json "$FW" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1])); fw = sys.argv[2]
+subj = {s["name"]: s for s in st["subject"]}
+assert sorted(subj) == ["dtb.txt", "fw.bin"], subj
+assert subj["fw.bin"]["digest"]["sha256"] == fw
+assert subj["fw.bin"]["annotations"]["rebuilders"] == 2 and subj["fw.bin"]["annotations"]["dissent"] is True
+assert subj["dtb.txt"]["annotations"]["rebuilders"] == 3 and "dissent" not in subj["dtb.txt"]["annotations"]
+assert st["predicate"]["require"] == 2
+fwa = [a for a in st["predicate"]["cells"][0]["artifacts"] if a["name"] == "fw.bin"][0]
+assert fwa["verdict"] == "agreed-with-dissent", fwa
+PY
+expect_exit "merge --require 3 with the same dissent leaves fw.bin out" 0 \
+	"$L" attest merge $V1 $V2 lie.intoto.json --pubkeys keys --require 3 -o merged-k3.json
+check "merge --require 3: fw.bin is named as left out" \
+	grep -q "^left out: $URI \"fw.bin\": no digest has 3 keys (disputed)" "$T/out"
+check "merge --require 3: only dtb.txt is a subject" \
+	python3 -c 'import json,sys; st=json.load(open(sys.argv[1])); assert [s["name"] for s in st["subject"]] == ["dtb.txt"], st["subject"]' merged-k3.json
+expect_err "merge --require without --pubkeys is a usage error" 2 'needs --pubkeys' \
+	"$L" attest merge $V1 $V2 --require 2 -o nokeys.json
+expect_err "merge --require 0 is a usage error" 2 'whole number' \
+	"$L" attest merge $V1 $V2 --pubkeys keys --require 0 -o zero.json
 expect_err "merge refuses malformed input naming it, writing nothing" 2 'trunc.intoto.json' \
 	"$L" attest merge $V1 trunc.intoto.json -o bad.json
 check "nothing was written for malformed input" test ! -e bad.json

@@ -49,6 +49,12 @@ check "github: every verifier's runner differs from the build runner and from ea
 	    | ($v | length) == 2 and ($v | unique | length) == 2 and ($v | index($b)) == null'
 check "github: each verifier reads its own key secret" \
 	gh '[.jobs.verify.strategy.matrix.include[].key] == ["LOCKSTEP_VERIFY_KEY_1", "LOCKSTEP_VERIFY_KEY_2"]'
+check "github: the key reaches only the verify step, not the job (whose actions would see it)" \
+	gh '(.jobs.verify.env | has("LOCKSTEP_KEY_PEM") | not)
+	    and .jobs.verify.steps[2].env.LOCKSTEP_KEY_PEM == "${{ secrets[matrix.key] }}"
+	    and ([.jobs.verify.steps[] | select(.uses) | has("env")] | all(. == false))'
+check "github: a verify job empties its workspace before downloading (self-hosted runners keep it)" \
+	gh '(.jobs.verify.steps[0].run | test("rm -rf out verify vsa")) and (.jobs.verify.steps[1].uses | test("download-artifact"))'
 check "github: the gate runs after a failed verifier (k-of-n decides) and requires 2" \
 	gh '.jobs.gate.if == "${{ !cancelled() }}" and (.jobs.gate.steps[3].run | test("attest agree --require 2 "))'
 check "github: the build passes --shard I/N" gh '.jobs.build.steps[1].run | test("--shard \"\\$SHARD/\\$SHARDS\"")'
@@ -63,13 +69,16 @@ check "gitlab: build's parallel matrix is shards 1..2 of the recipe" \
 check "gitlab: one verify matrix entry per verifier, each with its own runner tag" \
 	gl '[.verify.parallel.matrix[] | .VERIFY_RUNNER] == ["a", "b", "c"] and .verify.tags == ["$VERIFY_RUNNER"]
 	    and ([.verify.parallel.matrix[] | .SHARD] | unique) == [["1", "2"]]'
-check "gitlab: verify needs build; gate needs verify and runs always" \
-	gl '.verify.needs == ["build"] and (.gate.needs | index("verify")) != null and .gate.when == "always"'
+check "gitlab: verify needs build; the gate waits for its stage (no needs: GitLab caps them) and runs always" \
+	gl '.verify.needs == ["build"] and (.gate | has("needs") | not) and .gate.when == "always"'
+check "gitlab: each verifier's jobs run in its own environment, the scope of its key variable" \
+	gl '.verify.environment == {"name": "lockstep-verifier-$VERIFIER", "action": "prepare"}
+	    and (.build | has("environment") | not) and (.gate | has("environment") | not)'
 check "gitlab: no verifier runs on the build runner" \
 	gl '.build.tags[0] as $b | [.verify.parallel.matrix[] | .VERIFY_RUNNER] | index($b) == null'
 
 check "every emitted script is valid shell" bash -c '
-	for q in ".jobs.build.steps[1].run" ".jobs.verify.steps[1].run" ".jobs.gate.steps[3].run"; do
+	for q in ".jobs.build.steps[1].run" ".jobs.verify.steps[2].run" ".jobs.gate.steps[3].run"; do
 		jq -r "$q" "$1" | bash -n || exit 1; done
 	for q in ".build.script[0]" ".verify.script[0]" ".gate.script[0]"; do
 		jq -r "$q" "$2" | sh -n || exit 1; done' _ "$T/gh.json" "$T/gl.json"
@@ -99,6 +108,14 @@ expect_err "a verifier on the build runner is refused" 2 'is the build runner to
 	"$L" ci gitlab $R --build-runner box --verify-runner box --verify-runner other
 expect_err "an absolute recipe path is refused" 2 'must be a path relative to the repository root' \
 	"$L" ci github "$TOP/$R"
+# 51 cells: each GitLab verify job would need 51 build jobs, over GitLab's cap.
+jq '.matrix = {"board": ["a","b","c"], "rev": [range(17) | "r\(.)"]}' $R >"$T/wide.json"
+cp -R "$D/src" "$T/src"
+in_t() { (cd "$T" && "$@"); }
+expect_err "gitlab: more than 50 shards is refused (GitLab caps a job's needs at 50)" 2 \
+	'--shards 51: each verify job needs every build shard and GitLab CI allows 50 needs' \
+	in_t "$L" ci gitlab wide.json
+expect_exit "gitlab: 50 shards of the same 51 cells are fine" 0 in_t "$L" ci gitlab wide.json --shards 50
 expect_exit "a failed run writes nothing" 2 "$L" ci github $R --shards 0 -o "$T/nothing.yml"
 check "  ... and no file appeared" test ! -e "$T/nothing.yml"
 
@@ -118,7 +135,7 @@ for v in 1 2 3; do "$L" keygen -o "$T/key$v" >/dev/null 2>&1; done
 cp "$T/key1.pub" "$T/key2.pub" "$T/repo/.lockstep/pubkeys/"   # key3 is an outsider
 "$L" ci github $R --shards 2 --json >"$T/sim-gh.json" && "$L" ci gitlab $R --shards 2 --json >"$T/sim-gl.json"
 jq -r '.jobs.build.steps[1].run' "$T/sim-gh.json" >"$T/build.sh"
-jq -r '.jobs.verify.steps[1].run' "$T/sim-gh.json" >"$T/verify-github.sh"
+jq -r '.jobs.verify.steps[2].run' "$T/sim-gh.json" >"$T/verify-github.sh"
 jq -r '.verify.script[0]' "$T/sim-gl.json" >"$T/verify-gitlab.sh"
 jq -r '.jobs.gate.steps[3].run' "$T/sim-gh.json" >"$T/gate.sh"
 checkout() { rm -rf "$1"; cp -R "$T/repo" "$1"; }
@@ -179,6 +196,22 @@ gate; rm "$T/gate/vsa/2/board=virt,march=rv64gc_zicsr_zifencei.intoto.json"
 expect_exit "the gate fails when a cell has one summary of the 2 required" 1 run "$T/gate" "$T/gate.sh"
 check "  ... naming the cell" grep -q 'board=virt,march=rv64gc_zicsr_zifencei.*1 key' "$T/gate.log"
 check "  ... and publishes nothing" test ! -e "$T/gate/release"
+
+# Three trusted verifiers, K = 2: a third one that dissents on one cell
+# must not stop the release; the merged summary records the dissent.
+gate; c='board=virt,march=rv64imac_zicsr_zifencei'
+"$L" keygen -o "$T/key4" >/dev/null 2>&1; cp "$T/key4.pub" "$T/gate/.lockstep/pubkeys/"
+"$L" verify-signature "$T/gate/vsa/1/$c.intoto.json" --pubkey "$T/key1.pub" --payload-out "$T/lie.json" >/dev/null
+jq '.subject[0].digest.sha256 = ("ab" * 32)' "$T/lie.json" >"$T/lie2.json"
+mkdir -p "$T/gate/vsa/4"; "$L" sign "$T/lie2.json" --key "$T/key4" -o "$T/gate/vsa/4/$c.intoto.json" >/dev/null
+expect_exit "the gate passes when a third trusted verifier dissents on one cell (2-of-3)" 0 \
+	run "$T/gate" "$T/gate.sh"
+check "  ... and the merged summary has every artifact, the dissent annotated" \
+	jq -e --arg c "$c" '[.subject[] | select(.annotations.dissent)] | length == 1 and
+	    (.[0].annotations.resourceUri | endswith($c))' "$T/gate/release/summary.json"
+check "  ... every cell's artifacts are subjects (8 cells' worth as the builds made)" \
+	jq -e "(.subject | length) == $(jq '[.predicate.cells[].artifacts[]] | length' "$T/gate/release/summary.json")" \
+	"$T/gate/release/summary.json"
 
 # An outsider's key signs what verifier 2 would have: present, but not trusted.
 gate; c='board=virt,march=rv64imac_zicsr_zifencei'

@@ -132,13 +132,19 @@ size_t attest_votes_for(const struct attest_artifact *a, const char *sha256);
 const char *attest_verdict_name(enum attest_verdict v);
 void attest_tally_release(struct attest_tally *t);
 
+/* The digest merge makes a subject of a, or NULL.  k == 0: the digest
+ * every counted rebuilder naming a agrees on.  k >= 1 (attest_decide(t, k)
+ * has run): the one digest at least k keys vouch for, dissent or not, so a
+ * release the k-of-n policy accepts gets every artifact as a subject. */
+const char *attest_merge_subject(const struct attest_artifact *a, size_t k);
 /* The release-level summary of t: an in-toto Statement v1 whose subjects
- * are the artifacts every counted rebuilder agrees on (each annotated with
- * its resourceUri) and whose predicate (ATTEST_SUMMARY_TYPE) lists cells,
- * rebuilders, digests and rejected inputs.  With key, *out is the DSSE
- * envelope around it; else the statement.  -1 with ERR_NO when no artifact
- * is agreed (an empty statement is not valid in-toto).  Caller frees *out. */
-int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr,
+ * are the artifacts attest_merge_subject(a, k) names (each annotated with
+ * its resourceUri, how many keys vouch for it, and a dissent) and whose
+ * predicate (ATTEST_SUMMARY_TYPE) lists cells, rebuilders, digests and
+ * rejected inputs.  With key, *out is the DSSE envelope around it; else the
+ * statement.  -1 with ERR_NO when no artifact qualifies (an empty statement
+ * is not valid in-toto).  Caller frees *out. */
+int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr, size_t k,
 		 const struct sign_key *key, char **out, struct err *e);
 
 #endif

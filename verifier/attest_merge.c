@@ -11,12 +11,22 @@
 #include "core/dsse.h"
 #include "verifier/vsa.h"
 
-static cJSON *artifact_json(const struct attest_artifact *a)
+const char *attest_merge_subject(const struct attest_artifact *a, size_t k)
+{
+	if (!k)
+		return attest_unanimous(a) ? a->voters[0].sha256 : NULL;
+	return a->verdict == ATTEST_AGREED || a->verdict == ATTEST_DISSENT ? a->agreed : NULL;
+}
+
+static cJSON *artifact_json(const struct attest_artifact *a, size_t k)
 {
 	cJSON *o = cJSON_CreateObject(), *ds = NULL;
 
 	json_add_str(o, "name", a->name);
-	json_add_str(o, "verdict", attest_unanimous(a) ? "unanimous" : "disputed");
+	if (k)
+		json_add_str(o, "verdict", attest_verdict_name(a->verdict));
+	else
+		json_add_str(o, "verdict", attest_unanimous(a) ? "unanimous" : "disputed");
 	ds = cJSON_AddArrayToObject(o, "digests");
 	for (size_t i = 0; i < a->nvoters; i++) {
 		cJSON *d, *r;
@@ -38,7 +48,7 @@ static cJSON *artifact_json(const struct attest_artifact *a)
 }
 
 /* cells: one entry per resourceUri, its artifacts in order of appearance. */
-static cJSON *cells_json(const struct attest_tally *t)
+static cJSON *cells_json(const struct attest_tally *t, size_t k)
 {
 	cJSON *cells = cJSON_CreateArray();
 
@@ -55,7 +65,7 @@ static cJSON *cells_json(const struct attest_tally *t)
 		arts = cJSON_AddArrayToObject(c, "artifacts");
 		for (m = i; m < t->narts; m++)
 			if (!strcmp(t->arts[m].resource_uri, t->arts[i].resource_uri))
-				cJSON_AddItemToArray(arts, artifact_json(&t->arts[m]));
+				cJSON_AddItemToArray(arts, artifact_json(&t->arts[m], k));
 		cJSON_AddItemToArray(cells, c);
 	}
 	return cells;
@@ -111,7 +121,8 @@ static cJSON *rebuilders_json(const struct attest_tally *t)
 	return rs;
 }
 
-static cJSON *predicate_json(const struct attest_tally *t, const struct attest_keyring *kr)
+static cJSON *predicate_json(const struct attest_tally *t, const struct attest_keyring *kr,
+			    size_t k)
 {
 	cJSON *p = cJSON_CreateObject(), *pol, *a;
 	char now[32], pd[DIGEST_HEX_LEN + 1];
@@ -121,6 +132,8 @@ static cJSON *predicate_json(const struct attest_tally *t, const struct attest_k
 	digest_buf(VSA_POLICY_TEXT, strlen(VSA_POLICY_TEXT), pd);
 	json_add_sha256(pol, pd);
 	cJSON_AddBoolToObject(p, "signaturesChecked", t->checked);
+	/* 0: a subject is what every rebuilder naming it agrees on. */
+	cJSON_AddNumberToObject(p, "require", (double)k);
 	a = cJSON_AddArrayToObject(p, "trustedKeys");
 	for (size_t i = 0; kr && i < kr->nkeys; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -128,7 +141,7 @@ static cJSON *predicate_json(const struct attest_tally *t, const struct attest_k
 		json_add_str(o, "file", kr->keys[i].file);
 		cJSON_AddItemToArray(a, o);
 	}
-	cJSON_AddItemToObject(p, "cells", cells_json(t));
+	cJSON_AddItemToObject(p, "cells", cells_json(t, k));
 	cJSON_AddItemToObject(p, "rebuilders", rebuilders_json(t));
 	a = cJSON_AddArrayToObject(p, "rejected");
 	for (size_t i = 0; i < t->nsums; i++) {
@@ -146,7 +159,7 @@ static cJSON *predicate_json(const struct attest_tally *t, const struct attest_k
 	return p;
 }
 
-int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr,
+int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr, size_t k,
 		 const struct sign_key *key, char **out, struct err *e)
 {
 	cJSON *st = cJSON_CreateObject(), *subj;
@@ -159,28 +172,37 @@ int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr,
 	subj = cJSON_AddArrayToObject(st, "subject");
 	for (size_t i = 0; i < t->narts; i++) {
 		const struct attest_artifact *a = &t->arts[i];
+		const char *digest = attest_merge_subject(a, k);
 		cJSON *s, *an;
-		/* Only what every counted rebuilder naming it agrees on becomes a
-		 * subject; disputes stay in the predicate, for people to read. */
-		if (!attest_unanimous(a))
+		/* Disputes and artifacts short of K stay in the predicate, for
+		 * people to read; they are not subjects. */
+		if (!digest)
 			continue;
 		s = cJSON_CreateObject();
 		json_add_str(s, "name", a->name);
-		json_add_sha256(s, a->voters[0].sha256);
+		json_add_sha256(s, digest);
 		an = cJSON_AddObjectToObject(s, "annotations");
 		json_add_str(an, "resourceUri", a->resource_uri);
-		cJSON_AddNumberToObject(an, "rebuilders", (double)a->nvoters);
+		cJSON_AddNumberToObject(an, "rebuilders",
+					(double)(k ? attest_votes_for(a, digest) : a->nvoters));
+		if (k && a->verdict == ATTEST_DISSENT)
+			cJSON_AddBoolToObject(an, "dissent", 1);
 		cJSON_AddItemToArray(subj, s);
 		agreed++;
 	}
 	if (!agreed) {
-		err_setk(e, ERR_NO, "no artifact is agreed on by the rebuilders that name it (%zu of "
-				    "%zu summaries counted): nothing to attest",
-			 t->ncounted, t->nsums);
+		if (k)
+			err_setk(e, ERR_NO, "no artifact has one digest vouched for by %zu keys (%zu of "
+					    "%zu summaries counted): nothing to attest",
+				 k, t->ncounted, t->nsums);
+		else
+			err_setk(e, ERR_NO, "no artifact is agreed on by the rebuilders that name it "
+					    "(%zu of %zu summaries counted): nothing to attest",
+				 t->ncounted, t->nsums);
 		goto out;
 	}
 	json_add_str(st, "predicateType", ATTEST_SUMMARY_TYPE);
-	cJSON_AddItemToObject(st, "predicate", predicate_json(t, kr));
+	cJSON_AddItemToObject(st, "predicate", predicate_json(t, kr, k));
 	text = json_print(st);
 	/* What we write must pass the same strict check `lockstep sign` applies. */
 	if (dsse_check_statement(text, strlen(text), "merged summary", e) < 0)

@@ -183,7 +183,12 @@ TEST(github_workflow_has_the_three_roles_chained)
 	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"),
 		       "attest agree --require 2 --pubkeys 'keys/trusted'");
 	/* The verify script names each shard's cells: 0, 2, 4 land in 1. */
-	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.1.run"), "1 board=b4,march=rv64gc\n2 board=b1");
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.2.run"), "1 board=b4,march=rv64gc\n2 board=b1");
+	/* The key reaches the verify step alone, never the job's actions. */
+	CHECK_STR(str_at(doc, "jobs.verify.steps.2.env.LOCKSTEP_KEY_PEM"), "${{ secrets[matrix.key] }}");
+	CHECK(!at(doc, "jobs.verify.env.LOCKSTEP_KEY_PEM"));
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "attest merge vsa/*/*.intoto.json "
+							     "--pubkeys 'keys/trusted' --require 2 ");
 	CHECK_CONTAINS(text, "#     board=b3,march=rv64gc\n");
 	free(text);
 	cJSON_Delete(doc);
@@ -208,7 +213,9 @@ TEST(gitlab_pipeline_has_stages_matrices_and_needs)
 	CHECK(cJSON_GetArraySize(at(doc, "verify.parallel.matrix")) == 3);
 	CHECK_STR(str_at(doc, "verify.parallel.matrix.1.VERIFY_RUNNER"), "v-two");
 	CHECK_STR(str_at(doc, "verify.needs.0"), "build");
-	CHECK_STR(str_at(doc, "gate.needs.1"), "verify");
+	CHECK_STR(str_at(doc, "verify.environment.name"), "lockstep-verifier-$VERIFIER");
+	/* The stage order, not needs, makes the gate wait: GitLab caps needs. */
+	CHECK(!at(doc, "gate.needs"));
 	CHECK_STR(str_at(doc, "gate.when"), "always");
 	free(text);
 	cJSON_Delete(doc);
@@ -283,7 +290,7 @@ TEST(a_recipe_without_matrix_is_one_shard_named_after_it)
 	CHECK_CONTAINS(str_at(doc, "jobs.build.steps.1.run"),
 		       "lockstep build \"$RECIPE\" -o \"out/shard-1/fw\" -q\n");
 	CHECK(!strstr(str_at(doc, "jobs.build.steps.1.run"), "--shard"));
-	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.1.run"), "<<'CELLS'\n1 fw\nCELLS\n");
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.2.run"), "<<'CELLS'\n1 fw\nCELLS\n");
 	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "--recipe '");
 	free(text);
 	cJSON_Delete(doc);
