@@ -260,9 +260,10 @@ static int collect_outputs(struct build *b, struct err *e)
 		}
 		fstat(fd, &st);
 		/* Modes are normalized too: executable or not is all that survives. */
-		r = copy_fd_to(fd, to, (st.st_mode & 0100) ? 0755 : 0644, e);
+		r = copy_fd_to(fd, to, b->o->raw_outputs ? st.st_mode & 0777
+					: (st.st_mode & 0100) ? 0755 : 0644, e);
 		close(fd);
-		if (r == 0 && archive_detect(to)) {
+		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {
 			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);
 			if (r == 0 && changed)
 				progress(b, "normalized archive %s", name);
@@ -375,7 +376,8 @@ out:
 
 static int prepare(struct build *b, struct err *e)
 {
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *tmp = b->o->work_parent ? b->o->work_parent
+			  : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	struct sandbox_config c;
 
 	b->staging = fs_make_staging(b->o->out_dir, e);

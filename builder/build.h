@@ -23,6 +23,12 @@ struct build_options {
 				     * instead of archiving r->source_dir */
 	const char *pin_path;       /* use this toolchain pin file instead of
 				     * the recipe's pin by name (verify) */
+	const char *work_parent;    /* where the work directory (and the build
+				     * directory in it) is made; NULL: $TMPDIR
+				     * or /tmp (check's host-path variation) */
+	int raw_outputs;            /* outputs kept as the steps wrote them: no
+				     * archive normalization, modes as they are
+				     * (lockstep check --raw; never published) */
 	int quiet;                  /* no progress lines on stderr */
 	int no_smoke;               /* skip the recipe's smoke test */
 	/* Called on the sandbox settings before each step (lockstep check's

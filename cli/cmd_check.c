@@ -16,8 +16,9 @@ static const char usage[] =
 	"usage: lockstep check [OPTIONS] [--cell SEL] RECIPE\n"
 	"\n"
 	"Builds RECIPE once as a control and once with every variation applied; when\n"
-	"the artifacts differ, bisects the variations (deterministically, two builds\n"
-	"at a time) and names each responsible one with the diff's likely cause.\n"
+	"the artifacts differ, bisects the variations (deterministically, independent\n"
+	"builds in parallel) and names each responsible one with the diff's likely\n"
+	"cause.\n"
 	"\n"
 	"variations: time, host-path, build-path, hostname, user, env, tz, locale,\n"
 	"umask, file-order, cpus, kernel, aslr.  Default: time, host-path,\n"
@@ -30,7 +31,11 @@ static const char usage[] =
 	"  --vary=SPEC        adjust the set: +all, -kernel, tz (comma-separated)\n"
 	"  --rounds N         identical control builds (default 1); when they differ\n"
 	"                     the build is flaky and no variation is blamed\n"
-	"  --jobs N           builds at once (default: 2, at most the CPUs)\n"
+	"  --jobs N           builds at once (default and most: the CPUs)\n"
+	"  --raw              compare the outputs as the steps wrote them, before\n"
+	"                     lockstep build normalizes archives (member order,\n"
+	"                     times, owners, modes) and file modes: would a tool\n"
+	"                     that does not normalize reproduce them too?\n"
 	"  --keep DIR         keep the control build in DIR/control and, for each\n"
 	"                     culprit, the build it differs from in DIR/VARIATION\n"
 	"                     (flaky: DIR/control-round-N), to run lockstep diff on\n"
@@ -50,6 +55,8 @@ static void print_text(const struct check_result *res)
 	for (v = 0; v < CHECK_NVARS; v++)
 		if (res->not_applied & 1u << v)
 			printf("not applied: %s: %s\n", check_var_name(v), res->why_not[v]);
+	if (res->raw)
+		printf("compared: the outputs as the steps wrote them (--raw, not normalized)\n");
 	if (res->verdict == CHECK_REPRODUCIBLE) {
 		printf("reproducible under:");
 		for (v = 0; v < CHECK_NVARS; v++)
@@ -81,7 +88,7 @@ static void print_text(const struct check_result *res)
 
 int cmd_check(int argc, char **argv)
 {
-	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON, O_KEEP, O_CELL };
+	enum { O_STRICT = 256, O_VARY, O_ROUNDS, O_JOBS, O_JSON, O_KEEP, O_CELL, O_RAW };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -92,9 +99,10 @@ int cmd_check(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "cell", required_argument, NULL, O_CELL },
+		{ "raw", no_argument, NULL, O_RAW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct check_options o = { 0, 1, 2, 0, NULL };
+	struct check_options o = { .rounds = 1 };
 	struct check_result res = { 0 };
 	struct recipe r = { 0 };
 	struct err e = ERR_INIT;
@@ -142,6 +150,9 @@ int cmd_check(int argc, char **argv)
 		case O_CELL:
 			cell = optarg;
 			break;
+		case O_RAW:
+			o.raw = 1;
+			break;
 		default:
 			ret = cli_usage_error("check", "unknown option \"%s\"", argv[optind - 1]);
 			goto out;
@@ -157,6 +168,9 @@ int cmd_check(int argc, char **argv)
 			ret = cli_usage_error("check", "%s", e.msg);
 			goto out;
 		}
+	/* Independent builds in parallel on the cores there are. */
+	if (!o.jobs)
+		o.jobs = ncpu >= 1 ? (unsigned)(ncpu < 32 ? ncpu : 32) : 1;
 	if (ncpu >= 1 && o.jobs > (unsigned)ncpu)
 		o.jobs = (unsigned)ncpu;
 	/* A matrix recipe is checked one cell at a time: without the cell's

@@ -102,10 +102,10 @@ int cmd_compat_query(int argc, char **argv)
 		hits++;
 		green += !strcmp(rows[i].status, "green");
 		if (!json)
-			printf("tested_on[%d]: %s: %s, %s, %s, %s, %s, firmware %s%s%s\n", rows[i].index,
-			       rows[i].status, rows[i].board, rows[i].rtos, rows[i].riscv_core,
-			       rows[i].riscv_microcode, rows[i].drivers,
-			       rows[i].firmware ? rows[i].firmware : "-",
+			printf("tested_on[%d]: %s: %s, %s, %s, %s, %s, gpu_firmware %s, firmware %s%s%s\n",
+			       rows[i].index, rows[i].status, rows[i].board, rows[i].rtos,
+			       rows[i].riscv_core, rows[i].riscv_microcode, rows[i].drivers,
+			       rows[i].gpu_firmware, rows[i].firmware ? rows[i].firmware : "-",
 			       rows[i].notes ? "\n  notes: " : "", rows[i].notes ? rows[i].notes : "");
 		r = cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "tested_on"),
 						       rows[i].index), 1);

@@ -63,8 +63,12 @@ static void grid_build(const cJSON *m, struct grid *g)
 	g->c = xcalloc(g->n + 1, sizeof(*g->c));
 	for (size_t i = 0; i < g->n; i++) {
 		char *d = xasprintf("%s · %s", g->rows[i].board, g->rows[i].riscv_core);
-		char *a = xasprintf("%s\n%s", g->rows[i].drivers,
-				    g->rows[i].firmware ? g->rows[i].firmware : "-");
+		/* Across: the drivers and both firmwares a row was tested with
+		 * (the board firmware is optional, the GPU firmware is not). */
+		const char *fw = g->rows[i].firmware;
+		char *a = xasprintf("%s\n%s%s%sgpu_firmware=%s", g->rows[i].drivers,
+				    fw ? "firmware=" : "", fw ? fw : "", fw ? " " : "",
+				    g->rows[i].gpu_firmware);
 		g->r[i] = intern(&g->down, d);
 		g->c[i] = intern(&g->across, a);
 		free(d);

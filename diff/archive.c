@@ -233,6 +233,15 @@ static enum diff_hint owner_hint(const struct diff_ctx *c, const char *a, const 
 	return HINT_CONTENT;
 }
 
+/* Modes of one file type that differ only in group and other bits: what
+ * creating the files under another umask does. */
+static enum diff_hint mode_hint(unsigned a, unsigned b)
+{
+	unsigned d = a ^ b;
+
+	return d && !(d & ~077u) ? HINT_UMASK : HINT_CONTENT;
+}
+
 static void meta_diff(struct diff_ctx *c, const char *name, const struct member *x,
 		      const struct member *y, size_t *shown)
 {
@@ -253,7 +262,7 @@ static void meta_diff(struct diff_ctx *c, const char *name, const struct member 
 			  xasprintf("%s/%s", x->uname ? x->uname : "", x->gname ? x->gname : ""),
 			  xasprintf("%s/%s", y->uname ? y->uname : "", y->gname ? y->gname : ""));
 	if (x->mode != y->mode)
-		meta_item(c, name, shown, x->path, "mode", HINT_CONTENT, xasprintf("0%o", x->mode),
+		meta_item(c, name, shown, x->path, "mode", mode_hint(x->mode, y->mode), xasprintf("0%o", x->mode),
 			  xasprintf("0%o", y->mode));
 	if (strcmp(x->link ? x->link : "", y->link ? y->link : ""))
 		meta_item(c, name, shown, x->path, "link", hints_strings(c, x->link ? x->link : "", y->link ? y->link : ""),

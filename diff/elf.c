@@ -109,8 +109,14 @@ static int side_open(struct eside *s, const char *name, struct diff_blob *b, str
 
 	memset(s, 0, sizeof(*s));
 	s->elf = elf_memory((char *)b->p, b->len);
-	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &s->eh))
-		return err_set(e, "\"%s\": not a valid ELF file: %s", name, elf_errmsg(-1));
+	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &s->eh)) {
+		int en = elf_errno();
+
+		/* libelf has nothing to say about a file shorter than its own
+		 * header: say that instead of "no error". */
+		return err_set(e, "\"%s\": not a valid ELF file: %s", name,
+			       en ? elf_errmsg(en) : "too short or not ELF");
+	}
 	if (elf_getshdrnum(s->elf, &s->shnum) < 0 || elf_getshdrstrndx(s->elf, &shstr) < 0 ||
 	    elf_getphdrnum(s->elf, &s->phnum) < 0)
 		return err_set(e, "\"%s\": corrupt or truncated ELF: %s", name, elf_errmsg(-1));

@@ -20,6 +20,7 @@ enum diff_hint {
 	HINT_ORDERING,
 	HINT_RANDOM,
 	HINT_COMPILER,
+	HINT_UMASK,
 	HINT_COUNT
 };
 

@@ -12,6 +12,7 @@
 
 static const char *const hint_names[HINT_COUNT] = {
 	"content", "timestamp", "build-path", "hostname", "username", "ordering", "random", "compiler",
+	"umask",
 };
 
 /* Items kept before further ones are only counted: a runaway difference

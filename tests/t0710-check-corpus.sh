@@ -110,9 +110,14 @@ check "file-order: no build directory is left on the tmpfs" \
 # control rounds agree, one CPU (make -j1) links in another order.
 corpus parallel-race cpus ordering fw.elf .text ordering --rounds 2 --vary=-all,cpus,kernel
 
-# umask inside a tar: lockstep build normalizes member modes (rw-r--r--,
-# rwxr-xr-x), so check honestly finds nothing -- while the raw tar the step
-# writes does differ under the two umasks.
+# umask inside a tar: compared as the step wrote it (--raw), bisection over
+# the strict set names umask and diff the members' modes; lockstep build
+# itself normalizes member modes (rw-r--r--, rwxr-xr-x), so without --raw
+# check honestly finds nothing.
+corpus umask-tar umask umask pkg.tar pkg/etc/fw.conf umask --strict --raw
+check "umask-tar: the report says the outputs were compared raw" \
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["raw"] is True and len(r["variations"]) == 13, r' \
+	"$T/check-umask-tar.json"
 expect_exit "umask-tar: the umask inside a tar is normalized away by lockstep build" 0 \
 	"$LOCKSTEP" check -q --vary=-all,umask --keep "$T/keep-umask" "$C/umask-tar/recipe.json"
 raw_modes() { # UMASK: the modes tar records when the step runs under it

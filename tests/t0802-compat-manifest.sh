@@ -147,7 +147,13 @@ expect_exit "render html" 0 "$L" compat render "$T/two.json" --format html -o "$
 check "html: a red cell is coloured red" grep -q 'background:#ffcdd2' "$T/m.html"
 check "html: a green cell is coloured green" grep -q 'background:#c8e6c9' "$T/m.html"
 check "html: notes are escaped" sh -c "grep -q '&lt;script&gt;' '$T/m.html' && ! grep -q '<script>' '$T/m.html'"
-check "html: the firmware column is there" grep -q 'fwB100.r12.20260112' "$T/m.html"
+# The two rows differ in their board firmware only: two columns, each named
+# by its drivers and firmwares in a header cell (not just anywhere: the
+# recommended line names fwB100.r12.20260112 too).
+check "html: one column per firmware, headed by drivers, board and GPU firmware" \
+	grep -qF '<th>kernel=v2.4.1 nvlink=nvlink-1.0.3<br>firmware=fwB100.r12.20260112 gpu_firmware=gf-fw-3.2.0</th>' "$T/m.html"
+check "html: the row without board firmware has its own column, with its GPU firmware" \
+	grep -qF '<th>kernel=v2.4.1 nvlink=nvlink-1.0.3<br>gpu_firmware=gf-fw-3.2.0</th>' "$T/m.html"
 expect_exit "render md of two columns" 0 "$L" compat render "$T/two.json" --format md
 check "md: the pipe in notes is escaped" grep -qF '\| pipe' "$T/out"
 expect_exit "render a signed manifest with its key" 0 "$L" compat render "$T/y.json" --pubkey "$T/pub.pem" --format md

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,8 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.vary_arg = &v;
 	bo.tag = "check";
 	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
+	bo.work_parent = b->mask & 1u << CHECK_HOST_PATH ? s->varied_host : s->tmp;
+	bo.raw_outputs = s->o->raw;
 	bo.toolchain = s->tc;
 	bo.toolchain_layers = s->layers;
 	rc = build_run(s->r, &bo, &e);
@@ -315,6 +318,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	int ret = -1;
 
 	memset(res, 0, sizeof *res);
+	res->raw = o->raw;
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
 	s.start = clock_now();
 	check_plan(&s);
@@ -328,6 +332,15 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	cleanup_add_path(s.tmp);
+	/* Builds make their work directories in here (or, host-path varied,
+	 * deeper), so it must be as open as the /tmp they would use. */
+	s.varied_host = fs_join(s.tmp, VARIED_HOST_SUBDIR);
+	if (chmod(s.tmp, 0755) < 0) {
+		err_sys(e, "check: %s: cannot set the mode", s.tmp);
+		goto out;
+	}
+	if (fs_mkdirs(s.varied_host, e) < 0)
+		goto out;
 	if (o->keep_dir && !(staging = fs_make_staging(o->keep_dir, e)))
 		goto out;
 	/* Hashing the toolchain's files takes seconds: once, not per build. */
@@ -392,6 +405,7 @@ out:
 	}
 	free(s.b);
 	free(s.tmp);
+	free(s.varied_host);
 	free(s.faketime_lib);
 	free(s.locale);
 	toolchain_free(s.tc);
@@ -414,6 +428,7 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 	if (r->cell)
 		json_add_str(j, "cell", r->cell);
 	json_add_str(j, "verdict", verdict_name(res->verdict));
+	cJSON_AddBoolToObject(j, "raw", res->raw);
 	vs = cJSON_AddArrayToObject(j, "variations");
 	for (unsigned v = 0; v < CHECK_NVARS; v++) {
 		cJSON *x;

@@ -2,7 +2,7 @@
 /* lockstep check: builds a recipe under deliberate variations of the
  * environment and names the variations that change its artifacts, by
  * delta debugging over a fixed-order list (deterministic, never random),
- * two builds at a time. */
+ * independent builds run in parallel (o->jobs at once). */
 #ifndef VERIFIER_CHECK_H
 #define VERIFIER_CHECK_H
 
@@ -30,6 +30,8 @@ struct check_options {
 	unsigned rounds; /* identical control builds, at least 1 */
 	unsigned jobs;   /* builds at once, at least 1 */
 	int quiet;       /* no progress lines on stderr */
+	int raw;         /* compare outputs before lockstep build normalizes
+			  * archives and modes: would another tool reproduce them? */
 	/* NULL, or a directory where the builds each culprit was found
 	 * between are kept once a verdict is reached: DIR/control and
 	 * DIR/VARIATION (a flaky finding: DIR/control-round-N), each the
@@ -59,6 +61,7 @@ struct check_result {
 	char *notes[CHECK_NVARS];   /* owned: how each applied one was applied */
 	struct check_culprit *culprits; /* owned */
 	size_t nculprits;
+	int raw;              /* outputs compared as the steps wrote them */
 	unsigned builds;      /* sandboxed builds run */
 	double elapsed;       /* seconds */
 };

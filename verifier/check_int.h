@@ -21,16 +21,24 @@ struct toolchain;
 #define VARIED_ENV "LOCKSTEP_CHECK_VARIED=1"
 #define VARIED_TZ "Pacific/Kiritimati"
 #define VARIED_UMASK 002u
-/* One day later: far enough that dates change, near enough that diff still
- * recognises the value as a timestamp. */
-#define VARIED_TIME_SHIFT 86400
+/* Three days and a bit later: dates, weekdays and the hour change, and diff
+ * still recognises the value as a timestamp (it looks a week ahead). */
+#define VARIED_TIME_SHIFT (3 * 86400 + 3661)
+/* The varied build's host directory sits this much deeper (and longer)
+ * under the check's work directory than a control build's. */
+#define VARIED_HOST_SUBDIR "host-path-varied/an/other/machine"
+/* The varied build's make runs this many jobs at once (MAKEFLAGS), on one
+ * CPU: a race between rules shows, whatever -j the control used. */
+#define VARIED_MAKE_JOBS 4
 
 /* What every build of one check shares. */
 struct check_state {
 	const struct recipe *r;
 	const struct check_options *o;
 	struct check_result *res;
-	char *tmp;           /* owned: holds every build's output directory */
+	char *tmp;           /* owned: holds every build's output and work directory */
+	char *varied_host;   /* owned: tmp/VARIED_HOST_SUBDIR, where host-path
+			      * varied builds make their work directory */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
 	char *locale;        /* owned: the varied locale */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */

@@ -88,7 +88,7 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		c->uname26 = 1;
 	if (m & 1u << CHECK_ASLR)
 		c->aslr = 0;
-	if (!(m & 1u << CHECK_ENV) && !(v->s->res->applied & 1u << CHECK_TIME))
+	if (!(m & (1u << CHECK_ENV | 1u << CHECK_CPUS)) && !(v->s->res->applied & 1u << CHECK_TIME))
 		return;
 	/* c->env points at the build's own list; ours is a copy plus extras,
 	 * rebuilt per step and valid until the next one. */
@@ -99,9 +99,14 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		c->home = VARIED_HOME;
 		strv_push(&v->env, VARIED_ENV);
 	}
+	/* A make without -j of its own runs parallel; one with -j$(nproc)
+	 * runs -j1 (nproc follows the affinity): either way the parallelism
+	 * differs from the control's. */
+	if (m & 1u << CHECK_CPUS)
+		strv_pushf(&v->env, "MAKEFLAGS=-j%d", VARIED_MAKE_JOBS);
 	if (v->s->res->applied & 1u << CHECK_TIME) {
 		/* Every build's clock starts at the check's start (a varied one
-		 * a day later): builds run one after another must not differ
+		 * days later): builds run one after another must not differ
 		 * by their natural start times. */
 		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
 		strv_push(&v->env, "FAKETIME_FMT=%s");
@@ -137,10 +142,10 @@ void check_plan(struct check_state *s)
 			if (!s->faketime_lib)
 				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
 			else
-				how = xstrdup("every clock starts at the check start, varied one day later (libfaketime; static binaries escape it)");
+				how = xstrdup("every clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime; static binaries escape it)");
 			break;
 		case CHECK_HOST_PATH:
-			how = xstrdup("every build in its own fresh host directory");
+			how = xstrdup("host directory " VARIED_HOST_SUBDIR "/bN under the work directory instead of bN (only /proc/self/mountinfo shows it inside the sandbox)");
 			break;
 		case CHECK_BUILD_PATH:
 			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
@@ -181,7 +186,8 @@ void check_plan(struct check_state *s)
 			if (s->ncpus < 2)
 				why = xstrdup("only one CPU available to vary against");
 			else
-				how = xasprintf("1 CPU instead of %u", s->ncpus);
+				how = xasprintf("1 CPU instead of %u, MAKEFLAGS=-j%d", s->ncpus,
+						VARIED_MAKE_JOBS);
 			break;
 		case CHECK_KERNEL:
 			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
