@@ -213,6 +213,13 @@ int cmd_build(int argc, char **argv)
 		for (size_t k = 0; k < cells.n; k++)
 			if (!shard || matrix_in_shard(k, sidx, scount))
 				strv_push(&picked, cells.v[k]);
+		/* As `lockstep ci` refuses more shards than cells: an empty shard
+		 * proves nothing, and a stale count must not pass as a build. */
+		if (shard && !picked.n) {
+			err_set(&e, "--shard %u/%u: %s has %zu cells, so shard %u is empty (at most %zu shards)",
+				sidx, scount, r.file, cells.n, sidx, cells.n);
+			goto fail;
+		}
 		if (list) {
 			ret = list_cells(&r, &picked, json);
 			goto out;

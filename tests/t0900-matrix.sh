@@ -51,6 +51,10 @@ expect_err "--cell missing an axis names it" 2 \
 	"axis \"level\" is missing" $B --cell board=virt,march=rv64gc "$R"
 expect_err "--shard 0/3 is refused" 2 '--shard "0/3"' $B --shard 0/3 "$R"
 expect_err "--shard 4/3 is refused" 2 '--shard "4/3"' $B --shard 4/3 "$R"
+expect_err "--shard 5/5 of 4 cells is an empty shard: refused, not an empty success" 2 \
+	'--shard 5/5: .*m/recipe.json has 4 cells, so shard 5 is empty \(at most 4 shards\)' \
+	$B --shard 5/5 -o "$T/empty-shard" "$R"
+check "... and nothing was written" test ! -e "$T/empty-shard"
 expect_err "--cell on a recipe without a matrix is refused" 2 \
 	'has no "matrix": --cell needs one' $B --cell board=virt "$TOP/recipes/qemu-virt-firmware/recipe.json"
 
