@@ -335,13 +335,23 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 	return pair;
 }
 
-/* Symbols added, removed, resized, moved.  Returns 1 when the functions
- * are the same set with the same sizes laid out in another order. */
+/* One symbol change, held until all are known: see symbol_diff. */
+struct symchange {
+	const char *what; /* "added", "removed", "resized", "moved" */
+	char *label, *va, *vb; /* owned */
+};
+
+/* Symbols added, removed, resized, moved.  Added, removed and resized ones
+ * are reported before moved ones, so that under the per-list cap a grown
+ * table is not hidden behind the linker symbols that merely shifted after
+ * it.  Returns 1 when the functions are the same set with the same sizes
+ * laid out in another order. */
 static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside *a,
 		       const struct eside *b)
 {
 	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)), *y = xmalloc((b->nsyms + 1) * sizeof(*y));
-	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0;
+	struct symchange *ch = xmalloc((a->nsyms + b->nsyms + 1) * sizeof(*ch));
+	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0, n = 0;
 	int64_t delta0 = 0, same_delta = 1;
 
 	if (a->nsyms) {
@@ -354,46 +364,55 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	}
 	while ((i < a->nsyms || j < b->nsyms) && !diff_over_limit(c)) {
 		int cmp = i >= a->nsyms ? 1 : j >= b->nsyms ? -1 : strcmp(x[i].name, y[j].name);
-		const char *what = NULL;
-		char *va = NULL, *vb = NULL, *nm = NULL;
+		struct symchange *h = &ch[n];
+
+		memset(h, 0, sizeof(*h));
 		if (cmp < 0) {
-			what = "removed", nm = xstrdup(x[i].name);
-			va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
+			h->what = "removed", h->label = xasprintf("removed %s", x[i].name);
+			h->va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
 			i++;
 		} else if (cmp > 0) {
-			what = "added", nm = xstrdup(y[j].name);
-			vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+			h->what = "added", h->label = xasprintf("added %s", y[j].name);
+			h->vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
 			j++;
 		} else {
 			if (x[i].size != y[j].size)
-				what = "resized";
+				h->what = "resized";
 			else if (x[i].value != y[j].value) {
 				int64_t d = (int64_t)(y[j].value - x[i].value);
 				if (!moved++)
 					delta0 = d;
 				else if (d != delta0)
 					same_delta = 0;
-				what = "moved";
+				h->what = "moved";
 			}
-			if (what) {
-				nm = xstrdup(x[i].name);
-				va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
-				vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+			if (h->what) {
+				h->label = xasprintf("%s %s", h->what, x[i].name);
+				h->va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
+				h->vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
 			}
 			i++, j++;
 		}
-		if (!what)
+		if (!h->what)
 			continue;
-		other += strcmp(what, "moved") != 0;
-		if (shown++ < c->keep)
-			report_add(c, name, "symbol", HINT_CONTENT, xasprintf("%s %s", what, nm), va, vb);
-		else {
-			report_count(c, HINT_CONTENT);
-			free(va);
-			free(vb);
-		}
-		free(nm);
+		other += strcmp(h->what, "moved") != 0;
+		n++;
 	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < n; k++) {
+			struct symchange *h = &ch[k];
+			if ((strcmp(h->what, "moved") == 0) != pass)
+				continue;
+			if (shown++ < c->keep) {
+				report_add(c, name, "symbol", HINT_CONTENT, h->label, h->va, h->vb);
+			} else {
+				report_count(c, HINT_CONTENT);
+				free(h->label);
+				free(h->va);
+				free(h->vb);
+			}
+		}
+	free(ch);
 	free(x);
 	free(y);
 	/* One shift for all means something grew before them; other deltas

@@ -41,6 +41,38 @@ check "diff: the .text range names the changed function" \
 	grep -qE '^  \[content\] range \.text: compute\+0x[0-9a-f]+ \.\. ' "$T/out"
 check "diff: an unchanged function is not named" bash -c "! grep -q 'range .text: main+' '$T/out'"
 
+# Symbol-table changes: a table grown, a function added (and, the other
+# way round, removed).  Added, removed and resized symbols come before the
+# linker symbols that merely moved after them, whatever the cap.
+cat >"$T/sym1.c" <<'C'
+int table[4] = {1, 2, 3, 4};
+__attribute__((noinline)) int helper(int x) { return x + table[x & 3]; }
+int main(void) { return helper(1); }
+C
+cat >"$T/sym2.c" <<'C'
+int table[8] = {1, 2, 3, 4};
+__attribute__((noinline)) int helper(int x) { return x + table[x & 3]; }
+__attribute__((noinline)) int extra(int x) { return x * 9; }
+int main(void) { return helper(1) + extra(2); }
+C
+$CC $BARE -o "$T/sym1.elf" "$T/sym1.c" && $CC $BARE -o "$T/sym2.elf" "$T/sym2.c"
+expect_exit "diff: a grown table and an added function differ" 1 $D "$T/sym1.elf" "$T/sym2.elf"
+check "diff: the added function is listed with its address and size" \
+	grep -qE '^  \[content\] symbol added extra$' "$T/out"
+check "diff: the grown table is listed as resized, 16 -> 32 bytes" \
+	grep -qE '^  \[content\] symbol resized table: 0x[0-9a-f]+ size 16 -> 0x[0-9a-f]+ size 32$' "$T/out"
+check "diff: added and resized symbols come before moved ones" python3 -c '
+import sys
+lines = [l for l in open(sys.argv[1]) if "] symbol " in l]
+kinds = [l.split("] symbol ")[1].split()[0] for l in lines]
+assert "moved" in kinds and kinds.index("moved") > max(kinds.index("added"), kinds.index("resized")), kinds' "$T/out"
+expect_exit "diff: the other way round" 1 $D "$T/sym2.elf" "$T/sym1.elf"
+check "diff: the function is listed as removed" grep -qE '^  \[content\] symbol removed extra$' "$T/out"
+$CC $BARE -fno-ident -o "$T/noident.elf" "$T/sym1.c"
+expect_exit "diff: a build without .comment differs" 1 $D "$T/sym1.elf" "$T/noident.elf"
+check "diff: the missing .comment section is named" grep -qE '^  \[content\] section \.comment: present -> absent' "$T/out"
+check "diff: the section count in the ELF header is named" grep -qE '^  \[content\] elf-header shnum: 0x8 -> 0x7' "$T/out"
+
 # Build directory embedded through DWARF (same length so only strings move).
 mkdir -p "$T/bld/aaaa" "$T/bld/bbbb"
 for d in aaaa bbbb; do

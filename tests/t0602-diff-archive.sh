@@ -75,3 +75,31 @@ check "diff --max-memory 1K: the report is partial and says why" \
 	bash -c "grep -q '\"partial\":.*true' '$T/out' && grep -q 'partial_reason.*max-memory' '$T/out'"
 expect_err "diff --timeout: out of time before any difference is exit 2" 2 'limit stopped the comparison' \
 	$D --timeout 0.000001 "$T/e1" "$T/e2"
+
+# cpio, ar and zip, as tar: each member named, contents compared.
+mkdir -p "$T/fmt/a" "$T/fmt/b"
+printf 'version 1\n' >"$T/fmt/a/ver.txt"; printf 'version 2\n' >"$T/fmt/b/ver.txt"
+for s in a b; do printf 'same\n' >"$T/fmt/$s/keep.txt"; touch -d @1700000000 "$T/fmt/$s"/*; done
+for s in a b; do
+	(cd "$T/fmt/$s" && printf 'keep.txt\nver.txt\n' | cpio -o -H newc --quiet >"$T/fmt/$s.cpio" &&
+		ar rcD "$T/fmt/$s.a" keep.txt ver.txt && zip -qX "$T/fmt/$s.zip" keep.txt ver.txt)
+done
+for f in cpio a zip; do
+	expect_exit "diff: two $f archives with one changed member differ" 1 $D "$T/fmt/a.$f" "$T/fmt/b.$f"
+	check "diff: $f: the changed member is named (archive!member) and diffed as text" \
+		bash -c "grep -qx 'a.$f!ver.txt (text)' '$T/out' && grep -qx '      +version 2' '$T/out'"
+	check "diff: $f: the unchanged member is not reported" bash -c "! grep -q 'keep.txt' '$T/out'"
+	expect_exit "diff: the same $f archive is identical" 0 $D "$T/fmt/a.$f" "$T/fmt/a.$f"
+done
+
+# Modes that differ only in the group/other bits: files packed under
+# another umask.
+chmod 0644 "$T/m/x"; (cd "$T/m" && $TAR -cf "$T/u022.tar" x)
+chmod 0664 "$T/m/x"; (cd "$T/m" && $TAR -cf "$T/u002.tar" x)
+expect_exit "diff: modes 0644 and 0664 differ" 1 $D "$T/u022.tar" "$T/u002.tar"
+check "diff: a group/other-only mode change gets the umask hint" \
+	grep -qE '^  \[umask\] member-metadata x: mode: 0100644 -> 0100664' "$T/out"
+chmod 0755 "$T/m/x"; (cd "$T/m" && $TAR -cf "$T/u755.tar" x)
+expect_exit "diff: modes 0664 and 0755 differ" 1 $D "$T/u002.tar" "$T/u755.tar"
+check "diff: an owner-bit change is content, not umask" \
+	grep -qE '^  \[content\] member-metadata x: mode: 0100664 -> 0100755' "$T/out"
