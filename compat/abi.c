@@ -321,34 +321,87 @@ static char *describe(const struct sym *s)
 			 (unsigned long long)s->size);
 }
 
+/* Type, size and binding of one symbol in both builds. */
+static void compare_pair(const struct sym *a, const struct sym *b, struct abi_report *r)
+{
+	if (a->type != b->type)
+		add_change(r, "changed", a->key, BUMP_MAJOR,
+			   xasprintf("type %s -> %s", type_name(a->type), type_name(b->type)));
+	else if (a->size != b->size && size_is_abi(a->type))
+		add_change(r, "changed", a->key, BUMP_MAJOR,
+			   xasprintf("%s size %llu -> %llu", type_name(a->type),
+				     (unsigned long long)a->size, (unsigned long long)b->size));
+	/* Which definition wins at link time changes with the binding:
+	 * callers that relied on it break. */
+	if (a->bind != b->bind)
+		add_change(r, "changed", a->key, BUMP_MAJOR,
+			   xasprintf("binding %s -> %s", bind_name(a->bind), bind_name(b->bind)));
+}
+
+/* The first symbol of im (sorted by key) whose key is exactly key, or, with
+ * prefix, the first whose key starts with it; NULL when none. */
+static const struct sym *find_key(const struct image *im, const char *key, int prefix)
+{
+	size_t lo = 0, hi = im->n, len = strlen(key);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(im->syms[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == im->n)
+		return NULL;
+	if (prefix ? strncmp(im->syms[lo].key, key, len) : strcmp(im->syms[lo].key, key))
+		return NULL;
+	return &im->syms[lo];
+}
+
+/* The versioned symbol of n that takes over old's unversioned name: n has
+ * no unversioned symbol of that name, and this is its first version.  A
+ * caller linked against the unversioned symbol still binds to it, so a
+ * library that gains a version script keeps its ABI (abidiff agrees). */
+static const struct sym *now_versioned(const struct image *o, const struct image *n,
+				       const char *name)
+{
+	char *pre;
+	const struct sym *v;
+
+	if (!find_key(o, name, 0) || find_key(n, name, 0))
+		return NULL;
+	pre = xasprintf("%s@", name);
+	v = find_key(n, pre, 1);
+	free(pre);
+	return v;
+}
+
 static void compare_syms(const struct image *o, const struct image *n, struct abi_report *r)
 {
 	size_t i = 0, j = 0;
 
 	while (i < o->n || j < n->n) {
 		int c = i == o->n ? 1 : j == n->n ? -1 : strcmp(o->syms[i].key, n->syms[j].key);
-		if (c < 0) {
+		const struct sym *v;
+
+		if (c < 0 && !o->syms[i].version && (v = now_versioned(o, n, o->syms[i].name))) {
+			add_change(r, "versioned", o->syms[i].key, BUMP_PATCH,
+				   xasprintf("now %s: callers linked against %s still bind to it",
+					     v->key, o->syms[i].key));
+			compare_pair(&o->syms[i], v, r);
+			i++;
+		} else if (c < 0) {
 			add_change(r, "removed", o->syms[i].key, BUMP_MAJOR, describe(&o->syms[i]));
 			i++;
+		} else if (c > 0 && n->syms[j].version &&
+			   now_versioned(o, n, n->syms[j].name) == &n->syms[j]) {
+			j++; /* reported with the unversioned symbol it replaces */
 		} else if (c > 0) {
 			add_change(r, "added", n->syms[j].key, BUMP_MINOR, describe(&n->syms[j]));
 			j++;
 		} else {
-			const struct sym *a = &o->syms[i++], *b = &n->syms[j++];
-			if (a->type != b->type)
-				add_change(r, "changed", a->key, BUMP_MAJOR,
-					   xasprintf("type %s -> %s", type_name(a->type), type_name(b->type)));
-			else if (a->size != b->size && size_is_abi(a->type))
-				add_change(r, "changed", a->key, BUMP_MAJOR,
-					   xasprintf("%s size %llu -> %llu", type_name(a->type),
-						     (unsigned long long)a->size,
-						     (unsigned long long)b->size));
-			/* Which definition wins at link time changes with the
-			 * binding: callers that relied on it break. */
-			if (a->bind != b->bind)
-				add_change(r, "changed", a->key, BUMP_MAJOR,
-					   xasprintf("binding %s -> %s", bind_name(a->bind),
-						     bind_name(b->bind)));
+			compare_pair(&o->syms[i], &n->syms[j], r);
+			i++, j++;
 		}
 	}
 }

@@ -37,6 +37,9 @@ so added libdrv.so.1 -DWITH_RESET
 so internal libdrv.so.1 -UHELPER_K -DHELPER_K=3 -DWITH_HIDDEN
 so grown libdrv.so.1 -UTABLE_N -DTABLE_N=8
 so renamed libdrv.so.2
+printf 'DRV_1 { global: drv_*; local: *; };\n' >"$T/drv.map"
+so versioned libdrv.so.1 -Wl,--version-script,"$T/drv.map"
+so versioned-weak libdrv.so.1 -Wl,--version-script,"$T/drv.map" -Ddrv_open='__attribute__((weak)) drv_open'
 
 required() { # required NAME OLD NEW BUMP
 	expect_exit "$1: runs" 0 "$L" abi-diff "$2" "$3"
@@ -52,6 +55,16 @@ required "an exported object's size changed" "$T/base.so" "$T/grown.so" MAJOR
 check "the size change is shown" grep -qE 'drv_table +OBJECT size 16 -> 32' "$T/out"
 required "the SONAME changed" "$T/base.so" "$T/renamed.so" MAJOR
 required "the same library" "$T/base.so" "$T/base.so" PATCH
+# A version script added: old callers still bind (the unversioned reference
+# resolves to the symbol's version), so nothing is removed; the new version
+# node is a MINOR change, as for abidiff.
+required "a version script added" "$T/base.so" "$T/versioned.so" MINOR
+check "each symbol is reported as versioned, not removed and added" \
+	sh -c "grep -qE '^versioned +drv_open ' '$T/out' && ! grep -qE '^(removed|added) ' '$T/out'"
+check "the version node is reported as added" grep -qE '^version-added +DRV_1 ' "$T/out"
+required "a version script added while a symbol turned weak" "$T/base.so" "$T/versioned-weak.so" MAJOR
+check "the binding change is still found across the versioning" \
+	grep -qE '^changed +drv_open .*binding GLOBAL -> WEAK' "$T/out"
 
 # Declared bumps.
 expect_err "a MINOR bump for a removal is refused" 1 'is a MINOR bump, the ABI change needs MAJOR' \
