@@ -142,9 +142,20 @@ static int history_name(const char *n)
 	return version_date_ok(date);
 }
 
+/* Newest first: by the date in the name, then a plain compat-DATE.json
+ * before any compat-DATE-SUFFIX.json of the same day, which re-issues it
+ * (byte order alone would put "-b.json" before ".json"). */
 static int cmp_name_desc(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)b, *(char *const *)a);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int c = strncmp(y, x, 17); /* "compat-YYYY-MM-DD" */
+	int px = !strcmp(x + 17, ".json"), py = !strcmp(y + 17, ".json");
+
+	if (c)
+		return c;
+	if (px != py)
+		return px - py;
+	return strcmp(y + 17, x + 17);
 }
 
 /* 1 when row a is a better rollback target than row b. */

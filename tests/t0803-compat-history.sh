@@ -95,6 +95,13 @@ check "last-good: the newest green is v2.4.1 from the February manifest" \
 	sh -c "grep -q 'compat-2026-02-01.json' '$T/out' && grep -q '^driver kernel: v2.4.1' '$T/out' && grep -q '^firmware: fwB100.r12.20260112' '$T/out'"
 expect_exit "last-good: a board green only in the newest manifest" 0 "$L" compat last-good "$T/hist" --board acme-b300 --pubkey "$T/pub.pem" --json
 check "last-good: --json names the manifest and row" python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["manifest"].endswith("compat-2026-03-01.json") and j["row"]["driver"]["kernel"] == "v2.5.1"' "$T/out"
+# A re-issue the same day (compat-DATE-b.json) is newer than compat-DATE.json,
+# though "-" sorts before "." byte by byte.
+sed 's/v2\.5\.1/v2.5.2/g' "$T/m3.yaml" >"$T/m3b.yaml"
+"$L" compat sign "$T/m3b.yaml" --key "$T/key.pem" -o "$T/hist/compat-2026-03-01-b.json" >/dev/null
+expect_exit "last-good: with a same-day re-issue" 0 "$L" compat last-good "$T/hist" --board acme-b300 --pubkey "$T/pub.pem" --json
+check "last-good: the re-issue (compat-2026-03-01-b.json) is the newest" python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["manifest"].endswith("compat-2026-03-01-b.json") and j["row"]["driver"]["kernel"] == "v2.5.2", j' "$T/out"
+rm "$T/hist/compat-2026-03-01-b.json"
 expect_err "last-good: a board never green exits 1" 1 'no green combination for board "acme-b999"' \
 	"$L" compat last-good "$T/hist" --board acme-b999 --pubkey "$T/pub.pem"
 cp "$T/tampered.json" "$T/hist/compat-2026-02-01.json"
