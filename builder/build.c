@@ -260,7 +260,7 @@ static int collect_outputs(struct build *b, struct err *e)
 		}
 		fstat(fd, &st);
 		/* Modes are normalized too: executable or not is all that survives. */
-		r = copy_fd_to(fd, to, b->o->raw_outputs ? st.st_mode & 0777
+		r = copy_fd_to(fd, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
 					: (st.st_mode & 0100) ? 0755 : 0644, e);
 		close(fd);
 		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {

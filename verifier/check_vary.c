@@ -102,8 +102,19 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 	/* A make without -j of its own runs parallel; one with -j$(nproc)
 	 * runs -j1 (nproc follows the affinity): either way the parallelism
 	 * differs from the control's. */
-	if (m & 1u << CHECK_CPUS)
-		strv_pushf(&v->env, "MAKEFLAGS=-j%d", VARIED_MAKE_JOBS);
+	if (m & 1u << CHECK_CPUS) {
+		size_t i;
+		/* The recipe's own MAKEFLAGS keep their other flags. */
+		for (i = 0; i < v->env.n && strncmp(v->env.v[i], "MAKEFLAGS=", 10); i++)
+			;
+		if (i < v->env.n) {
+			char *mf = xasprintf("%s -j%d", v->env.v[i], VARIED_MAKE_JOBS);
+			free(v->env.v[i]);
+			v->env.v[i] = mf;
+		} else {
+			strv_pushf(&v->env, "MAKEFLAGS=-j%d", VARIED_MAKE_JOBS);
+		}
+	}
 	if (v->s->res->applied & 1u << CHECK_TIME) {
 		/* Every build's clock starts at the check's start (a varied one
 		 * days later): builds run one after another must not differ
