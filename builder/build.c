@@ -376,21 +376,26 @@ out:
 
 static int prepare(struct build *b, struct err *e)
 {
-	const char *tmp = b->o->work_parent ? b->o->work_parent
-			  : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	struct sandbox_config c;
 
 	b->staging = fs_make_staging(b->o->out_dir, e);
 	if (!b->staging)
 		return -1;
-	b->work = xasprintf("%s/lockstep-work-XXXXXX", tmp);
-	if (!mkdtemp(b->work))
-		return err_sys(e, "%s: cannot create a work directory", b->work);
+	b->work = b->o->work_dir ? xstrdup(b->o->work_dir)
+				 : xasprintf("%s/lockstep-work-XXXXXX", tmp);
+	if (b->o->work_dir ? mkdir(b->work, 0700) < 0 : !mkdtemp(b->work)) {
+		err_sys(e, "%s: cannot create a work directory", b->work);
+		free(b->work);
+		b->work = NULL; /* not ours to remove */
+		return -1;
+	}
 	cleanup_add_path(b->work);
 	b->log_path = fs_join(b->work, "build.log");
 	if (b->o->file_order) {
-		b->shm_dir = xstrdup(FILEORDER_DIR "/lockstep-build-XXXXXX");
-		if (!mkdtemp(b->shm_dir)) {
+		b->shm_dir = b->o->fileorder_dir ? xstrdup(b->o->fileorder_dir)
+						 : xstrdup(FILEORDER_DIR "/lockstep-build-XXXXXX");
+		if (b->o->fileorder_dir ? mkdir(b->shm_dir, 0700) < 0 : !mkdtemp(b->shm_dir)) {
 			err_sys(e, "%s: cannot create a build directory", b->shm_dir);
 			free(b->shm_dir);
 			b->shm_dir = NULL;

@@ -23,9 +23,12 @@ struct build_options {
 				     * instead of archiving r->source_dir */
 	const char *pin_path;       /* use this toolchain pin file instead of
 				     * the recipe's pin by name (verify) */
-	const char *work_parent;    /* where the work directory (and the build
-				     * directory in it) is made; NULL: $TMPDIR
-				     * or /tmp (check's host-path variation) */
+	/* NULL, or the exact paths (not existing yet, parents made) of the
+	 * work directory and of the file-order build directory, instead of
+	 * fresh random names: lockstep check gives builds that must not
+	 * differ by host path the same ones, one build at a time. */
+	const char *work_dir;
+	const char *fileorder_dir;
 	int raw_outputs;            /* outputs kept as the steps wrote them: no
 				     * archive normalization, modes as they are
 				     * (lockstep check --raw; never published) */

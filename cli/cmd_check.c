@@ -79,6 +79,12 @@ static void print_text(const struct check_result *res)
 			       c->artifact, c->hint, res->notes[c->var]);
 		else
 			printf("flaky: %s differs, hint %s\n", c->artifact, c->hint);
+		if (c->differing.n > 1) {
+			printf("  also differ:");
+			for (size_t k = 1; k < c->differing.n; k++)
+				printf(" %s", c->differing.v[k]);
+			printf("\n");
+		}
 		fputs(c->detail, stdout);
 		if (c->dir_a && c->dir_b)
 			printf("kept: lockstep diff %s/%s %s/%s\n", c->dir_a, c->artifact, c->dir_b,

@@ -27,6 +27,34 @@ expect_exit "a step writing the hostname is not reproducible" 1 \
 	"$LOCKSTEP" check -q --vary=-all,hostname,user,umask "$T/host/recipe.json"
 check "the culprit is hostname with the hostname hint" culprit hostname hostname
 
+# Every output a variation changes is listed, the first one diffed.
+mk two 'hostname > out/a.txt; echo same > out/b.txt; uname -n > out/c.txt'
+sed -i 's|"outputs": \["out/a.txt"\]|"outputs": ["out/a.txt", "out/b.txt", "out/c.txt"]|' "$T/two/recipe.json"
+expect_exit "a step writing the hostname into two of three outputs is not reproducible" 1 \
+	"$LOCKSTEP" check -q --json --vary=-all,hostname "$T/two/recipe.json"
+check "the culprit lists both changed outputs, not the unchanged one" python3 - "$T/out" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["culprits"]
+assert [(x["variation"], x["artifact"], x["artifacts"]) for x in c] == [("hostname", "a.txt", ["a.txt", "c.txt"])], c
+PY
+expect_exit "  ... and the text report says what else differs" 1 \
+	"$LOCKSTEP" check -q --vary=-all,hostname "$T/two/recipe.json"
+check "  ... 'also differ: c.txt'" grep -qx '  also differ: c.txt' "$T/out"
+
+# The host directory leaks into the sandbox only through mountinfo (the
+# root of the /build bind mount): a step that records it depends on the
+# host path, and check names host-path alone -- every build without the
+# variation has the same host directory, so kernel and aslr are cleared.
+mk hostpath 'while read -r i p m root at rest; do [ "$$at" != /build ] || echo "$$root"; done </proc/self/mountinfo >out/a.txt'
+expect_exit "a step recording the host path of /build is not reproducible" 1 \
+	"$LOCKSTEP" check -q --json --rounds 2 --vary=-all,host-path,kernel,aslr "$T/hostpath/recipe.json"
+check "the one culprit is host-path (control rounds agree; kernel and aslr cleared)" python3 - "$T/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "not-reproducible", r["verdict"]
+assert [c["variation"] for c in r["culprits"]] == ["host-path"], r["culprits"]
+PY
+
 mk date 'date +%s > out/a.txt'
 expect_exit "a step embedding date +%s is not reproducible" 1 \
 	"$LOCKSTEP" check -q --json "$T/date/recipe.json"

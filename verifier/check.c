@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "builder/build.h"
+#include "builder/fileorder.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
@@ -48,6 +49,12 @@ static struct cb *cb_find(struct check_state *s, unsigned mask, unsigned round)
 }
 
 /* The child: one build into its own directory; the message goes up a pipe. */
+/* 1 when the build's host directories are the varied ones. */
+static unsigned host_class(unsigned mask)
+{
+	return (mask >> CHECK_HOST_PATH) & 1u;
+}
+
 static void child_build(struct check_state *s, struct cb *b, int fd)
 {
 	struct vary_ctx v = { s, b->mask, STRV_INIT };
@@ -61,7 +68,8 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.vary_arg = &v;
 	bo.tag = "check";
 	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
-	bo.work_parent = b->mask & 1u << CHECK_HOST_PATH ? s->varied_host : s->tmp;
+	bo.work_dir = s->work_dir[host_class(b->mask)];
+	bo.fileorder_dir = s->fileorder_dir[host_class(b->mask)];
 	bo.raw_outputs = s->o->raw;
 	bo.toolchain = s->tc;
 	bo.toolchain_layers = s->layers;
@@ -87,27 +95,38 @@ static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
 	return 0;
 }
 
-/* Runs the builds not yet run among masks/rounds, o->jobs at a time. */
+/* Runs the builds not yet run among masks/rounds (n <= 64), o->jobs at a
+ * time and one per host-path class at a time (they share its directories),
+ * in the order given as far as that allows. */
 static int check_builds(struct check_state *s, const unsigned *masks, const unsigned *rounds,
 			size_t n, struct err *e)
 {
 	pid_t pids[16];
 	int fds[16];
 	size_t run[16]; /* indexes: s->b moves when it grows */
-	size_t nrun = 0, next = 0;
+	unsigned cls[16], busy[2] = { 0, 0 };
+	unsigned char started[64] = { 0 };
+	size_t nrun = 0;
 	unsigned jobs = s->o->jobs < 16 ? s->o->jobs : 16;
 	int ret = 0;
 
-	while (next < n || nrun) {
-		while (next < n && nrun < jobs && !ret) {
-			unsigned m = masks[next], rd = rounds ? rounds[next] : 0;
+	for (;;) {
+		for (size_t q = 0; q < n && q < 64 && nrun < jobs && !ret; q++) {
+			unsigned m = masks[q], rd = rounds ? rounds[q] : 0;
 			int p[2];
 			char *label;
 			struct cb *b;
 
-			next++;
-			if (cb_find(s, m, rd))
+			if (started[q])
 				continue;
+			if (cb_find(s, m, rd)) {
+				started[q] = 1;
+				continue;
+			}
+			if (busy[host_class(m)])
+				continue;
+			started[q] = 1;
+			busy[host_class(m)] = 1;
 			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
 			b = &s->b[s->nb++];
 			b->mask = m, b->round = rd, b->digests = NULL;
@@ -137,6 +156,7 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			}
 			close(p[1]);
 			fds[nrun] = p[0];
+			cls[nrun] = host_class(m);
 			run[nrun++] = s->nb - 1;
 			s->res->builds++;
 		}
@@ -163,8 +183,10 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			}
 			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
 				ret = -1;
+			busy[cls[0]] = 0;
 			memmove(pids, pids + 1, --nrun * sizeof *pids);
 			memmove(fds, fds + 1, nrun * sizeof *fds);
+			memmove(cls, cls + 1, nrun * sizeof *cls);
 			memmove(run, run + 1, nrun * sizeof *run);
 		}
 	}
@@ -220,8 +242,12 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	fclose(f);
 	s->res->culprits = xrealloc(s->res->culprits, (s->res->nculprits + 1) * sizeof *c);
 	c = &s->res->culprits[s->res->nculprits++];
+	memset(c, 0, sizeof(*c));
 	c->var = var;
 	c->artifact = xstrdup(name);
+	for (size_t k = (size_t)i; k < s->r->outputs.n; k++)
+		if (strcmp(ctl->digests[k], b->digests[k]))
+			strv_push(&c->differing, recipe_output_name(s->r->outputs.v[k]));
 	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
 	c->detail = text;
 	c->dir_a = xstrdup(ctl->dir);
@@ -307,6 +333,33 @@ out:
 	return ret;
 }
 
+/* The two host-path classes' directories, parents made: the control's
+ * TMP/host/lockstep-work, the varied TMP/VARIED_HOST_SUBDIR/lockstep-work
+ * (deeper and longer); the same under s->shm for file-order builds. */
+static int check_host_dirs(struct check_state *s, struct err *e)
+{
+	static const char *const sub[2] = { "host", VARIED_HOST_SUBDIR };
+
+	for (unsigned c = 0; c < 2; c++) {
+		char *parent = fs_join(s->tmp, sub[c]);
+		int r = fs_mkdirs(parent, e);
+
+		s->work_dir[c] = fs_join(parent, "lockstep-work");
+		free(parent);
+		if (r < 0)
+			return -1;
+		if (!s->shm)
+			continue;
+		parent = fs_join(s->shm, sub[c]);
+		r = fs_mkdirs(parent, e);
+		s->fileorder_dir[c] = fs_join(parent, "build");
+		free(parent);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int check_run(const struct recipe *r, const struct check_options *o, struct check_result *res,
 	      struct err *e)
 {
@@ -332,14 +385,23 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	cleanup_add_path(s.tmp);
-	/* Builds make their work directories in here (or, host-path varied,
-	 * deeper), so it must be as open as the /tmp they would use. */
-	s.varied_host = fs_join(s.tmp, VARIED_HOST_SUBDIR);
+	/* Builds make their work directories in here, so it must be as open
+	 * as the /tmp they would otherwise use. */
 	if (chmod(s.tmp, 0755) < 0) {
 		err_sys(e, "check: %s: cannot set the mode", s.tmp);
 		goto out;
 	}
-	if (fs_mkdirs(s.varied_host, e) < 0)
+	if (res->applied & 1u << CHECK_FILE_ORDER) {
+		s.shm = xstrdup(FILEORDER_DIR "/lockstep-check-XXXXXX");
+		if (!mkdtemp(s.shm) || chmod(s.shm, 0755) < 0) {
+			err_sys(e, "check: %s: cannot create", s.shm);
+			free(s.shm);
+			s.shm = NULL;
+			goto out;
+		}
+		cleanup_add_path(s.shm);
+	}
+	if (check_host_dirs(&s, e) < 0)
 		goto out;
 	if (o->keep_dir && !(staging = fs_make_staging(o->keep_dir, e)))
 		goto out;
@@ -404,8 +466,16 @@ out:
 		free(s.b[i].dir);
 	}
 	free(s.b);
+	if (s.shm) {
+		fs_remove_tree(s.shm, NULL);
+		cleanup_remove_path(s.shm);
+	}
+	for (unsigned c = 0; c < 2; c++) {
+		free(s.work_dir[c]);
+		free(s.fileorder_dir[c]);
+	}
+	free(s.shm);
 	free(s.tmp);
-	free(s.varied_host);
 	free(s.faketime_lib);
 	free(s.locale);
 	toolchain_free(s.tc);
@@ -451,6 +521,11 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 
 		json_add_str(x, "variation", c->var < CHECK_NVARS ? check_var_name(c->var) : "none");
 		json_add_str(x, "artifact", c->artifact);
+		{
+			cJSON *d = cJSON_AddArrayToObject(x, "artifacts");
+			for (size_t k = 0; k < c->differing.n; k++)
+				cJSON_AddItemToArray(d, cJSON_CreateString(c->differing.v[k]));
+		}
 		json_add_str(x, "hint", c->hint);
 		json_add_str(x, "diff", c->detail);
 		if (c->dir_a && c->dir_b) {
@@ -474,6 +549,7 @@ void check_result_release(struct check_result *res)
 	}
 	for (size_t i = 0; i < res->nculprits; i++) {
 		free(res->culprits[i].artifact);
+		strv_release(&res->culprits[i].differing);
 		free(res->culprits[i].hint);
 		free(res->culprits[i].detail);
 		free(res->culprits[i].dir_a);

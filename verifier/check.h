@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "builder/recipe.h"
+#include "core/alloc.h"
 #include "core/err.h"
 
 /* The variations, in the fixed order bisection splits them. */
@@ -45,7 +46,8 @@ enum check_verdict { CHECK_REPRODUCIBLE, CHECK_NOT_REPRODUCIBLE, CHECK_FLAKY };
  * CHECK_NVARS and the finding is between two control builds). */
 struct check_culprit {
 	unsigned var;
-	char *artifact; /* owned: the first differing output */
+	char *artifact; /* owned: the first differing output (the one diffed) */
+	struct strv differing; /* every output that differs, artifact first */
 	char *hint;     /* owned: the diff's most telling cause */
 	char *detail;   /* owned: the first lines of the diff report */
 	char *dir_a;    /* owned: the control build's directory, kept only

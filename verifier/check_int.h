@@ -24,8 +24,8 @@ struct toolchain;
 /* Three days and a bit later: dates, weekdays and the hour change, and diff
  * still recognises the value as a timestamp (it looks a week ahead). */
 #define VARIED_TIME_SHIFT (3 * 86400 + 3661)
-/* The varied build's host directory sits this much deeper (and longer)
- * under the check's work directory than a control build's. */
+/* The varied build's work directory sits this much deeper (and longer)
+ * under the check's directory than the "host" of the other builds. */
 #define VARIED_HOST_SUBDIR "host-path-varied/an/other/machine"
 /* The varied build's make runs this many jobs at once (MAKEFLAGS), on one
  * CPU: a race between rules shows, whatever -j the control used. */
@@ -37,8 +37,12 @@ struct check_state {
 	const struct check_options *o;
 	struct check_result *res;
 	char *tmp;           /* owned: holds every build's output and work directory */
-	char *varied_host;   /* owned: tmp/VARIED_HOST_SUBDIR, where host-path
-			      * varied builds make their work directory */
+	char *shm;           /* owned: FILEORDER_DIR/lockstep-check-XXXXXX, or NULL */
+	/* Per host-path class (0 control, 1 varied): the work directory and
+	 * file-order build directory every build of that class uses, so that
+	 * builds differ by host path only when the variation says so.  One
+	 * build of a class runs at a time. */
+	char *work_dir[2], *fileorder_dir[2]; /* owned */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
 	char *locale;        /* owned: the varied locale */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */

@@ -156,7 +156,7 @@ void check_plan(struct check_state *s)
 				how = xstrdup("every clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime; static binaries escape it)");
 			break;
 		case CHECK_HOST_PATH:
-			how = xstrdup("host directory " VARIED_HOST_SUBDIR "/bN under the work directory instead of bN (only /proc/self/mountinfo shows it inside the sandbox)");
+			how = xstrdup("work directory " VARIED_HOST_SUBDIR "/lockstep-work instead of host/lockstep-work under the check's directory, the same for every other build (only /proc/self/mountinfo shows it inside the sandbox)");
 			break;
 		case CHECK_BUILD_PATH:
 			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
