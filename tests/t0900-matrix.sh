@@ -65,6 +65,17 @@ board=virt,march=rv64gc,level=1
 board=sifive_u,march=rv64imac,level=1
 board=sifive_u,march=rv64gc,level=1
 EOF2
+# The 8-cell demo matrix: for N = 1..7 the shards' lists, together, are the
+# whole list, each cell exactly once, and the same on a second run.
+M8="$TOP/recipes/qemu-virt-firmware/matrix.json"
+check "shards 1..N of the 8-cell matrix cover every cell exactly once, for N = 1..7" bash -c '
+	B=$1 M=$2; all=$($B --list "$M") || exit 1
+	[ "$(printf "%s\n" "$all" | wc -l)" = 8 ] || exit 1
+	for n in 1 2 3 4 5 6 7; do
+		got=$(for i in $(seq 1 $n); do $B --list --shard $i/$n "$M" || exit 1; done)
+		[ "$(printf "%s\n" "$got" | sort)" = "$(printf "%s\n" "$all" | sort)" ] || exit 1
+		[ "$got" = "$(for i in $(seq 1 $n); do $B --list --shard $i/$n "$M"; done)" ] || exit 1
+	done' _ "$B" "$M8"
 expect_exit "--list --shard 2/3 --json" 0 $B --list --shard 2/3 --json "$R"
 check "shard 2/3 holds cells 1 (and 4, 7, ...)" \
 	test "$(jq -c .cells "$T/out")" = '["board=virt,march=rv64gc,level=1"]'
