@@ -34,19 +34,35 @@ static char *attr_string(Dwarf_Die *die, int at)
 	return s ? xstrdup(s) : NULL;
 }
 
-static size_t collect(struct diff_ctx *c, Elf *elf, struct cu_info **out)
+static size_t str_bytes(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* The units' strings, within what is left of --max-memory: the strings
+ * held count against it (libdw's own tables do not), and past it the rest
+ * of the units are left out (*cut set) and the report is marked partial.
+ * *held says how much was charged; the caller gives it back. */
+static size_t collect(struct diff_ctx *c, Elf *elf, struct cu_info **out, size_t *held, int *cut)
 {
 	Dwarf *dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
 	Dwarf_Off off = 0, next;
 	size_t hsize, n = 0, cap = 0;
 	struct cu_info *v = NULL;
 
+	*held = 0;
 	while (dw && n < DWARF_MAX_CUS && !diff_over_limit(c) &&
 	       dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die die;
 		Dwarf_Files *files;
 		size_t nf;
-		if (dwarf_offdie(dw, off + hsize, &die)) {
+
+		if (c->mem_used + *held > c->mem_budget) {
+			report_partial(c->r, "DWARF strings beyond --max-memory: the remaining "
+					     "compilation units were not compared");
+			*cut = 1;
+			break;
+		}		if (dwarf_offdie(dw, off + hsize, &die)) {
 			const char *nm = dwarf_diename(&die);
 			if (n == cap)
 				v = xrealloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
@@ -58,11 +74,15 @@ static size_t collect(struct diff_ctx *c, Elf *elf, struct cu_info **out)
 				for (size_t i = 0; i < nf && i < DWARF_MAX_FILES; i++) {
 					const char *f = dwarf_filesrc(files, i, NULL, NULL);
 					strv_push(&v[n].files, f ? f : "");
+					*held += str_bytes(f) + sizeof(char *);
 				}
+			*held += sizeof(*v) + str_bytes(v[n].name) + str_bytes(v[n].producer) +
+				 str_bytes(v[n].comp_dir);
 			n++;
 		}
 		off = next;
 	}
+	c->mem_used += *held;
 	if (dw)
 		dwarf_end(dw);
 	*out = v;
@@ -215,11 +235,14 @@ void diff_dwarf_strings(struct diff_ctx *c, const char *name, struct Elf *ea, st
 			enum diff_hint *dominant)
 {
 	struct cu_info *a = NULL, *b = NULL;
-	size_t na = collect(c, (Elf *)ea, &a), nb = collect(c, (Elf *)eb, &b);
+	size_t ha = 0, hb = 0;
+	int cut = 0;
+	size_t na = collect(c, (Elf *)ea, &a, &ha, &cut), nb = collect(c, (Elf *)eb, &b, &hb, &cut);
 	struct groups *gs = xcalloc(1, sizeof(*gs));
 
 	gs->kind = "dwarf";
-	if (na != nb)
+	/* A side cut short by the budget has fewer units for that reason only. */
+	if (na != nb && !cut)
 		report_add(c, name, "dwarf", HINT_CONTENT, xstrdup("compilation units"),
 			   xasprintf("%zu", na), xasprintf("%zu", nb));
 	for (size_t i = 0; i < na && i < nb; i++) {
@@ -235,4 +258,5 @@ void diff_dwarf_strings(struct diff_ctx *c, const char *name, struct Elf *ea, st
 	groups_emit(c, name, gs, dominant);
 	cu_release(a, na);
 	cu_release(b, nb);
+	c->mem_used -= ha + hb;
 }

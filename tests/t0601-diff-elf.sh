@@ -86,6 +86,18 @@ check "diff: the line table's file names are listed" grep -qE '^  \[build-path\]
 check "diff: .debug_line_str/.debug_str carry the build-path hint" \
 	grep -qE '^  \[build-path\] section \.debug_(line_)?str$' "$T/out"
 check "diff: the build-id note is reported" grep -qE '^  \[content\] note build-id' "$T/out"
+# Two compilation units: a budget that one unit's strings fill leaves the
+# other uncompared, and says so.
+for d in aaaa bbbb; do
+	printf 'int unit2(int x) { return x + 2; }\n' >"$T/bld/$d/u2.c"
+	(cd "$T/bld/$d" && $LCC -g -O2 -o two.elf fw.c u2.c)
+done
+expect_exit "diff --max-memory 100: DWARF strings beyond the budget, still exit 1" 1 \
+	$D --json --max-memory 100 "$T/bld/aaaa/two.elf" "$T/bld/bbbb/two.elf"
+check "diff: under the default budget the same pair is compared whole" bash -c "
+	$D --json '$T/bld/aaaa/two.elf' '$T/bld/bbbb/two.elf' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"partial\"] is False'"
+check "diff --max-memory 100: the report is partial and says the DWARF units were cut" \
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["partial"] and "DWARF strings beyond --max-memory" in r["partial_reason"], r["partial_reason"]' "$T/out"
 # The same pair with -ffile-prefix-map is identical: the cause really was the path.
 for d in aaaa bbbb; do
 	(cd "$T/bld/$d" && $LCC -g -O2 -ffile-prefix-map="$T/bld/$d"=/src -o fw-mapped.elf "$T/bld/$d/fw.c")
