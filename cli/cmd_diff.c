@@ -20,14 +20,16 @@ static const char usage[] =
 	"Compares two files or two directories (by relative path) structurally:\n"
 	"ELF sections, symbols, notes and DWARF strings; archive members and their\n"
 	"metadata; text lines; other bytes.  Each difference carries a likely cause:\n"
-	"timestamp, build-path, hostname, username, ordering, random, compiler or\n"
-	"content.\n"
+	"timestamp, build-path, hostname, username, ordering, random, compiler,\n"
+	"umask or content.\n"
 	"\n"
 	"options:\n"
 	"  --json                 print the report as JSON (schema lockstep-diff/1)\n"
 	"  --color=WHEN           auto (default), always or never\n"
 	"  --full                 every detail, no cap on report lines\n"
 	"  --max-report-lines N   cap the text report (default 190)\n"
+	"  --max-items N          differences kept, text and JSON (default 20000;\n"
+	"                         --full 2000000); the rest counted: partial\n"
 	"  --max-memory SIZE      archive members and DWARF strings held at once\n"
 	"                         (e.g. 512M; default 1G); past it: partial\n"
 	"  --timeout SECONDS      stop and report what was found so far\n"
@@ -62,7 +64,8 @@ static int parse_size(const char *s, size_t *out)
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER };
+	enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER,
+	       O_ITEMS };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, O_JSON },
@@ -70,6 +73,7 @@ int cmd_diff(int argc, char **argv)
 		{ "colour", required_argument, NULL, O_COLOR },
 		{ "full", no_argument, NULL, O_FULL },
 		{ "max-report-lines", required_argument, NULL, O_LINES },
+		{ "max-items", required_argument, NULL, O_ITEMS },
 		{ "max-memory", required_argument, NULL, O_MEM },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "sde", required_argument, NULL, O_SDE },
@@ -118,6 +122,13 @@ int cmd_diff(int argc, char **argv)
 			lines = strtoul(optarg, &end, 10);
 			if (*end || end == optarg || *optarg == '-') {
 				ret = cli_usage_error("diff", "--max-report-lines: \"%s\": not a count", optarg);
+				goto out;
+			}
+			break;
+		case O_ITEMS:
+			o.max_items = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || *optarg == '-' || !o.max_items) {
+				ret = cli_usage_error("diff", "--max-items: \"%s\": not a count of at least 1", optarg);
 				goto out;
 			}
 			break;

@@ -24,8 +24,11 @@ struct diff_options {
 	size_t max_memory;          /* bytes of member contents held at once; 0: 1 GiB */
 	double timeout;             /* seconds; 0: none */
 	int full;                   /* keep every detail, not only the first few */
+	size_t max_items;           /* differences kept in the report (text and
+				     * JSON); past it only counted, partial;
+				     * 0: 20000, or 2000000 with full */
 };
-#define DIFF_OPTIONS_INIT { 0, 0, NULL, 0, NULL, NULL, 0, 0, 0 }
+#define DIFF_OPTIONS_INIT { 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0 }
 
 struct diff_report; /* opaque */
 

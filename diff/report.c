@@ -101,7 +101,8 @@ struct diff_item *report_add(struct diff_ctx *c, const char *file, const char *k
 			     enum diff_hint h, char *where, char *a, char *b)
 {
 	struct diff_report *r = c->r;
-	size_t max = c->o->full ? REPORT_MAX_ITEMS_FULL : REPORT_MAX_ITEMS;
+	size_t max = c->o->max_items ? c->o->max_items
+		     : c->o->full ? REPORT_MAX_ITEMS_FULL : REPORT_MAX_ITEMS;
 	struct diff_item *it;
 
 	r->hint_count[h < HINT_COUNT ? h : HINT_CONTENT]++;

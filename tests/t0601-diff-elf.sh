@@ -66,6 +66,14 @@ import sys
 lines = [l for l in open(sys.argv[1]) if "] symbol " in l]
 kinds = [l.split("] symbol ")[1].split()[0] for l in lines]
 assert "moved" in kinds and kinds.index("moved") > max(kinds.index("added"), kinds.index("resized")), kinds' "$T/out"
+expect_exit "diff --json --max-items 3: a bounded JSON report, still exit 1" 1 \
+	$D --json --max-items 3 "$T/sym1.elf" "$T/sym2.elf"
+check "diff --max-items 3: three differences kept, the rest counted, marked partial" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["differences"]) == 3 and r["differences_total"] > 3 and r["partial"], r
+assert r["differences_dropped"] == r["differences_total"] - 3, r' "$T/out"
+expect_err "diff --max-items 0 is a usage error" 2 'max-items: "0"' $D --max-items 0 "$T/sym1.elf" "$T/sym2.elf"
 expect_exit "diff: the other way round" 1 $D "$T/sym2.elf" "$T/sym1.elf"
 check "diff: the function is listed as removed" grep -qE '^  \[content\] symbol removed extra$' "$T/out"
 $CC $BARE -fno-ident -o "$T/noident.elf" "$T/sym1.c"
