@@ -104,7 +104,7 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 	pid_t pids[16];
 	int fds[16];
 	size_t run[16]; /* indexes: s->b moves when it grows */
-	unsigned cls[16], busy[2] = { 0, 0 };
+	unsigned cls[16] = { 0 }, busy[2] = { 0, 0 };
 	unsigned char started[64] = { 0 };
 	size_t nrun = 0;
 	unsigned jobs = s->o->jobs < 16 ? s->o->jobs : 16;
