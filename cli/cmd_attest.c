@@ -339,7 +339,7 @@ static int attest_merge_cmd(int argc, char **argv)
 			if (k && a->verdict == ATTEST_DISSENT)
 				printf("dissent: %s \"%s\": merged with the digest %zu keys vouch for; "
 				       "another rebuilder gives a different one\n",
-				       a->resource_uri, a->name, attest_votes_for(a, a->agreed));
+				       a->resource_uri, a->name, a->agreed_keys);
 		} else if (k) {
 			printf("left out: %s \"%s\": no digest has %zu keys (%s)\n", a->resource_uri,
 			       a->name, k, attest_verdict_name(a->verdict));

@@ -183,8 +183,7 @@ int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr, 
 		json_add_sha256(s, digest);
 		an = cJSON_AddObjectToObject(s, "annotations");
 		json_add_str(an, "resourceUri", a->resource_uri);
-		cJSON_AddNumberToObject(an, "rebuilders",
-					(double)(k ? attest_votes_for(a, digest) : a->nvoters));
+		cJSON_AddNumberToObject(an, "rebuilders", (double)(k ? a->agreed_keys : a->nvoters));
 		if (k && a->verdict == ATTEST_DISSENT)
 			cJSON_AddBoolToObject(an, "dissent", 1);
 		cJSON_AddItemToArray(subj, s);

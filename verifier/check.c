@@ -48,13 +48,13 @@ static struct cb *cb_find(struct check_state *s, unsigned mask, unsigned round)
 	return NULL;
 }
 
-/* The child: one build into its own directory; the message goes up a pipe. */
 /* 1 when the build's host directories are the varied ones. */
 static unsigned host_class(unsigned mask)
 {
 	return (mask >> CHECK_HOST_PATH) & 1u;
 }
 
+/* The child: one build into its own directory; the message goes up a pipe. */
 static void child_build(struct check_state *s, struct cb *b, int fd)
 {
 	struct vary_ctx v = { s, b->mask, STRV_INIT };
