@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Downloading from Debian archives: .deb files and index files fetched over
  * HTTP(S) (or file://) from an ordered list of base URLs, checked by sha256
- * before they appear.  The transport library stays inside fetch.c. */
+ * before they appear, and where those base URLs come from (a --mirror
+ * option, LOCKSTEP_MIRROR, the host's apt sources, LOCKSTEP_SNAPSHOT).  The
+ * transport library stays inside fetch.c. */
 #ifndef TOOLCHAINS_FETCH_H
 #define TOOLCHAINS_FETCH_H
 
@@ -47,5 +49,29 @@ int fetch_file(const char *const *bases, const char *rel, const char *dest,
  * FETCH_DEFAULT_MAX_BYTES) is refused.  *out is NULL on failure. */
 int fetch_mem(const char *const *bases, const char *rel, uint64_t max_bytes, char **out,
 	      size_t *len, struct err *e);
+
+/* The base URLs to fetch Debian packages from, in order:
+ *  1. cli_mirror (a --mirror value; may be NULL), else
+ *  2. the environment variable LOCKSTEP_MIRROR, else
+ *  3. the http, https and file URIs of the host's apt sources: one-line
+ *     "deb [opts] URI SUITE [COMPONENT...]" entries of sources.list and
+ *     sources.list.d/<any>.list, and deb822 stanzas of
+ *     sources.list.d/<any>.sources whose Types include deb and that are not
+ *     disabled (Enabled: no), in the order apt reads them.  The directory is
+ *     /etc/apt, or LOCKSTEP_APT_DIR when set (for tests).  Malformed or
+ *     unreadable apt sources are skipped: they are apt's to police;
+ * then the snapshot archive base, cli_snapshot (may be NULL) or else
+ * LOCKSTEP_SNAPSHOT, appended last: a base laid out like a mirror (e.g. a
+ * snapshot archive's dated path) for versions the mirrors no longer carry.
+ * cli_mirror and LOCKSTEP_MIRROR hold one or more URLs separated by blanks;
+ * each of those and the snapshot value must start with http://, https:// or
+ * file://, or the error names it.  Trailing slashes are removed and
+ * duplicates dropped (the first stays).
+ * Returns a NULL-terminated array (caller frees with mirror_bases_free), or
+ * NULL with e set (ERR_OP) when a value is malformed or there is no base at
+ * all; that message says how to configure one. */
+char **mirror_bases(const char *cli_mirror, const char *cli_snapshot, struct err *e);
+/* Frees what mirror_bases returned; accepts NULL. */
+void mirror_bases_free(char **bases);
 
 #endif
