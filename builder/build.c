@@ -38,7 +38,7 @@ struct build {
 	char *log_path;         /* owned: work/build.log */
 	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
 	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
-	const char *const *layers; /* borrowed from tc */
+	const char *root;       /* borrowed from tc: the build root */
 	struct strv env;        /* extra variables for the steps */
 	char source_digest[65];
 	char *profile;          /* owned: sandbox profile JSON */
@@ -114,7 +114,7 @@ static void base_config(const struct build *b, struct sandbox_config *c, int out
 	sandbox_config_init(c);
 	c->argv = shell;
 	c->build_dir = b->build_dir;
-	c->usr_layers = b->layers;
+	c->root_dir = b->root;
 	c->env = (const char *const *)b->env.v;
 	c->source_date_epoch = b->r->source_date_epoch;
 	c->stdout_fd = out_fd;
@@ -334,9 +334,16 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	char **env = NULL, *path = NULL;
 	struct sandbox_config c;
 	cJSON *st = NULL;
+	const char *pin_text;
+	char pin_sha[65], *pin_path = fs_join(b->staging, BUILD_PIN_NAME);
 	size_t pin_len = 0;
 	int ret = -1;
 
+	/* The pin ships beside the provenance, exactly the bytes named there. */
+	pin_text = toolchain_pin_bytes(b->tc, &pin_len);
+	digest_buf(pin_text, pin_len, pin_sha);
+	if (fs_write_atomic(pin_path, pin_text, pin_len, 0644, e) < 0)
+		goto out;
 	base_config(b, &c, -1);
 	in.recipe_text = b->r->text;
 	in.recipe_len = b->r->text_len;
@@ -346,12 +353,9 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	in.source_digest = b->source_digest;
 	in.toolchain_name = toolchain_name(b->tc);
 	in.toolchain_digest = toolchain_digest(b->tc);
-	in.pin_text = toolchain_pin_bytes(b->tc, &pin_len);
-	in.pin_len = pin_len;
+	in.pin_file_name = BUILD_PIN_NAME;
+	in.pin_file_sha256 = pin_sha;
 	in.toolchain_packages = toolchain_resolved_deps(b->tc);
-	in.host_libs = toolchain_host_libs(b->tc, e);
-	if (!in.host_libs)
-		goto out;
 	in.sandbox_profile = b->profile;
 	env = sandbox_env_build(&c);
 	in.env = (const char *const *)env;
@@ -367,10 +371,10 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	ret = json_write_file(path, st, e);
 out:
 	cJSON_Delete(in.toolchain_packages);
-	cJSON_Delete(in.host_libs);
 	cJSON_Delete(st);
 	sandbox_env_free(env);
 	free(path);
+	free(pin_path);
 	return ret;
 }
 
@@ -414,10 +418,10 @@ static int prepare(struct build *b, struct err *e)
 	progress(b, "toolchain %s", b->r->toolchain);
 	if (b->o->toolchain) {
 		b->tc = b->o->toolchain;
-		b->layers = b->o->toolchain_layers;
+		b->root = b->o->toolchain_root;
 	} else if ((b->o->pin_path ? toolchain_load_file(b->o->pin_path, &b->own_tc, e)
 				   : toolchain_load(b->r->toolchain, &b->own_tc, e)) < 0 ||
-		   toolchain_prepare(b->own_tc, &b->layers, e) < 0) {
+		   toolchain_prepare(b->own_tc, &b->root, e) < 0) {
 		return err_wrap(e, "%s: \"toolchain\"", b->r->file);
 	} else {
 		b->tc = b->own_tc;

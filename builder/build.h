@@ -16,6 +16,9 @@ struct toolchain;
 #define BUILD_SOURCE_NAME "source.tar.gz"
 #define BUILD_PROVENANCE_NAME "provenance.json"
 #define BUILD_LOG_NAME "build.log"
+/* The environment pin the build ran in, byte for byte (the provenance names
+ * its sha256). */
+#define BUILD_PIN_NAME "environment.json"
 
 struct build_options {
 	const char *out_dir;        /* required: where the results are published */
@@ -45,14 +48,15 @@ struct build_options {
 	 * order it lists them in a normal build (builder/fileorder.h). */
 	int file_order;
 	/* NULL, or the recipe's toolchain already loaded and prepared
-	 * (toolchain_prepare) with its layers, both borrowed: lockstep check
+	 * (toolchain_prepare) with its root, both borrowed: lockstep check
 	 * verifies the toolchain once for all its builds. */
 	struct toolchain *toolchain;
-	const char *const *toolchain_layers;
+	const char *toolchain_root;
 };
 
 /* Builds r as o says.  On success the directory o->out_dir holds the
- * artifacts, BUILD_SOURCE_NAME, BUILD_PROVENANCE_NAME and BUILD_LOG_NAME;
+ * artifacts, BUILD_SOURCE_NAME, BUILD_PROVENANCE_NAME, BUILD_PIN_NAME and
+ * BUILD_LOG_NAME;
  * on failure it is untouched, and the message names the step (and, for a
  * failing step, where its log was kept). */
 int build_run(const struct recipe *r, const struct build_options *o, struct err *e);

@@ -197,7 +197,7 @@ int matrix_build(struct recipe *r, const struct strv *cells, const char *root, u
 	 * verify the store once here, and let each cell's process inherit it. */
 	if (!tc_axis && !o->toolchain) {
 		if (toolchain_load(r->toolchain, &tc, e) < 0 ||
-		    toolchain_prepare(tc, &o->toolchain_layers, e) < 0) {
+		    toolchain_prepare(tc, &o->toolchain_root, e) < 0) {
 			err_wrap(e, "%s: \"toolchain\"", r->file);
 			goto out;
 		}

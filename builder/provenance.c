@@ -69,12 +69,13 @@ static cJSON *build_definition(const struct provenance_input *in)
 	prof = cJSON_AddObjectToObject(intl, "sandboxProfile");
 	json_add_sha256(prof, pdigest);
 	cJSON_AddItemToObject(prof, "settings", cJSON_Parse(in->sandbox_profile));
-	r = cJSON_AddObjectToObject(intl, "toolchain");
+	r = cJSON_AddObjectToObject(intl, "environment");
 	json_add_str(r, "name", in->toolchain_name);
 	json_add_sha256(r, in->toolchain_digest);
 
-	/* Inputs by digest.  The recipe and the pin travel as content so a
-	 * verifier needs nothing but this record and the source archive. */
+	/* Inputs by digest.  The recipe travels as content; the environment pin
+	 * (megabytes: every file of the root) travels beside this record and is
+	 * checked against the digest named here. */
 	deps = cJSON_AddArrayToObject(bd, "resolvedDependencies");
 	cJSON_AddItemToArray(deps, resource(in->source_name, in->source_digest));
 	r = resource(in->recipe_name, in->recipe_digest);
@@ -83,30 +84,16 @@ static cJSON *build_definition(const struct provenance_input *in)
 	json_add_str(r, "mediaType", "application/vnd.lockstep.recipe+json");
 	free(b64);
 	cJSON_AddItemToArray(deps, r);
-	{
-		char pin_digest[65];
-		digest_buf(in->pin_text, in->pin_len, pin_digest);
-		r = resource(in->toolchain_name, pin_digest);
-		b64 = base64_encode(in->pin_text, in->pin_len);
-		json_add_str(r, "content", b64);
-		json_add_str(r, "mediaType", "application/vnd.lockstep.toolchain-pin+json");
-		free(b64);
-		cJSON_AddItemToArray(deps, r);
-	}
+	r = resource(in->pin_file_name, in->pin_file_sha256);
+	json_add_str(r, "mediaType", PROVENANCE_PIN_MEDIA_TYPE);
+	cJSON_AddItemToObject(r, "annotations", cJSON_CreateObject());
+	json_add_str(cJSON_GetObjectItemCaseSensitive(r, "annotations"), "environment",
+		     in->toolchain_name);
+	cJSON_AddItemToArray(deps, r);
 	if (in->toolchain_packages) {
 		cJSON *c;
 		while ((c = cJSON_DetachItemFromArray(in->toolchain_packages, 0)))
 			cJSON_AddItemToArray(deps, c);
-	}
-	if (in->host_libs) {
-		cJSON *c;
-		while ((c = cJSON_DetachItemFromArray(in->host_libs, 0))) {
-			cJSON *ann = cJSON_GetObjectItemCaseSensitive(c, "annotations");
-			if (!ann)
-				ann = cJSON_AddObjectToObject(c, "annotations");
-			json_add_str(ann, "role", "host library loaded by the compiler");
-			cJSON_AddItemToArray(deps, c);
-		}
 	}
 	return bd;
 }
@@ -253,10 +240,10 @@ int provenance_parse(const char *text, size_t len, const char *what,
 		return err_set(e, "%s: \"externalParameters.cell\": empty", what);
 	rec->cell = s ? xstrdup(s) : NULL;
 	tc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"),
-					      "toolchain");
-	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.toolchain", &s, e) < 0 ||
-	    get_digest(tc, what, "internalParameters.toolchain", rec->toolchain_digest, e) < 0)
-		return tc ? -1 : err_set(e, "%s: \"internalParameters.toolchain\": missing", what);
+					      "environment");
+	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.environment", &s, e) < 0 ||
+	    get_digest(tc, what, "internalParameters.environment", rec->toolchain_digest, e) < 0)
+		return tc ? -1 : err_set(e, "%s: \"internalParameters.environment\": missing", what);
 	rec->toolchain_name = xstrdup(s);
 
 	/* The recipe and the pin are recovered from resolvedDependencies, each
@@ -277,16 +264,22 @@ int provenance_parse(const char *text, size_t len, const char *what,
 					       what, at, hex, rec->recipe_digest);
 			if (get_content(c, what, at, hex, &rec->recipe_text, &rec->recipe_len, e) < 0)
 				return -1;
-		} else if (!strcmp(mt->valuestring, "application/vnd.lockstep.toolchain-pin+json")) {
-			if (get_digest(c, what, at, hex, e) < 0 ||
-			    get_content(c, what, at, hex, &rec->pin_text, &rec->pin_len, e) < 0)
+		} else if (!strcmp(mt->valuestring, PROVENANCE_PIN_MEDIA_TYPE)) {
+			if (rec->pin_file_name)
+				return err_set(e, "%s: \"%s\": a second environment pin", what, at);
+			if (get_digest(c, what, at, rec->pin_file_sha256, e) < 0 ||
+			    json_get_string(c, "name", 1, what, at, &s, e) < 0)
 				return -1;
+			if (!*s || strchr(s, '/') || s[0] == '.')
+				return err_set(e, "%s: \"%s.name\": \"%s\" is not a plain file name",
+					       what, at, s);
+			rec->pin_file_name = xstrdup(s);
 		}
 	}
 	if (!rec->recipe_text)
 		return err_set(e, "%s: \"resolvedDependencies\": the recipe's content is missing", what);
-	if (!rec->pin_text)
-		return err_set(e, "%s: \"resolvedDependencies\": the toolchain pin's content is missing", what);
+	if (!rec->pin_file_name)
+		return err_set(e, "%s: \"resolvedDependencies\": no environment pin named", what);
 	return 0;
 }
 
@@ -297,7 +290,7 @@ void provenance_record_release(struct provenance_record *rec)
 	free(rec->source_name);
 	free(rec->cell);
 	free(rec->toolchain_name);
-	free(rec->pin_text);
+	free(rec->pin_file_name);
 	free(rec->subjects);
 	memset(rec, 0, sizeof(*rec));
 }

@@ -11,7 +11,9 @@
 #define PROVENANCE_PREDICATE_TYPE "https://slsa.dev/provenance/v1"
 /* Resolves to docs/build-type.md in spirit: the document describing our
  * externalParameters and internalParameters. */
-#define PROVENANCE_BUILD_TYPE "https://lockstep.dev/build-types/recipe/v1"
+#define PROVENANCE_BUILD_TYPE "https://lockstep.dev/build-types/recipe/v2"
+/* The environment pin, shipped beside the provenance, named by digest in it. */
+#define PROVENANCE_PIN_MEDIA_TYPE "application/vnd.lockstep.environment-pin+json"
 #define PROVENANCE_BUILDER_ID "https://lockstep.dev/builder/v1"
 
 struct provenance_subject {
@@ -29,12 +31,11 @@ struct provenance_input {
 	const char *cell;             /* the matrix cell built, or NULL */
 	const char *source_name;      /* "source.tar.gz" */
 	const char *source_digest;
-	const char *toolchain_name;
-	const char *toolchain_digest;
-	const char *pin_text;         /* exact bytes of the toolchain pin */
-	size_t pin_len;
-	cJSON *toolchain_packages;    /* owned: [ResourceDescriptor] */
-	cJSON *host_libs;             /* owned: [ResourceDescriptor] or NULL */
+	const char *toolchain_name;   /* the environment pin's name */
+	const char *toolchain_digest; /* its combined digest */
+	const char *pin_file_name;    /* the pin file shipped beside, e.g. "environment.json" */
+	const char *pin_file_sha256;  /* sha256 of its bytes */
+	cJSON *toolchain_packages;    /* owned: [ResourceDescriptor], every package of the root */
 	const char *sandbox_profile;  /* canonical JSON */
 	const char *const *env;       /* the complete environment inside, KEY=VALUE */
 	const char *build_path;
@@ -58,10 +59,10 @@ struct provenance_record {
 	char *source_name;         /* owned */
 	char *cell;                /* owned: externalParameters.cell, the
 				    * matrix cell built; NULL for a plain recipe */
-	char *toolchain_name;      /* owned */
-	char toolchain_digest[65];
-	char *pin_text;            /* owned: decoded, digest checked */
-	size_t pin_len;
+	char *toolchain_name;      /* owned: the environment pin's name */
+	char toolchain_digest[65]; /* its combined digest */
+	char *pin_file_name;       /* owned: the pin file shipped beside the record */
+	char pin_file_sha256[65];  /* the sha256 of that file's bytes */
 	struct provenance_subject *subjects; /* owned array; names owned by json */
 	size_t nsubjects;
 };

@@ -38,7 +38,10 @@ int cmd_verify(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
-int cmd_toolchain(int argc, char **argv);
+int cmd_env(int argc, char **argv); /* also `toolchain` */
+struct toolchain;
+/* Loads a pin by name, or by path when NAME has a / or ends in .json. */
+int cli_load_pin(const char *name, struct toolchain **t, struct err *e);
 int cmd_sandbox(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "sandbox/sandbox.h"
+#include "toolchains/toolchain.h"
 
 static const char usage[] =
 	"usage: lockstep sandbox [OPTIONS] -- CMD [ARGS...]\n"
@@ -24,8 +25,10 @@ static const char usage[] =
 	"  --build-dir DIR     host directory mounted read-write at /build\n"
 	"                      (default: the current directory)\n"
 	"  --out-dir DIR       host directory mounted read-write at /out\n"
-	"  --layer DIR         a toolchain tree whose usr/ overlays /usr (repeat;\n"
-	"                      the first is the highest)\n"
+	"  --pin NAME          the root of environment pin NAME (fetched and made\n"
+	"                      if needed, its seal checked) instead of the host's\n"
+	"                      /usr: nothing of the host's /usr is then visible\n"
+	"  --root DIR          a root made by lockstep (DIR/usr, DIR/etc) likewise\n"
 	"  --bind HOST:INSIDE  extra read-write bind (repeat)\n"
 	"  --ro-bind HOST:INSIDE  extra read-only bind (repeat)\n"
 	"  --env KEY=VALUE     extra environment variable (repeat)\n"
@@ -83,7 +86,9 @@ int cmd_sandbox(int argc, char **argv)
 	struct sandbox_config c;
 	struct sandbox_result r;
 	struct err e = ERR_INIT;
-	struct strv env = STRV_INIT, layers = STRV_INIT;
+	struct strv env = STRV_INIT;
+	struct toolchain *pin = NULL;
+	const char *pin_name = NULL;
 	struct sandbox_bind *binds = xcalloc((size_t)argc, sizeof(*binds));
 	char *cwd = NULL;
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
@@ -111,8 +116,10 @@ int cmd_sandbox(int argc, char **argv)
 			c.build_dir = argv[++i];
 		} else if (!strcmp(a, "--out-dir")) {
 			c.out_dir = argv[++i];
-		} else if (!strcmp(a, "--layer")) {
-			strv_push(&layers, argv[++i]);
+		} else if (!strcmp(a, "--root")) {
+			c.root_dir = argv[++i];
+		} else if (!strcmp(a, "--pin")) {
+			pin_name = argv[++i];
 		} else if (!strcmp(a, "--env")) {
 			strv_push(&env, argv[++i]);
 		} else if (!strcmp(a, "--epoch")) {
@@ -142,7 +149,11 @@ int cmd_sandbox(int argc, char **argv)
 		goto out;
 	}
 	c.env = (const char *const *)env.v;
-	c.usr_layers = (const char *const *)layers.v;
+	if (pin_name && (cli_load_pin(pin_name, &pin, &e) < 0 ||
+			 toolchain_prepare(pin, &c.root_dir, &e) < 0)) {
+		ret = cli_fail(&e);
+		goto out;
+	}
 	if (!c.build_dir) {
 		cwd = getcwd(NULL, 0);
 		c.build_dir = cwd;
@@ -195,6 +206,6 @@ out:
 	free(binds);
 	free(cwd);
 	strv_release(&env);
-	strv_release(&layers);
+	toolchain_free(pin);
 	return ret;
 }

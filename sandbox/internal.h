@@ -20,11 +20,12 @@ struct sandbox_plan {
 	const struct sandbox_config *c;
 	struct sandbox_mount *mounts; /* owned: build dir, out dir, extra binds */
 	size_t nmounts;
-	char **layers;    /* owned, NULL-terminated: realpaths of each layer's usr/ */
+	char *root;       /* owned: realpath of c->root_dir, or NULL (host /usr) */
 	char **env;       /* owned: the command's environment */
 	const char *home; /* borrowed: c->home or c->build_path */
 	int as_root;      /* the caller is host root: idmapped binds, fixed host id */
-	int usr_fd;       /* root with layers: the /usr overlay, detached, or -1 */
+	int usr_fd;       /* root caller with a build root: its usr/, detached, or -1 */
+	int etc_fd;       /* root caller with a build root: its etc/, detached, or -1 */
 	int report_fd;    /* child's end of the report pipe (close-on-exec) */
 };
 
@@ -32,7 +33,7 @@ struct sandbox_plan {
  * and may not reach root's private paths, so the mounts of host paths are
  * made here, detached: each bind an idmapped clone (tree_fd) mapping uid/gid
  * 0 on disk to SANDBOX_ROOT_HOST_ID (the build writes root-owned files), and
- * the /usr overlay of the layers (usr_fd). */
+ * the build root's usr/ and etc/ (usr_fd, etc_fd) read-only. */
 int mounts_prepare_root(struct sandbox_plan *p, struct err *e);
 /* Child (in the new namespaces, with capabilities there): builds the new
  * root and pivots into it; the cwd is the build path afterwards. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The sandbox's file system: a tmpfs root holding read-only /usr (under the
- * toolchain overlay), a synthetic /etc, a minimal /dev, a fresh /proc, the
- * build and output directories; then pivot_root, the host root detached. */
+/* The sandbox's file system: a tmpfs root holding the build root's usr/
+ * read-only as /usr, a synthetic /etc with the build root's etc/ entries, a
+ * minimal /dev, a fresh /proc, the build and output directories; then
+ * pivot_root, the host root detached. */
 #include "sandbox/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -22,8 +24,9 @@
 
 #define OLD "/oldroot" /* where the host root is during setup */
 #define NEW "/newroot" /* the sandbox root being built */
+#define ETC "/rootetc"  /* the build root's etc/, when the parent detached it */
 
-static char *overlay_lower(const struct sandbox_plan *p, const char *prefix, struct err *e);
+static int etc_entries(const struct sandbox_plan *p, struct err *e);
 
 static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags,
 		    const char *data, struct err *e)
@@ -126,33 +129,24 @@ static int write_file(const char *path, const char *text, struct err *e)
 	return 0;
 }
 
-/* /usr: the host's, read-only, with the toolchain layers' usr/ above it. */
+/* /usr: the build root's, read-only; the host's only without a root. */
 static int mount_usr(const struct sandbox_plan *p, struct err *e)
 {
-	char *lower, *opt;
+	char *src;
 	int ret;
 
 	if (make_dirs(NEW "/usr", e) < 0)
 		return -1;
 	if (p->usr_fd >= 0) {
 		if (move_mount(p->usr_fd, "", AT_FDCWD, NEW "/usr", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return err_sys(e, "sandbox: moving the /usr overlay into place");
-		close(p->usr_fd);
+			return err_sys(e, "sandbox: moving the build root's /usr into place");
 		return 0;
 	}
-	if (!p->layers || !p->layers[0]) {
-		if (do_mount(OLD "/usr", NEW "/usr", NULL, MS_BIND | MS_REC, NULL, e) < 0)
-			return -1;
-		return bind_flags(NEW "/usr", MS_RDONLY | MS_NOSUID | MS_NODEV, e);
-	}
-	/* No upperdir: the overlay is read-only by construction. */
-	lower = overlay_lower(p, OLD, e);
-	if (!lower)
-		return -1;
-	opt = xasprintf("lowerdir=%s", lower);
-	ret = do_mount("overlay", NEW "/usr", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opt, e);
-	free(opt);
-	free(lower);
+	src = p->root ? xasprintf(OLD "%s/usr", p->root) : xstrdup(OLD "/usr");
+	ret = do_mount(src, NEW "/usr", NULL, MS_BIND | MS_REC, NULL, e);
+	if (ret == 0)
+		ret = bind_flags(NEW "/usr", MS_RDONLY | MS_NOSUID | MS_NODEV, e);
+	free(src);
 	return ret;
 }
 
@@ -195,11 +189,86 @@ static int make_etc(const struct sandbox_plan *p, struct err *e)
 		       "networks: files\nprotocols: files\nservices: files\n",
 		       e) < 0)
 		goto out;
+	if (p->root && etc_entries(p, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	free(passwd);
 	free(group);
 	free(hosts);
+	return ret;
+}
+
+/* Files of /etc that lockstep writes itself (make_etc): the build root's
+ * copies, if any, stay out. */
+static int etc_synthetic(const char *name)
+{
+	static const char *const names[] = { "passwd", "group",	 "hosts",  "nsswitch.conf",
+					     "shadow", "gshadow", "hostname", "resolv.conf",
+					     "mtab" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* The build root's etc/ entries (the packages' files and the alternatives
+ * links) in /etc, read-only: symlinks copied, the rest bound. */
+static int etc_entries(const struct sandbox_plan *p, struct err *e)
+{
+	char *src = p->etc_fd >= 0 ? xstrdup(ETC) : xasprintf(OLD "%s/etc", p->root);
+	DIR *d;
+	struct dirent *de;
+	int ret = -1;
+
+	if (p->etc_fd == -2) { /* the parent found no etc/ in the root */
+		free(src);
+		return 0;
+	}
+	if (p->etc_fd >= 0 && (make_dirs(ETC, e) < 0 ||
+			       move_mount(p->etc_fd, "", AT_FDCWD, ETC, MOVE_MOUNT_F_EMPTY_PATH) < 0)) {
+		err_sys(e, "sandbox: moving the build root's /etc into place");
+		goto out_nodir;
+	}
+	d = opendir(src);
+	if (!d) {
+		/* A root without etc/ is possible (no package ships any). */
+		ret = errno == ENOENT ? 0 : err_sys(e, "sandbox: \"%s\"", src);
+		goto out_nodir;
+	}
+	while ((de = readdir(d))) {
+		char *from, *to, target[4096];
+		struct stat st;
+		ssize_t n;
+		int r = 0;
+		if (de->d_name[0] == '.' || etc_synthetic(de->d_name))
+			continue;
+		from = xasprintf("%s/%s", src, de->d_name);
+		to = xasprintf(NEW "/etc/%s", de->d_name);
+		if (lstat(from, &st) < 0) {
+			r = err_sys(e, "sandbox: \"%s\"", from);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlink(from, target, sizeof(target) - 1);
+			if (n < 0 || (target[n] = '\0', symlink(target, to) < 0))
+				r = err_sys(e, "sandbox: linking \"%s\"", to);
+		} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			r = make_point(to, S_ISDIR(st.st_mode), e);
+			if (r == 0)
+				r = do_mount(from, to, NULL, MS_BIND | MS_REC, NULL, e);
+			if (r == 0)
+				r = bind_flags(to, MS_RDONLY | MS_NOSUID | MS_NODEV, e);
+		}
+		free(from);
+		free(to);
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	closedir(d);
+out_nodir:
+	free(src);
 	return ret;
 }
 
@@ -388,67 +457,45 @@ out:
 	return nsfd;
 }
 
-/* The overlay's lowerdir option: the layers, highest first, then /usr;
- * prefix is where the host root is seen from. */
-static char *overlay_lower(const struct sandbox_plan *p, const char *prefix, struct err *e)
+/* A detached, read-only clone of the build root's dir (usr or etc): the
+ * child, running as SANDBOX_ROOT_HOST_ID, may not reach root's store. */
+static int root_tree(const struct sandbox_plan *p, const char *dir, struct err *e)
 {
-	struct buf opt = BUF_INIT;
+	char *path = xasprintf("%s/%s", p->root, dir);
+	struct mount_attr attr = { 0 };
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
-	for (size_t i = 0; p->layers[i]; i++)
-		buf_addf(&opt, "%s%s:", prefix, p->layers[i]);
-	buf_addf(&opt, "%s/usr", prefix);
-	if (opt.len > 3900) {
-		err_set(e, "sandbox: %zu bytes of overlay layer paths: too long", opt.len);
-		buf_release(&opt);
-		return NULL;
-	}
-	return buf_take(&opt, NULL);
-}
-
-static int overlay_detached(struct sandbox_plan *p, struct err *e)
-{
-	char *lower = overlay_lower(p, "", e);
-	int fs = -1, ret = -1;
-
-	if (!lower)
-		return -1;
-	fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0) {
-		err_sys(e, "sandbox: overlay for /usr");
-		goto out;
-	}
-	/* One "lowerdir+" per layer: fsconfig caps a string value at 256
-	 * bytes, which a colon-joined list of store paths soon exceeds. */
-	for (size_t i = 0; p->layers[i]; i++)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", p->layers[i], 0) < 0) {
-			err_sys(e, "sandbox: overlay for /usr: layer %s", p->layers[i]);
-			goto out;
+	if (fd < 0) {
+		if (errno == ENOENT && !strcmp(dir, "etc")) {
+			free(path);
+			return -2; /* no etc/: nothing to bind */
 		}
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", "/usr", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		err_sys(e, "sandbox: overlay for /usr (lowerdir=%s)", lower);
-		goto out;
+		err_sys(e, "sandbox: cloning the mount of \"%s\"", path);
+		free(path);
+		return -1;
 	}
-	p->usr_fd = fsmount(fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (p->usr_fd < 0) {
-		err_sys(e, "sandbox: mounting the overlay for /usr");
-		goto out;
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		err_sys(e, "sandbox: \"%s\": cannot make it read-only", path);
+		close(fd);
+		fd = -1;
 	}
-	ret = 0;
-out:
-	if (fs >= 0)
-		close(fs);
-	free(lower);
-	return ret;
+	free(path);
+	return fd;
 }
 
 int mounts_prepare_root(struct sandbox_plan *p, struct err *e)
 {
 	int nsfd, ret = -1;
 
-	if (p->layers && p->layers[0] && overlay_detached(p, e) < 0)
-		return -1;
+	if (p->root) {
+		p->usr_fd = root_tree(p, "usr", e);
+		if (p->usr_fd < 0)
+			return -1;
+		p->etc_fd = root_tree(p, "etc", e);
+		if (p->etc_fd == -1)
+			return -1;
+	}
 	nsfd = idmap_userns(e);
 
 	if (nsfd < 0)

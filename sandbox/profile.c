@@ -8,7 +8,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
-#define PROFILE_VERSION "lockstep-sandbox/v1"
+#define PROFILE_VERSION "lockstep-sandbox/v2"
 
 static cJSON *seccomp_json(void)
 {
@@ -38,7 +38,6 @@ char *sandbox_profile_json(const struct sandbox_config *c)
 	static const char *const ns[] = { "user", "mount", "pid", "net", "uts", "ipc" };
 	cJSON *root, *o, *a;
 	char **env, umask[8], *s;
-	size_t nlayers = 0;
 
 	if (sandbox_config_check(c, NULL) < 0)
 		return NULL;
@@ -78,11 +77,9 @@ char *sandbox_profile_json(const struct sandbox_config *c)
 	add_num(o, "core_bytes", 0);
 	add_num(o, "tmp_bytes", (double)c->tmp_size);
 	add_num(o, "timeout_sec", c->timeout_sec);
-	/* Which toolchains the layers hold is recorded by the builder (their
-	 * digests); the profile says how many overlay /usr. */
-	while (c->usr_layers && c->usr_layers[nlayers])
-		nlayers++;
-	add_num(root, "usr_layers", (double)nlayers);
+	/* Which packages the root holds is recorded by the builder (the pin's
+	 * digest); the profile says whether there is one. */
+	json_add_str(root, "root", c->root_dir ? "environment pin" : "host /usr");
 	a = cJSON_AddArrayToObject(root, "binds");
 	for (size_t i = 0; i < c->nbinds; i++) {
 		o = cJSON_CreateObject();

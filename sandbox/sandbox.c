@@ -211,9 +211,9 @@ static void plan_release(struct sandbox_plan *p)
 	free(p->mounts);
 	if (p->usr_fd >= 0)
 		close(p->usr_fd);
-	for (size_t i = 0; p->layers && p->layers[i]; i++)
-		free(p->layers[i]);
-	free(p->layers);
+	if (p->etc_fd >= 0)
+		close(p->etc_fd);
+	free(p->root);
 	sandbox_env_free(p->env);
 	memset(p, 0, sizeof(*p));
 }
@@ -242,11 +242,14 @@ static int plan_mount(struct sandbox_plan *p, const char *host, const char *insi
 
 static int plan_build(struct sandbox_plan *p, const struct sandbox_config *c, struct err *e)
 {
-	size_t n = 0;
+	struct stat st;
+	char *usr;
+	int ok;
 
 	p->c = c;
 	p->report_fd = -1;
 	p->usr_fd = -1;
+	p->etc_fd = -1;
 	p->home = c->home ? c->home : c->build_path;
 	p->as_root = geteuid() == 0;
 	p->env = sandbox_env_build(c);
@@ -257,25 +260,16 @@ static int plan_build(struct sandbox_plan *p, const struct sandbox_config *c, st
 	for (size_t i = 0; i < c->nbinds; i++)
 		if (plan_mount(p, c->binds[i].host, c->binds[i].inside, c->binds[i].writable, 0, e) < 0)
 			return -1;
-	while (c->usr_layers && c->usr_layers[n])
-		n++;
-	p->layers = xcalloc(n + 1, sizeof(*p->layers));
-	for (size_t i = 0; i < n; i++) {
-		char *usr = fs_join(c->usr_layers[i], "usr");
-		struct stat st;
-
-		p->layers[i] = fs_realpath(usr, e);
-		free(usr);
-		if (!p->layers[i])
-			return err_wrap(e, "sandbox: toolchain layer \"%s\"", c->usr_layers[i]);
-		if (stat(p->layers[i], &st) < 0 || !S_ISDIR(st.st_mode))
-			return err_set(e, "sandbox: toolchain layer \"%s\": no usr/ directory",
-				       c->usr_layers[i]);
-		/* The overlay's option syntax has no escape for these. */
-		if (strpbrk(p->layers[i], ":,\\"))
-			return err_set(e, "sandbox: toolchain layer \"%s\": ':', ',' or '\\' in its path",
-				       c->usr_layers[i]);
-	}
+	if (!c->root_dir)
+		return 0;
+	p->root = fs_realpath(c->root_dir, e);
+	if (!p->root)
+		return err_wrap(e, "sandbox: build root");
+	usr = fs_join(p->root, "usr");
+	ok = stat(usr, &st) == 0 && S_ISDIR(st.st_mode);
+	free(usr);
+	if (!ok)
+		return err_set(e, "sandbox: build root \"%s\": no usr/ directory", c->root_dir);
 	return 0;
 }
 
@@ -397,7 +391,7 @@ static int read_reports(int fd, int init_status, struct sandbox_result *r, struc
 
 int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct err *e)
 {
-	struct sandbox_plan p = { .usr_fd = -1 };
+	struct sandbox_plan p = { .usr_fd = -1, .etc_fd = -1 };
 	int sync[2] = { -1, -1 }, rep[2] = { -1, -1 }, status = 0, ret = -1;
 	pid_t pid = -1;
 

@@ -14,9 +14,11 @@
  *              fixed unprivileged SANDBOX_ROOT_HOST_ID when root); release
  *              the child
  *   child   4. (pid 1, our init) die with the parent (PR_SET_PDEATHSIG)
- *           5. mounts (sandbox/mounts.c): "/" made private; tmpfs root; host
- *              /usr read-only, under an overlay of the toolchain layers;
- *              /bin /lib /lib64 /sbin as symlinks; synthetic /etc; minimal
+ *           5. mounts (sandbox/mounts.c): "/" made private; tmpfs root; the
+ *              build root's usr/ read-only as /usr (nothing of the host's;
+ *              the host's /usr only when no root is given), /bin /lib
+ *              /lib64 /sbin as symlinks; synthetic /etc with the build
+ *              root's etc/ entries bound in read-only; minimal
  *              /dev; fresh /proc; tmpfs /tmp; build dir at build_path; the
  *              output dir; the extra binds; pivot_root and detach the host
  *              root; the root made read-only
@@ -54,7 +56,8 @@ struct sandbox_config {
 	const char *build_path;        /* inside path, default "/build" */
 	const char *out_dir;           /* host dir mounted rw at out_path; NULL: none */
 	const char *out_path;          /* default "/out" */
-	const char *const *usr_layers; /* host dirs whose usr/ overlays /usr, highest first; NULL-terminated or NULL */
+	const char *root_dir;          /* host dir whose usr/ is /usr and whose etc/ entries are in
+					* /etc (an environment pin's root); NULL: the host's /usr */
 	const struct sandbox_bind *binds;
 	size_t nbinds;
 	const char *const *env;        /* extra KEY=VALUE (replacing fixed keys), NULL-terminated or NULL */

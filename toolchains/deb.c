@@ -241,7 +241,7 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 	struct deb_reader r = { NULL, NULL, { 0 }, { 0 } };
 	struct archive *disk = NULL;
 	struct archive_entry *ent;
-	char *path = NULL, *link = NULL;
+	char *path = NULL, *link = NULL, *mapped = NULL;
 	int cwd = -1, ret = -1, moved = 0;
 	size_t count = 0;
 
@@ -273,16 +273,27 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 			break;
 		free(link);
 		link = NULL;
-		if (!path)
+		free(mapped);
+		mapped = path ? pin_root_path(path) : NULL;
+		/* The archive's root, and the top-level aliases of a merged /usr
+		 * (the sandbox makes /bin, /lib... itself). */
+		if (!mapped)
 			continue;
-		archive_entry_set_pathname(ent, path);
+		archive_entry_set_pathname(ent, mapped);
 		if (archive_entry_hardlink(ent)) {
+			char *to;
 			if (entry_path(deb, archive_entry_hardlink(ent), &link, e) < 0 || !link) {
 				if (!link)
 					err_set(e, "%s: \"%s\": hard link to the root", deb, path);
 				goto out;
 			}
-			archive_entry_set_hardlink(ent, link);
+			to = pin_root_path(link);
+			if (!to) {
+				err_set(e, "%s: \"%s\": hard link to \"%s\"", deb, path, link);
+				goto out;
+			}
+			archive_entry_set_hardlink(ent, to);
+			free(to);
 		}
 		/* No setuid, setgid or sticky bits, nothing writable but by us;
 		 * directories stay writable so the store can be removed. */
@@ -292,7 +303,10 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 		archive_entry_set_uid(ent, 0);
 		archive_entry_set_gid(ent, 0);
 		if (archive_write_header(disk, ent) != ARCHIVE_OK) {
-			err_set(e, "%s: \"%s\": %s", deb, path, archive_error_string(disk));
+			err_set(e, "%s: \"/%s\": %s%s", deb, mapped, archive_error_string(disk),
+				archive_entry_filetype(ent) != AE_IFDIR
+					? " (two packages of the pin ship it?)"
+					: "");
 			goto out;
 		}
 		if (archive_entry_size(ent) > 0 && !archive_entry_hardlink(ent)) {
@@ -329,6 +343,120 @@ out:
 		archive_write_free(disk);
 	free(path);
 	free(link);
+	free(mapped);
 	reader_close(&r);
+	return ret;
+}
+
+int deb_control_file(const char *deb, const char *name, char **out, struct err *e)
+{
+	struct deb_reader *r = xcalloc(1, sizeof(*r));
+	struct archive_entry *ent;
+	struct buf b = BUF_INIT;
+	int fd = -1, ret = -1, rc;
+
+	*out = NULL;
+	r->outer = archive_read_new();
+	archive_read_support_format_ar(r->outer);
+	archive_read_support_filter_none(r->outer);
+	fd = open(deb, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err_sys(e, "%s: cannot open", deb);
+		goto out;
+	}
+	if (archive_read_open_fd(r->outer, fd, 65536) != ARCHIVE_OK) {
+		err_set(e, "%s: not a Debian package: %s", deb, archive_error_string(r->outer));
+		goto out;
+	}
+	do {
+		rc = archive_read_next_header(r->outer, &ent);
+		if (rc != ARCHIVE_OK) {
+			err_set(e, "%s: not a Debian package: no control.tar member", deb);
+			goto out;
+		}
+	} while (strncmp(archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "",
+			 "control.tar", 11));
+	r->inner = archive_read_new();
+	archive_read_support_format_tar(r->inner);
+	archive_read_support_filter_all(r->inner);
+	if (archive_read_open(r->inner, r, NULL, member_read, NULL) != ARCHIVE_OK) {
+		err_set(e, "%s: control archive: %s", deb, archive_error_string(r->inner));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(r->inner, &ent)) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(ent);
+		la_ssize_t n;
+		if (!p)
+			continue;
+		if (!strncmp(p, "./", 2))
+			p += 2;
+		if (strcmp(p, name) || archive_entry_filetype(ent) != AE_IFREG)
+			continue;
+		while ((n = archive_read_data(r->inner, r->data, sizeof(r->data))) > 0) {
+			if (b.len + (size_t)n > (1u << 20)) {
+				err_set(e, "%s: control member \"%s\": larger than 1 MiB", deb, name);
+				goto out;
+			}
+			buf_add(&b, r->data, (size_t)n);
+		}
+		if (n < 0) {
+			err_set(e, "%s: control member \"%s\": %s", deb, name,
+				archive_error_string(r->inner));
+			goto out;
+		}
+		buf_addstr(&b, "");
+		*out = buf_take(&b, NULL);
+		break;
+	}
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_EOF) {
+		err_set(e, "%s: control archive: %s", deb, archive_error_string(r->inner));
+		goto out;
+	}
+	ret = 0;
+out:
+	buf_release(&b);
+	reader_close(r);
+	if (fd >= 0)
+		close(fd);
+	free(r);
+	return ret;
+}
+
+int deb_decompress(const void *data, size_t len, const char *what, size_t max, char **out,
+		   size_t *outlen, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	la_ssize_t n;
+	int ret = -1;
+
+	*out = NULL;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
+		err_set(e, "%s: cannot decompress: %s", what, archive_error_string(a));
+		goto out;
+	}
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (b.len + (size_t)n > max) {
+			err_set(e, "%s: larger than %zu bytes once decompressed", what, max);
+			goto out;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		err_set(e, "%s: cannot decompress: %s", what, archive_error_string(a));
+		goto out;
+	}
+	buf_add(&b, "", 1);
+	*out = buf_take(&b, outlen);
+	(*outlen)--;
+	ret = 0;
+out:
+	buf_release(&b);
+	archive_read_free(a);
 	return ret;
 }

@@ -10,8 +10,9 @@
 #include "core/json.h"
 
 /* Caps on what a pin or a .deb may hold: untrusted input is bounded. */
-#define PIN_MAX_PACKAGES 256
+#define PIN_MAX_PACKAGES 4096
 #define PIN_MAX_FILES 200000
+#define PIN_MAX_ALTERNATIVES 512
 #define DEB_MAX_ENTRIES 200000
 #define DEB_MAX_BYTES (16ull << 30)
 
@@ -23,9 +24,18 @@ struct pin_file {
 
 struct pin_package {
 	char *name, *version, *arch; /* owned */
+	char *suite;                 /* owned: the suite it was resolved from */
+	char *pool;                  /* owned: its path below a mirror's base URL */
+	long long installed_size;    /* bytes, as the index says (-1: unknown) */
 	char deb_sha256[DIGEST_HEX_LEN + 1];
 	struct pin_file *files; /* owned, sorted by path */
 	size_t nfiles;
+};
+
+/* What a package's maintainer scripts would have made with
+ * update-alternatives: link -> /etc/alternatives/name -> path. */
+struct pin_alternative {
+	char *name, *link, *path; /* owned; link and path absolute */
 };
 
 struct toolchain {
@@ -33,58 +43,70 @@ struct toolchain {
 	char *bytes; /* owned: its contents */
 	size_t len;
 	char *name, *prefix, *compiler_id; /* owned */
+	char *distro, *arch;               /* owned: "debian-12", "amd64" */
+	char **suites, **requested;        /* owned, NULL-terminated */
 	char digest[DIGEST_HEX_LEN + 1];
-	struct pin_package *pkgs; /* owned */
+	char root_id[DIGEST_HEX_LEN + 1];  /* what the root is made of (pin_root_id) */
+	struct pin_package *pkgs; /* owned, sorted by name */
 	size_t npkgs;
-	char **layers; /* owned, NULL-terminated; set by toolchain_prepare */
+	struct pin_alternative *alts; /* owned */
+	size_t nalts;
+	char *root; /* owned; set by toolchain_prepare */
 };
+
+/* The path a package file has in the merged-/usr root: "bin/x" ->
+ * "usr/bin/x" (also sbin, lib, lib32, lib64, libx32); other paths as they
+ * are.  NULL for the top-level alias symlinks a package may ship ("bin"),
+ * which the sandbox makes itself.  Caller frees. */
+char *pin_root_path(const char *path);
+/* The digest of what a root is made of: every package's name, version,
+ * architecture and .deb sha256, and the alternatives.  Two pins with the
+ * same packages share one root in the store. */
+void pin_root_id(const struct toolchain *t, char hex[DIGEST_HEX_LEN + 1]);
 
 /* sha256 of the canonical JSON of root without its "digest" member. */
 void pin_compute_digest(const cJSON *root, char hex[DIGEST_HEX_LEN + 1]);
-/* "pkg:deb/debian/NAME@VERSION?arch=ARCH" (the epoch's ':' as %3A); caller
- * frees. */
-char *pin_purl(const char *name, const char *version, const char *arch);
+/* The package URL (ECMA-427) of a Debian package:
+ * "pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=DISTRO" (distro may be
+ * NULL); '+' is %2B, the epoch's ':' stays.  Caller frees. */
+char *pin_purl(const char *name, const char *version, const char *arch, const char *distro);
 /* Checks the file at full (p's pinned f): a symlink with the pinned target,
  * or a regular file with the pinned sha256; ERR_NO naming both otherwise. */
 int pin_check_file(const struct toolchain *t, const struct pin_package *p,
 		   const struct pin_file *f, const char *full, struct err *e);
-/* dirs[i] holds exactly pkgs[i]'s pinned files (the n trees hashed in
- * parallel); the first difference in pin order is the error. */
-int pin_verify_trees(const struct toolchain *t, const struct pin_package *const *pkgs,
-		     const char *const *dirs, size_t n, struct err *e);
+/* Hashes every pinned file of every package in the root directory root
+ * (each at its pin_root_path), on every CPU this process may use; the
+ * first difference in pin order is the error.  Then refuses any file in
+ * root that neither a package nor the alternatives account for. */
+int pin_verify_root(const struct toolchain *t, const char *root, struct err *e);
 /* Binary search of path in p's sorted files; NULL when absent. */
 const struct pin_file *pin_find_file(const struct pin_package *p, const char *path);
-/* "NAME_VERSION_ARCH.deb" with ':' written "%3a", as apt-get download
- * names it; caller frees. */
+/* "NAME_VERSION_ARCH.deb" with ':' written "%3a", as Debian names it;
+ * caller frees. */
 char *pin_deb_name(const struct pin_package *p);
 /* "<home>/debs/" + pin_deb_name(p); caller frees. */
 char *pin_deb_path(const char *home, const struct pin_package *p);
-/* "<home>/store/<deb sha256>"; caller frees. */
-char *pin_store_path(const char *home, const struct pin_package *p);
-/* dpkg-query's installed version and architecture of name; -1 with e set
- * (ERR_NO) when it is not installed.  Caller frees both. */
-int pin_installed(const char *name, char **version, char **arch, struct err *e);
-/* Runs one apt-get download NAME=VERSION... for the n packages in the
- * fresh directory dir, which then holds pin_deb_name(p) for each.  When apt
- * cannot serve a version the error names the package, the pinned version
- * and the versions apt has. */
-int pin_apt_download(const struct pin_package *const *pkgs, size_t n, const char *dir,
-		     struct err *e);
-/* Downloads the n packages in one apt-get call into a staging directory
- * next to <home>/debs/apt, passes each .deb to check (which names what is
- * wrong), and only then moves it to pin_deb_path(home, p): a .deb that
- * fails its check is never cached. */
-int pin_download_checked(const struct pin_package *const *pkgs, size_t n, const char *home,
-			 int (*check)(void *ctx, const struct pin_package *p, const char *path,
-				      struct err *e),
-			 void *ctx, struct err *e);
-/* Fills each package's deb_sha256 with the sha256 apt's (signed) package
- * index records for name=version on its architecture (apt-cache show). */
-int pin_apt_sha256(struct pin_package *pkgs, size_t n, struct err *e);
+/* "<home>/roots/<root id>"; caller frees. */
+char *pin_root_dir(const char *home, const struct toolchain *t);
 
-/* The first "GCC: ..." string of the .comment section of the ELF object at
- * path (libelf); *out is owned by the caller. */
-int pin_read_comment(const char *path, char **out, struct err *e);
+/* Reads the control member NAME ("postinst", "control") of the .deb at
+ * path into *out (caller frees; NUL-terminated), at most 1 MiB.  A member
+ * that is not there gives *out = NULL and 0. */
+int deb_control_file(const char *deb, const char *name, char **out, struct err *e);
+/* Decompresses data (xz, gzip, bzip2, zstd or none, as libarchive
+ * recognizes it) into *out (caller frees, NUL-terminated), at most max
+ * bytes; what names it in errors. */
+int deb_decompress(const void *data, size_t len, const char *what, size_t max, char **out,
+		   size_t *outlen, struct err *e);
+
+/* Makes the root of t (every package of the pin from the .deb cache,
+ * verified file by file, the alternatives links, read-only, sealed) at
+ * dest, which must not exist: built beside it and renamed. */
+int root_make(const struct toolchain *t, const char *home, const char *dest, struct err *e);
+/* Checks the seal of the root at dir (every entry's type, mode, size,
+ * inode and change time, as recorded when it was made): cheap, catches any
+ * change made since.  ERR_NO naming the root when it differs. */
+int root_check_seal(const char *dir, struct err *e);
 
 /* One member of a .deb's data archive, as deb_scan reports it. */
 struct deb_entry {
@@ -98,10 +120,12 @@ struct deb_entry {
  * paths that escape are refused. */
 int deb_scan(const char *deb, int (*fn)(void *ctx, const struct deb_entry *ent, struct err *e),
 	     void *ctx, struct err *e);
-/* Extracts the data archive of deb into the existing empty directory dest
- * with libarchive's secure flags (no "..", no absolute paths, no writing
- * through symlinks), refusing device files and fifos and dropping setuid,
- * setgid and sticky bits. */
+/* Extracts the data archive of deb into the existing directory dest (the
+ * root being made; other packages may be there already) with libarchive's
+ * secure flags (no "..", no absolute paths, no writing through symlinks),
+ * every path mapped by pin_root_path, refusing device files and fifos and
+ * dropping setuid, setgid and sticky bits.  A file another package already
+ * put there is an error naming it. */
 int deb_extract(const char *deb, const char *dest, struct err *e);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading a toolchain pin: finding the file, strict validation of every
+/* Loading an environment pin: finding the file, strict validation of every
  * field, the combined digest, and the accessors the builder uses. */
 #include <ctype.h>
 #include <limits.h>
@@ -13,12 +13,15 @@
 #include "toolchains/internal.h"
 #include "toolchains/toolchain.h"
 
-#define PIN_FORMAT 1
+#define PIN_FORMAT 2
 
-static const char *const top_fields[] = { "format", "name", "prefix", "compiler_id",
-					  "packages", "digest", NULL };
-static const char *const pkg_fields[] = { "name", "version", "architecture", "deb_sha256",
-					  "files", NULL };
+static const char *const top_fields[] = { "format",	"name",	    "distro",	    "suites",
+					  "architecture", "prefix",	    "compiler_id", "requested",
+					  "packages",	"alternatives", "digest",	    NULL };
+static const char *const pkg_fields[] = { "name",	  "version", "architecture",   "suite",
+					  "pool",	  "deb_sha256", "installed_size", "files",
+					  NULL };
+static const char *const alt_fields[] = { "name", "link", "path", NULL };
 static const char *const file_fields[] = { "path", "sha256", "symlink", NULL };
 
 const char *toolchain_dir(void)
@@ -105,8 +108,9 @@ static int load_file_entry(const cJSON *f, const char *file, const char *at,
 static int load_package(const cJSON *p, const char *file, const char *at,
 			struct pin_package *pp, struct err *e)
 {
-	const char *name, *version, *arch;
+	const char *name, *version, *arch, *suite, *pool;
 	const cJSON *files, *f;
+	int64_t isize;
 	size_t n = 0, i = 0;
 	char fat[128];
 
@@ -129,6 +133,19 @@ static int load_package(const cJSON *p, const char *file, const char *at,
 	pp->name = xstrdup(name);
 	pp->version = xstrdup(version);
 	pp->arch = xstrdup(arch);
+	if (json_get_string(p, "suite", 1, file, at, &suite, e) < 0 ||
+	    json_get_string(p, "pool", 1, file, at, &pool, e) < 0 ||
+	    json_get_int(p, "installed_size", 1, file, at, &isize, e) < 0)
+		return -1;
+	if (!name_ok(suite))
+		return err_set(e, "%s: \"%s.suite\": \"%s\": not a suite name", file, at, suite);
+	if (strncmp(pool, "pool/", 5) || !fs_rel_path_ok(pool) || strstr(pool, "//") ||
+	    strlen(pool) < 10 || strcmp(pool + strlen(pool) - 4, ".deb"))
+		return err_set(e, "%s: \"%s.pool\": \"%s\": not a pool path (pool/.../NAME.deb)",
+			       file, at, pool);
+	pp->suite = xstrdup(suite);
+	pp->pool = xstrdup(pool);
+	pp->installed_size = isize;
 	files = cJSON_GetObjectItemCaseSensitive(p, "files");
 	if (!cJSON_IsArray(files))
 		return err_set(e, "%s: \"%s.files\": expected an array", file, at);
@@ -150,9 +167,78 @@ static int load_package(const cJSON *p, const char *file, const char *at,
 	return 0;
 }
 
+/* An absolute, normalized path ("/usr/bin/awk"). */
+static int abs_path_ok(const char *s)
+{
+	return s[0] == '/' && fs_rel_path_ok(s + 1) && !strstr(s, "//") && !strstr(s, "/./") &&
+	       s[strlen(s) - 1] != '/';
+}
+
+static int load_alternatives(struct toolchain *t, const cJSON *root, struct err *e)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "alternatives"), *a;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return err_set(e, "%s: \"alternatives\": expected an array", t->path);
+	cJSON_ArrayForEach(a, arr) n++;
+	if (n > PIN_MAX_ALTERNATIVES)
+		return err_set(e, "%s: \"alternatives\": more than %d", t->path, PIN_MAX_ALTERNATIVES);
+	t->alts = xcalloc(n ? n : 1, sizeof(*t->alts));
+	cJSON_ArrayForEach(a, arr) {
+		const char *name, *link, *path;
+		char at[64];
+		snprintf(at, sizeof(at), "alternatives[%zu]", t->nalts);
+		if (json_check_object(a, alt_fields, t->path, at, e) < 0 ||
+		    json_get_string(a, "name", 1, t->path, at, &name, e) < 0 ||
+		    json_get_string(a, "link", 1, t->path, at, &link, e) < 0 ||
+		    json_get_string(a, "path", 1, t->path, at, &path, e) < 0)
+			return -1;
+		if (!chars_ok(name, "._+-", 1) || strlen(name) > 128)
+			return err_set(e, "%s: \"%s.name\": \"%s\": not an alternative name", t->path,
+				       at, name);
+		if (!abs_path_ok(link) || !abs_path_ok(path) || !strncmp(link, "/etc/", 5))
+			return err_set(e, "%s: \"%s\": link and path must be absolute, normalized "
+					  "and outside /etc",
+				       t->path, at);
+		for (size_t j = 0; j < t->nalts; j++)
+			if (!strcmp(t->alts[j].name, name) || !strcmp(t->alts[j].link, link))
+				return err_set(e, "%s: \"%s\": \"%s\": listed twice", t->path, at,
+					       name);
+		t->alts[t->nalts].name = xstrdup(name);
+		t->alts[t->nalts].link = xstrdup(link);
+		t->alts[t->nalts++].path = xstrdup(path);
+	}
+	return 0;
+}
+
+/* A required array of names, each checked with ok; *out NULL-terminated. */
+static int load_names(const cJSON *root, const char *key, const char *file, int (*ok)(const char *),
+		      char ***out, struct err *e)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *a;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > PIN_MAX_PACKAGES)
+		return err_set(e, "%s: \"%s\": expected an array of at most %d names", file, key,
+			       PIN_MAX_PACKAGES);
+	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
+	cJSON_ArrayForEach(a, arr) {
+		if (!cJSON_IsString(a) || !ok(a->valuestring))
+			return err_set(e, "%s: \"%s[%zu]\": not a valid name", file, key, n);
+		(*out)[n++] = xstrdup(a->valuestring);
+	}
+	return 0;
+}
+
+static int pkg_name_ok(const char *s)
+{
+	return chars_ok(s, "+.-", 1) && strlen(s) <= 128;
+}
+
 static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 {
-	const char *file = t->path, *name, *prefix, *cid;
+	const char *file = t->path, *name, *prefix, *cid, *distro, *arch;
 	const cJSON *pkgs, *p;
 	int64_t format;
 	size_t n = 0, i = 0;
@@ -165,22 +251,35 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 		return err_set(e, "%s: \"format\": %lld: unsupported (this lockstep reads %d)", file,
 			       (long long)format, PIN_FORMAT);
 	if (json_get_string(root, "name", 1, file, "", &name, e) < 0 ||
+	    json_get_string(root, "distro", 1, file, "", &distro, e) < 0 ||
+	    json_get_string(root, "architecture", 1, file, "", &arch, e) < 0 ||
 	    json_get_string(root, "prefix", 1, file, "", &prefix, e) < 0 ||
 	    json_get_string(root, "compiler_id", 1, file, "", &cid, e) < 0 ||
 	    sha_field(root, "digest", file, "", t->digest, e) < 0)
 		return -1;
 	if (!name_ok(name))
 		return err_set(e, "%s: \"name\": \"%s\": use [a-z0-9._-]", file, name);
-	if (!chars_ok(prefix, "._-", 1) || prefix[strlen(prefix) - 1] != '-')
+	if (!name_ok(distro))
+		return err_set(e, "%s: \"distro\": \"%s\": expected a name like \"debian-12\"",
+			       file, distro);
+	if (!chars_ok(arch, "-", 1) || strlen(arch) > 32)
+		return err_set(e, "%s: \"architecture\": \"%s\": not a Debian architecture", file,
+			       arch);
+	if (*prefix && (!chars_ok(prefix, "._-", 1) || prefix[strlen(prefix) - 1] != '-'))
 		return err_set(e, "%s: \"prefix\": \"%s\": expected a tool prefix like "
-				  "\"riscv64-unknown-elf-\"",
+				  "\"riscv64-unknown-elf-\" (or \"\")",
 			       file, prefix);
-	if (strncmp(cid, "GCC: ", 5) || strlen(cid) > 256)
+	if ((*cid || *prefix) && (strncmp(cid, "GCC: ", 5) || strlen(cid) > 256))
 		return err_set(e, "%s: \"compiler_id\": \"%s\": expected a GCC .comment string", file,
 			       cid);
 	t->name = xstrdup(name);
+	t->distro = xstrdup(distro);
+	t->arch = xstrdup(arch);
 	t->prefix = xstrdup(prefix);
 	t->compiler_id = xstrdup(cid);
+	if (load_names(root, "suites", file, name_ok, &t->suites, e) < 0 ||
+	    load_names(root, "requested", file, pkg_name_ok, &t->requested, e) < 0)
+		return -1;
 	pkgs = cJSON_GetObjectItemCaseSensitive(root, "packages");
 	if (!cJSON_IsArray(pkgs) || !cJSON_GetArraySize(pkgs))
 		return err_set(e, "%s: \"packages\": expected a non-empty array", file);
@@ -193,18 +292,22 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 		t->npkgs = i + 1;
 		if (load_package(p, file, at, &t->pkgs[i], e) < 0)
 			return -1;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(t->pkgs[j].name, t->pkgs[i].name))
-				return err_set(e, "%s: \"%s.name\": \"%s\": listed twice", file, at,
-					       t->pkgs[i].name);
+		/* Sorted by name: one canonical form, and duplicates are adjacent. */
+		if (i && strcmp(t->pkgs[i - 1].name, t->pkgs[i].name) >= 0)
+			return err_set(e, "%s: \"%s.name\": \"%s\": packages must be sorted by name, "
+					  "without duplicates",
+				       file, at, t->pkgs[i].name);
 		i++;
 	}
+	if (load_alternatives(t, root, e) < 0)
+		return -1;
 	/* Last: the seal over everything above. */
 	pin_compute_digest(root, want);
 	if (strcmp(want, t->digest))
 		return err_set(e, "%s: \"digest\": combined digest differs (recorded %.12s…, "
 				  "computed %.12s…): the pin was edited without resealing",
 			       file, t->digest, want);
+	pin_root_id(t, t->root_id);
 	return 0;
 }
 
@@ -269,18 +372,66 @@ const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len)
 	return t->bytes;
 }
 
-char *pin_purl(const char *name, const char *version, const char *arch)
+/* ECMA-427 leaves these as they are in a name or version; everything else
+ * is percent-encoded ('+' as %2B).  The version's epoch ':' stays too. */
+static void purl_add(struct buf *b, const char *s, int keep_colon)
 {
-	/* purl: the epoch's ':' is percent-encoded in the version. */
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "pkg:deb/debian/%s@", name);
-	for (const char *v = version; *v; v++)
-		if (*v == ':')
-			buf_addstr(&b, "%3A");
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s) || strchr(".-_~", *s) || (keep_colon && *s == ':'))
+			buf_add(b, s, 1);
 		else
-			buf_add(&b, v, 1);
-	buf_addf(&b, "?arch=%s", arch);
+			buf_addf(b, "%%%02X", (unsigned char)*s);
+}
+
+char *pin_purl(const char *name, const char *version, const char *arch, const char *distro)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, "pkg:deb/debian/");
+	purl_add(&b, name, 0);
+	buf_addstr(&b, "@");
+	purl_add(&b, version, 1);
+	/* Qualifiers sorted by key, as the canonical form wants. */
+	buf_addstr(&b, "?arch=");
+	purl_add(&b, arch, 0);
+	if (distro) {
+		buf_addstr(&b, "&distro=");
+		purl_add(&b, distro, 0);
+	}
 	return buf_take(&b, NULL);
+}
+
+char *pin_root_path(const char *path)
+{
+	static const char *const aliased[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+
+	for (size_t i = 0; i < sizeof(aliased) / sizeof(aliased[0]); i++) {
+		size_t n = strlen(aliased[i]);
+		if (strncmp(path, aliased[i], n))
+			continue;
+		if (!path[n])
+			return NULL;
+		if (path[n] == '/')
+			return xasprintf("usr/%s", path);
+	}
+	return xstrdup(path);
+}
+
+void pin_root_id(const struct toolchain *t, char hex[DIGEST_HEX_LEN + 1])
+{
+	struct buf b = BUF_INIT;
+	char *s;
+
+	buf_addstr(&b, "lockstep-root/1\n");
+	for (size_t i = 0; i < t->npkgs; i++)
+		buf_addf(&b, "%s %s %s %s\n", t->pkgs[i].name, t->pkgs[i].version, t->pkgs[i].arch,
+			 t->pkgs[i].deb_sha256);
+	for (size_t i = 0; i < t->nalts; i++)
+		buf_addf(&b, "alternative %s %s %s\n", t->alts[i].name, t->alts[i].link,
+			 t->alts[i].path);
+	s = buf_take(&b, NULL);
+	digest_buf(s, strlen(s), hex);
+	free(s);
 }
 
 cJSON *toolchain_resolved_deps(const struct toolchain *t)
@@ -290,7 +441,7 @@ cJSON *toolchain_resolved_deps(const struct toolchain *t)
 	for (size_t i = 0; i < t->npkgs; i++) {
 		const struct pin_package *p = &t->pkgs[i];
 		cJSON *o = cJSON_CreateObject();
-		char *u = pin_purl(p->name, p->version, p->arch);
+		char *u = pin_purl(p->name, p->version, p->arch, t->distro);
 		json_add_str(o, "uri", u);
 		json_add_sha256(o, p->deb_sha256);
 		json_add_str(o, "name", p->name);
@@ -309,14 +460,20 @@ cJSON *toolchain_summary(const struct toolchain *t)
 	json_add_str(o, "prefix", t->prefix);
 	json_add_str(o, "compiler_id", t->compiler_id);
 	json_add_str(o, "digest", t->digest);
+	json_add_str(o, "distro", t->distro);
+	json_add_str(o, "architecture", t->arch);
+	json_add_str(o, "root_id", t->root_id);
 	for (size_t i = 0; i < t->npkgs; i++) {
 		const struct pin_package *p = &t->pkgs[i];
 		cJSON *q = cJSON_CreateObject();
-		char *u = pin_purl(p->name, p->version, p->arch);
+		char *u = pin_purl(p->name, p->version, p->arch, t->distro);
 		json_add_str(q, "name", p->name);
 		json_add_str(q, "version", p->version);
 		json_add_str(q, "architecture", p->arch);
 		json_add_str(q, "deb_sha256", p->deb_sha256);
+		json_add_str(q, "suite", p->suite);
+		json_add_str(q, "pool", p->pool);
+		cJSON_AddNumberToObject(q, "installed_size", (double)p->installed_size);
 		json_add_str(q, "uri", u);
 		cJSON_AddNumberToObject(q, "files", (double)p->nfiles);
 		cJSON_AddItemToArray(arr, q);
@@ -364,9 +521,9 @@ char *pin_deb_path(const char *home, const struct pin_package *p)
 	return path;
 }
 
-char *pin_store_path(const char *home, const struct pin_package *p)
+char *pin_root_dir(const char *home, const struct toolchain *t)
 {
-	return xasprintf("%s/store/%s", home, p->deb_sha256);
+	return xasprintf("%s/roots/%s", home, t->root_id);
 }
 
 char *toolchain_home(struct err *e)
@@ -398,12 +555,25 @@ void toolchain_free(struct toolchain *t)
 		free(p->name);
 		free(p->version);
 		free(p->arch);
+		free(p->suite);
+		free(p->pool);
 	}
 	free(t->pkgs);
-	if (t->layers)
-		for (char **l = t->layers; *l; l++)
-			free(*l);
-	free(t->layers);
+	for (size_t i = 0; i < t->nalts; i++) {
+		free(t->alts[i].name);
+		free(t->alts[i].link);
+		free(t->alts[i].path);
+	}
+	free(t->alts);
+	for (char **s = t->suites; s && *s; s++)
+		free(*s);
+	free(t->suites);
+	for (char **s = t->requested; s && *s; s++)
+		free(*s);
+	free(t->requested);
+	free(t->distro);
+	free(t->arch);
+	free(t->root);
 	free(t->path);
 	free(t->bytes);
 	free(t->name);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Toolchain pins: the exact Debian packages (name, version, architecture,
- * .deb sha256, sha256 of every file) a cross compiler is made of, sealed by
- * one combined digest.  Loading validates a pin strictly; verifying checks
- * the host's installed files against it; fetching obtains the exact .deb
- * files and imports them into a content-addressed store the sandbox
- * overlays over /usr.  The format is described in docs/toolchain-pin.md. */
+/* Environment pins: the complete build root (cross toolchain, build tools,
+ * libraries, down to the essential packages) as exact Debian packages
+ * (name, version, architecture, suite, pool path, .deb sha256, sha256 of
+ * every file) and the alternatives their maintainer scripts would make,
+ * sealed by one combined digest.  Loading validates a pin strictly;
+ * fetching obtains the exact .deb files from a mirror and makes the root
+ * the sandbox is made of; nothing of the host's /usr is used.  The format
+ * is described in docs/toolchain-pin.md. */
 #ifndef TOOLCHAINS_TOOLCHAIN_H
 #define TOOLCHAINS_TOOLCHAIN_H
 
@@ -40,9 +42,9 @@ const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len);
 size_t toolchain_package_count(const struct toolchain *t);
 
 /* resolvedDependencies entries, one per package in pin order:
- * {"uri": "pkg:deb/debian/NAME@VERSION?arch=ARCH", "digest": {"sha256":
- * "<.deb sha256>"}, "name": NAME}.  Returns a new cJSON array (caller owns,
- * cJSON_Delete). */
+ * {"uri": "pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=DISTRO", "digest":
+ * {"sha256": "<.deb sha256>"}, "name": NAME} (package URLs as ECMA-427
+ * writes them).  Returns a new cJSON array (caller owns, cJSON_Delete). */
 cJSON *toolchain_resolved_deps(const struct toolchain *t);
 
 /* A summary for `toolchain show`: {"name", "file", "prefix", "compiler_id",
@@ -55,53 +57,73 @@ cJSON *toolchain_summary(const struct toolchain *t);
  * set when none of them is set. */
 char *toolchain_home(struct err *e);
 
-/* Checks the host's installed packages against the pin: for each package
- * the installed version and architecture, then each file's sha256 (symlinks:
- * their target).  The first mismatch is returned as an ERR_NO error naming
- * the pin file, the package and the file; a package that is not installed
- * is ERR_NO too.  *files (may be NULL) gets the number of files checked. */
-int toolchain_verify_host(const struct toolchain *t, size_t *files, struct err *e);
+/* Where packages come from: --mirror and --snapshot as the command line
+ * gave them (NULL: LOCKSTEP_MIRROR / LOCKSTEP_SNAPSHOT, else the host's apt
+ * sources; see toolchains/fetch.h).  Borrowed for the process's life. */
+void toolchain_set_mirror(const char *mirror, const char *snapshot);
+/* 0 silences the per-package progress lines on stderr. */
+void toolchain_set_progress(int on);
+/* What toolchain_set_mirror set (NULL when nothing). */
+const char *toolchain_mirror(void);
+const char *toolchain_snapshot(void);
 
-/* Obtains each package's .deb with `apt-get download NAME=VERSION` into
- * <home>/debs/ (unless already there), checks its sha256 against the pin
- * (a cached .deb that differs is refused, never replaced silently), then
- * imports it into <home>/store/<deb sha256>/ through a staging directory
- * and a rename, verifying every extracted file against the pin.  Returns 0
- * when every package is in the store. */
+/* Downloads each package's .deb that is not in <home>/debs from the
+ * mirrors (checked against the pin's sha256 before it is kept: a wrong one
+ * is refused naming the package and both digests, and nothing is kept),
+ * then, unless it exists, makes the root <home>/roots/<root id>: every
+ * package unpacked into one merged-/usr tree, the alternatives links, every
+ * file checked against the pin, read-only, sealed.  No apt, no dpkg. */
 int toolchain_fetch(const struct toolchain *t, struct err *e);
-/* 1 when every package's store directory exists (not verified). */
+/* 1 when the root exists (not verified). */
 int toolchain_is_fetched(const struct toolchain *t);
-/* 1 when dpkg says every package is installed at the pinned version and
- * architecture (files not hashed: that is toolchain_verify_host). */
-int toolchain_is_installed(const struct toolchain *t);
-/* Hashes every file of every store directory against the pin and refuses
- * extra files; the first difference is an ERR_NO error. */
-int toolchain_verify_store(const struct toolchain *t, struct err *e);
+/* Checks the root: its seal (any change since it was made), and with full,
+ * every file's sha256 against the pin and no file beside them.  The first
+ * difference is an ERR_NO error. */
+int toolchain_verify_store(const struct toolchain *t, int full, struct err *e);
 
-/* Fetches (if not already in the store) and verifies the store; *layers
- * gets the store directories (each holding usr/...) the sandbox overlays
- * over /usr, highest priority first (the pin's package order), as a
- * NULL-terminated array owned by t (valid until toolchain_free). */
-int toolchain_prepare(struct toolchain *t, const char *const **layers, struct err *e);
+/* Fetches (when the root is missing) and checks the seal; *root gets the
+ * root directory (holding usr/ and etc/) the sandbox is made of, owned by t
+ * (valid until toolchain_free). */
+int toolchain_prepare(struct toolchain *t, const char **root, struct err *e);
+/* The root toolchain_prepare found, or NULL before. */
+const char *toolchain_root(const struct toolchain *t);
 
-/* The host shared libraries the toolchain's own host executables and
- * libraries load (DT_NEEDED resolved in the host's library directories,
- * recursively, read with libelf), except those the pin itself provides,
- * each with its owning Debian package: a new cJSON array (caller owns) of
- * {"name": "/usr/lib/x86_64-linux-gnu/libmpfr.so.6", "uri":
- * "pkg:deb/debian/libmpfr6@4.2.0-1?arch=amd64", "digest": {"sha256": ...}}
- * sorted by name, or NULL with e set. */
-cJSON *toolchain_host_libs(const struct toolchain *t, struct err *e);
+/* Writes a deterministic tar (uncompressed) of the pin file (pin.json) and
+ * every pinned .deb (debs/NAME_VERSION_ARCH.deb), each checked first, to
+ * out (temp + rename).  Missing .deb files are fetched first. */
+int toolchain_export(const struct toolchain *t, const char *out, struct err *e);
+/* Reads an exported environment: its pin (whose digest must equal
+ * expect_digest when that is not NULL), every .deb checked against it
+ * before any reaches the cache, then the root made.  *out gets the pin
+ * (caller frees).  Needs no network. */
+int toolchain_import(const char *tar, const char *expect_digest, struct toolchain **out,
+		     struct err *e);
 
-/* Generates a pin from what apt and dpkg say: the installed version and
- * architecture of each package (dpkg-query), its .deb fetched with apt-get
- * download into <home>/debs and hashed, every file hashed from the .deb's
- * data archive (not from the host filesystem), and the compiler
- * identification read from an object the installed PREFIXgcc compiles.
- * *out gets the pin file's text (caller frees); the same inputs give the
- * same bytes. */
-int toolchain_pin_make(const char *name, const char *const *packages, size_t npackages,
-		       const char *prefix, char **out, struct err *e);
+/* How a pin is made (`lockstep env pin`): the suites' package indexes are
+ * fetched from the mirrors (the InRelease file checked with gpgv against
+ * keyring, the Packages file against InRelease's sha256), the closure of
+ * the essential and required packages and the requested ones resolved, the
+ * .deb files fetched and scanned (every file's sha256), the alternatives
+ * read from their postinst scripts, the root made, and the compiler
+ * identification read from an object PREFIXgcc writes inside a sandbox made
+ * of that root. */
+struct pin_request {
+	const char *name, *distro, *arch, *prefix;
+	const char *const *suites;   /* NULL-terminated */
+	const char *const *packages; /* requested, NULL-terminated */
+	const char *keyring;         /* NULL: the Debian archive keyring */
+};
+/* probe runs PREFIXgcc in a sandbox made of root and returns the .comment
+ * string it writes in *cid (caller frees): the sandbox is not this
+ * module's to run.  *out gets the pin's text (caller frees); the same index
+ * and request give the same bytes. */
+int toolchain_pin_make(const struct pin_request *rq,
+		       int (*probe)(void *arg, const char *root, const char *prefix, char **cid,
+				    struct err *e),
+		       void *probe_arg, char **out, struct err *e);
+/* The first "GCC: ..." string of the .comment section of the ELF object at
+ * path; *out is owned by the caller. */
+int toolchain_read_comment(const char *path, char **out, struct err *e);
 
 /* Accepts NULL. */
 void toolchain_free(struct toolchain *t);

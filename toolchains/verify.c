@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Checking unpacked packages against their pin: every pinned file hashed
- * (on every CPU this process may use, since a build waits for it) and
- * nothing unpinned beside them. */
+/* Checking a root against its pin: every pinned file hashed (on every CPU
+ * this process may use) and nothing unpinned beside them. */
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -16,7 +15,7 @@
 #include "core/fs.h"
 #include "toolchains/internal.h"
 
-/* More threads than this stop paying: the store is a few hundred files. */
+/* More threads than this stop paying on the disks we meet. */
 #define VERIFY_MAX_THREADS 8
 
 int pin_check_file(const struct toolchain *t, const struct pin_package *p,
@@ -59,54 +58,13 @@ int pin_check_file(const struct toolchain *t, const struct pin_package *p,
 	return 0;
 }
 
-static int find_extra(const struct toolchain *t, const struct pin_package *p, const char *dir,
-		      const char *rel, struct err *e)
-{
-	char *full = *rel ? fs_join(dir, rel) : xstrdup(dir);
-	DIR *d = opendir(full);
-	struct dirent *de;
-	int ret = -1;
-
-	if (!d) {
-		err_sys(e, "%s: cannot open", full);
-		goto out;
-	}
-	while ((de = readdir(d))) {
-		char *r, *f;
-		struct stat st;
-		int bad = 0;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		r = *rel ? fs_join(rel, de->d_name) : xstrdup(de->d_name);
-		f = fs_join(dir, r);
-		if (lstat(f, &st) < 0)
-			bad = err_sys(e, "%s: cannot stat", f);
-		else if (S_ISDIR(st.st_mode))
-			bad = find_extra(t, p, dir, r, e);
-		else if (!pin_find_file(p, r))
-			bad = err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": not in the pin (%s)",
-				       t->path, p->name, r, f);
-		free(r);
-		free(f);
-		if (bad < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	if (d)
-		closedir(d);
-	free(full);
-	return ret;
-}
-
 /* The files of all packages, hashed by a pool of threads that take the
  * next file from a shared counter.  The error reported is the one of the
  * first failing file in pin order, so the message does not depend on
  * which thread got there first. */
 struct job_pool {
 	const struct toolchain *t;
-	const struct pin_package *const *pkgs;
-	const char *const *dirs;
+	const char *root;
 	size_t n;
 	size_t *first;     /* owned: index of each package's first file */
 	size_t total;
@@ -131,13 +89,17 @@ static void *pool_work(void *arg)
 		while (i + 1 < jp->n && jp->first[i + 1] <= k)
 			i++;
 		if (cleanup_interrupted()) {
-			err_setk(&e, ERR_INTERRUPT, "%s: interrupted", jp->dirs[i]);
+			err_setk(&e, ERR_INTERRUPT, "%s: interrupted", jp->root);
 			r = -1;
 		} else {
-			const struct pin_package *p = jp->pkgs[i];
-			full = fs_join(jp->dirs[i], p->files[k - jp->first[i]].path);
-			r = pin_check_file(jp->t, p, &p->files[k - jp->first[i]], full, &e);
+			const struct pin_package *p = &jp->t->pkgs[i];
+			const struct pin_file *f = &p->files[k - jp->first[i]];
+			char *rel = pin_root_path(f->path);
+			/* A top-level alias ("bin") is the sandbox's, not the root's. */
+			full = rel ? fs_join(jp->root, rel) : NULL;
+			r = full ? pin_check_file(jp->t, p, f, full, &e) : 0;
 			free(full);
+			free(rel);
 		}
 		if (r < 0) {
 			pthread_mutex_lock(&jp->lock);
@@ -166,18 +128,86 @@ static unsigned pool_threads(size_t total)
 	return n;
 }
 
-int pin_verify_trees(const struct toolchain *t, const struct pin_package *const *pkgs,
-		     const char *const *dirs, size_t n, struct err *e)
+static int cmp_str(const void *a, const void *b)
 {
-	struct job_pool jp = { .t = t, .pkgs = pkgs, .dirs = dirs, .n = n };
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every path the root may hold besides directories: the packages' files at
+ * their root paths and the alternatives' two links.  Sorted; caller frees
+ * with strv_release. */
+static void root_paths(const struct toolchain *t, struct strv *out)
+{
+	for (size_t i = 0; i < t->npkgs; i++)
+		for (size_t j = 0; j < t->pkgs[i].nfiles; j++) {
+			char *rel = pin_root_path(t->pkgs[i].files[j].path);
+			if (rel)
+				strv_push(out, rel);
+			free(rel);
+		}
+	for (size_t i = 0; i < t->nalts; i++) {
+		char *rel = pin_root_path(t->alts[i].link + 1);
+		strv_push(out, rel);
+		strv_pushf(out, "etc/alternatives/%s", t->alts[i].name);
+		free(rel);
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+}
+
+/* Walks dir/rel: every non-directory entry must be in the sorted paths. */
+static int find_extra(const struct toolchain *t, const struct strv *paths, const char *dir,
+		      const char *rel, struct err *e)
+{
+	char *full = *rel ? fs_join(dir, rel) : xstrdup(dir);
+	DIR *d = opendir(full);
+	struct dirent *de;
+	int ret = -1;
+
+	if (!d) {
+		err_sys(e, "%s: cannot open", full);
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		char *r, *f;
+		struct stat st;
+		int bad = 0;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = *rel ? fs_join(rel, de->d_name) : xstrdup(de->d_name);
+		f = fs_join(dir, r);
+		if (lstat(f, &st) < 0)
+			bad = err_sys(e, "%s: cannot stat", f);
+		else if (S_ISDIR(st.st_mode))
+			bad = find_extra(t, paths, dir, r, e);
+		else if (!bsearch(&r, paths->v, paths->n, sizeof(*paths->v), cmp_str))
+			bad = err_setk(e, ERR_NO, "%s: file \"/%s\": no package of the pin ships it (%s)",
+				       t->path, r, f);
+		free(r);
+		free(f);
+		if (bad < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (d)
+		closedir(d);
+	free(full);
+	return ret;
+}
+
+int pin_verify_root(const struct toolchain *t, const char *root, struct err *e)
+{
+	struct job_pool jp = { .t = t, .root = root, .n = t->npkgs };
+	struct strv paths = STRV_INIT;
 	pthread_t tids[VERIFY_MAX_THREADS];
 	unsigned nt, started = 0;
 	int ret = -1;
 
-	jp.first = xcalloc(n + 1, sizeof(*jp.first));
-	for (size_t i = 0; i < n; i++) {
+	jp.first = xcalloc(jp.n + 1, sizeof(*jp.first));
+	for (size_t i = 0; i < jp.n; i++) {
 		jp.first[i] = jp.total;
-		jp.total += pkgs[i]->nfiles;
+		jp.total += t->pkgs[i].nfiles;
 	}
 	jp.failed_at = jp.total;
 	pthread_mutex_init(&jp.lock, NULL);
@@ -195,11 +225,12 @@ int pin_verify_trees(const struct toolchain *t, const struct pin_package *const 
 		*e = jp.err;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (find_extra(t, pkgs[i], dirs[i], "", e) < 0)
-			goto out;
+	root_paths(t, &paths);
+	if (find_extra(t, &paths, root, "", e) < 0)
+		goto out;
 	ret = 0;
 out:
+	strv_release(&paths);
 	free(jp.first);
 	return ret;
 }

@@ -72,7 +72,7 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.fileorder_dir = s->fileorder_dir[host_class(b->mask)];
 	bo.raw_outputs = s->o->raw;
 	bo.toolchain = s->tc;
-	bo.toolchain_layers = s->layers;
+	bo.toolchain_root = s->root;
 	rc = build_run(s->r, &bo, &e);
 	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
 		rc = -1;
@@ -409,7 +409,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	if (!o->quiet)
 		fprintf(stderr, "lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
 			clock_mono() - s.t0, r->toolchain);
-	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.layers, e) < 0) {
+	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.root, e) < 0) {
 		err_wrap(e, "%s: \"toolchain\"", r->file);
 		goto out;
 	}

@@ -46,7 +46,7 @@ struct check_state {
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
 	char *locale;        /* owned: the varied locale */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */
-	const char *const *layers; /* borrowed from tc */
+	const char *root;       /* borrowed from tc: the build root */
 	unsigned ncpus;      /* CPUs this process may use */
 	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
 	size_t nb;

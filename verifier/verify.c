@@ -35,28 +35,49 @@ static int check_source(const struct verify_input *in, const struct provenance_r
 	return 0;
 }
 
-/* Writes the recorded pin to a private file and checks its combined digest
- * against the one the record names. */
-static int check_pin(const struct provenance_record *rec, const char *path, const char *what,
-		     struct err *e)
+/* The environment pin the record names: the file beside the provenance
+ * (or the one given), its bytes' sha256 equal to the recorded one, its
+ * combined digest too.  *path gets the file checked (caller frees). */
+static int check_pin(const struct verify_input *in, const struct provenance_record *rec,
+		     char **path, struct err *e)
 {
 	struct toolchain *t = NULL;
+	char hex[65], *dir = NULL;
 	int ret = -1;
 
-	if (fs_write_atomic(path, rec->pin_text, rec->pin_len, 0644, e) < 0)
-		return -1;
-	if (toolchain_load_file(path, &t, e) < 0) {
-		err_wrap(e, "%s: the embedded toolchain pin", what);
+	if (in->pin_file) {
+		*path = xstrdup(in->pin_file);
+	} else {
+		dir = xstrdup(in->provenance_file);
+		*strrchr(dir, '/') = '\0';
+		*path = strchr(in->provenance_file, '/') ? fs_join(dir, rec->pin_file_name)
+							 : xstrdup(rec->pin_file_name);
+	}
+	if (!fs_exists(*path)) {
+		err_set(e, "%s: the environment pin \"%s\" it names is missing (no %s); give it with --pin",
+			in->provenance_file, rec->pin_file_name, *path);
 		goto out;
 	}
+	if (digest_file(*path, hex, e) < 0)
+		goto out;
+	if (strcmp(hex, rec->pin_file_sha256)) {
+		err_setk(e, ERR_NO,
+			 "%s: environment pin %s: sha256 %s differs from the %s the provenance names "
+			 "(%s): altered or not the one the build used",
+			 in->provenance_file, *path, hex, rec->pin_file_sha256, in->provenance_file);
+		goto out;
+	}
+	if (toolchain_load_file(*path, &t, e) < 0)
+		goto out;
 	if (strcmp(toolchain_digest(t), rec->toolchain_digest)) {
-		err_setk(e, ERR_NO, "%s: toolchain pin \"%s\": combined digest %s does not match the recorded %s",
-			 what, rec->toolchain_name, toolchain_digest(t), rec->toolchain_digest);
+		err_setk(e, ERR_NO, "%s: environment pin \"%s\": combined digest %s does not match the recorded %s",
+			 in->provenance_file, rec->toolchain_name, toolchain_digest(t), rec->toolchain_digest);
 		goto out;
 	}
 	ret = 0;
 out:
 	toolchain_free(t);
+	free(dir);
 	return ret;
 }
 
@@ -187,8 +208,7 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 		goto out;
 	}
 	cleanup_add_path(tmpdir);
-	pin = fs_join(tmpdir, "pin.json");
-	if (check_pin(&rec, pin, in->provenance_file, e) < 0)
+	if (check_pin(in, &rec, &pin, e) < 0)
 		goto out;
 
 	bo.out_dir = in->rebuild_dir;

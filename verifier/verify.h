@@ -13,6 +13,8 @@ struct verify_input {
 	size_t provenance_len;
 	const char *provenance_file; /* its path, for messages */
 	const char *source_archive;  /* required: checked against the record */
+	const char *pin_file;        /* the environment pin; NULL: the file the
+				      * record names, beside provenance_file */
 	const char *original_dir;    /* where the recorded artifacts are (by
 				      * subject name), to locate differences;
 				      * NULL: unknown */
