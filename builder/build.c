@@ -415,7 +415,7 @@ static int prepare(struct build *b, struct err *e)
 			return err_sys(e, "%s: cannot create", b->build_dir);
 	}
 
-	progress(b, "toolchain %s", b->r->toolchain);
+	progress(b, "environment %s", b->r->toolchain);
 	if (b->o->toolchain) {
 		b->tc = b->o->toolchain;
 		b->root = b->o->toolchain_root;
@@ -427,8 +427,16 @@ static int prepare(struct build *b, struct err *e)
 		b->tc = b->own_tc;
 	}
 	if (strcmp(toolchain_name(b->tc), b->r->toolchain))
-		return err_set(e, "%s: \"toolchain\": the recipe names \"%s\" but the pin is \"%s\"",
+		return err_set(e, "%s: \"environment\": the recipe names \"%s\" but the pin is \"%s\"",
 			       b->r->file, b->r->toolchain, toolchain_name(b->tc));
+	for (size_t i = 0; i < b->r->packages.n; i++)
+		if (!toolchain_has_package(b->tc, b->r->packages.v[i]))
+			return err_set(e,
+				       "%s: \"packages[%zu]\": \"%s\" is not in the environment pin "
+				       "\"%s\" (%s); make a pin that has it: lockstep env pin NAME "
+				       "--packages ...,%s",
+				       b->r->file, i, b->r->packages.v[i], toolchain_name(b->tc),
+				       toolchain_path(b->tc), b->r->packages.v[i]);
 	strv_pushf(&b->env, "CROSS_COMPILE=%s", toolchain_prefix(b->tc));
 	strv_pushf(&b->env, "TARGET_TRIPLE=%s", b->r->triple);
 	strv_pushf(&b->env, "MARCH=%s", b->r->march);

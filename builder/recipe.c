@@ -15,8 +15,8 @@
 #include "core/json.h"
 
 static const char *const top_fields[] = {
-	"name", "kind", "version", "source", "toolchain", "target", "env",
-	"source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix", NULL
+	"name", "kind", "version", "source", "toolchain", "environment", "packages", "target",
+	"env", "source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix", NULL
 };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
@@ -319,7 +319,7 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    json_get_string(j, "name", 1, f, "", &name, e) < 0 ||
 	    json_get_string(j, "kind", 1, f, "", &kind, e) < 0 ||
 	    json_get_string(j, "version", 1, f, "", &version, e) < 0 ||
-	    json_get_string(j, "toolchain", 1, f, "", &tc, e) < 0 ||
+	    json_get_string(j, "toolchain", 0, f, "", &tc, e) < 0 ||
 	    json_get_string(j, "source", 1, f, "", &src, e) < 0 ||
 	    json_get_int(j, "source_date_epoch", 1, f, "", &r->source_date_epoch, e) < 0 ||
 	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
@@ -332,8 +332,22 @@ static int parse(struct recipe *r, char **source, struct err *e)
 		err_set(e, "%s: \"source\": \"%s\" must be a path inside the recipe's directory", f, src);
 		goto out;
 	}
+	/* "environment" is the newer name of "toolchain": one of them. */
+	{
+		const char *envname = NULL;
+		if (json_get_string(j, "environment", 0, f, "", &envname, e) < 0)
+			goto out;
+		if (!!tc == !!envname) {
+			err_set(e, "%s: \"environment\": %s", f,
+				tc ? "give it or \"toolchain\", not both"
+				   : "missing required field (the environment pin's name)");
+			goto out;
+		}
+		if (envname)
+			tc = envname;
+	}
 	if (!name_ok(tc)) {
-		err_set(e, "%s: \"toolchain\": \"%s\" is not a toolchain pin name", f, tc);
+		err_set(e, "%s: \"environment\": \"%s\" is not an environment pin name", f, tc);
 		goto out;
 	}
 	if (version_check(kind, version, e) < 0) {
@@ -362,6 +376,8 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	if (load_target(cJSON_GetObjectItemCaseSensitive(j, "target"), r, f, e) < 0 ||
 	    load_env(cJSON_GetObjectItemCaseSensitive(j, "env"), r, f, e) < 0 ||
 	    load_list(j, "steps", &r->steps, RECIPE_MAX_STEPS, 0, f, e) < 0 ||
+	    (cJSON_GetObjectItemCaseSensitive(j, "packages") &&
+	     load_list(j, "packages", &r->packages, RECIPE_MAX_STEPS, 0, f, e) < 0) ||
 	    load_list(j, "outputs", &r->outputs, RECIPE_MAX_OUTPUTS, 1, f, e) < 0 ||
 	    check_output_names(r, e) < 0 ||
 	    load_matrix(cJSON_GetObjectItemCaseSensitive(j, "matrix"), r, f, e) < 0 ||
@@ -440,6 +456,7 @@ void recipe_release(struct recipe *r)
 	free(r->kind);
 	free(r->version);
 	free(r->toolchain);
+	strv_release(&r->packages);
 	free(r->triple);
 	free(r->march);
 	free(r->mabi);

@@ -28,6 +28,8 @@ struct recipe {
 	char *triple, *march, *mabi;             /* owned */
 	struct strv env;     /* KEY=VALUE from "env", sorted by key */
 	struct strv steps;   /* shell command lines */
+	struct strv packages; /* Debian packages the steps need: each must be in
+			       * the environment pin (checked at build time) */
 	struct strv outputs; /* paths relative to the build directory */
 	int64_t source_date_epoch;
 	unsigned timeout;    /* seconds for the whole build */

@@ -365,6 +365,23 @@ const char *toolchain_digest(const struct toolchain *t) { return t->digest; }
 const char *toolchain_compiler_id(const struct toolchain *t) { return t->compiler_id; }
 size_t toolchain_package_count(const struct toolchain *t) { return t->npkgs; }
 
+int toolchain_has_package(const struct toolchain *t, const char *name)
+{
+	size_t lo = 0, hi = t->npkgs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->pkgs[mid].name, name);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len)
 {
 	if (len)

@@ -40,6 +40,8 @@ const char *toolchain_compiler_id(const struct toolchain *t); /* expected .comme
  * verifier can find it by digest); *len gets the length. */
 const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len);
 size_t toolchain_package_count(const struct toolchain *t);
+/* 1 when the pin holds the package name. */
+int toolchain_has_package(const struct toolchain *t, const char *name);
 
 /* resolvedDependencies entries, one per package in pin order:
  * {"uri": "pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=DISTRO", "digest":
