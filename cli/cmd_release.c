@@ -5,16 +5,18 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "core/alloc.h"
 #include "verifier/release.h"
 
 static const char usage[] =
-	"usage: lockstep release RECIPE [--cell SEL] --key KEY -o DIR [-q]\n"
+	"usage: lockstep release RECIPE [--cell SEL] --key KEY -o DIR [--with-env] [-q]\n"
 	"\n"
 	"Builds RECIPE, rebuilds it independently (fresh sandbox, fresh host\n"
 	"directory) and only when every artifact is byte-identical signs the\n"
 	"provenance and a verification summary with KEY and writes into DIR a\n"
 	"deterministic release bundle NAME-VERSION.tar (artifacts/, source.tar.gz,\n"
-	"provenance.intoto.json, verification.intoto.json, pubkey.pem, RELEASE.md)\n"
+	"environment.json, provenance.intoto.json, verification.intoto.json,\n"
+	"pubkey.pem, RELEASE.md)\n"
 	"and RELEASE.md.  When the rebuild differs nothing is signed, DIR is left\n"
 	"as it was, and the report says what differs.\n"
 	"\n"
@@ -23,6 +25,9 @@ static const char usage[] =
 	"                    is then NAME-VERSION-CELL.tar\n"
 	"  -k, --key KEY     the private key that signs\n"
 	"  -o, --output DIR  where the bundle and RELEASE.md go\n"
+	"      --with-env    also write NAME-VERSION.env.tar beside the bundle: the\n"
+	"                    environment pin and every pinned .deb, so that an\n"
+	"                    auditor rebuilds offline (lockstep env import)\n"
 	"  -q, --quiet       no progress lines\n"
 	"\n"
 	"exit status: 0 released, 1 not reproducible, 2 error.\n";
@@ -34,6 +39,7 @@ int cmd_release(int argc, char **argv)
 		{ "cell", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "with-env", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,7 +47,7 @@ int cmd_release(int argc, char **argv)
 	struct buf report = BUF_INIT;
 	struct err e = ERR_INIT;
 	char *bundle = NULL;
-	int c, quiet = 0, ret;
+	int c, quiet = 0, with_env = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "k:o:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -49,6 +55,7 @@ int cmd_release(int argc, char **argv)
 		case 'c': cell = optarg; break;
 		case 'o': dir = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'E': with_env = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage_error("release", "unknown option");
 		}
@@ -61,6 +68,13 @@ int cmd_release(int argc, char **argv)
 	fputs(report.data ? report.data : "", stdout);
 	if (ret == 0)
 		printf("released: %s\n", bundle);
+	if (ret == 0 && with_env) {
+		char *env = release_env_path(bundle);
+		ret = release_export_env(bundle, env, &e);
+		if (ret == 0)
+			printf("environment: %s\n", env);
+		free(env);
+	}
 	buf_release(&report);
 	free(bundle);
 	return ret < 0 ? cli_fail(&e) : EXIT_OK;

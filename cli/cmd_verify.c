@@ -14,21 +14,27 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "toolchains/toolchain.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
 
 static const char usage[] =
-	"usage: lockstep verify PROVENANCE [--source ARCHIVE] [--artifact FILE]...\n"
+	"usage: lockstep verify PROVENANCE [--source ARCHIVE] [--pin FILE] [--artifact FILE]...\n"
 	"                       [--pubkey PUB] [--key KEY] [-o DIR] [--json] [-q]\n"
 	"\n"
-	"Rebuilds from the provenance record alone (the recipe and toolchain pin it\n"
-	"carries, the source archive by digest) in a fresh sandbox from a fresh\n"
+	"Rebuilds from the provenance record (the recipe it carries, the source\n"
+	"archive and the environment pin it names by digest) in a fresh sandbox\n"
+	"made only of the pin's packages, from a fresh\n"
 	"host directory, and compares every subject's sha256.  Every input is\n"
 	"checked against its digest before anything is built.  For a matrix\n"
 	"recipe the recorded cell (externalParameters.cell) is selected again and\n"
 	"exactly that cell is rebuilt; the summary's resourceUri names it.\n"
 	"\n"
 	"  --source ARCHIVE   the source archive (default: source.tar.gz beside PROVENANCE)\n"
+	"  --pin FILE         the environment pin (default: the file the provenance\n"
+	"                     names, environment.json, beside PROVENANCE)\n"
+	"  --mirror URL       where missing packages come from (default:\n"
+	"                     $LOCKSTEP_MIRROR, else the host's apt sources)\n"
 	"  --artifact FILE    a shipped file to compare too, matched by digest (repeatable)\n"
 	"  --pubkey PUB       PROVENANCE is a DSSE envelope: check its signature with PUB\n"
 	"  --key KEY          sign the verification summary with KEY\n"
@@ -116,6 +122,8 @@ int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "source", required_argument, NULL, 's' },
+		{ "pin", required_argument, NULL, 'P' },
+		{ "mirror", required_argument, NULL, 'M' },
 		{ "artifact", required_argument, NULL, 'a' },
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
@@ -138,6 +146,8 @@ int cmd_verify(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': vi.source_archive = optarg; break;
+		case 'P': vi.pin_file = optarg; break;
+		case 'M': toolchain_set_mirror(optarg, NULL); break;
 		case 'a': strv_push(&arts, optarg); break;
 		case 'p': pubkey = optarg; break;
 		case 'k': key = optarg; break;

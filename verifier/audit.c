@@ -134,6 +134,25 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 		goto out;
 	}
 	buf_addf(a->report, "%s: sha256 matches the provenance\n", BUNDLE_SOURCE);
+	/* The environment pin: named by digest in the signed provenance. */
+	free(src);
+	src = member(a, BUNDLE_PIN);
+	if (!fs_exists(src)) {
+		err_setk(e, ERR_NO, "%s: %s: missing (the provenance names the environment pin %s)",
+			 a->bundle, BUNDLE_PIN, rec->pin_file_name);
+		goto out;
+	}
+	if (digest_file(src, hex, e) < 0) {
+		err_wrap(e, "%s", a->bundle);
+		goto out;
+	}
+	if (strcmp(hex, rec->pin_file_sha256)) {
+		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s: the "
+				    "environment pin was altered",
+			 a->bundle, BUNDLE_PIN, hex, rec->pin_file_sha256);
+		goto out;
+	}
+	buf_addf(a->report, "%s: sha256 matches the provenance\n", BUNDLE_PIN);
 	for (size_t i = 0; i < rec->nsubjects; i++) {
 		char *rel = xasprintf("%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
 		char *p = member(a, rel);
@@ -179,7 +198,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
-	char *prov = NULL, *vsa = NULL, *arts = NULL, *src = NULL, *rb = NULL, hex[65];
+	char *prov = NULL, *vsa = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
 	size_t prov_len = 0, vsa_len = 0;
 	int ret = -1;
 
@@ -222,6 +241,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		vi.provenance_len = prov_len;
 		vi.provenance_file = BUNDLE_PROVENANCE;
 		vi.source_archive = src;
+		vi.pin_file = pin = member(&a, BUNDLE_PIN);
 		vi.original_dir = arts;
 		vi.rebuild_dir = rb;
 		vi.quiet = quiet;
@@ -255,5 +275,6 @@ out:
 	free(arts);
 	free(src);
 	free(rb);
+	free(pin);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "core/sign.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
+#include "toolchains/toolchain.h"
 
 static int write_text(const char *dir, const char *name, const char *text, struct err *e)
 {
@@ -188,11 +189,13 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 		strv_take(&paths, fs_join(first, vo.names.v[i]));
 	}
 	{
-		static const char *const fixed[] = { BUNDLE_SOURCE, BUNDLE_PROVENANCE, BUNDLE_SUMMARY,
-						     BUNDLE_PUBKEY, BUNDLE_RELEASE_MD };
+		/* The first two come from the build, the rest were written here. */
+		static const char *const fixed[] = { BUNDLE_SOURCE,  BUNDLE_PIN,     BUNDLE_PROVENANCE,
+						     BUNDLE_SUMMARY, BUNDLE_PUBKEY, BUNDLE_RELEASE_MD };
+		static const char *const built[] = { BUILD_SOURCE_NAME, BUILD_PIN_NAME };
 		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 			strv_push(&names, fixed[i]);
-			strv_take(&paths, fs_join(i == 0 ? first : work, i == 0 ? BUILD_SOURCE_NAME : fixed[i]));
+			strv_take(&paths, fs_join(i < 2 ? first : work, i < 2 ? built[i] : fixed[i]));
 		}
 	}
 	members = xcalloc(names.n, sizeof(*members));
@@ -245,5 +248,48 @@ out:
 	free(bundle);
 	free(base);
 	free(vsa_text);
+	return ret;
+}
+
+char *release_env_path(const char *bundle)
+{
+	size_t n = strlen(bundle);
+
+	if (n > 4 && !strcmp(bundle + n - 4, ".tar"))
+		n -= 4;
+	return xasprintf("%.*s.env.tar", (int)n, bundle);
+}
+
+int release_export_env(const char *bundle, const char *out, struct err *e)
+{
+	char *text = NULL, *dir = NULL, *pin = NULL;
+	struct toolchain *t = NULL;
+	size_t len;
+	int ret = -1;
+
+	if (archive_read_member(bundle, BUNDLE_PIN, JSON_MAX_FILE, &text, &len, e) < 0)
+		goto out;
+	dir = xasprintf("%s/lockstep-env-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		err_sys(e, "%s: cannot create", dir);
+		free(dir);
+		dir = NULL;
+		goto out;
+	}
+	cleanup_add_path(dir);
+	pin = fs_join(dir, BUNDLE_PIN);
+	if (fs_write_atomic(pin, text, len, 0644, e) < 0 || toolchain_load_file(pin, &t, e) < 0 ||
+	    toolchain_export(t, out, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (dir) {
+		fs_remove_tree(dir, NULL);
+		cleanup_remove_path(dir);
+	}
+	toolchain_free(t);
+	free(text);
+	free(dir);
+	free(pin);
 	return ret;
 }

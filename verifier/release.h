@@ -13,6 +13,8 @@
 #define BUNDLE_SUMMARY "verification.intoto.json"
 #define BUNDLE_PUBKEY "pubkey.pem"
 #define BUNDLE_SOURCE "source.tar.gz"
+/* The environment pin the provenance names by digest. */
+#define BUNDLE_PIN "environment.json"
 #define BUNDLE_RELEASE_MD "RELEASE.md"
 #define BUNDLE_ARTIFACTS "artifacts/"
 
@@ -52,5 +54,11 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
  * regular files and directories; kind names the archive in the message
  * ("release bundle", "drop").  -1 with e set (ERR_OP). */
 int audit_check_members(const char *tar, const char *kind, struct err *e);
+
+/* "DIR/NAME.env.tar" for the bundle "DIR/NAME.tar"; caller frees. */
+char *release_env_path(const char *bundle);
+/* Writes the exported environment (toolchain_export) of the pin the bundle
+ * ships to out: what an auditor needs, with the bundle, to rebuild offline. */
+int release_export_env(const char *bundle, const char *out, struct err *e);
 
 #endif
