@@ -69,7 +69,7 @@ static cJSON *build_definition(const struct provenance_input *in)
 	prof = cJSON_AddObjectToObject(intl, "sandboxProfile");
 	json_add_sha256(prof, pdigest);
 	cJSON_AddItemToObject(prof, "settings", cJSON_Parse(in->sandbox_profile));
-	r = cJSON_AddObjectToObject(intl, "environment");
+	r = cJSON_AddObjectToObject(intl, "environmentPin");
 	json_add_str(r, "name", in->toolchain_name);
 	json_add_sha256(r, in->toolchain_digest);
 
@@ -240,10 +240,10 @@ int provenance_parse(const char *text, size_t len, const char *what,
 		return err_set(e, "%s: \"externalParameters.cell\": empty", what);
 	rec->cell = s ? xstrdup(s) : NULL;
 	tc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"),
-					      "environment");
-	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.environment", &s, e) < 0 ||
-	    get_digest(tc, what, "internalParameters.environment", rec->toolchain_digest, e) < 0)
-		return tc ? -1 : err_set(e, "%s: \"internalParameters.environment\": missing", what);
+					      "environmentPin");
+	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.environmentPin", &s, e) < 0 ||
+	    get_digest(tc, what, "internalParameters.environmentPin", rec->toolchain_digest, e) < 0)
+		return tc ? -1 : err_set(e, "%s: \"internalParameters.environmentPin\": missing", what);
 	rec->toolchain_name = xstrdup(s);
 
 	/* The recipe and the pin are recovered from resolvedDependencies, each

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* toolchains/: strict pin loading and its combined digest, the .deb reader's
- * refusals (devices, escaping paths, setuid bits) on packages built here with
- * libarchive, and the builder's calls on the committed pins. */
+/* toolchains/: strict pin loading and its combined digest, package URLs,
+ * the merged-/usr path mapping, the .deb reader's refusals (devices,
+ * escaping paths, setuid bits) on packages built here with libarchive, and
+ * the committed pins. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -17,10 +18,13 @@
 /* A pin with two files; the %s are the .deb and file digests, more files
  * and more top-level members. */
 #define PIN_BODY                                                                        \
-	"{\"format\":1,\"name\":\"tiny\",\"prefix\":\"riscv64-unknown-elf-\","              \
-	"\"compiler_id\":\"GCC: (x) 12.2.0\",\"packages\":[{\"name\":\"gcc-x\","          \
-	"\"version\":\"4:12.2.0-5\",\"architecture\":\"amd64\",\"deb_sha256\":"            \
-	"\"%s\",\"files\":[{\"path\":\"usr/bin/a\",\"sha256\":\"%s\"},"                   \
+	"{\"format\":2,\"name\":\"tiny\",\"distro\":\"debian-12\",\"suites\":[\"bookworm\"],"  \
+	"\"architecture\":\"amd64\",\"prefix\":\"riscv64-unknown-elf-\","                      \
+	"\"compiler_id\":\"GCC: (x) 12.2.0\",\"requested\":[\"g++-x\"],\"alternatives\":[],"  \
+	"\"packages\":[{\"name\":\"g++-x\",\"version\":\"4:12.2.0-5+b1\","                  \
+	"\"architecture\":\"amd64\",\"suite\":\"bookworm\","                                 \
+	"\"pool\":\"pool/main/g/g++-x/g++-x_12.2.0-5+b1_amd64.deb\",\"installed_size\":1024,"  \
+	"\"deb_sha256\":\"%s\",\"files\":[{\"path\":\"bin/a\",\"sha256\":\"%s\"},"        \
 	"{\"path\":\"usr/bin/b\",\"symlink\":\"a\"}%s]}]%s}"
 #define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
@@ -66,8 +70,9 @@ TEST(a_sealed_pin_loads_and_names_its_packages_as_purls)
 		CHECK_STR(toolchain_compiler_id(t), "GCC: (x) 12.2.0");
 		CHECK(digest_is_hex(toolchain_digest(t)));
 		deps = toolchain_resolved_deps(t);
+		/* ECMA-427: '+' is %2B, the epoch's ':' stays, qualifiers sorted. */
 		CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0), "uri")->valuestring,
-			  "pkg:deb/debian/gcc-x@4%3A12.2.0-5?arch=amd64");
+			  "pkg:deb/debian/g%2B%2B-x@4:12.2.0-5%2Bb1?arch=amd64&distro=debian-12");
 		CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0),
 								  "digest"),
 					      "sha256")
@@ -114,7 +119,7 @@ TEST(pins_that_are_edited_or_loose_are_refused_by_name)
 	CHECK(toolchain_load_file(p, &t, &e) < 0);
 	CHECK_CONTAINS(e.msg, "\"packages[0].files[2]\": needs exactly one");
 	free(p);
-	p = write_pin(dir, "d", ",{\"path\":\"usr/bin/a\",\"sha256\":\"" SHA_A "\"}", "", NULL);
+	p = write_pin(dir, "d", ",{\"path\":\"usr/bin/b\",\"sha256\":\"" SHA_A "\"}", "", NULL);
 	CHECK(toolchain_load_file(p, &t, &e) < 0);
 	CHECK_CONTAINS(e.msg, "without duplicates");
 	free(p);
@@ -260,42 +265,60 @@ TEST(the_home_is_lockstep_home_then_xdg_cache_then_home)
 
 /* The builder's calls on a committed pin (fetches into the shared test
  * home when it is not there yet). */
-TEST(prepare_returns_verified_store_layers_and_host_libs_name_their_packages)
+TEST(package_paths_land_in_a_merged_usr_root)
 {
-	struct toolchain *t = NULL;
-	struct err e = ERR_INIT;
-	const char *const *layers = NULL;
-	cJSON *libs = NULL, *l;
-	size_t n = 0;
-	int mpfr = 0;
+	char *p;
 
-	if (!getenv("LOCKSTEP_HOME"))
-		setenv("LOCKSTEP_HOME", "/tmp/lockstep-test-home", 1);
-	CHECK(toolchain_load_file("toolchains/riscv64-linux-gnu.json", &t, &e) == 0);
-	if (!t) {
-		fprintf(stderr, "  %s\n", e.msg);
-		return;
+	CHECK_STR(p = pin_root_path("bin/sh"), "usr/bin/sh");
+	free(p);
+	CHECK_STR(p = pin_root_path("lib/x86_64-linux-gnu/libc.so.6"),
+		  "usr/lib/x86_64-linux-gnu/libc.so.6");
+	free(p);
+	CHECK_STR(p = pin_root_path("lib64/ld-linux-x86-64.so.2"), "usr/lib64/ld-linux-x86-64.so.2");
+	free(p);
+	CHECK_STR(p = pin_root_path("usr/bin/make"), "usr/bin/make");
+	free(p);
+	CHECK_STR(p = pin_root_path("etc/perl/x"), "etc/perl/x");
+	free(p);
+	/* "library/x" is not "lib/": only whole components map. */
+	CHECK_STR(p = pin_root_path("library/x"), "library/x");
+	free(p);
+	/* The alias itself is the sandbox's to make. */
+	CHECK(pin_root_path("bin") == NULL);
+	CHECK(pin_root_path("lib64") == NULL);
+}
+
+TEST(the_committed_pins_load_and_name_every_package_with_its_distro)
+{
+	static const char *const names[] = { "riscv64-unknown-elf", "riscv64-linux-gnu",
+					     "riscv64-unknown-elf-debian13",
+					     "riscv64-linux-gnu-debian13" };
+	struct err e = ERR_INIT;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct toolchain *t = NULL;
+		char *path = xasprintf("toolchains/%s.json", names[i]);
+		cJSON *deps, *d;
+		CHECK(toolchain_load_file(path, &t, &e) == 0);
+		free(path);
+		if (!t)
+			continue;
+		CHECK(toolchain_has_package(t, "make"));
+		CHECK(toolchain_has_package(t, "dash"));
+		CHECK(!toolchain_has_package(t, "no-such-package"));
+		deps = toolchain_resolved_deps(t);
+		CHECK((size_t)cJSON_GetArraySize(deps) == toolchain_package_count(t));
+		cJSON_ArrayForEach(d, deps)
+		{
+			const char *uri = cJSON_GetObjectItem(d, "uri")->valuestring;
+			CHECK(!strncmp(uri, "pkg:deb/debian/", 15));
+			CHECK(strstr(uri, strstr(names[i], "debian13") ? "&distro=debian-13"
+									: "&distro=debian-12") != NULL);
+			CHECK(!strchr(uri + 15, '+'));
+		}
+		cJSON_Delete(deps);
+		toolchain_free(t);
 	}
-	CHECK(toolchain_prepare(t, &layers, &e) == 0);
-	for (; layers && layers[n]; n++) {
-		char *usr = fs_join(layers[n], "usr");
-		CHECK(fs_exists(usr));
-		free(usr);
-	}
-	CHECK(n == toolchain_package_count(t));
-	libs = toolchain_host_libs(t, &e);
-	CHECK(libs != NULL);
-	cJSON_ArrayForEach(l, libs) {
-		const char *uri = cJSON_GetObjectItem(l, "uri")->valuestring;
-		CHECK(!strncmp(uri, "pkg:deb/debian/", 15));
-		if (strstr(cJSON_GetObjectItem(l, "name")->valuestring, "/libmpfr.so.6"))
-			mpfr = !strncmp(uri, "pkg:deb/debian/libmpfr6@", 24);
-		/* The pin's own libbfd is not a host library. */
-		CHECK(!strstr(cJSON_GetObjectItem(l, "name")->valuestring, "libbfd"));
-	}
-	CHECK(mpfr);
-	cJSON_Delete(libs);
-	toolchain_free(t);
 }
 
 TEST_MAIN(T(a_sealed_pin_loads_and_names_its_packages_as_purls),
@@ -303,4 +326,5 @@ TEST_MAIN(T(a_sealed_pin_loads_and_names_its_packages_as_purls),
 	  T(a_deb_is_read_and_extracted_without_setuid_bits),
 	  T(a_deb_with_a_device_or_an_escaping_path_is_refused),
 	  T(the_home_is_lockstep_home_then_xdg_cache_then_home),
-	  T(prepare_returns_verified_store_layers_and_host_libs_name_their_packages))
+	  T(package_paths_land_in_a_merged_usr_root),
+	  T(the_committed_pins_load_and_name_every_package_with_its_distro))
