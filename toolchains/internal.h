@@ -103,9 +103,9 @@ int deb_decompress(const void *data, size_t len, const char *what, size_t max, c
  * verified file by file, the alternatives links, read-only, sealed) at
  * dest, which must not exist: built beside it and renamed. */
 int root_make(const struct toolchain *t, const char *home, const char *dest, struct err *e);
-/* Checks the seal of the root at dir (every entry's type, mode, size,
- * inode and change time, as recorded when it was made): cheap, catches any
- * change made since.  ERR_NO naming the root when it differs. */
+/* Checks the seal of the root at dir (every entry's type, mode, size and
+ * modification time, as recorded when it was made): cheap, catches an edit
+ * made since.  ERR_NO naming the root when it differs. */
 int root_check_seal(const char *dir, struct err *e);
 
 /* One member of a .deb's data archive, as deb_scan reports it. */

@@ -2,7 +2,7 @@
 /* Making the build root of a pin: every package unpacked into one merged-
  * /usr tree, the alternatives links the maintainer scripts would have made,
  * every file checked against the pin, the tree made read-only and sealed.
- * The seal is what a build checks: cheap, and any change since shows. */
+ * The seal is what a build checks: cheap, and an edit since shows. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +16,10 @@
 #include "core/fs.h"
 #include "toolchains/internal.h"
 
-/* Adds one line per entry below dir/rel, in name order, to d: what a
- * change to the entry (content, mode, a replaced file) changes. */
+/* Adds one line per entry below dir/rel, in name order, to d: its type and
+ * mode, size and modification time, which any edit changes.  Not the inode
+ * or change time: a copy (cp -a) or a hard link of the store keeps a valid
+ * seal.  The seal catches accidents cheaply; `env verify --full` rehashes. */
 static int seal_walk(struct digest_stream *d, const char *dir, const char *rel, struct err *e)
 {
 	char *full = *rel ? fs_join(dir, rel) : xstrdup(dir);
@@ -43,10 +45,8 @@ static int seal_walk(struct digest_stream *d, const char *dir, const char *rel, 
 			free(f);
 			goto out;
 		}
-		len = snprintf(line, sizeof(line), "%o %lld %llu %lld.%09ld %lld.%09ld ", st.st_mode,
-			       (long long)st.st_size, (unsigned long long)st.st_ino,
-			       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-			       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		len = snprintf(line, sizeof(line), "%o %lld %lld.%09ld ", st.st_mode,
+			       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		digest_stream_add(d, line, (size_t)len);
 		digest_stream_add(d, r, strlen(r) + 1);
 		if (S_ISDIR(st.st_mode) && seal_walk(d, dir, r, e) < 0) {
