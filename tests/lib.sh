@@ -86,3 +86,70 @@ in_root() {
 		umount -l /mnt
 		exec "$@"' in_root "$root" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
 }
+
+# at_exit CMD: runs CMD (a shell string) when the script exits, before $T
+# is removed; the last registered runs first.
+LIB_AT_EXIT=()
+at_exit() {
+	LIB_AT_EXIT=("$1" "${LIB_AT_EXIT[@]}")
+	trap 'for c in "${LIB_AT_EXIT[@]}"; do eval "$c"; done; rm -rf "$T"' EXIT
+}
+
+# The shared store the pins' .deb files were fetched into once.
+SHARED_HOME=/tmp/lockstep-test-home
+
+# pin_debs PIN: one line per package of the pin file PIN:
+# "POOL-PATH STORE-NAME SHA256" (STORE-NAME as debs/ names it).
+pin_debs() {
+	python3 - "$1" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["packages"]:
+    n = "%s_%s_%s.deb" % (p["name"], p["version"].replace(":", "%3a"), p["architecture"])
+    print(p["pool"], n, p["deb_sha256"])
+PY
+}
+
+# mirror_layout PIN DIR: lays the .deb files of pin file PIN out below DIR at
+# their pool paths, as a Debian mirror holds them, hard-linked (else
+# copied) from the shared store.  Fails naming a .deb the store lacks.
+mirror_layout() {
+	local pool name sum
+	while read -r pool name sum; do
+		[ -f "$SHARED_HOME/debs/$name" ] || { echo "mirror_layout: no $SHARED_HOME/debs/$name" >&2; return 1; }
+		mkdir -p "$2/$(dirname "$pool")"
+		ln -f "$SHARED_HOME/debs/$name" "$2/$pool" 2>/dev/null ||
+			cp "$SHARED_HOME/debs/$name" "$2/$pool" || return 1
+	done < <(pin_debs "$1")
+}
+
+# http_serve DIR [SCRIPT]: serves DIR over HTTP on 127.0.0.1 at a free port
+# (python3 -m http.server, or the python SCRIPT given, which must print
+# "port N" once listening, with DIR as its argument); sets HTTP_PORT and
+# HTTP_PID; the server is killed when the script exits.
+http_serve() {
+	local log i
+	log=$(mktemp "$T/http.XXXXXX")
+	if [ -n "${2:-}" ]; then
+		python3 -u "$2" "$1" >"$log" 2>&1 &
+	else
+		(cd "$1" && exec python3 -u -m http.server 0 --bind 127.0.0.1) >"$log" 2>&1 &
+	fi
+	HTTP_PID=$!
+	at_exit "kill $HTTP_PID 2>/dev/null; wait $HTTP_PID 2>/dev/null"
+	for i in $(seq 100); do
+		HTTP_PORT=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$log" | head -1)
+		[ -n "$HTTP_PORT" ] && return 0
+		sleep 0.1
+	done
+	echo "http_serve: no port after 10 s" >&2; cat "$log" >&2
+	return 1
+}
+
+# closed_port: a TCP port on 127.0.0.1 nothing listens on (bound, then
+# released: nothing else of ours takes it in the meantime).
+closed_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# sha256_of FILE: its hex digest alone.
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
