@@ -422,7 +422,7 @@ static int prepare(struct build *b, struct err *e)
 	} else if ((b->o->pin_path ? toolchain_load_file(b->o->pin_path, &b->own_tc, e)
 				   : toolchain_load(b->r->toolchain, &b->own_tc, e)) < 0 ||
 		   toolchain_prepare(b->own_tc, &b->root, e) < 0) {
-		return err_wrap(e, "%s: \"toolchain\"", b->r->file);
+		return err_wrap(e, "%s: \"environment\"", b->r->file);
 	} else {
 		b->tc = b->own_tc;
 	}

@@ -138,7 +138,8 @@ int toolchain_verify_store(const struct toolchain *t, int full, struct err *e)
 			 root, t->name);
 		goto out;
 	}
-	if (root_check_seal(root, e) < 0 || (full && pin_verify_root(t, root, e) < 0))
+	/* --full names the file that differs; the seal only says something does. */
+	if ((full && pin_verify_root(t, root, e) < 0) || root_check_seal(root, e) < 0)
 		goto out;
 	ret = 0;
 out:
