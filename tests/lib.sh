@@ -153,3 +153,10 @@ closed_port() {
 
 # sha256_of FILE: its hex digest alone.
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# in_root_offline [--ro-bind HOST INSIDE]... ROOT CMD...: in_root in a new
+# network namespace of its own (loopback down): nothing inside can reach
+# any host, so whatever works there needed no network.
+in_root_offline() {
+	unshare --net -- bash -c "$(declare -f in_root); in_root \"\$@\"" in_root "$@"
+}
