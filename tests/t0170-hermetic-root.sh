@@ -132,8 +132,8 @@ if [ -f "$root/$victim" ]; then
 		env LOCKSTEP_HOME="$H" "$LOCKSTEP" sandbox --pin "$PIN" -- true
 	cp -r "$TOP/recipes/rv64-linux-driver" "$T/"
 	expect_err "a build on a root changed after sealing is refused" 1 "$seal" \
-		env LOCKSTEP_HOME="$H" "$LOCKSTEP" build -q "$T/rv64-linux-driver/recipe.json" -o "$T/out"
-	check "and it built nothing" test ! -e "$T/out/provenance.json"
+		env LOCKSTEP_HOME="$H" "$LOCKSTEP" build -q "$T/rv64-linux-driver/recipe.json" -o "$T/o-tampered"
+	check "and it built nothing" test ! -e "$T/o-tampered/provenance.json"
 	expect_err "env verify refuses the changed root" 1 "$seal" \
 		env LOCKSTEP_HOME="$H" "$LOCKSTEP" env verify "$PIN"
 	expect_err "env verify --full names the changed file" 1 "$victim" \
