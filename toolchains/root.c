@@ -5,6 +5,8 @@
  * The seal is what a build checks: cheap, and an edit since shows. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,57 +22,88 @@
  * mode, size and modification time, which any edit changes.  Not the inode
  * or change time: a copy (cp -a) or a hard link of the store keeps a valid
  * seal.  The seal catches accidents cheaply; `env verify --full` rehashes. */
-static int seal_walk(struct digest_stream *d, const char *dir, const char *rel, struct err *e)
+static int cmp_name(const void *a, const void *b)
 {
-	char *full = *rel ? fs_join(dir, rel) : xstrdup(dir);
-	struct dirent **names = NULL;
-	int n = scandir(full, &names, NULL, alphasort), ret = -1;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	if (n < 0) {
-		err_sys(e, "%s: cannot read", full);
-		goto out;
+/* rel (length len, in a PATH_MAX buffer) is the directory fd is open on;
+ * every build walks this, so it stays on descriptors, sorts with strcmp and
+ * allocates only the names. */
+static int seal_walk(struct digest_stream *d, int fd, char *rel, size_t len, struct err *e)
+{
+	DIR *dir = fdopendir(fd);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int ret = -1;
+
+	if (!dir) {
+		close(fd);
+		return err_sys(e, "/%s: cannot read", rel);
 	}
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		struct stat st;
-		char *r, *f, line[512];
-		int len;
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		r = *rel ? fs_join(rel, name) : xstrdup(name);
-		f = fs_join(dir, r);
-		if (lstat(f, &st) < 0) {
-			err_sys(e, "%s: cannot stat", f);
-			free(r);
-			free(f);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]), sub = len ? len + 1 + nl : nl;
+		struct stat st;
+		char line[128];
+		int k;
+		if (sub >= PATH_MAX) {
+			err_set(e, "/%s/%s: path too long", rel, names[i]);
 			goto out;
 		}
-		len = snprintf(line, sizeof(line), "%o %lld %lld.%09ld ", st.st_mode,
-			       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-		digest_stream_add(d, line, (size_t)len);
-		digest_stream_add(d, r, strlen(r) + 1);
-		if (S_ISDIR(st.st_mode) && seal_walk(d, dir, r, e) < 0) {
-			free(r);
-			free(f);
+		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			err_sys(e, "/%s/%s: cannot stat", rel, names[i]);
 			goto out;
 		}
-		free(r);
-		free(f);
+		if (len)
+			rel[len] = '/';
+		memcpy(rel + (len ? len + 1 : 0), names[i], nl + 1);
+		k = snprintf(line, sizeof(line), "%o %lld %lld.%09ld ", st.st_mode,
+			     (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		digest_stream_add(d, line, (size_t)k);
+		digest_stream_add(d, rel, sub + 1);
+		if (S_ISDIR(st.st_mode)) {
+			int cfd = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd < 0) {
+				err_sys(e, "/%s: cannot open", rel);
+				goto out;
+			}
+			if (seal_walk(d, cfd, rel, sub, e) < 0)
+				goto out;
+		}
+		rel[len] = '\0';
 	}
 	ret = 0;
 out:
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	free(full);
+	closedir(dir);
 	return ret;
 }
 
 static int seal_compute(const char *dir, char hex[DIGEST_HEX_LEN + 1], struct err *e)
 {
 	struct digest_stream *d = digest_stream_new();
+	char rel[PATH_MAX] = "";
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (seal_walk(d, dir, "", e) < 0) {
+	if (fd < 0) {
+		digest_stream_free(d);
+		return err_sys(e, "%s: cannot open", dir);
+	}
+	if (seal_walk(d, fd, rel, 0, e) < 0) {
 		digest_stream_free(d);
 		return -1;
 	}
