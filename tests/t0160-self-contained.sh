@@ -42,7 +42,7 @@ case "$out" in *riscv64-linux-gnu*riscv64-unknown-elf*)
 # removed from the copy is gone from the list.
 rm "$A/share/lockstep/toolchains/riscv64-linux-gnu.json"
 out=$("$A/bin/lockstep" toolchain list 2>&1)
-case "$out" in *riscv64-linux-gnu*) fail "the pin directory is the copy's own share/lockstep/toolchains" ;;
+case "$out" in *"riscv64-linux-gnu "*) fail "the pin directory is the copy's own share/lockstep/toolchains" ;;
 *riscv64-unknown-elf*) pass "the pin directory is the copy's own share/lockstep/toolchains" ;;
 *) fail "the pin directory is the copy's own share/lockstep/toolchains"; echo "$out" | sed 's/^/    /' ;; esac
 cp "$LOCKSTEP_DIST/share/lockstep/toolchains/riscv64-linux-gnu.json" "$A/share/lockstep/toolchains/"
