@@ -34,7 +34,7 @@ struct build {
 	char *staging;          /* owned: published as o->out_dir */
 	char *work;             /* owned: host scratch dir, removed at the end */
 	char *build_dir;        /* owned: work/build, mounted at /build */
-	char *shm_dir;          /* owned: the file-order build dir, or NULL */
+	char *shm_dir;          /* owned: 0700 parent of the file-order build dir, or NULL */
 	char *log_path;         /* owned: work/build.log */
 	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
 	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
@@ -402,9 +402,11 @@ static int prepare(struct build *b, struct err *e)
 			return -1;
 		}
 		cleanup_add_path(b->shm_dir);
-		b->build_dir = xstrdup(b->shm_dir);
-		if (chmod(b->build_dir, 0755) < 0)
-			return err_sys(e, "%s: cannot set the mode", b->build_dir);
+		/* The build dir is 0755 (what the build sees); its parent stays
+		 * 0700 so no other user can reach what the build leaves in it. */
+		b->build_dir = fs_join(b->shm_dir, "build");
+		if (mkdir(b->build_dir, 0755) < 0)
+			return err_sys(e, "%s: cannot create", b->build_dir);
 	} else {
 		b->build_dir = fs_join(b->work, "build");
 		if (mkdir(b->build_dir, 0755) < 0)
