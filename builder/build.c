@@ -17,6 +17,7 @@
 #include "builder/elfinfo.h"
 #include "builder/fileorder.h"
 #include "builder/provenance.h"
+#include "builder/source.h"
 #include "core/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
@@ -71,8 +72,7 @@ static int make_source_archive(struct build *b, struct err *e)
 	if (b->o->source_archive) {
 		if (fs_copy_file(b->o->source_archive, path, e) < 0)
 			goto out;
-	} else if (archive_write_tree(b->r->source_dir, "", path, "gzip",
-				      b->r->source_date_epoch, e) < 0) {
+	} else if (source_archive_write(b->r, b->work, path, e) < 0) {
 		goto out;
 	}
 	if (digest_file(path, b->source_digest, e) < 0)
@@ -99,6 +99,9 @@ static int make_source_archive(struct build *b, struct err *e)
 			goto out;
 		}
 	}
+	if (source_check_outputs(b->r, b->build_dir,
+				 b->o->source_archive ? b->o->source_archive : b->r->source_dir, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	free(path);
@@ -344,6 +347,10 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	in.recipe_name = "recipe.json";
 	in.source_name = BUILD_SOURCE_NAME;
 	in.source_digest = b->source_digest;
+	in.source_kind = b->r->source_kind == RECIPE_SOURCE_GIT ? "git" : "dir";
+	in.source_path = b->r->source_path;
+	in.source_commit = b->r->source_commit;
+	in.source_exclude = (const char *const *)b->r->source_exclude.v;
 	in.toolchain_name = toolchain_name(b->tc);
 	in.toolchain_digest = toolchain_digest(b->tc);
 	in.pin_text = toolchain_pin_bytes(b->tc, &pin_len);
