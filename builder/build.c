@@ -17,6 +17,7 @@
 #include "builder/elfinfo.h"
 #include "builder/fileorder.h"
 #include "builder/provenance.h"
+#include "builder/source.h"
 #include "core/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
@@ -34,7 +35,7 @@ struct build {
 	char *staging;          /* owned: published as o->out_dir */
 	char *work;             /* owned: host scratch dir, removed at the end */
 	char *build_dir;        /* owned: work/build, mounted at /build */
-	char *shm_dir;          /* owned: the file-order build dir, or NULL */
+	char *shm_dir;          /* owned: 0700 parent of the file-order build dir, or NULL */
 	char *log_path;         /* owned: work/build.log */
 	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
 	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
@@ -71,8 +72,7 @@ static int make_source_archive(struct build *b, struct err *e)
 	if (b->o->source_archive) {
 		if (fs_copy_file(b->o->source_archive, path, e) < 0)
 			goto out;
-	} else if (archive_write_tree(b->r->source_dir, "", path, "gzip",
-				      b->r->source_date_epoch, e) < 0) {
+	} else if (source_archive_write(b->r, b->work, path, e) < 0) {
 		goto out;
 	}
 	if (digest_file(path, b->source_digest, e) < 0)
@@ -99,6 +99,9 @@ static int make_source_archive(struct build *b, struct err *e)
 			goto out;
 		}
 	}
+	if (source_check_outputs(b->r, b->build_dir,
+				 b->o->source_archive ? b->o->source_archive : b->r->source_dir, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	free(path);
@@ -192,11 +195,13 @@ static int run_steps(struct build *b, struct err *e)
 }
 
 /* Opens an output strictly below the build directory: no symlink anywhere
- * on the way, no "..", nothing but a regular file. */
+ * on the way, no "..", nothing but a regular file.  O_NONBLOCK: opening a
+ * FIFO the build left would otherwise wait forever for a writer (the
+ * recipe's timeout is over by now); the type check refuses it. */
 static int open_output(const struct build *b, int dirfd, const char *rel, size_t i, struct err *e)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat st;
@@ -351,6 +356,10 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	in.recipe_name = "recipe.json";
 	in.source_name = BUILD_SOURCE_NAME;
 	in.source_digest = b->source_digest;
+	in.source_kind = b->r->source_kind == RECIPE_SOURCE_GIT ? "git" : "dir";
+	in.source_path = b->r->source_path;
+	in.source_commit = b->r->source_commit;
+	in.source_exclude = (const char *const *)b->r->source_exclude.v;
 	in.toolchain_name = toolchain_name(b->tc);
 	in.toolchain_digest = toolchain_digest(b->tc);
 	in.pin_file_name = BUILD_PIN_NAME;
@@ -406,9 +415,11 @@ static int prepare(struct build *b, struct err *e)
 			return -1;
 		}
 		cleanup_add_path(b->shm_dir);
-		b->build_dir = xstrdup(b->shm_dir);
-		if (chmod(b->build_dir, 0755) < 0)
-			return err_sys(e, "%s: cannot set the mode", b->build_dir);
+		/* The build dir is 0755 (what the build sees); its parent stays
+		 * 0700 so no other user can reach what the build leaves in it. */
+		b->build_dir = fs_join(b->shm_dir, "build");
+		if (mkdir(b->build_dir, 0755) < 0)
+			return err_sys(e, "%s: cannot create", b->build_dir);
 	} else {
 		b->build_dir = fs_join(b->work, "build");
 		if (mkdir(b->build_dir, 0755) < 0)

@@ -27,9 +27,10 @@ struct build_options {
 	const char *pin_path;       /* use this toolchain pin file instead of
 				     * the recipe's pin by name (verify) */
 	/* NULL, or the exact paths (not existing yet, parents made) of the
-	 * work directory and of the file-order build directory, instead of
-	 * fresh random names: lockstep check gives builds that must not
-	 * differ by host path the same ones, one build at a time. */
+	 * work directory and of the file-order directory (the build directory
+	 * is made in it), instead of fresh random names: lockstep check gives
+	 * builds that must not differ by host path the same ones, one build at
+	 * a time.  Both are made 0700: no other user reaches into a build. */
 	const char *work_dir;
 	const char *fileorder_dir;
 	int raw_outputs;            /* outputs kept as the steps wrote them: no

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "builder/source.h"
 #include "core/alloc.h"
 #include "core/base64.h"
 #include "core/clock.h"
@@ -18,6 +19,26 @@ static cJSON *resource(const char *name, const char *hex)
 	cJSON *r = cJSON_CreateObject();
 	json_add_str(r, "name", name);
 	json_add_sha256(r, hex);
+	return r;
+}
+
+/* externalParameters.source: the archive, and how its files were chosen. */
+static cJSON *source_param(const struct provenance_input *in)
+{
+	cJSON *r = resource(in->source_name, in->source_digest), *ex;
+
+	if (!in->source_kind)
+		return r;
+	json_add_str(r, "kind", in->source_kind);
+	json_add_str(r, "path", in->source_path);
+	if (in->source_commit)
+		json_add_str(r, "commit", in->source_commit);
+	if (!strcmp(in->source_kind, "dir")) {
+		ex = cJSON_AddArrayToObject(r, "exclude");
+		cJSON_AddItemToArray(ex, cJSON_CreateString(SOURCE_ALWAYS_EXCLUDED));
+		for (const char *const *g = in->source_exclude; g && *g; g++)
+			cJSON_AddItemToArray(ex, cJSON_CreateString(*g));
+	}
 	return r;
 }
 
@@ -53,7 +74,7 @@ static cJSON *build_definition(const struct provenance_input *in)
 			      cJSON_ParseWithLength(in->recipe_text, in->recipe_len));
 	if (in->cell)
 		json_add_str(ext, "cell", in->cell);
-	cJSON_AddItemToObject(ext, "source", resource(in->source_name, in->source_digest));
+	cJSON_AddItemToObject(ext, "source", source_param(in));
 
 	intl = cJSON_AddObjectToObject(bd, "internalParameters");
 	cJSON_AddNumberToObject(intl, "SOURCE_DATE_EPOCH", (double)in->source_date_epoch);

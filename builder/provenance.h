@@ -31,6 +31,11 @@ struct provenance_input {
 	const char *cell;             /* the matrix cell built, or NULL */
 	const char *source_name;      /* "source.tar.gz" */
 	const char *source_digest;
+	/* How the source was selected, recorded beside its digest. */
+	const char *source_kind;      /* "dir" or "git" */
+	const char *source_path;      /* the directory as the recipe names it */
+	const char *source_commit;    /* "git": the commit; else NULL */
+	const char *const *source_exclude; /* "dir": the recipe's globs (NULL-terminated or NULL) */
 	const char *toolchain_name;   /* the environment pin's name */
 	const char *toolchain_digest; /* its combined digest */
 	const char *pin_file_name;    /* the pin file shipped beside, e.g. "environment.json" */

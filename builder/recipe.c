@@ -20,6 +20,7 @@ static const char *const top_fields[] = {
 };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
+static const char *const source_fields[] = { "dir", "exclude", "git", "commit", NULL };
 
 /* Variables the sandbox and the builder set; a recipe may not override
  * them, or two builds of "the same" recipe could differ silently. */
@@ -303,11 +304,76 @@ static int load_matrix(const cJSON *m, struct recipe *r, const char *f, struct e
 	return 0;
 }
 
+static int commit_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 40 && n != 64) /* SHA-1 or SHA-256 object names, in full */
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* "source": a directory as a string (back-compatible), or an object:
+ * {"dir": D, "exclude": [GLOB...]} or {"git": D, "commit": SHA}. */
+static int load_source(const cJSON *s, struct recipe *r, const char *f, struct err *e)
+{
+	const cJSON *arr, *c;
+	const char *dir = NULL, *git = NULL, *commit = NULL;
+	size_t i = 0;
+
+	if (!s)
+		return err_set(e, "%s: \"source\": missing required field", f);
+	if (cJSON_IsString(s)) {
+		dir = s->valuestring;
+	} else if (!cJSON_IsObject(s)) {
+		return err_set(e, "%s: \"source\": expected a directory or an object", f);
+	} else if (json_check_object(s, source_fields, f, "source", e) < 0 ||
+		   json_get_string(s, "dir", 0, f, "source", &dir, e) < 0 ||
+		   json_get_string(s, "git", 0, f, "source", &git, e) < 0 ||
+		   json_get_string(s, "commit", 0, f, "source", &commit, e) < 0) {
+		return -1;
+	}
+	if (!dir == !git)
+		return err_set(e, "%s: \"source\": needs exactly one of \"dir\" and \"git\"", f);
+	if (git && !commit)
+		return err_set(e, "%s: \"source.commit\": missing (\"git\" builds one named commit)", f);
+	if (dir && commit)
+		return err_set(e, "%s: \"source.commit\": only with \"git\"", f);
+	if (git && cJSON_GetObjectItemCaseSensitive(s, "exclude"))
+		return err_set(e, "%s: \"source.exclude\": only with \"dir\" (git selects the files it tracks)", f);
+	if (commit && !commit_ok(commit))
+		return err_set(e, "%s: \"source.commit\": \"%s\" is not a full commit id (40 or 64 lowercase hex digits)",
+			       f, commit);
+	if (!fs_rel_path_ok(git ? git : dir))
+		return err_set(e, "%s: \"source%s\": \"%s\" must be a path inside the recipe's directory",
+			       f, cJSON_IsString(s) ? "" : git ? ".git" : ".dir", git ? git : dir);
+	r->source_kind = git ? RECIPE_SOURCE_GIT : RECIPE_SOURCE_DIR;
+	r->source_path = xstrdup(git ? git : dir);
+	r->source_commit = commit ? xstrdup(commit) : NULL;
+	arr = cJSON_IsObject(s) ? cJSON_GetObjectItemCaseSensitive(s, "exclude") : NULL;
+	if (arr && !cJSON_IsArray(arr))
+		return err_set(e, "%s: \"source.exclude\": expected an array of strings", f);
+	cJSON_ArrayForEach(c, arr) {
+		if (!cJSON_IsString(c) || !*c->valuestring)
+			return err_set(e, "%s: \"source.exclude[%zu]\": expected a non-empty string", f, i);
+		if (c->valuestring[0] == '/')
+			return err_set(e, "%s: \"source.exclude[%zu]\": \"%s\" must be relative to the source directory",
+				       f, i, c->valuestring);
+		if (++i > RECIPE_MAX_EXCLUDES)
+			return err_set(e, "%s: \"source.exclude\": more than %d entries", f, RECIPE_MAX_EXCLUDES);
+		strv_push(&r->source_exclude, c->valuestring);
+	}
+	return 0;
+}
+
 /* Validates r->text into r; *source gets a copy of the "source" field
  * (relative to the recipe's directory, checked lexically), caller frees. */
 static int parse(struct recipe *r, char **source, struct err *e)
 {
-	const char *f = r->file, *name, *kind, *version, *tc, *src;
+	const char *f = r->file, *name, *kind, *version, *tc;
 	int64_t timeout = 1800;
 	cJSON *j = NULL;
 	int ret = -1;
@@ -320,7 +386,6 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    json_get_string(j, "kind", 1, f, "", &kind, e) < 0 ||
 	    json_get_string(j, "version", 1, f, "", &version, e) < 0 ||
 	    json_get_string(j, "toolchain", 0, f, "", &tc, e) < 0 ||
-	    json_get_string(j, "source", 1, f, "", &src, e) < 0 ||
 	    json_get_int(j, "source_date_epoch", 1, f, "", &r->source_date_epoch, e) < 0 ||
 	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
 		goto out;
@@ -328,10 +393,8 @@ static int parse(struct recipe *r, char **source, struct err *e)
 		err_set(e, "%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'", f, name);
 		goto out;
 	}
-	if (!fs_rel_path_ok(src)) {
-		err_set(e, "%s: \"source\": \"%s\" must be a path inside the recipe's directory", f, src);
+	if (load_source(cJSON_GetObjectItemCaseSensitive(j, "source"), r, f, e) < 0)
 		goto out;
-	}
 	/* "environment" is the newer name of "toolchain": one of them. */
 	{
 		const char *envname = NULL;
@@ -383,7 +446,7 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    load_matrix(cJSON_GetObjectItemCaseSensitive(j, "matrix"), r, f, e) < 0 ||
 	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0)
 		goto out;
-	*source = xstrdup(src);
+	*source = xstrdup(r->source_path);
 	ret = 0;
 out:
 	cJSON_Delete(j);
@@ -452,6 +515,9 @@ void recipe_release(struct recipe *r)
 	free(r->file);
 	free(r->text);
 	free(r->source_dir);
+	free(r->source_path);
+	free(r->source_commit);
+	strv_release(&r->source_exclude);
 	free(r->name);
 	free(r->kind);
 	free(r->version);

@@ -17,6 +17,12 @@ struct recipe_axis {
 	struct strv values;
 };
 
+/* How "source" selects the files (docs/recipe.md). */
+enum recipe_source_kind {
+	RECIPE_SOURCE_DIR, /* a directory, minus .git and the "exclude" globs */
+	RECIPE_SOURCE_GIT  /* the files git tracks below a directory at a commit */
+};
+
 struct recipe {
 	char *file;        /* owned: the path it was loaded from, for messages */
 	char *text;        /* owned: the exact bytes, hashed and embedded */
@@ -24,6 +30,10 @@ struct recipe {
 	char digest[65];   /* sha256 of text */
 	char *source_dir;  /* owned: absolute source directory; NULL when the
 			    * recipe came from a provenance record */
+	enum recipe_source_kind source_kind;
+	char *source_path;          /* owned: the directory as the recipe names it */
+	char *source_commit;        /* owned: full hex commit (git form), else NULL */
+	struct strv source_exclude; /* the dir form's "exclude" globs */
 	char *name, *kind, *version, *toolchain; /* owned */
 	char *triple, *march, *mabi;             /* owned */
 	struct strv env;     /* KEY=VALUE from "env", sorted by key */
@@ -44,6 +54,7 @@ struct recipe {
 
 #define RECIPE_MAX_STEPS 64
 #define RECIPE_MAX_OUTPUTS 64
+#define RECIPE_MAX_EXCLUDES 256
 
 /* Loads and validates the recipe at path into r (which the caller releases
  * with recipe_release, also on error). */

@@ -283,7 +283,8 @@ static int image_load(struct image *im, const char *path, struct err *e)
 		goto out;
 	}
 	/* An archive may define a symbol weakly in several members: one entry. */
-	qsort(im->syms, im->n, sizeof(*im->syms), cmp_sym);
+	if (im->n) /* qsort's pointer must be valid even for 0 elements */
+		qsort(im->syms, im->n, sizeof(*im->syms), cmp_sym);
 	for (size_t i = 0; i < im->n; i++) {
 		if (j && !strcmp(im->syms[j - 1].key, im->syms[i].key)) {
 			free(im->syms[i].name);

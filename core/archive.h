@@ -29,6 +29,14 @@
  * all sit below a first member top/.  Returns 0 or -1 with e set. */
 int archive_write_tree(const char *dir, const char *top, const char *out_path,
 		       const char *compress, int64_t sde, struct err *e);
+/* The same without the entries that a pattern of exclude (NULL-terminated
+ * fnmatch globs, or NULL) names; an excluded directory takes everything
+ * below it along.  A pattern matches the path relative to dir ('*' does
+ * not cross '/'), or, when it has no '/', any single component; a pattern
+ * ending in '/' matches only directories.  ".git" excludes every .git at any depth. */
+int archive_write_tree_excluding(const char *dir, const char *top, const char *const *exclude,
+				 const char *out_path, const char *compress, int64_t sde,
+				 struct err *e);
 
 /* One member of archive_write_files: its name in the archive (relative, no
  * "..") and the host file it is read from (regular file or symlink, not

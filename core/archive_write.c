@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,41 @@ static int item_cmp(const void *a, const void *b)
 	return c ? c : x->implied - y->implied;
 }
 
-/* Collects every entry below host (named prefix/... in the archive). */
-static int walk(const char *host, const char *prefix, struct items *it, struct err *e)
+/* Whether the entry rel (relative to the tree's top) is excluded: a
+ * pattern matches the whole relative path, or, without a '/', any one
+ * component of it; a pattern ending in '/' only matches directories. */
+static int excluded(const char *const *exclude, const char *rel, int is_dir)
+{
+	const char *base = strrchr(rel, '/');
+
+	base = base ? base + 1 : rel;
+	for (; exclude && *exclude; exclude++) {
+		size_t n = strlen(*exclude);
+		char *pat = xstrdup(*exclude);
+		int hit;
+
+		if (n && pat[n - 1] == '/') {
+			pat[n - 1] = '\0';
+			if (!is_dir) {
+				free(pat);
+				continue;
+			}
+		}
+		/* Parents are tested on the way down, so the last component is
+		 * the only one left to try for a pattern without '/'. */
+		hit = !fnmatch(pat, rel, FNM_PATHNAME) ||
+		      (!strchr(pat, '/') && !fnmatch(pat, base, 0));
+		free(pat);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Collects every entry below host (named prefix/... in the archive, rel/...
+ * relative to the top of the tree) that no exclude pattern names. */
+static int walk(const char *host, const char *prefix, const char *rel,
+		const char *const *exclude, struct items *it, struct err *e)
 {
 	DIR *d = opendir(host);
 	struct dirent *de;
@@ -70,7 +104,7 @@ static int walk(const char *host, const char *prefix, struct items *it, struct e
 		return err_sys(e, "%s: cannot open directory", host);
 	while ((de = readdir(d))) {
 		struct stat st;
-		char *path, *name;
+		char *path, *name, *sub;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -79,16 +113,29 @@ static int walk(const char *host, const char *prefix, struct items *it, struct e
 			goto out;
 		}
 		path = fs_join(host, de->d_name);
-		name = *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
-		items_push(it, name, path, 0);
 		if (lstat(path, &st) < 0) {
 			err_sys(e, "%s: stat", path);
+			free(path);
 			goto out;
 		}
+		sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (excluded(exclude, sub, S_ISDIR(st.st_mode))) {
+			free(sub);
+			free(path);
+			continue;
+		}
+		name = *prefix ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
+		items_push(it, name, path, 0);
 		if (S_ISDIR(st.st_mode)) {
-			if (walk(path, name, it, e) < 0)
+			int r = walk(path, name, sub, exclude, it, e);
+
+			free(sub);
+			if (r < 0)
 				goto out;
-		} else if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			continue;
+		}
+		free(sub);
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 			err_set(e, "%s: not a regular file, directory or symlink", path);
 			goto out;
 		}
@@ -194,6 +241,13 @@ out:
 int archive_write_tree(const char *dir, const char *top, const char *out_path,
 		       const char *compress, int64_t sde, struct err *e)
 {
+	return archive_write_tree_excluding(dir, top, NULL, out_path, compress, sde, e);
+}
+
+int archive_write_tree_excluding(const char *dir, const char *top, const char *const *exclude,
+				 const char *out_path, const char *compress, int64_t sde,
+				 struct err *e)
+{
 	struct items it = { NULL, 0, 0 };
 	struct stat st;
 	int filter[1], ret = -1;
@@ -212,7 +266,7 @@ int archive_write_tree(const char *dir, const char *top, const char *out_path,
 		return err_set(e, "%s: not a directory", dir);
 	if (*top)
 		items_push(&it, xstrdup(top), xstrdup(dir), 0);
-	if (walk(dir, top, &it, e) < 0)
+	if (walk(dir, top, "", exclude, &it, e) < 0)
 		goto out;
 	ret = write_items(&it, out_path, compress, sde, e);
 out:

@@ -10,14 +10,43 @@
 #include "core/alloc.h"
 #include "core/fs.h"
 
+/* The line of the first \u0000 escape inside a string, or 0.  Outside
+ * strings JSON has no backslash, so tracking quotes and escapes is enough. */
+static size_t nul_escape(const char *buf, size_t len)
+{
+	size_t line = 1;
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			line++;
+		if (!in_str) {
+			in_str = buf[i] == '"';
+			continue;
+		}
+		if (buf[i] == '"') {
+			in_str = 0;
+		} else if (buf[i] == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len && !strncmp(buf + i + 2, "0000", 4))
+				return line;
+			i++; /* the escaped character */
+		}
+	}
+	return 0;
+}
+
 int json_parse_buf(const char *buf, size_t len, const char *what, cJSON **out, struct err *e)
 {
 	const char *end = NULL;
+	size_t nul;
 	cJSON *j;
 
 	*out = NULL;
 	if (memchr(buf, '\0', len))
 		return err_set(e, "%s: not JSON (contains a NUL byte)", what);
+	if ((nul = nul_escape(buf, len)))
+		return err_set(e, "%s: line %zu: a string holds \\u0000 (C strings would end there: what is hashed and what runs would differ)",
+			       what, nul);
 	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!j) {
 		size_t off = end && end >= buf ? (size_t)(end - buf) : 0, line = 1;

@@ -16,7 +16,7 @@
 
 #define RUN_MAX_OUT (64u << 20)
 
-int run_capture(char *const argv[], const char *cwd, char **out, struct err *e)
+static int run(char *const argv[], const char *cwd, char **out, int out_fd, struct err *e)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	struct buf ob = BUF_INIT, eb = BUF_INIT;
@@ -39,7 +39,7 @@ int run_capture(char *const argv[], const char *cwd, char **out, struct err *e)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		dup2(nul, 0);
-		dup2(out ? op[1] : ep[1], 1);
+		dup2(out ? op[1] : out_fd >= 0 ? out_fd : ep[1], 1);
 		dup2(ep[1], 2);
 		if (cwd && chdir(cwd) < 0)
 			_exit(126);
@@ -118,4 +118,14 @@ out:
 	buf_release(&ob);
 	buf_release(&eb);
 	return ret;
+}
+
+int run_capture(char *const argv[], const char *cwd, char **out, struct err *e)
+{
+	return run(argv, cwd, out, -1, e);
+}
+
+int run_to_fd(char *const argv[], const char *cwd, int fd, struct err *e)
+{
+	return run(argv, cwd, NULL, fd, e);
 }

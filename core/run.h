@@ -14,5 +14,8 @@
  * our stderr.  stderr is captured into the error message on failure.
  * Returns 0 when the command exits 0, else -1 with e naming the command. */
 int run_capture(char *const argv[], const char *cwd, char **out, struct err *e);
+/* As run_capture, with stdout written to fd (not closed; any size, binary
+ * safe) instead of captured. */
+int run_to_fd(char *const argv[], const char *cwd, int fd, struct err *e);
 
 #endif

@@ -118,10 +118,25 @@ swapon EPERM
 settimeofday EPERM
 clock_settime EPERM
 ioctl_tiocsti EPERM
+chmod_setuid EPERM
+chmod_setgid EPERM
+fchmod_setuid EPERM
+fchmodat_setuid EPERM
+fchmodat2_setgid EPERM
+open_creat_setuid EPERM
+openat_creat_setgid EPERM
+open_tmpfile_setuid EPERM
+creat_setuid EPERM
+openat2 ENOSYS
+mkdir_setgid EPERM
+mknod_setuid EPERM
+chmod_plain OK
+open_creat_plain OK
 pthread_create OK
 fork OK
 WANT
 	out=$(sb $mode --build-dir "$b" -- grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/self/status 2>&1 | tr -s '\t ' ' ' | tr '\n' ' ')
+	check "$mode: the probe left no set-id file on the host" [ -z "$(find "$b" -perm /6000)" ]
 	check "$mode: no capabilities, NO_NEW_PRIVS, seccomp filter on" \
 		[ "$out" = "CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2 " ]
 done

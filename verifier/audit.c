@@ -22,6 +22,7 @@
 struct audit {
 	const char *bundle;
 	char *dir;                 /* owned: extraction directory */
+	char *key_path;            /* owned: the bundled key read out, in dir */
 	struct sign_key *trusted;  /* owned */
 	struct buf *report;
 };
@@ -54,6 +55,153 @@ int audit_check_members(const char *tar, const char *kind, struct err *e)
 	return 0;
 }
 
+/* The bundle's members as listed, before anything is extracted. */
+struct listing {
+	struct strv files, dirs; /* names as stored ("artifacts/" as "artifacts") */
+};
+
+static int list_member(const char *name, int64_t size, unsigned mode, char type, void *arg)
+{
+	struct listing *l = arg;
+	char *n = xstrdup(name);
+	size_t len = strlen(n);
+
+	if (type == ARCHIVE_TYPE_DIR && len > 1 && n[len - 1] == '/')
+		n[len - 1] = '\0';
+	if (type == ARCHIVE_TYPE_DIR)
+		strv_take(&l->dirs, n);
+	else
+		strv_take(&l->files, n);
+	return 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Lists the bundle: only regular files and directories, each name once
+ * (a second copy would let first-match and last-match readers see
+ * different bytes under one signed name). */
+static int list_bundle(const char *bundle, struct listing *l, struct err *e)
+{
+	struct strv all = STRV_INIT;
+	int ret = -1;
+
+	if (audit_check_members(bundle, "release bundle", e) < 0)
+		return -1;
+	if (archive_list(bundle, list_member, l, e) < 0)
+		return -1;
+	for (size_t i = 0; i < l->files.n; i++)
+		strv_push(&all, l->files.v[i]);
+	for (size_t i = 0; i < l->dirs.n; i++)
+		strv_push(&all, l->dirs.v[i]);
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_str);
+	for (size_t i = 1; i < all.n; i++)
+		if (!strcmp(all.v[i - 1], all.v[i])) {
+			err_setk(e, ERR_NO, "%s: member \"%s\": appears more than once", bundle,
+				 all.v[i]);
+			goto out;
+		}
+	ret = 0;
+out:
+	strv_release(&all);
+	return ret;
+}
+
+static int in_strv(const struct strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* The bundle holds exactly what the signed statements name: the fixed
+ * members (the environment pin among them, named by digest in the
+ * provenance), artifacts/ and one artifacts/NAME per provenance subject. */
+static int check_member_set(const struct audit *a, const struct listing *l,
+			    const struct provenance_record *rec, struct err *e)
+{
+	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY, BUNDLE_PUBKEY,
+					     BUNDLE_SOURCE,	BUNDLE_PIN,	BUNDLE_RELEASE_MD };
+	struct strv want = STRV_INIT;
+	char dir[] = BUNDLE_ARTIFACTS;
+	int ret = -1;
+
+	dir[sizeof(dir) - 2] = '\0'; /* "artifacts" */
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		strv_push(&want, fixed[i]);
+	for (size_t i = 0; i < rec->nsubjects; i++)
+		strv_pushf(&want, "%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
+	for (size_t i = 0; i < l->files.n; i++)
+		if (!in_strv(&want, l->files.v[i])) {
+			err_setk(e, ERR_NO, "%s: member \"%s\": not named by the signed statements (an unsigned extra)",
+				 a->bundle, l->files.v[i]);
+			goto out;
+		}
+	for (size_t i = 0; i < l->dirs.n; i++)
+		if (strcmp(l->dirs.v[i], dir)) {
+			err_setk(e, ERR_NO, "%s: member \"%s/\": not named by the signed statements (an unsigned extra)",
+				 a->bundle, l->dirs.v[i]);
+			goto out;
+		}
+	for (size_t i = 0; i < want.n; i++)
+		if (!in_strv(&l->files, want.v[i])) {
+			err_setk(e, ERR_NO, "%s: member \"%s\": missing", a->bundle, want.v[i]);
+			goto out;
+		}
+	buf_addf(a->report, "members: exactly the %zu the signed statements name\n", want.n);
+	ret = 0;
+out:
+	strv_release(&want);
+	return ret;
+}
+
+/* RELEASE.md is not signed itself: it must be exactly what release writes
+ * from the signed provenance and the trusted key. */
+static int check_release_md(const struct audit *a, const char *prov, size_t prov_len,
+			    struct err *e)
+{
+	char *md = NULL, *want = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (archive_read_member(a->bundle, BUNDLE_RELEASE_MD, RELEASE_MD_MAX, &md, &len, e) < 0)
+		goto out;
+	want = release_md_regenerate(prov, prov_len, a->trusted, e);
+	if (!want) {
+		err_wrap(e, "%s: %s", a->bundle, BUNDLE_RELEASE_MD);
+		goto out;
+	}
+	if (len != strlen(want) || memcmp(md, want, len)) {
+		err_setk(e, ERR_NO, "%s: %s: differs from the one regenerated from the signed provenance",
+			 a->bundle, BUNDLE_RELEASE_MD);
+		goto out;
+	}
+	buf_addf(a->report, "%s: matches the signed provenance\n", BUNDLE_RELEASE_MD);
+	ret = 0;
+out:
+	free(md);
+	free(want);
+	return ret;
+}
+
+/* The bundled public key, read out of the bundle (size-capped) into the
+ * private work directory, where the key loaders read it. */
+static int read_pubkey(const struct audit *a, struct err *e)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (archive_read_member(a->bundle, BUNDLE_PUBKEY, 64u << 10, &pem, &len, e) == 0)
+		ret = fs_write_atomic(a->key_path, pem, len, 0600, e);
+	free(pem);
+	return ret;
+}
+
 static char *member(const struct audit *a, const char *name)
 {
 	return fs_join(a->dir, name);
@@ -63,22 +211,19 @@ static char *member(const struct audit *a, const char *name)
 static int open_envelope(const struct audit *a, const char *name, char **payload, size_t *len,
 			 struct err *e)
 {
-	char *path = member(a, name), *text = NULL, *what = xasprintf("%s: %s", a->bundle, name);
+	char *text = NULL, *what = xasprintf("%s: %s", a->bundle, name);
 	size_t n = 0;
 	int ret = -1;
 
-	if (!fs_exists(path)) {
-		err_set(e, "%s: missing", what);
-		goto out;
-	}
-	if (fs_read_file(path, JSON_MAX_FILE, &text, &n, e) < 0)
+	/* Read straight from the bundle, capped: nothing is extracted before
+	 * the envelopes are authenticated. */
+	if (archive_read_member(a->bundle, name, JSON_MAX_FILE, &text, &n, e) < 0)
 		goto out;
 	if (dsse_verify(a->trusted, text, n, what, payload, len, e) < 0)
 		goto out;
 	buf_addf(a->report, "%s: signature good (key %s)\n", name, sign_key_id(a->trusted));
 	ret = 0;
 out:
-	free(path);
 	free(text);
 	free(what);
 	return ret;
@@ -86,11 +231,10 @@ out:
 
 static int check_pubkey(const struct audit *a, struct err *e)
 {
-	char *path = member(a, BUNDLE_PUBKEY);
 	struct sign_key *k = NULL;
 	int ret = -1;
 
-	if (sign_key_load_public(path, &k, e) < 0) {
+	if (sign_key_load_public(a->key_path, &k, e) < 0) {
 		err_wrap(e, "%s: bundled public key", a->bundle);
 		goto out;
 	}
@@ -104,18 +248,15 @@ static int check_pubkey(const struct audit *a, struct err *e)
 	ret = 0;
 out:
 	sign_key_free(k);
-	free(path);
 	return ret;
 }
 
 static int load_bundled_key(struct audit *a, struct err *e)
 {
-	char *path = member(a, BUNDLE_PUBKEY);
-	int r = sign_key_load_public(path, &a->trusted, e);
+	int r = sign_key_load_public(a->key_path, &a->trusted, e);
 
 	if (r < 0)
 		err_wrap(e, "%s: bundled public key", a->bundle);
-	free(path);
 	return r;
 }
 
@@ -195,6 +336,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		 struct buf *report, struct audit_result *res, struct err *e)
 {
 	struct audit a = { .bundle = bundle, .report = report };
+	struct listing l = { STRV_INIT, STRV_INIT };
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
@@ -214,7 +356,12 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		goto out;
 	}
 	cleanup_add_path(a.dir);
-	if (audit_check_members(bundle, "release bundle", e) < 0 || archive_extract(bundle, a.dir, e) < 0)
+	a.key_path = fs_join(a.dir, ".bundled-pubkey.pem");
+	/* In this order: the listing (headers only), the key and the two
+	 * envelopes read out of the bundle and authenticated, the member set
+	 * and RELEASE.md checked against them; only then is anything
+	 * extracted, so an unsigned member never reaches the disk. */
+	if (list_bundle(bundle, &l, e) < 0 || read_pubkey(&a, e) < 0)
 		goto out;
 	/* No trusted key given: the caller vouches for the bundle's bytes some
 	 * other way (a drop's signed digest of it), so its own key is trusted. */
@@ -231,7 +378,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		goto out;
 	}
 	buf_addf(report, "%s: PASSED, vouches for the provenance (sha256 %s)\n", BUNDLE_SUMMARY, hex);
-	if (check_digests(&a, &rec, e) < 0)
+	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, prov, prov_len, e) < 0 ||
+	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0)
 		goto out;
 	if (rebuild) {
 		arts = member(&a, BUNDLE_ARTIFACTS);
@@ -267,9 +415,12 @@ out:
 		cleanup_remove_path(a.dir);
 	}
 	sign_key_free(a.trusted);
+	strv_release(&l.files);
+	strv_release(&l.dirs);
 	provenance_record_release(&rec);
 	verify_outcome_release(&vo);
 	free(a.dir);
+	free(a.key_path);
 	free(prov);
 	free(vsa);
 	free(arts);

@@ -385,15 +385,11 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	cleanup_add_path(s.tmp);
-	/* Builds make their work directories in here, so it must be as open
-	 * as the /tmp they would otherwise use. */
-	if (chmod(s.tmp, 0755) < 0) {
-		err_sys(e, "check: %s: cannot set the mode", s.tmp);
-		goto out;
-	}
+	/* s.tmp and s.shm stay 0700 (mkdtemp's mode): the builds' trees below
+	 * them are no other user's business, whatever a build leaves there. */
 	if (res->applied & 1u << CHECK_FILE_ORDER) {
 		s.shm = xstrdup(FILEORDER_DIR "/lockstep-check-XXXXXX");
-		if (!mkdtemp(s.shm) || chmod(s.shm, 0755) < 0) {
+		if (!mkdtemp(s.shm)) {
 			err_sys(e, "check: %s: cannot create", s.shm);
 			free(s.shm);
 			s.shm = NULL;

@@ -17,6 +17,9 @@
 #define BUNDLE_PIN "environment.json"
 #define BUNDLE_RELEASE_MD "RELEASE.md"
 #define BUNDLE_ARTIFACTS "artifacts/"
+#define RELEASE_MD_MAX (1u << 20) /* bytes audit reads of RELEASE.md */
+
+struct sign_key;
 
 /* Builds recipe_path (for a matrix recipe the cell `cell` selects, required
  * then; NULL otherwise), rebuilds it, and when identical signs with the key
@@ -27,9 +30,18 @@
 int release_run(const char *recipe_path, const char *cell, const char *key_path,
 		const char *out_dir, int quiet, struct buf *report, char **bundle_path, struct err *e);
 
-/* Checks a bundle against the trusted public key: every signature, every
- * digest, the summary vouching for this provenance, and (rebuild) an
- * independent rebuild from the bundled source.  0 all holds; -1 with
+/* RELEASE.md exactly as release_run writes it, from the provenance bytes
+ * (a matrix recipe's cell selected as the record names it) and the signing
+ * key (its id and type; a public key does).  Caller frees; NULL with e set
+ * when the provenance or its recipe does not load. */
+char *release_md_regenerate(const char *prov, size_t len, const struct sign_key *k,
+			    struct err *e);
+
+/* Checks a bundle against the trusted public key: the envelopes read out
+ * of the bundle and authenticated before anything is extracted, exactly
+ * the members the signed statements name (each once), RELEASE.md as
+ * regenerated from them, every digest, the summary vouching for this
+ * provenance, and (rebuild) an independent rebuild from the bundled source.  0 all holds; -1 with
  * ERR_NO naming what does not, or ERR_OP for malformed input. */
 int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quiet,
 	      struct buf *report, struct err *e);

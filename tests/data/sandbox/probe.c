@@ -3,6 +3,8 @@
  * sandbox must refuse; prints "name errno-name" per call (OK if allowed). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/io_uring.h>
 #include <pthread.h>
 #include <sched.h>
@@ -13,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -39,8 +42,10 @@ int main(void)
 	char buf[8] = "", c = 'x';
 	struct iovec local = { buf, sizeof(buf) }, remote = { buf, sizeof(buf) };
 	unsigned long cl[11] = { 0 };
+	struct open_how how = { .flags = O_WRONLY | O_CREAT, .mode = 04755 };
 	pthread_t t;
 	long rc;
+	int fd;
 
 	show("mount", mount("none", "/tmp", "tmpfs", 0, NULL));
 	show("umount2", umount2("/build", MNT_DETACH));
@@ -76,6 +81,26 @@ int main(void)
 	show("settimeofday", settimeofday(&tv, NULL));
 	show("clock_settime", clock_settime(CLOCK_REALTIME, &ts));
 	show("ioctl_tiocsti", ioctl(2, TIOCSTI, &c));
+	/* No set-id file may be made, by any of the calls that set a mode
+	 * (the build's files are root's on the host when root runs it). */
+	close(open("plain", O_WRONLY | O_CREAT, 0755));
+	show("chmod_setuid", chmod("plain", 04755));
+	show("chmod_setgid", chmod("plain", 02755));
+	fd = open("plain", O_RDONLY);
+	show("fchmod_setuid", fchmod(fd, 04755));
+	close(fd);
+	show("fchmodat_setuid", fchmodat(AT_FDCWD, "plain", 04755, 0));
+	show("fchmodat2_setgid", syscall(452, AT_FDCWD, "plain", 02755, 0));
+	show("open_creat_setuid", open("setid1", O_WRONLY | O_CREAT, 04755));
+	show("openat_creat_setgid", openat(AT_FDCWD, "setid2", O_WRONLY | O_CREAT | O_EXCL, 02755));
+	show("open_tmpfile_setuid", open(".", O_WRONLY | O_TMPFILE, 04755));
+	show("creat_setuid", creat("setid3", 06755));
+	show("openat2", syscall(SYS_openat2, AT_FDCWD, "setid4", &how, sizeof(how)));
+	show("mkdir_setgid", mkdir("setid5", 02755));
+	show("mknod_setuid", mknod("setid6", S_IFREG | 04755, 0));
+	/* What must keep working: modes without those bits. */
+	show("chmod_plain", chmod("plain", 0700));
+	show("open_creat_plain", open("plain2", O_WRONLY | O_CREAT, 0755));
 	/* What must keep working: threads (clone3 falls back to clone). */
 	errno = pthread_create(&t, NULL, thread_fn, NULL);
 	show("pthread_create", errno ? -1 : 0);
