@@ -92,19 +92,21 @@ fi
 # --- 2. the tools are the pinned files ----------------------------------
 tools root "$LOCKSTEP"
 
-# The unprivileged user has a store of its own (as_user): made once, from a
-# mirror on 127.0.0.1 serving the shared store's .deb files, so that its
-# root is made as that user, the way a user without root gets one.
-if ! as_user "$LOCKSTEP" env verify "$PIN" >/dev/null 2>&1; then
-	mkdir -p "$T/mirror"
-	if mirror_layout "$PINFILE" "$T/mirror" && http_serve "$T/mirror"; then
-		expect_exit "unprivileged: env fetch into its own store" 0 \
-			as_user env LOCKSTEP_MIRROR="http://127.0.0.1:$HTTP_PORT" "$LOCKSTEP" env fetch "$PIN"
-	else
-		fail "unprivileged: a local mirror for its store"
-	fi
+# The unprivileged user gets a store of its own, made in this run (not the
+# shared /tmp/lockstep-test-home-nobody, which other scripts use at the
+# same time): fetched as that user from a mirror on 127.0.0.1 serving the
+# shared store's .deb files, the way a user without root gets a root.
+NH=$T/home-nobody/store
+chown 65534:65534 "$T/home-nobody"
+mkdir -p "$T/mirror"
+if mirror_layout "$PINFILE" "$T/mirror" && http_serve "$T/mirror"; then
+	expect_exit "unprivileged: env fetch into its own empty store" 0 \
+		as_user env LOCKSTEP_HOME="$NH" LOCKSTEP_MIRROR="http://127.0.0.1:$HTTP_PORT" \
+		"$LOCKSTEP" env fetch "$PIN"
+else
+	fail "unprivileged: a local mirror for its store"
 fi
-tools unprivileged as_user "$LOCKSTEP"
+tools unprivileged as_user env LOCKSTEP_HOME="$NH" "$LOCKSTEP"
 
 # --- 3. the seal --------------------------------------------------------
 expect_exit "env verify $PIN passes on the shared store" 0 "$LOCKSTEP" env verify "$PIN"
