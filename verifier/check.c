@@ -57,7 +57,7 @@ static unsigned host_class(unsigned mask)
 /* The child: one build into its own directory; the message goes up a pipe. */
 static void child_build(struct check_state *s, struct cb *b, int fd)
 {
-	struct vary_ctx v = { s, b->mask, STRV_INIT };
+	struct vary_ctx v = { .s = s, .mask = b->mask, .env = STRV_INIT };
 	struct build_options bo = { 0 };
 	struct err e = ERR_INIT;
 	int rc;
@@ -76,6 +76,8 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	rc = build_run(s->r, &bo, &e);
 	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
 		rc = -1;
+	strv_release(&v.env);
+	free(v.inside);
 	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
 }
 
@@ -474,6 +476,7 @@ out:
 	free(s.tmp);
 	free(s.faketime_lib);
 	free(s.locale);
+	free(s.locale_dir);
 	toolchain_free(s.tc);
 	return ret;
 }

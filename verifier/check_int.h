@@ -45,6 +45,8 @@ struct check_state {
 	char *work_dir[2], *fileorder_dir[2]; /* owned */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
 	char *locale;        /* owned: the varied locale */
+	char *locale_dir;    /* owned: the host directory holding it (a locale
+			      * compiled without the archive), or NULL */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */
 	const char *root;       /* borrowed from tc: the build root */
 	unsigned ncpus;      /* CPUs this process may use */
@@ -59,7 +61,15 @@ struct vary_ctx {
 	const struct check_state *s;
 	unsigned mask;
 	struct strv env;
+	/* The host files a variation brings into the sandbox (libfaketime, a
+	 * locale): the build root is the pin's, which has neither. */
+	struct sandbox_bind binds[2];
+	char *inside; /* owned: binds' locale path */
 };
+
+/* Where those host files appear inside. */
+#define VARY_FAKETIME_INSIDE "/run/lockstep/libfaketime.so.1"
+#define VARY_LOCPATH_INSIDE "/run/lockstep/locale"
 
 /* Applies the variations of a vary_ctx to one step's sandbox settings
  * (build_options.vary). */

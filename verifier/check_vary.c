@@ -78,6 +78,8 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		c->uid = c->gid = VARIED_ID, c->user = VARIED_USER;
 	if (m & 1u << CHECK_TZ)
 		c->tz = VARIED_TZ;
+	c->binds = v->binds;
+	c->nbinds = 0;
 	if (m & 1u << CHECK_LOCALE)
 		c->locale = v->s->locale;
 	if (m & 1u << CHECK_UMASK)
@@ -88,7 +90,8 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		c->uname26 = 1;
 	if (m & 1u << CHECK_ASLR)
 		c->aslr = 0;
-	if (!(m & (1u << CHECK_ENV | 1u << CHECK_CPUS)) && !(v->s->res->applied & 1u << CHECK_TIME))
+	if (!(m & (1u << CHECK_ENV | 1u << CHECK_CPUS | 1u << CHECK_LOCALE)) &&
+	    !(v->s->res->applied & 1u << CHECK_TIME))
 		return;
 	/* c->env points at the build's own list; ours is a copy plus extras,
 	 * rebuilt per step and valid until the next one. */
@@ -119,10 +122,20 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		/* Every build's clock starts at the check's start (a varied one
 		 * days later): builds run one after another must not differ
 		 * by their natural start times. */
-		strv_pushf(&v->env, "LD_PRELOAD=%s", v->s->faketime_lib);
+		v->binds[c->nbinds++] = (struct sandbox_bind){ v->s->faketime_lib,
+								VARY_FAKETIME_INSIDE, 0 };
+		strv_push(&v->env, "LD_PRELOAD=" VARY_FAKETIME_INSIDE);
 		strv_push(&v->env, "FAKETIME_FMT=%s");
 		strv_pushf(&v->env, "FAKETIME=@%lld", (long long)v->s->start +
 			   (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0));
+	}
+	if (m & 1u << CHECK_LOCALE && v->s->locale_dir) {
+		char *inside = xasprintf(VARY_LOCPATH_INSIDE "/%s", strrchr(v->s->locale_dir, '/') + 1);
+		/* Kept until the next step, like env. */
+		free(v->inside);
+		v->inside = inside;
+		v->binds[c->nbinds++] = (struct sandbox_bind){ v->s->locale_dir, inside, 0 };
+		strv_push(&v->env, "LOCPATH=" VARY_LOCPATH_INSIDE);
 	}
 	c->env = (const char *const *)v->env.v;
 }
@@ -137,8 +150,14 @@ void check_plan(struct check_state *s)
 	if (glob("/usr/lib/*/faketime/libfaketime.so.1", 0, NULL, &g) == 0 && g.gl_pathc)
 		s->faketime_lib = xstrdup(g.gl_pathv[0]);
 	globfree(&g);
+	/* The build root has no locale but C.UTF-8: the varied one comes from
+	 * the host, compiled as a directory (an archive cannot be bound alone;
+	 * install-deps makes one). */
+	if (glob("/usr/lib/locale/fr_FR.utf8", GLOB_ONLYDIR, NULL, &g) == 0 && g.gl_pathc)
+		s->locale_dir = xstrdup(g.gl_pathv[0]);
+	globfree(&g);
 	l = newlocale(LC_ALL_MASK, "fr_FR.UTF-8", (locale_t)0);
-	s->locale = xstrdup(l ? "fr_FR.UTF-8" : "POSIX");
+	s->locale = xstrdup(l && s->locale_dir ? "fr_FR.UTF-8" : "POSIX");
 	if (l)
 		freelocale(l);
 	s->ncpus = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
