@@ -37,6 +37,19 @@ struct plain_members {
 static int only_plain_members(const char *name, int64_t size, unsigned mode, char type, void *arg)
 {
 	struct plain_members *pm = arg;
+	char *clean = xstrdup(name);
+	size_t n = strlen(clean);
+	int escapes;
+
+	/* A directory member's trailing '/' is not part of the path. */
+	while (n > 1 && clean[n - 1] == '/')
+		clean[--n] = '\0';
+	escapes = !fs_rel_path_ok(clean);
+	free(clean);
+	if (escapes) {
+		err_set(&pm->e, "member \"%s\": path escapes the destination", name);
+		return -1;
+	}
 	if (type == ARCHIVE_TYPE_FILE || type == ARCHIVE_TYPE_DIR)
 		return 0;
 	err_set(&pm->e, "member \"%s\": a %s holds only regular files (this is a %s)", name, pm->kind,
