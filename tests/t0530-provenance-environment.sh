@@ -96,6 +96,9 @@ expect_exit "release of $RECIPE" 0 "$LOCKSTEP" release -q "$T/$RECIPE/recipe.jso
 B=$(ls "$T"/rel/*.tar 2>/dev/null | grep -v '\.env\.tar$' | head -1)
 check "the bundle holds environment.json, the pin the provenance names" \
 	[ -n "$B" -a "$(tar -xOf "$B" environment.json 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$pin_dep" ]
+pin_digest=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$PINFILE")
+check "RELEASE.md names the environment pin and its combined digest" \
+	grep -q "riscv64-unknown-elf.*$pin_digest" "$T/rel/RELEASE.md"
 expect_exit "audit --no-rebuild of the untouched bundle passes" 0 \
 	"$LOCKSTEP" audit "$B" --pubkey "$T/k.pub" --no-rebuild
 python3 - "$B" "$T/tampered.tar" <<'PY'
