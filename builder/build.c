@@ -223,24 +223,6 @@ static int open_output(const struct build *b, int dirfd, const char *rel, size_t
 	return fd;
 }
 
-static int copy_fd_to(int fd, const char *to, mode_t mode, struct err *e)
-{
-	struct buf data = BUF_INIT;
-	char chunk[65536];
-	ssize_t n;
-	int ret;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(&data, chunk, (size_t)n);
-	if (n < 0) {
-		buf_release(&data);
-		return err_sys(e, "%s: read", to);
-	}
-	ret = fs_write_atomic(to, data.data ? data.data : "", data.len, mode, e);
-	buf_release(&data);
-	return ret;
-}
-
 static int collect_outputs(struct build *b, struct err *e)
 {
 	int dirfd = open(b->build_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -265,8 +247,8 @@ static int collect_outputs(struct build *b, struct err *e)
 		}
 		fstat(fd, &st);
 		/* Modes are normalized too: executable or not is all that survives. */
-		r = copy_fd_to(fd, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
-					: (st.st_mode & 0100) ? 0755 : 0644, e);
+		r = fs_copy_fd_atomic(fd, rel, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
+					: (st.st_mode & 0100) ? 0755 : 0644, BUILD_MAX_OUTPUT, e);
 		close(fd);
 		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {
 			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);

@@ -6,6 +6,7 @@
 #ifndef BUILDER_BUILD_H
 #define BUILDER_BUILD_H
 
+#include <stdint.h>
 #include "builder/recipe.h"
 #include "core/err.h"
 
@@ -19,6 +20,9 @@ struct toolchain;
 /* The environment pin the build ran in, byte for byte (the provenance names
  * its sha256). */
 #define BUILD_PIN_NAME "environment.json"
+/* An output larger than this is refused (its copy would fill the disk
+ * twice): the sandbox's RLIMIT_FSIZE is 8 GiB too. */
+#define BUILD_MAX_OUTPUT ((uint64_t)8 << 30)
 
 struct build_options {
 	const char *out_dir;        /* required: where the results are published */

@@ -31,11 +31,68 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-/* Writes len bytes to a fresh temporary file next to path (mode, fsync'd)
+/* What goes into the temporary file: a buffer, or another file's bytes. */
+struct fill {
+	const void *p;
+	size_t len;
+	int from;      /* >= 0: copy this descriptor from its offset 0 */
+	uint64_t max;  /* the copy's cap (0: none) */
+	const char *what;
+};
+
+/* Copies f->from into fd, keeping holes (SEEK_DATA/SEEK_HOLE), in the
+ * kernel where it can (copy_file_range), never holding the file in memory.
+ * -1 with e set (errno-style message) on failure. */
+static int fill_copy(int fd, const struct fill *f, const char *path, struct err *e)
+{
+	struct stat st;
+	off_t off = 0, end;
+
+	if (fstat(f->from, &st) < 0)
+		return err_sys(e, "%s: stat", f->what);
+	if (f->max && (uint64_t)st.st_size > f->max)
+		return err_set(e, "%s: %lld bytes, more than the %llu-byte limit", f->what,
+			       (long long)st.st_size, (unsigned long long)f->max);
+	if (ftruncate(fd, st.st_size) < 0)
+		return err_sys(e, "%s: cannot write", path);
+	while (off < st.st_size) {
+		off_t data = lseek(f->from, off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left: ftruncate made it */
+		if (data < 0)
+			data = off; /* no SEEK_DATA here: copy everything */
+		end = lseek(f->from, data, SEEK_HOLE);
+		if (end < 0 || end > st.st_size)
+			end = st.st_size;
+		for (off = data; off < end;) {
+			off_t in = off, out = off;
+			ssize_t n = copy_file_range(f->from, &in, fd, &out, (size_t)(end - off), 0);
+			if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+				      errno == EOPNOTSUPP)) {
+				char chunk[65536];
+				size_t want = (size_t)(end - off) < sizeof(chunk) ? (size_t)(end - off)
+										 : sizeof(chunk);
+				n = pread(f->from, chunk, want, off);
+				if (n > 0 && pwrite(fd, chunk, (size_t)n, off) != n)
+					n = -1;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return err_sys(e, "%s: cannot copy to %s", f->what, path);
+			if (n == 0)
+				return err_set(e, "%s: shrank while it was copied", f->what);
+			off += n;
+		}
+	}
+	return 0;
+}
+
+/* Writes the fill to a fresh temporary file next to path (mode, fsync'd)
  * and puts it in place: rename(2) replaces, link(2) refuses an existing
  * name.  The temporary name never survives, whatever happens. */
-static int write_into_place(const char *path, const void *p, size_t len, mode_t mode,
-			    int exclusive, struct err *e)
+static int into_place(const char *path, const struct fill *f, mode_t mode, int exclusive,
+		      struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = -1, ret = -1, made = 0;
@@ -47,7 +104,16 @@ static int write_into_place(const char *path, const void *p, size_t len, mode_t 
 	}
 	made = 1;
 	cleanup_add_path(tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, p, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0) {
+		err_sys(e, "%s: cannot write", path);
+		goto out;
+	}
+	if (f->from >= 0 ? fill_copy(fd, f, path, e) < 0 : write_all(fd, f->p, f->len) < 0) {
+		if (f->from < 0)
+			err_sys(e, "%s: cannot write", path);
+		goto out;
+	}
+	if (fsync(fd) < 0) {
 		err_sys(e, "%s: cannot write", path);
 		goto out;
 	}
@@ -76,6 +142,20 @@ out:
 	}
 	free(tmp);
 	return ret;
+}
+
+static int write_into_place(const char *path, const void *p, size_t len, mode_t mode,
+			    int exclusive, struct err *e)
+{
+	struct fill f = { .p = p, .len = len, .from = -1 };
+	return into_place(path, &f, mode, exclusive, e);
+}
+
+int fs_copy_fd_atomic(int from, const char *what, const char *to, mode_t mode, uint64_t max,
+		      struct err *e)
+{
+	struct fill f = { .from = from, .max = max, .what = what };
+	return into_place(to, &f, mode, 0, e);
 }
 
 int fs_write_atomic(const char *path, const void *p, size_t len, mode_t mode, struct err *e)
@@ -212,16 +292,16 @@ int fs_remove_tree(const char *path, struct err *e)
 int fs_copy_file(const char *from, const char *to, struct err *e)
 {
 	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
-	int ret;
+	int fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret;
 
-	if (lstat(from, &st) < 0)
-		return err_sys(e, "%s: stat", from);
-	if (fs_read_file(from, (size_t)1 << 40, &data, &len, e) < 0)
-		return -1;
-	ret = fs_write_atomic(to, data, len, st.st_mode & 07777, e);
-	free(data);
+	if (fd < 0)
+		return err_sys(e, "%s: cannot open", from);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "%s: not a regular file", from);
+	}
+	ret = fs_copy_fd_atomic(fd, from, to, st.st_mode & 07777, 0, e);
+	close(fd);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #define CORE_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "core/err.h"
 
@@ -27,6 +28,12 @@ int fs_remove_tree(const char *path, struct err *e);
 int fs_copy_tree(const char *from, const char *to, struct err *e);
 /* Copies one regular file (O_NOFOLLOW), mode preserved, atomically. */
 int fs_copy_file(const char *from, const char *to, struct err *e);
+/* Copies the regular file open on from (from its start; what names it in
+ * messages) to to, atomically like fs_write_atomic, streaming: holes stay
+ * holes, the bytes never sit in our memory.  More than max bytes (0: no
+ * cap) is refused before anything is copied. */
+int fs_copy_fd_atomic(int from, const char *what, const char *to, mode_t mode, uint64_t max,
+		      struct err *e);
 /* Creates a fresh directory next to `near` (same filesystem, so a later
  * rename works) named .NAME.lockstep-XXXXXX; returns it (caller frees). */
 char *fs_make_staging(const char *near, struct err *e);

@@ -52,7 +52,7 @@ static char *release_md(const struct recipe *r, const cJSON *prov, const struct 
 {
 	const cJSON *bd = jobj(jobj(prov, "predicate"), "buildDefinition");
 	const cJSON *rd = jobj(jobj(prov, "predicate"), "runDetails");
-	const cJSON *tc = jobj(jobj(bd, "internalParameters"), "toolchain");
+	const cJSON *tc = jobj(jobj(bd, "internalParameters"), "environmentPin");
 	const cJSON *c, *d;
 	struct buf b = BUF_INIT;
 
@@ -64,8 +64,10 @@ static char *release_md(const struct recipe *r, const cJSON *prov, const struct 
 	buf_addstr(&b, "## Artifacts\n\n| file | sha256 |\n|---|---|\n");
 	cJSON_ArrayForEach(c, jobj(prov, "subject"))
 		buf_addf(&b, "| %s | `%s` |\n", jstr(c, "name"), jstr(jobj(c, "digest"), "sha256"));
-	buf_addf(&b, "\n## Toolchain\n\nPin `%s`, combined digest `%s`.\n\n", jstr(tc, "name"),
-		 jstr(jobj(tc, "digest"), "sha256"));
+	buf_addf(&b,
+		 "\n## Build environment\n\nPin `%s` (`environment.json` in the bundle), combined "
+		 "digest `%s`: every package of the build root, nothing of the builder's machine.\n\n",
+		 jstr(tc, "name"), jstr(jobj(tc, "digest"), "sha256"));
 	cJSON_ArrayForEach(c, jobj(bd, "resolvedDependencies")) {
 		d = jobj(c, "uri");
 		if (cJSON_IsString(d) && !strncmp(d->valuestring, "pkg:deb/", 8) &&
