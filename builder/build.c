@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/json.h"
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
@@ -371,21 +372,25 @@ out:
 
 static int prepare(struct build *b, struct err *e)
 {
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	struct sandbox_config c;
 
 	b->staging = fs_make_staging(b->o->out_dir, e);
 	if (!b->staging)
 		return -1;
-	b->work = b->o->work_dir ? xstrdup(b->o->work_dir)
-				 : xasprintf("%s/lockstep-work-XXXXXX", tmp);
-	if (b->o->work_dir ? mkdir(b->work, 0700) < 0 : !mkdtemp(b->work)) {
-		err_sys(e, "%s: cannot create a work directory", b->work);
-		free(b->work);
-		b->work = NULL; /* not ours to remove */
+	if (b->o->work_dir) {
+		/* lockstep check's fixed per-class directory, inside its own
+		 * work tree. */
+		b->work = xstrdup(b->o->work_dir);
+		if (mkdir(b->work, 0700) < 0) {
+			err_sys(e, "%s: cannot create a work directory", b->work);
+			free(b->work);
+			b->work = NULL; /* not ours to remove */
+			return -1;
+		}
+		cleanup_add_path(b->work);
+	} else if (!(b->work = workdir_make("work", e))) {
 		return -1;
 	}
-	cleanup_add_path(b->work);
 	b->log_path = fs_join(b->work, "build.log");
 	if (b->o->file_order) {
 		b->shm_dir = b->o->fileorder_dir ? xstrdup(b->o->fileorder_dir)

@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/json.h"
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
@@ -247,25 +248,19 @@ static int do_verify(const struct opts *o, struct toolchain *t)
 static int probe_compiler(void *arg, const char *root, const char *prefix, char **cid,
 			  struct err *e)
 {
-	char dir[] = "/tmp/lockstep-probe-XXXXXX";
+	char *dir = NULL;
 	char *gcc = xasprintf("/usr/bin/%sgcc", prefix), *obj = NULL;
 	const char *argv[] = { gcc, "-c", "-x", "c", "/dev/null", "-o", "/build/id.o", NULL };
 	struct sandbox_config c;
 	struct sandbox_result r;
-	int ret = -1, made = 0;
+	int ret = -1;
 
 	(void)arg;
-	if (!mkdtemp(dir)) {
-		err_sys(e, "%s: cannot create", dir);
+	dir = workdir_make("probe", e);
+	if (!dir)
 		goto out;
-	}
-	made = 1;
-	cleanup_add_path(dir);
-	/* The build user inside writes here: as root it runs as another uid. */
-	if (chmod(dir, 0777) < 0) {
-		err_sys(e, "%s: cannot set the mode", dir);
-		goto out;
-	}
+	/* As root the sandbox writes through an idmapped bind, as a user as
+	 * that user: the directory stays 0700 either way. */
 	sandbox_config_init(&c);
 	c.argv = argv;
 	c.build_dir = dir;
@@ -280,10 +275,7 @@ static int probe_compiler(void *arg, const char *root, const char *prefix, char 
 	obj = xasprintf("%s/id.o", dir);
 	ret = toolchain_read_comment(obj, cid, e);
 out:
-	if (made) {
-		fs_remove_tree(dir, NULL);
-		cleanup_remove_path(dir);
-	}
+	workdir_remove(dir);
 	free(obj);
 	free(gcc);
 	return ret;

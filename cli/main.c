@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
+#include "core/workdir.h"
 
 struct command {
 	const char *name;
@@ -108,6 +109,9 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cleanup_init();
+	/* What a killed lockstep left behind (its owner is gone) goes now. */
+	workdir_sweep(workdir_base());
+	workdir_sweep("/dev/shm");
 	if (argc < 2)
 		return cmd_help(1, argv) == EXIT_OK ? EXIT_ERR : EXIT_ERR;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))

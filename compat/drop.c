@@ -18,6 +18,7 @@
 #include "core/digest.h"
 #include "core/dsse.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/sign.h"
 #include "verifier/release.h"
 
@@ -394,12 +395,9 @@ int drop_create(const struct drop_create_options *o, struct buf *report, struct 
 	if (check_out(o, e) < 0 || sign_key_load_private(o->key, &key, e) < 0 ||
 	    (o->manifest_pubkey && sign_key_load_public(o->manifest_pubkey, &mpub, e) < 0))
 		goto out;
-	work = xasprintf("%s/lockstep-drop-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(work)) {
-		err_sys(e, "%s: cannot create", work);
+	work = workdir_make("drop", e);
+	if (!work)
 		goto out;
-	}
-	cleanup_add_path(work);
 	stage = fs_join(work, "drop");
 	vouch = fs_join(work, "vouch");
 	{

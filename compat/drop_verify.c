@@ -15,6 +15,7 @@
 #include "core/digest.h"
 #include "core/dsse.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/sign.h"
 #include "verifier/release.h"
 
@@ -406,12 +407,9 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 		if (r)
 			goto out;
 	}
-	d.dir = xasprintf("%s/lockstep-drop-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(d.dir)) {
-		err_sys(e, "%s: cannot create", d.dir);
+	d.dir = workdir_make("drop", e);
+	if (!d.dir)
 		goto out;
-	}
-	cleanup_add_path(d.dir);
 	if (archive_extract(path, d.dir, e) < 0 || check_pubkey(&d, e) < 0 ||
 	    open_statement(&d, e) < 0 || check_plain_members(&d, e) < 0 ||
 	    open_manifest(&d, e) < 0 || check_bundles(&d, rebuild, quiet, e) < 0)

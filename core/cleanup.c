@@ -29,6 +29,9 @@ void cleanup_init(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A closed pipe (lockstep check ... | head) stops the work and cleans
+	 * up like Ctrl-C, instead of killing us with work trees left behind. */
+	sigaction(SIGPIPE, &sa, NULL);
 	atexit(cleanup_run);
 }
 

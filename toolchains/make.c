@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/run.h"
 #include "toolchains/fetch.h"
 #include "toolchains/internal.h"
@@ -46,21 +47,18 @@ static int release_sha256(const char *text, const char *rel, char hex[DIGEST_HEX
 static int fetch_release(const char *const *bases, const char *suite, const char *keyring,
 			 char **out, struct err *e)
 {
-	char dir[] = "/tmp/lockstep-index-XXXXXX";
+	char *dir = NULL;
 	char *rel = xasprintf("dists/%s/InRelease", suite), *text = NULL, *file = NULL, *plain = NULL;
 	char *argv[] = { "gpgv", "--quiet", "--keyring", (char *)keyring, "--output", NULL, NULL, NULL };
 	size_t len;
-	int ret = -1, made = 0;
+	int ret = -1;
 
 	*out = NULL;
 	if (fetch_mem(bases, rel, 64u << 20, &text, &len, e) < 0)
 		goto out;
-	if (!mkdtemp(dir)) {
-		err_sys(e, "%s: cannot create", dir);
+	dir = workdir_make("index", e);
+	if (!dir)
 		goto out;
-	}
-	made = 1;
-	cleanup_add_path(dir);
 	file = fs_join(dir, "InRelease");
 	plain = fs_join(dir, "Release");
 	argv[5] = plain;
@@ -76,10 +74,7 @@ static int fetch_release(const char *const *bases, const char *suite, const char
 		goto out;
 	ret = 0;
 out:
-	if (made) {
-		fs_remove_tree(dir, NULL);
-		cleanup_remove_path(dir);
-	}
+	workdir_remove(dir);
 	free(rel);
 	free(text);
 	free(file);

@@ -14,6 +14,7 @@
 #include "core/digest.h"
 #include "core/dsse.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
 #include "verifier/verify.h"
@@ -363,12 +364,9 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		memset(res, 0, sizeof(*res));
 	if (pubkey_path && sign_key_load_public(pubkey_path, &a.trusted, e) < 0)
 		goto out;
-	a.dir = xasprintf("%s/lockstep-audit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(a.dir)) {
-		err_sys(e, "%s: cannot create", a.dir);
+	a.dir = workdir_make("audit", e);
+	if (!a.dir)
 		goto out;
-	}
-	cleanup_add_path(a.dir);
 	a.key_path = fs_join(a.dir, ".bundled-pubkey.pem");
 	/* In this order: the listing (headers only), the key and the two
 	 * envelopes read out of the bundle and authenticated, the member set

@@ -16,6 +16,7 @@
 #include "core/digest.h"
 #include "core/dsse.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
 #include "verifier/verify.h"
@@ -173,12 +174,9 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	}
 	base = r.cell ? xasprintf("%s-%s-%s", r.name, r.version, r.cell)
 		      : xasprintf("%s-%s", r.name, r.version);
-	work = xasprintf("%s/lockstep-release-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(work)) {
-		err_sys(e, "%s: cannot create", work);
+	work = workdir_make("release", e);
+	if (!work)
 		goto out;
-	}
-	cleanup_add_path(work);
 	first = fs_join(work, "build");
 	second = fs_join(work, "rebuild");
 	bo.out_dir = first;
@@ -206,7 +204,7 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 		err_setk(e, ERR_NO, "%s: not reproducible: the independent rebuild differs; nothing was signed (rebuilt files kept in %s)",
 			 recipe_path, second);
 		/* The evidence outlives us: keep the work directory. */
-		cleanup_remove_path(work);
+		workdir_keep(work);
 		free(work);
 		work = NULL;
 		goto out;
@@ -314,14 +312,9 @@ int release_export_env(const char *bundle, const char *out, struct err *e)
 
 	if (archive_read_member(bundle, BUNDLE_PIN, JSON_MAX_FILE, &text, &len, e) < 0)
 		goto out;
-	dir = xasprintf("%s/lockstep-env-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir)) {
-		err_sys(e, "%s: cannot create", dir);
-		free(dir);
-		dir = NULL;
+	dir = workdir_make("env", e);
+	if (!dir)
 		goto out;
-	}
-	cleanup_add_path(dir);
 	pin = fs_join(dir, BUNDLE_PIN);
 	if (fs_write_atomic(pin, text, len, 0644, e) < 0 || toolchain_load_file(pin, &t, e) < 0 ||
 	    toolchain_export(t, out, e) < 0)

@@ -17,6 +17,7 @@
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/fs.h"
+#include "core/workdir.h"
 #include "core/json.h"
 #include "diff/diff.h"
 #include "toolchains/toolchain.h"
@@ -202,12 +203,9 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	}
 	else
 		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
-	tmpdir = xasprintf("%s/lockstep-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		err_sys(e, "%s: cannot create", tmpdir);
+	tmpdir = workdir_make("verify", e);
+	if (!tmpdir)
 		goto out;
-	}
-	cleanup_add_path(tmpdir);
 	if (check_pin(in, &rec, &pin, e) < 0)
 		goto out;
 
