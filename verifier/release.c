@@ -161,9 +161,13 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	memset(&vo, 0, sizeof(vo));
 	*bundle_path = NULL;
 	/* The key is checked first: a release must not build for minutes and
-	 * then fail on a typo in --key.  It never enters a sandbox. */
+	 * then fail on a typo in --key.  Then it is let go (OpenSSL clears it)
+	 * and loaded again only to sign: the sandboxes forked in between never
+	 * hold a copy of it. */
 	if (sign_key_load_private(key_path, &k, e) < 0 || recipe_load(recipe_path, &r, e) < 0)
 		goto out;
+	sign_key_free(k);
+	k = NULL;
 	/* A release is one artifact set; a matrix recipe has one per cell. */
 	if (cell && recipe_select_cell(&r, cell, e) < 0)
 		goto out;
@@ -218,6 +222,8 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	}
 	vsa = vsa_build(vs, vo.names.n, vo.resource_uri, BUNDLE_PROVENANCE, vo.provenance_sha256);
 	vsa_text = json_print(vsa);
+	if (sign_key_load_private(key_path, &k, e) < 0)
+		goto out;
 	/* Written as audit regenerates it: from the signed bytes alone. */
 	md = release_md_regenerate(prov, prov_len, k, e);
 	if (!md)
