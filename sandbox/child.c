@@ -199,9 +199,9 @@ static void __attribute__((noreturn)) command(const struct sandbox_plan *p)
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		err_sys(&e, "sandbox: stdin from /dev/null");
-	else if (c->stdout_fd >= 0 && dup2(c->stdout_fd, 1) < 0)
+	else if (p->out_fd >= 0 && dup2(p->out_fd, 1) < 0)
 		err_sys(&e, "sandbox: stdout");
-	else if (c->stderr_fd >= 0 && dup2(c->stderr_fd, 2) < 0)
+	else if (p->err_fd >= 0 && dup2(p->err_fd, 2) < 0)
 		err_sys(&e, "sandbox: stderr");
 	if (e.kind)
 		die(p, &e, 127);

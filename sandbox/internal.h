@@ -27,6 +27,10 @@ struct sandbox_plan {
 	int usr_fd;       /* root caller with a build root: its usr/, detached, or -1 */
 	int etc_fd;       /* root caller with a build root: its etc/, detached, or -1 */
 	int report_fd;    /* child's end of the report pipe (close-on-exec) */
+	int out_fd, err_fd; /* the command's stdout and stderr (-1: inherit) */
+	int relay_fd;     /* parent: the read end of the pipe standing in for a
+			   * terminal, or -1 */
+	int tty_fd;       /* parent: the terminal it is copied to, or -1 */
 };
 
 /* Parent, root only: the child runs as SANDBOX_ROOT_HOST_ID from the start

@@ -248,6 +248,8 @@ static int plan_build(struct sandbox_plan *p, const struct sandbox_config *c, st
 
 	p->c = c;
 	p->report_fd = -1;
+	p->out_fd = c->stdout_fd;
+	p->err_fd = c->stderr_fd;
 	p->usr_fd = -1;
 	p->etc_fd = -1;
 	p->home = c->home ? c->home : c->build_path;
@@ -270,6 +272,27 @@ static int plan_build(struct sandbox_plan *p, const struct sandbox_config *c, st
 	free(usr);
 	if (!ok)
 		return err_set(e, "sandbox: build root \"%s\": no usr/ directory", c->root_dir);
+	return 0;
+}
+
+/* A command given the caller's terminal as stdout or stderr could change
+ * its settings (ioctl) or read from it: it gets a pipe instead, which the
+ * parent copies to the terminal (wait_init).  pfd gets the pipe. */
+static int plan_relay(struct sandbox_plan *p, int pfd[2], struct err *e)
+{
+	int out = p->out_fd >= 0 ? p->out_fd : 1, err = p->err_fd >= 0 ? p->err_fd : 2;
+	int out_tty = isatty(out), err_tty = isatty(err);
+
+	if (!out_tty && !err_tty)
+		return 0;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return err_sys(e, "sandbox: pipe");
+	p->relay_fd = pfd[0];
+	p->tty_fd = out_tty ? out : err;
+	if (out_tty)
+		p->out_fd = pfd[1];
+	if (err_tty)
+		p->err_fd = pfd[1];
 	return 0;
 }
 
@@ -304,9 +327,22 @@ static int map_ids(const struct sandbox_plan *p, pid_t pid, struct err *e)
 	return write_proc(pid, "gid_map", map, e);
 }
 
-/* Waits for init; kills it (and so the namespace) on timeout or Ctrl-C. */
-static int wait_init(pid_t pid, unsigned timeout, struct sandbox_result *r, int *status,
-		     struct err *e)
+/* Copies what the command wrote for the terminal to it; 0 at the end of
+ * the pipe (every writer gone). */
+static int relay(const struct sandbox_plan *p)
+{
+	char buf[4096];
+	ssize_t n = read(p->relay_fd, buf, sizeof(buf));
+
+	if (n > 0 && write(p->tty_fd, buf, (size_t)n) < 0)
+		return 1; /* the terminal went away: the command's output is lost */
+	return n > 0 || (n < 0 && errno == EINTR);
+}
+
+/* Waits for init; kills it (and so the namespace) on timeout or Ctrl-C;
+ * relays the command's output to the caller's terminal meanwhile. */
+static int wait_init(const struct sandbox_plan *p, pid_t pid, unsigned timeout,
+		     struct sandbox_result *r, int *status, struct err *e)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	double deadline = timeout ? clock_mono() + timeout : 0;
@@ -316,7 +352,7 @@ static int wait_init(pid_t pid, unsigned timeout, struct sandbox_result *r, int 
 		kill(pid, SIGKILL);
 	}
 	while (pidfd >= 0) {
-		struct pollfd pfd = { pidfd, POLLIN, 0 };
+		struct pollfd pfd[2] = { { pidfd, POLLIN, 0 }, { p->relay_fd, POLLIN, 0 } };
 		int ms = 250, sig = cleanup_interrupted();
 
 		if (sig) {
@@ -335,8 +371,20 @@ static int wait_init(pid_t pid, unsigned timeout, struct sandbox_result *r, int 
 				ms = (int)(left * 1000) + 1;
 		}
 		/* Our signal handlers do not restart: Ctrl-C ends the poll. */
-		if (poll(&pfd, 1, ms) > 0)
-			break;
+		if (poll(pfd, p->relay_fd >= 0 ? 2 : 1, ms) > 0) {
+			if (pfd[1].revents && p->relay_fd >= 0)
+				relay(p);
+			if (pfd[0].revents)
+				break;
+		}
+	}
+	/* Init and everything in its namespace are gone: what is left in the
+	 * pipe is the end of the output. */
+	if (p->relay_fd >= 0) {
+		int fl = fcntl(p->relay_fd, F_GETFL);
+		fcntl(p->relay_fd, F_SETFL, fl | O_NONBLOCK);
+		while (relay(p))
+			;
 	}
 	if (pidfd >= 0)
 		close(pidfd);
@@ -391,8 +439,8 @@ static int read_reports(int fd, int init_status, struct sandbox_result *r, struc
 
 int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct err *e)
 {
-	struct sandbox_plan p = { .usr_fd = -1, .etc_fd = -1 };
-	int sync[2] = { -1, -1 }, rep[2] = { -1, -1 }, status = 0, ret = -1;
+	struct sandbox_plan p = { .usr_fd = -1, .etc_fd = -1, .relay_fd = -1, .tty_fd = -1 };
+	int sync[2] = { -1, -1 }, rep[2] = { -1, -1 }, tty[2] = { -1, -1 }, status = 0, ret = -1;
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -403,8 +451,9 @@ int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct
 		goto out;
 	if (p.as_root && mounts_prepare_root(&p, e) < 0)
 		goto out;
-	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
-		err_sys(e, "sandbox: pipe");
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || plan_relay(&p, tty, e) < 0) {
+		if (!e->msg[0])
+			err_sys(e, "sandbox: pipe");
 		goto out;
 	}
 	/* A fork into the new namespaces: the child becomes pid 1 there. */
@@ -421,6 +470,11 @@ int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct
 	}
 	close(rep[1]);
 	rep[1] = -1;
+	/* Only the child writes into the relay. */
+	if (tty[1] >= 0) {
+		close(tty[1]);
+		tty[1] = -1;
+	}
 	if (map_ids(&p, pid, e) < 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -433,7 +487,7 @@ int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct
 	}
 	close(sync[1]);
 	sync[1] = -1;
-	if (wait_init(pid, c->timeout_sec, r, &status, e) < 0)
+	if (wait_init(&p, pid, c->timeout_sec, r, &status, e) < 0)
 		goto out;
 	ret = read_reports(rep[0], status, r, e);
 out:
@@ -442,6 +496,8 @@ out:
 			close(sync[i]);
 		if (rep[i] >= 0)
 			close(rep[i]);
+		if (tty[i] >= 0)
+			close(tty[i]);
 	}
 	plan_release(&p);
 	return ret;

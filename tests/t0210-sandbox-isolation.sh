@@ -140,3 +140,11 @@ WANT
 	check "$mode: no capabilities, NO_NEW_PRIVS, seccomp filter on" \
 		[ "$out" = "CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2 " ]
 done
+
+# The caller's terminal: a command given it as stdout could change its
+# settings (an ioctl on fd 1); it gets a pipe the parent copies instead.
+# script(1) gives lockstep a terminal of its own to try it on.
+out=$(script -qec "'$LOCKSTEP' sandbox --build-dir '$T' -- sh -c 'stty -echo <&1 2>/dev/null && echo CHANGED; echo shown'; stty -a" /dev/null 2>&1)
+check "a command cannot change the caller's terminal settings through its stdout" \
+	bash -c '! grep -q CHANGED <<<"$1" && grep -qw -- echo <<<"$1" && ! grep -qw -- -echo <<<"$1"' _ "$out"
+check "... and its output still reaches the terminal" grep -q shown <<<"$out"
