@@ -194,7 +194,7 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 		   "  set --\n"
 		   "  for f in \"$dir\"/*; do\n"
 		   "    case \"${f##*/}\" in\n"
-		   "    provenance.json | source.tar.gz | build.log) ;;\n"
+		   "    provenance.json | source.tar.gz | environment.json | build.log) ;;\n"
 		   "    *) set -- \"$@\" --artifact \"$f\" ;;\n"
 		   "    esac\n"
 		   "  done\n"

@@ -10,34 +10,47 @@
 marker="setid-$$-$RANDOM"
 mkdir -p "$T/r/src"
 echo hello >"$T/r/src/input.txt"
-# Every way a shell, Python or Perl step sets a mode; each prints what it got.
+# Every way a shell, C or Perl step sets a mode; each prints what it got
+# (the C program is built with the pinned host compiler, cc).
 cat >"$T/r/src/try-setid.sh" <<'SH'
 cp /usr/bin/id copy
 for m in 6755 4755 2755 u+s g+s; do
 	if chmod $m copy 2>/dev/null; then echo "chmod $m: allowed"; else echo "chmod $m: denied"; fi
 done
 if install -m 4755 /usr/bin/id installed 2>/dev/null; then echo "install -m 4755: allowed"; else echo "install -m 4755: denied"; fi
-python3 - <<'PY'
-import errno, os, stat
-def tryit(name, f):
-    try:
-        f(); print(name + ": allowed")
-    except OSError as e:
-        print(name + ": " + errno.errorcode[e.errno])
-tryit("python open O_CREAT 06755", lambda: os.open("py-open", os.O_WRONLY | os.O_CREAT, 0o6755))
-tryit("python mkdir 02755", lambda: os.mkdir("py-dir", 0o2755))
-tryit("python mknod 04755", lambda: os.mknod("py-node", stat.S_IFREG | 0o4755))
-fd = os.open("py-plain", os.O_WRONLY | os.O_CREAT, 0o755)
-tryit("python fchmod 04755", lambda: os.fchmod(fd, 0o4755))
-tryit("python chmod 0700", lambda: os.chmod("py-plain", 0o700))
-PY
+cat >try.c <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+static void tryit(const char *name, int r)
+{
+	if (r >= 0)
+		printf("%s: allowed\n", name);
+	else
+		printf("%s: %s\n", name, errno == EPERM ? "EPERM" : strerror(errno));
+}
+int main(void)
+{
+	int fd;
+	tryit("c open O_CREAT 06755", open("c-open", O_WRONLY | O_CREAT, 06755));
+	tryit("c mkdir 02755", mkdir("c-dir", 02755));
+	tryit("c mknod 04755", mknod("c-node", S_IFREG | 04755, 0));
+	fd = open("c-plain", O_WRONLY | O_CREAT, 0755);
+	tryit("c fchmod 04755", fchmod(fd, 04755));
+	tryit("c chmod 0700", chmod("c-plain", 0700));
+	return 0;
+}
+C
+cc -o try try.c && ./try
 perl -e 'use Fcntl; if (sysopen(F, "pl-open", O_CREAT | O_WRONLY, 06755)) { print "perl sysopen 06755: allowed\n" } else { print "perl sysopen 06755: $!\n" }'
 perl -e 'open(F, ">", "pl-plain"); close F; if (chmod(04755, "pl-plain")) { print "perl chmod 04755: allowed\n" } else { print "perl chmod 04755: $!\n" }'
 SH
 cat >"$T/r/recipe.json" <<JSON
 {"name": "setid", "kind": "firmware", "version": "fwT1.r1.20260112", "source": "src",
- "toolchain": "riscv64-unknown-elf",
- "target": {"triple": "riscv64-unknown-elf", "march": "rv64imac", "mabi": "lp64"},
+ "environment": "riscv64-linux-gnu",
+ "target": {"triple": "riscv64-linux-gnu", "march": "rv64gc", "mabi": "lp64d"},
  "source_date_epoch": 1768176000,
  "steps": ["sh try-setid.sh > report.txt 2>&1", "touch ready-$marker && sleep 4"],
  "outputs": ["report.txt"]}
@@ -68,11 +81,11 @@ chmod 2755: denied
 chmod u+s: denied
 chmod g+s: denied
 install -m 4755: denied
-python open O_CREAT 06755: EPERM
-python mkdir 02755: EPERM
-python mknod 04755: EPERM
-python fchmod 04755: EPERM
-python chmod 0700: allowed
+c open O_CREAT 06755: EPERM
+c mkdir 02755: EPERM
+c mknod 04755: EPERM
+c fchmod 04755: EPERM
+c chmod 0700: allowed
 perl sysopen 06755: Operation not permitted
 perl chmod 04755: Operation not permitted'
 

@@ -165,8 +165,11 @@ repack drop.tar t.tar "$(inner "$FWM" artifacts/fw.bin)"
 expect_err "a changed byte in an artifact inside a bundle inside the drop is named" 1 \
 	"t.tar: $FWM: artifacts/fw.bin: sha256" "$L" drop verify t.tar --pubkey k.pub
 repack drop.tar t.tar "$(inner "$DRVM" RELEASE.md)"
-expect_err "a changed byte in a bundle's RELEASE.md is caught by the bundle's digest" 1 \
-	"t.tar: $DRVM: sha256 [0-9a-f]{64} is not the drop statement's" "$L" drop verify t.tar --pubkey k.pub
+# The bundle's own audit regenerates RELEASE.md from the signed provenance
+# and catches it first; the drop's digest of the bundle would too.
+expect_err "a changed byte in a bundle's RELEASE.md is caught and named" 1 \
+	"t.tar: $DRVM: (RELEASE.md: differs from the one regenerated|sha256 [0-9a-f]{64} is not the drop statement's)" \
+	"$L" drop verify t.tar --pubkey k.pub
 repack drop.tar t.tar "if n == 'compat-manifest.intoto.json': $flip"
 expect_err "a changed byte in the signed manifest is named" 1 \
 	't.tar: compat-manifest.intoto.json: sha256' "$L" drop verify t.tar --pubkey k.pub
