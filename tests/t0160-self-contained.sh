@@ -29,6 +29,13 @@ cd /
 out=$("$A/bin/lockstep" --version 2>&1)
 check "an untarred copy runs: --version is this build's" [ "$out" = "$("$LOCKSTEP" --version)" ]
 check "lib/ holds real files, no symlinks" [ -z "$(find "$A/lib" ! -type f ! -type d)" ]
+# Every bundled library's package and copyright travel with it, the loader's
+# too (on Debian 13 dpkg answers for it with libc6's diversion first).
+tp=$A/share/doc/lockstep/third-party
+check "libraries.tsv names the loader's package, libc6, and its copyright is there" \
+	bash -c "grep -q '^ld-linux-x86-64.so.2	libc6' '$tp/libraries.tsv' && test -f '$tp/libc6/copyright'"
+check "libraries.tsv has a line for every file of lib/" \
+	[ "$(wc -l <"$tp/libraries.tsv")" -eq "$(find "$A/lib" -type f ! -name lockstep.real | wc -l)" ]
 # The bundled loader, given only lib/, resolves every library inside lib/.
 "$A/lib/ld-linux-x86-64.so.2" --library-path "$A/lib" --list "$A/lib/lockstep.real" >"$T/list" 2>&1
 check "every library lockstep.real needs resolves inside the bundle's lib/" \

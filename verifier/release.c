@@ -57,6 +57,11 @@ static char *release_md(const struct recipe *r, const cJSON *prov, const struct 
 	const cJSON *c, *d;
 	struct buf b = BUF_INIT;
 
+	/* Provenance written before the pin became "environmentPin" named it
+	 * "toolchain"; audit regenerates their RELEASE.md too. */
+	if (!tc)
+		tc = jobj(jobj(bd, "internalParameters"), "toolchain");
+
 	buf_addf(&b, "# %s %s\n\n", r->name, r->version);
 	if (r->cell)
 		buf_addf(&b, "Matrix cell: `%s`.\n\n", r->cell);

@@ -34,9 +34,10 @@ struct test_case {
 #define CHECK_CONTAINS(hay, needle)                                            \
 	do {                                                                   \
 		const char *h_ = (hay), *n_ = (needle);                        \
-		if (!h_ || !strstr(h_, n_)) {                                  \
+		if (!h_ || !n_ || !strstr(h_, n_)) {                           \
 			fprintf(stderr, "  %s:%d: \"%s\" does not contain \"%s\"\n", \
-				__FILE__, __LINE__, h_ ? h_ : "(null)", n_);   \
+				__FILE__, __LINE__, h_ ? h_ : "(null)",        \
+				n_ ? n_ : "(null)");                           \
 			*failed_ = 1;                                          \
 		}                                                              \
 	} while (0)
