@@ -16,7 +16,7 @@ check "RELEASE.md names each artifact with its sha256" \
 	grep -q "$(sha256sum <(tar -xOf "$B" artifacts/fw.elf) | cut -d' ' -f1)" "$T/rel/RELEASE.md"
 check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: `GCC:' "$T/rel/RELEASE.md"
 check "RELEASE.md names the environment pin and its combined digest" \
-	grep -q '^Pin `riscv64-unknown-elf`, combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
+	grep -q '^Pin `riscv64-unknown-elf` (`environment.json` in the bundle), combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
 check "the bundle holds artifacts, source, environment pin, signed provenance and summary, key, RELEASE.md" bash -c "
 	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem source.tar.gz verification.intoto.json '"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
