@@ -91,6 +91,25 @@ void report_rehint(struct diff_ctx *c, size_t idx, enum diff_hint h)
 	it->hint = h;
 }
 
+void report_at(struct diff_ctx *c, struct diff_item *it, int side, uint64_t off, uint64_t len)
+{
+	struct diff_cover *cov = c->cov;
+
+	if (!len)
+		return;
+	if (cov) {
+		if (cov->n[side] == cov->cap[side]) {
+			cov->cap[side] = cov->cap[side] ? 2 * cov->cap[side] : 32;
+			cov->v[side] = xrealloc(cov->v[side], cov->cap[side] * sizeof(*cov->v[side]));
+		}
+		cov->v[side][cov->n[side]++] = (struct diff_span){ off, len };
+	}
+	if (it && !c->no_offsets) {
+		it->at[side] = (struct diff_span){ off, len };
+		it->has_at[side] = 1;
+	}
+}
+
 void report_count(struct diff_ctx *c, enum diff_hint h)
 {
 	c->r->hint_count[h < HINT_COUNT ? h : HINT_CONTENT]++;
@@ -339,6 +358,11 @@ char *diff_report_json(const struct diff_report *r)
 			json_add_str(o, "a", it->a);
 		if (it->b)
 			json_add_str(o, "b", it->b);
+		for (int side = 0; side < 2; side++)
+			if (it->has_at[side]) {
+				cJSON_AddNumberToObject(o, side ? "offset_b" : "offset_a", (double)it->at[side].off);
+				cJSON_AddNumberToObject(o, side ? "length_b" : "length_a", (double)it->at[side].len);
+			}
 		d = cJSON_AddArrayToObject(o, "detail");
 		for (size_t k = 0; k < it->detail.n; k++)
 			cJSON_AddItemToArray(d, cJSON_CreateString(it->detail.v[k]));
