@@ -185,6 +185,44 @@ static void parse_container(const struct diff_blob *b, struct container *k)
 		k->data_off = b->len;
 }
 
+static const struct cfield *find_field(const struct container *k, const char *name)
+{
+	for (size_t i = 0; i < k->nf; i++)
+		if (!strcmp(k->f[i].name, name))
+			return &k->f[i];
+	return NULL;
+}
+
+/* The fields by name (a gzip may store a name on one side only), each
+ * located on both sides. */
+static void container_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
+			   const struct diff_blob *b, const struct container *ka,
+			   const struct container *kb)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const struct container *k = pass ? kb : ka;
+		for (size_t i = 0; i < k->nf; i++) {
+			const struct cfield *x = pass ? find_field(ka, k->f[i].name) : &k->f[i];
+			const struct cfield *y = pass ? &k->f[i] : find_field(kb, k->f[i].name);
+			struct diff_item *it;
+			if (pass && x)
+				continue; /* seen in the first pass */
+			if (x && y && !strcmp(x->val, y->val) && x->len == y->len &&
+			    x->off + x->len <= a->len && y->off + y->len <= b->len &&
+			    !memcmp(a->p + x->off, b->p + y->off, x->len))
+				continue;
+			it = report_add(c, name, "container",
+					x && x->hint ? x->hint : y ? y->hint : HINT_CONTENT,
+					xstrdup(k->f[i].name), xstrdup(x ? x->val : "absent"),
+					xstrdup(y ? y->val : "absent"));
+			if (x)
+				report_at(c, it, 0, x->off, x->len);
+			if (y)
+				report_at(c, it, 1, y->off, y->len);
+		}
+	}
+}
+
 /* The decompressed stream, held within --max-memory. */
 static int inflate(struct diff_ctx *c, const struct diff_blob *b, const char *label,
 		   struct diff_blob *out, struct err *e)
@@ -272,19 +310,7 @@ int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 		report_add(c, name, "container", HINT_CONTENT, xstrdup("format"), xstrdup(ka.format),
 			   xstrdup(kb.format));
 	else
-		for (size_t i = 0; i < ka.nf && i < kb.nf; i++) {
-			const struct cfield *x = &ka.f[i], *y = &kb.f[i];
-			struct diff_item *it;
-			if (strcmp(x->name, y->name) ||
-			    (!strcmp(x->val, y->val) && x->len == y->len &&
-			     x->off + x->len <= a->len && y->off + y->len <= b->len &&
-			     !memcmp(a->p + x->off, b->p + y->off, x->len)))
-				continue;
-			it = report_add(c, name, "container", x->hint, xstrdup(x->name),
-					xstrdup(x->val), xstrdup(y->val));
-			report_at(c, it, 0, x->off, x->len);
-			report_at(c, it, 1, y->off, y->len);
-		}
+		container_diff(c, name, a, b, &ka, &kb);
 	same = da.len == db.len && !memcmp(da.p, db.p, da.len);
 	if (a->len - ka.data_off != b->len - kb.data_off ||
 	    memcmp(a->p + ka.data_off, b->p + kb.data_off, a->len - ka.data_off)) {
