@@ -100,8 +100,9 @@ static int cmp_span(const void *x, const void *y)
 }
 
 /* One side as the comparison reads it: the uncovered spans of the image in
- * file order (the whole image when nothing is covered), read through a
- * window buffer when the image is a file. */
+ * file order (the whole image when nothing is covered; with a positional
+ * cover, what neither side covers), read through a window buffer when the
+ * image is a file. */
 struct stream {
 	const struct bytes_side *s;
 	struct diff_span *keep; /* owned */
@@ -113,7 +114,8 @@ struct stream {
 static void stream_init(struct stream *st, const struct bytes_side *s, const struct diff_cover *cov,
 			int side)
 {
-	size_t n = cov ? cov->n[side] : 0;
+	int both = cov && cov->positional;
+	size_t n = cov ? cov->n[side] + (both ? cov->n[!side] : 0) : 0;
 	struct diff_span *cv = NULL;
 	uint64_t pos = 0;
 
@@ -123,7 +125,9 @@ static void stream_init(struct stream *st, const struct bytes_side *s, const str
 	st->keep = xmalloc((n + 1) * sizeof(*st->keep));
 	if (n) {
 		cv = xmalloc(n * sizeof(*cv));
-		memcpy(cv, cov->v[side], n * sizeof(*cv));
+		memcpy(cv, cov->v[side], cov->n[side] * sizeof(*cv));
+		if (both && cov->n[!side])
+			memcpy(cv + cov->n[side], cov->v[!side], cov->n[!side] * sizeof(*cv));
 		qsort(cv, n, sizeof(*cv), cmp_span);
 	}
 	for (size_t i = 0; i <= n; i++) {

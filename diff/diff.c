@@ -95,7 +95,7 @@ static const char *const kind_names[] = { "elf", "compressed", "archive", "text"
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	       struct diff_blob *b, struct err *e)
 {
-	struct diff_cover cov = { { NULL, NULL }, { 0, 0 }, { 0, 0 } }, *saved = c->cov;
+	struct diff_cover cov = { { NULL, NULL }, { 0, 0 }, { 0, 0 }, 0 }, *saved = c->cov;
 	struct bytes_side sa = { a->p, -1, a->len }, sb = { b->p, -1, b->len };
 	struct err fe = ERR_INIT;
 	enum blob_kind ka, kb;

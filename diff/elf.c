@@ -560,6 +560,8 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
 		goto out;
 	report_file(c, name, "elf");
+	if (c->cov)
+		c->cov->positional = 1;
 	header_diff(c, name, &a, &b);
 	pair = section_pairs(c, name, &a, &b);
 	layout = symbol_diff(c, name, &a, &b);
@@ -597,6 +599,12 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 						xstrdup(sa->name), fa, fb);
 				report_at(c, it, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
 				report_at(c, it, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
+				/* A section that moved is explained by its header, equal
+				 * contents or not: the bytes around it are what is left. */
+				if (sa->raw)
+					report_at(c, NULL, 0, sa->sh.sh_offset, sa->len);
+				if (sb->raw)
+					report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
 			}
 		}
 		if (data_same)

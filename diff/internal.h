@@ -36,6 +36,10 @@ struct diff_span {
 struct diff_cover {
 	struct diff_span *v[2]; /* owned */
 	size_t n[2], cap[2];
+	int positional; /* compare what neither side covers, offset for
+			 * offset (ELF: padding may absorb a section's
+			 * growth), not each side's rest in order (archives:
+			 * a grown member shifts every record after it) */
 };
 
 /* One difference.  kind is a static string (see docs/diff.md). */
