@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Archives (libarchive, reading only: tar, cpio, ar, zip, compressed or
- * not): member list and order, per-member metadata, and the members'
- * contents compared recursively (an ELF inside a tar is diffed as ELF).
+/* Archives (libarchive, reading only: tar, cpio, ar, zip; compressed ones
+ * come here through compress.c): the archive format, member list and
+ * order, per-member metadata, and the members' contents compared
+ * recursively (an ELF inside a tar is diffed as ELF).  Each member's record
+ * (its headers and data) is located, so that every difference says which
+ * bytes it is about and the bytes no member explains (tar blocking, junk
+ * after the end, header fields libarchive does not report) are compared
+ * byte for byte by diff_blobs.
  * Contents are held in memory within --max-memory and compared byte for
  * byte; beyond it they are compared by digest only and the report says so.
  * Held members are never hashed: the first sha256 initializes OpenSSL's
@@ -28,11 +33,13 @@ struct member {
 	size_t len;
 	char digest[DIGEST_HEX_LEN + 1]; /* "" until needed (member_digest) */
 	size_t order;
+	uint64_t rec_off, rec_len; /* the member's record: headers and data */
 };
 
 struct members {
 	struct member *v; /* owned */
 	size_t n;
+	char *format;     /* owned: libarchive's name of the archive format */
 };
 
 static int magic(const struct diff_blob *b, size_t off, const char *m, size_t n)
@@ -40,16 +47,9 @@ static int magic(const struct diff_blob *b, size_t off, const char *m, size_t n)
 	return b->len >= off + n && !memcmp(b->p + off, m, n);
 }
 
-static int is_compressed(const struct diff_blob *b)
-{
-	return magic(b, 0, "\x1f\x8b", 2) || magic(b, 0, "\xfd" "7zXZ", 5) ||
-	       magic(b, 0, "BZh", 3) || magic(b, 0, "\x28\xb5\x2f\xfd", 4) ||
-	       magic(b, 0, "\x04\x22\x4d\x18", 4) || magic(b, 0, "\x5d\x00\x00", 3);
-}
-
 int diff_archive_is(const struct diff_blob *b)
 {
-	return is_compressed(b) || magic(b, 257, "ustar", 5) || magic(b, 0, "!<arch>\n", 8) ||
+	return magic(b, 257, "ustar", 5) || magic(b, 0, "!<arch>\n", 8) ||
 	       magic(b, 0, "PK\003\004", 4) || magic(b, 0, "PK\005\006", 4) ||
 	       magic(b, 0, "070701", 6) || magic(b, 0, "070702", 6) || magic(b, 0, "070707", 6) ||
 	       magic(b, 0, "\xc7\x71", 2) || magic(b, 0, "\x71\xc7", 2);
@@ -67,8 +67,10 @@ static void members_release(struct diff_ctx *c, struct members *m)
 		free(m->v[i].data);
 	}
 	free(m->v);
+	free(m->format);
 	m->v = NULL;
 	m->n = 0;
+	m->format = NULL;
 }
 
 static char *dup_or_null(const char *s)
@@ -147,13 +149,10 @@ static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const ch
 	size_t cap = 0;
 	int r, ret = -1;
 
-	archive_read_support_filter_all(ar);
 	archive_read_support_format_tar(ar);
 	archive_read_support_format_cpio(ar);
 	archive_read_support_format_ar(ar);
 	archive_read_support_format_zip(ar);
-	if (is_compressed(bl))
-		archive_read_support_format_raw(ar);
 	if (archive_read_open_memory(ar, bl->p, bl->len) != ARCHIVE_OK) {
 		err_set(e, "\"%s\": not a readable archive: %s", label, archive_error_string(ar));
 		goto out;
@@ -185,11 +184,25 @@ static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const ch
 		m->mode = archive_entry_mode(ent);
 		m->size = archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1;
 		m->order = out->n - 1;
+		/* A record runs from its headers (a pax header's included) to
+		 * the next member's. */
+		m->rec_off = (uint64_t)archive_read_header_position(ar);
+		if (out->n > 1)
+			out->v[out->n - 2].rec_len = m->rec_off - out->v[out->n - 2].rec_off;
 		if (read_data(c, ar, m, label, e) < 0)
 			goto out;
 		if (diff_over_limit(c))
 			break;
 	}
+	if (out->n) {
+		/* The last record ends where the end-of-archive marker starts. */
+		int64_t end = archive_read_header_position(ar);
+		struct member *last = &out->v[out->n - 1];
+		last->rec_len = end > (int64_t)last->rec_off ? (uint64_t)end - last->rec_off : 0;
+		if (last->rec_off + last->rec_len > bl->len || !last->rec_len)
+			last->rec_len = bl->len - last->rec_off;
+	}
+	out->format = xstrdup(archive_format_name(ar) ? archive_format_name(ar) : "?");
 	ret = 0;
 out:
 	archive_read_free(ar);
@@ -212,12 +225,24 @@ static const struct member **sorted(const struct members *m)
 	return v;
 }
 
-static void meta_item(struct diff_ctx *c, const char *name, size_t *shown, const char *path,
-		      const char *field, enum diff_hint h, char *a, char *b)
+/* The records of two members: the bytes their differences are about. */
+static void member_at(struct diff_ctx *c, struct diff_item *it, const struct member *x,
+		      const struct member *y)
+{
+	if (x)
+		report_at(c, it, 0, x->rec_off, x->rec_len);
+	if (y)
+		report_at(c, it, 1, y->rec_off, y->rec_len);
+}
+
+static void meta_item(struct diff_ctx *c, const char *name, size_t *shown, const struct member *x,
+		      const struct member *y, const char *field, enum diff_hint h, char *a, char *b)
 {
 	if ((*shown)++ < c->keep)
-		report_add(c, name, "member-metadata", h, xasprintf("%s: %s", path, field), a, b);
+		member_at(c, report_add(c, name, "member-metadata", h,
+					xasprintf("%s: %s", x->path, field), a, b), x, y);
 	else {
+		member_at(c, NULL, x, y);
 		report_count(c, h);
 		free(a);
 		free(b);
@@ -233,15 +258,6 @@ static enum diff_hint owner_hint(const struct diff_ctx *c, const char *a, const 
 	return HINT_CONTENT;
 }
 
-/* Modes of one file type that differ only in group and other bits: what
- * creating the files under another umask does. */
-static enum diff_hint mode_hint(unsigned a, unsigned b)
-{
-	unsigned d = a ^ b;
-
-	return d && !(d & ~077u) ? HINT_UMASK : HINT_CONTENT;
-}
-
 static void meta_diff(struct diff_ctx *c, const char *name, const struct member *x,
 		      const struct member *y, size_t *shown)
 {
@@ -250,22 +266,22 @@ static void meta_diff(struct diff_ctx *c, const char *name, const struct member 
 	if (x->mtime != y->mtime) {
 		clock_rfc3339(x->mtime, ta);
 		clock_rfc3339(y->mtime, tb);
-		meta_item(c, name, shown, x->path, "mtime", HINT_TIMESTAMP, xstrdup(ta), xstrdup(tb));
+		meta_item(c, name, shown, x, y, "mtime", HINT_TIMESTAMP, xstrdup(ta), xstrdup(tb));
 	}
 	if (x->uid != y->uid || x->gid != y->gid)
-		meta_item(c, name, shown, x->path, "uid/gid", owner_hint(c, x->uname, y->uname),
+		meta_item(c, name, shown, x, y, "uid/gid", owner_hint(c, x->uname, y->uname),
 			  xasprintf("%lld/%lld", (long long)x->uid, (long long)x->gid),
 			  xasprintf("%lld/%lld", (long long)y->uid, (long long)y->gid));
 	if (strcmp(x->uname ? x->uname : "", y->uname ? y->uname : "") ||
 	    strcmp(x->gname ? x->gname : "", y->gname ? y->gname : ""))
-		meta_item(c, name, shown, x->path, "uname/gname", owner_hint(c, x->uname, y->uname),
+		meta_item(c, name, shown, x, y, "uname/gname", owner_hint(c, x->uname, y->uname),
 			  xasprintf("%s/%s", x->uname ? x->uname : "", x->gname ? x->gname : ""),
 			  xasprintf("%s/%s", y->uname ? y->uname : "", y->gname ? y->gname : ""));
 	if (x->mode != y->mode)
-		meta_item(c, name, shown, x->path, "mode", mode_hint(x->mode, y->mode), xasprintf("0%o", x->mode),
+		meta_item(c, name, shown, x, y, "mode", hints_mode(x->mode, y->mode), xasprintf("0%o", x->mode),
 			  xasprintf("0%o", y->mode));
 	if (strcmp(x->link ? x->link : "", y->link ? y->link : ""))
-		meta_item(c, name, shown, x->path, "link", hints_strings(c, x->link ? x->link : "", y->link ? y->link : ""),
+		meta_item(c, name, shown, x, y, "link", hints_strings(c, x->link ? x->link : "", y->link ? y->link : ""),
 			  xstrdup(x->link ? x->link : ""), xstrdup(y->link ? y->link : ""));
 }
 
@@ -284,9 +300,10 @@ static void order_diff(struct diff_ctx *c, const char *name, const struct member
 				buf_addf(&oa, "%s%s", k ? " " : "", ma->v[k].path);
 			for (size_t k = 0; k < mb->n && k < 6; k++)
 				buf_addf(&ob, "%s%s", k ? " " : "", mb->v[k].path);
-			report_add(c, name, "member-order", HINT_ORDERING,
-				   xasprintf("\"%s\" comes earlier in b", ma->v[i].path),
-				   buf_take(&oa, NULL), buf_take(&ob, NULL));
+			member_at(c, report_add(c, name, "member-order", HINT_ORDERING,
+						xasprintf("\"%s\" comes earlier in b", ma->v[i].path),
+						buf_take(&oa, NULL), buf_take(&ob, NULL)),
+				  &ma->v[i], &mb->v[pos_b[i]]);
 			break;
 		}
 		last = pos_b[i];
@@ -299,7 +316,7 @@ static void order_diff(struct diff_ctx *c, const char *name, const struct member
 int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 		 struct err *e)
 {
-	struct members ma = { NULL, 0 }, mb = { NULL, 0 };
+	struct members ma = { NULL, 0, NULL }, mb = { NULL, 0, NULL };
 	const struct member **sa = NULL, **sb = NULL;
 	size_t *pos_b = NULL, i = 0, j = 0, shown = 0, listed = 0;
 	char *la = diff_label(c, name, 0), *lb = diff_label(c, name, 1);
@@ -308,6 +325,9 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 	if (read_members(c, a, la, &ma, e) < 0 || read_members(c, b, lb, &mb, e) < 0)
 		goto out;
 	report_file(c, name, "archive");
+	if (strcmp(ma.format, mb.format))
+		report_add(c, name, "archive-format", HINT_CONTENT, NULL, xstrdup(ma.format),
+			   xstrdup(mb.format));
 	sa = sorted(&ma);
 	sb = sorted(&mb);
 	pos_b = xmalloc((ma.n + 1) * sizeof(size_t));
@@ -317,12 +337,14 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 		int cmp = i >= ma.n ? 1 : j >= mb.n ? -1 : strcmp(sa[i]->path, sb[j]->path);
 		if (cmp) {
 			const struct member *m = cmp < 0 ? sa[i++] : sb[j++];
+			struct diff_item *it = NULL;
 			if (listed++ < c->keep)
-				report_add(c, name, "member", HINT_CONTENT, xstrdup(m->path),
-					   xstrdup(cmp < 0 ? "present" : "absent"),
-					   xstrdup(cmp < 0 ? "absent" : "present"));
+				it = report_add(c, name, "member", HINT_CONTENT, xstrdup(m->path),
+						xstrdup(cmp < 0 ? "present" : "absent"),
+						xstrdup(cmp < 0 ? "absent" : "present"));
 			else
 				report_count(c, HINT_CONTENT);
+			member_at(c, it, cmp < 0 ? m : NULL, cmp < 0 ? NULL : m);
 			continue;
 		}
 		pos_b[sa[i]->order] = sb[j]->order;
@@ -342,6 +364,13 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 		if (same_contents(x, y))
 			continue;
 		sub = xasprintf("%s!%s", name, x->path);
+		/* The member's record is what its contents' differences are
+		 * about, at this archive's level. */
+		member_at(c, report_add(c, name, "member", HINT_CONTENT,
+					xasprintf("%s: contents", x->path),
+					xasprintf("%lld bytes", (long long)x->size),
+					xasprintf("%lld bytes", (long long)y->size)),
+			  x, y);
 		if (x->data && y->data && c->depth < ARCHIVE_MAX_DEPTH) {
 			struct diff_blob bx = { x->data, x->len }, by = { y->data, y->len };
 			c->r->files_compared--; /* diff_blobs counts it */
@@ -350,7 +379,7 @@ int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, stru
 			c->depth--;
 		} else {
 			ret = 0;
-			report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: contents", x->path),
+			report_add(c, name, "member", HINT_CONTENT, xasprintf("%s: sha256", x->path),
 				   xasprintf("sha256 %.16s", member_digest(x)),
 				   xasprintf("sha256 %.16s", member_digest(y)));
 		}

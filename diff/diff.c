@@ -75,33 +75,83 @@ const char *diff_username(const struct diff_ctx *c)
 	return c->names->username;
 }
 
+/* What a pair of images is compared as: the first of these both sides are
+ * (the order matters: a compressed tar is read by compress.c first). */
+enum blob_kind { K_ELF, K_COMPRESSED, K_ARCHIVE, K_TEXT, K_OTHER };
+
+static enum blob_kind blob_kind(const struct diff_blob *b)
+{
+	if (diff_elf_is(b))
+		return K_ELF;
+	if (diff_compress_is(b))
+		return K_COMPRESSED;
+	if (diff_archive_is(b))
+		return K_ARCHIVE;
+	return K_OTHER;
+}
+
+static const char *const kind_names[] = { "elf", "compressed", "archive", "text", "other" };
+
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	       struct diff_blob *b, struct err *e)
 {
-	int ea, eb, xa, xb;
+	struct diff_cover cov = { { NULL, NULL }, { 0, 0 }, { 0, 0 }, 0 }, *saved = c->cov;
+	struct bytes_side sa = { a->p, -1, a->len }, sb = { b->p, -1, b->len };
+	struct err fe = ERR_INIT;
+	enum blob_kind ka, kb;
+	size_t before;
+	int ret = 0, structured = 0;
 
 	c->r->files_compared++;
 	if (diff_over_limit(c))
 		return 0;
 	if (a->len == b->len && (!a->len || !memcmp(a->p, b->p, a->len)))
 		return 0;
-	ea = diff_elf_is(a);
-	eb = diff_elf_is(b);
-	if (ea && eb)
-		return diff_elf(c, name, a, b, e);
-	xa = !ea && diff_archive_is(a);
-	xb = !eb && diff_archive_is(b);
-	if (xa && xb)
-		return diff_archive(c, name, a, b, e);
-	if (ea != eb || xa != xb) {
+	c->cov = &cov;
+	before = c->r->n_items + c->r->dropped;
+	ka = blob_kind(a);
+	kb = blob_kind(b);
+	if (ka == kb && ka != K_OTHER) {
+		structured = 1;
+		ret = ka == K_ELF ? diff_elf(c, name, a, b, &fe)
+		      : ka == K_COMPRESSED ? diff_compress(c, name, a, b, &fe)
+					   : diff_archive(c, name, a, b, &fe);
+		if (ret < 0) {
+			/* Malformed or truncated: what it is not, said once, and then
+			 * every byte compared. */
+			struct diff_item *it;
+			cover_release(&cov);
+			report_file(c, name, "binary");
+			it = report_add(c, name, "format", HINT_CONTENT,
+					xasprintf("unreadable %s, compared as bytes", kind_names[ka]),
+					NULL, NULL);
+			if (it)
+				strv_push(&it->detail, fe.msg);
+			structured = 0;
+			ret = 0;
+		}
+	} else if (ka != kb) {
 		report_file(c, name, "binary");
-		report_add(c, name, "format", HINT_CONTENT, NULL,
-			   xstrdup(ea ? "elf" : xa ? "archive" : "other"),
-			   xstrdup(eb ? "elf" : xb ? "archive" : "other"));
+		report_add(c, name, "format", HINT_CONTENT, NULL, xstrdup(kind_names[ka]),
+			   xstrdup(kind_names[kb]));
 	}
-	if (text_is_text(a) && text_is_text(b))
-		return text_diff(c, name, a, b);
-	return bytes_diff(c, name, a, b);
+	if (!structured && text_is_text(a) && text_is_text(b)) {
+		text_diff(c, name, a, b);
+		/* Lines explain all the bytes when they differ; when they do not,
+		 * the bytes are still compared below. */
+		if (c->r->n_items + c->r->dropped > before) {
+			report_at(c, NULL, 0, 0, a->len);
+			report_at(c, NULL, 1, 0, b->len);
+		}
+		structured = 1;
+	}
+	/* Whatever the structure did not explain is compared byte for byte: no
+	 * difference goes unreported because a format does not read it. */
+	if (!diff_over_limit(c))
+		ret = bytes_compare(c, name, &sa, &sb, &cov, structured, e);
+	c->cov = saved;
+	cover_release(&cov);
+	return ret;
 }
 
 /* Maps path privately (copy-on-write: libelf may write to its image, the
@@ -148,16 +198,71 @@ static void blob_unmap(struct diff_blob *bl)
 	bl->len = 0;
 }
 
+/* Files too big to hold within --max-memory: both read in windows and
+ * compared byte for byte.  A format that would have been compared by
+ * structure is named, and the report marked partial for it. */
+static int diff_files_windowed(struct diff_ctx *c, const char *name, int fa, int fb,
+			       uint64_t la, uint64_t lb, struct err *e)
+{
+	struct bytes_side sa = { NULL, fa, la }, sb = { NULL, fb, lb };
+	unsigned char ha[512], hb[512];
+	struct diff_blob ba = { ha, 0 }, bb = { hb, 0 };
+	ssize_t na = pread(fa, ha, sizeof(ha), 0), nb = pread(fb, hb, sizeof(hb), 0);
+
+	c->r->files_compared++;
+	if (na < 0 || nb < 0)
+		return err_sys(e, "\"%s\": cannot read", name);
+	ba.len = (size_t)na;
+	bb.len = (size_t)nb;
+	if (blob_kind(&ba) != K_OTHER && blob_kind(&ba) == blob_kind(&bb) &&
+	    (la != lb || memcmp(ha, hb, ba.len) || la > ba.len))
+		report_partial(c->r, "files beyond --max-memory were compared byte by byte, "
+				     "not by structure");
+	return bytes_compare(c, name, &sa, &sb, NULL, 0, e);
+}
+
 static int diff_files(struct diff_ctx *c, const char *name, const char *pa, const char *pb,
 		      struct err *e)
 {
 	struct diff_blob a = { NULL, 0 }, b = { NULL, 0 };
-	int ret = -1;
+	struct stat st;
+	int fa = -1, fb = -1, ret = -1;
+	uint64_t la, lb;
 
+	if ((fa = open(pa, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_sys(e, "\"%s\": cannot open", pa);
+		goto out;
+	}
+	if ((fb = open(pb, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_sys(e, "\"%s\": cannot open", pb);
+		goto out;
+	}
+	if (fstat(fa, &st) < 0) {
+		err_sys(e, "\"%s\": cannot stat", pa);
+		goto out;
+	}
+	la = (uint64_t)st.st_size;
+	if (fstat(fb, &st) < 0) {
+		err_sys(e, "\"%s\": cannot stat", pb);
+		goto out;
+	}
+	lb = (uint64_t)st.st_size;
+	/* The mapped pages of both count against the budget: whatever a
+	 * comparison maps or holds stays within --max-memory. */
+	if (la + lb > c->mem_budget - c->mem_used) {
+		ret = diff_files_windowed(c, name, fa, fb, la, lb, e);
+		goto out;
+	}
 	if (blob_map(pa, &a, e) < 0 || blob_map(pb, &b, e) < 0)
 		goto out;
+	c->mem_used += a.len + b.len;
 	ret = diff_blobs(c, name, &a, &b, e);
+	c->mem_used -= a.len + b.len;
 out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
 	blob_unmap(&a);
 	blob_unmap(&b);
 	return ret;
@@ -193,14 +298,31 @@ static const char *type_name(mode_t m)
 static int diff_tree(struct diff_ctx *c, const char *rel, const char *pa, const char *pb,
 		     struct err *e);
 
-/* One entry present on both sides (or on one: sa/sb NULL). */
+/* Permission bits of two entries of one type (a symlink's are not its
+ * own). */
+static void mode_diff(struct diff_ctx *c, const char *rel, const struct stat *sa,
+		      const struct stat *sb)
+{
+	unsigned ma = sa->st_mode & 07777, mb = sb->st_mode & 07777;
+
+	if (ma == mb || S_ISLNK(sa->st_mode))
+		return;
+	report_file(c, rel, S_ISDIR(sa->st_mode) ? "directory" : "metadata");
+	report_add(c, rel, "mode", hints_mode(ma, mb), NULL, xasprintf("0%o", ma),
+		   xasprintf("0%o", mb));
+}
+
+/* One entry present on both sides (or on one: sa/sb NULL).  Each entry
+ * counts once among those compared, whatever it is. */
 static int diff_entry(struct diff_ctx *c, const char *rel, const char *pa, const char *pb,
 		      const struct stat *sa, const struct stat *sb, struct err *e)
 {
 	char la[4096], lb[4096];
 	ssize_t na, nb;
+	int ret = 0;
 
 	if (!sa || !sb) {
+		c->r->files_compared++;
 		report_file(c, rel, "missing");
 		report_add(c, rel, "missing", HINT_CONTENT, NULL,
 			   xstrdup(sa ? type_name(sa->st_mode) : "absent"),
@@ -208,16 +330,21 @@ static int diff_entry(struct diff_ctx *c, const char *rel, const char *pa, const
 		return 0;
 	}
 	if ((sa->st_mode & S_IFMT) != (sb->st_mode & S_IFMT)) {
+		c->r->files_compared++;
 		report_file(c, rel, "type");
 		report_add(c, rel, "type", HINT_CONTENT, NULL, xstrdup(type_name(sa->st_mode)),
 			   xstrdup(type_name(sb->st_mode)));
 		return 0;
 	}
-	if (S_ISDIR(sa->st_mode))
+	if (S_ISDIR(sa->st_mode)) {
+		c->r->files_compared++;
+		mode_diff(c, rel, sa, sb);
 		return diff_tree(c, rel, pa, pb, e);
-	if (S_ISREG(sa->st_mode))
-		return diff_files(c, rel, pa, pb, e);
-	if (S_ISLNK(sa->st_mode)) {
+	}
+	if (S_ISREG(sa->st_mode)) {
+		/* diff_blobs counts it. */
+		ret = diff_files(c, rel, pa, pb, e);
+	} else if (S_ISLNK(sa->st_mode)) {
 		c->r->files_compared++;
 		na = readlink(pa, la, sizeof(la) - 1);
 		nb = readlink(pb, lb, sizeof(lb) - 1);
@@ -229,8 +356,18 @@ static int diff_entry(struct diff_ctx *c, const char *rel, const char *pa, const
 			report_add(c, rel, "symlink", hints_strings(c, la, lb), NULL, xstrdup(la),
 				   xstrdup(lb));
 		}
+	} else {
+		c->r->files_compared++;
+		if (sa->st_rdev != sb->st_rdev) {
+			report_file(c, rel, "special");
+			report_add(c, rel, "device", HINT_CONTENT, NULL,
+				   xasprintf("%llu", (unsigned long long)sa->st_rdev),
+				   xasprintf("%llu", (unsigned long long)sb->st_rdev));
+		}
 	}
-	return 0;
+	if (ret == 0)
+		mode_diff(c, rel, sa, sb);
+	return ret;
 }
 
 static int diff_tree(struct diff_ctx *c, const char *rel, const char *pa, const char *pb,
@@ -331,30 +468,58 @@ out:
 int diff_first_offset(const char *a, const char *b, uint64_t *off, char **section,
 		      struct err *e)
 {
-	struct diff_blob ba = { NULL, 0 }, bb = { NULL, 0 };
-	size_t n, i = 0;
-	int ret = -1;
+	struct diff_blob ba = { NULL, 0 };
+	unsigned char *wa = NULL, *wb = NULL;
+	int fa = -1, fb = -1, ret = -1;
+	struct stat sa, sb;
+	uint64_t n, i = 0;
 
 	*off = 0;
 	if (section)
 		*section = NULL;
-	if (blob_map(a, &ba, e) < 0 || blob_map(b, &bb, e) < 0)
+	/* Read in windows, not mapped: the verifier calls this on any size. */
+	if ((fa = open(a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fa, &sa) < 0) {
+		err_sys(e, "\"%s\": cannot open", a);
 		goto out;
-	n = ba.len < bb.len ? ba.len : bb.len;
-	while (i + 4096 <= n && !memcmp(ba.p + i, bb.p + i, 4096))
-		i += 4096;
-	while (i < n && ba.p[i] == bb.p[i])
-		i++;
-	if (i == n && ba.len == bb.len) {
+	}
+	if ((fb = open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fb, &sb) < 0) {
+		err_sys(e, "\"%s\": cannot open", b);
+		goto out;
+	}
+	wa = xmalloc(1u << 20);
+	wb = xmalloc(1u << 20);
+	n = (uint64_t)(sa.st_size < sb.st_size ? sa.st_size : sb.st_size);
+	while (i < n) {
+		size_t k = n - i < (1u << 20) ? (size_t)(n - i) : (1u << 20), j = 0;
+		if (pread(fa, wa, k, (off_t)i) != (ssize_t)k || pread(fb, wb, k, (off_t)i) != (ssize_t)k) {
+			err_sys(e, "\"%s\": cannot read", a);
+			goto out;
+		}
+		if (!memcmp(wa, wb, k)) {
+			i += k;
+			continue;
+		}
+		while (wa[j] == wb[j])
+			j++;
+		i += j;
+		break;
+	}
+	if (i == n && sa.st_size == sb.st_size) {
 		ret = 0;
 		goto out;
 	}
 	*off = i;
-	if (section && diff_elf_is(&ba))
-		*section = diff_elf_section_at(&ba, i);
 	ret = 1;
+	if (section && (uint64_t)sa.st_size <= DIFF_DEFAULT_MEMORY && blob_map(a, &ba, NULL) == 0 &&
+	    diff_elf_is(&ba))
+		*section = diff_elf_section_at(&ba, i);
 out:
+	free(wa);
+	free(wb);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
 	blob_unmap(&ba);
-	blob_unmap(&bb);
 	return ret;
 }

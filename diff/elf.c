@@ -4,6 +4,8 @@
  * table changes, notes and .comment; DWARF strings are in dwarf.c.  Works
  * on any machine libelf reads (RISC-V included), without binutils. */
 #include <gelf.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,8 @@ struct esec {
 };
 
 struct eside {
+	const unsigned char *image; /* borrowed: the file's bytes */
+	size_t image_len;
 	Elf *elf;
 	GElf_Ehdr eh;
 	size_t shnum, phnum;
@@ -108,6 +112,8 @@ static int side_open(struct eside *s, const char *name, struct diff_blob *b, str
 	size_t shstr;
 
 	memset(s, 0, sizeof(*s));
+	s->image = b->p;
+	s->image_len = b->len;
 	s->elf = elf_memory((char *)b->p, b->len);
 	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &s->eh)) {
 		int en = elf_errno();
@@ -177,39 +183,148 @@ static char *sym_at(const struct eside *s, size_t shndx, uint64_t addr, const ch
 	return xasprintf("%s+0x%llx", secname, (unsigned long long)secoff);
 }
 
+/* An ELF header field: its name as reported and where it lies in each
+ * class's header. */
+struct efield {
+	const char *name;
+	unsigned char off32, len32, off64, len64;
+};
+
+#define EF(n, f) { n, offsetof(Elf32_Ehdr, f), sizeof(((Elf32_Ehdr *)0)->f), \
+		   offsetof(Elf64_Ehdr, f), sizeof(((Elf64_Ehdr *)0)->f) }
+static const struct efield efields[] = {
+	EF("type", e_type), EF("machine", e_machine), EF("version", e_version),
+	EF("entry", e_entry), EF("phoff", e_phoff), EF("shoff", e_shoff),
+	EF("flags", e_flags), EF("ehsize", e_ehsize), EF("phentsize", e_phentsize),
+	EF("phnum", e_phnum), EF("shentsize", e_shentsize), EF("shnum", e_shnum),
+	EF("shstrndx", e_shstrndx),
+};
+#undef EF
+
+/* The e_ident bytes by name; the padding after EI_ABIVERSION by index. */
+static const char *ident_name(size_t i, char *buf, size_t n)
+{
+	static const char *const names[] = { "magic[0]", "magic[1]", "magic[2]", "magic[3]",
+					     "class", "data", "ident version", "osabi",
+					     "abiversion" };
+	if (i < sizeof(names) / sizeof(names[0]))
+		return names[i];
+	snprintf(buf, n, "e_ident[%zu] (padding)", i);
+	return buf;
+}
+
+/* The value of a field read from the image: libelf's GElf_Ehdr would hide
+ * what the file stores (the counts it extends, say). */
+static uint64_t load_field(const struct eside *s, size_t off, size_t len)
+{
+	const unsigned char *p = s->image + off;
+	uint64_t v = 0;
+
+	if (off + len > s->image_len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		v |= (uint64_t)p[s->eh.e_ident[EI_DATA] == ELFDATA2MSB ? len - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static int is64(const struct eside *s)
+{
+	return s->eh.e_ident[EI_CLASS] == ELFCLASS64;
+}
+
+/* Every byte of the ELF header, the program header table and, by entry,
+ * what differs in them: each reported with where it lies in the file. */
 static void header_diff(struct diff_ctx *c, const char *name, const struct eside *a,
 			const struct eside *b)
 {
-	const GElf_Ehdr *x = &a->eh, *y = &b->eh;
-	struct { const char *f; uint64_t va, vb; } fields[] = {
-		{ "class", x->e_ident[EI_CLASS], y->e_ident[EI_CLASS] },
-		{ "data", x->e_ident[EI_DATA], y->e_ident[EI_DATA] },
-		{ "osabi", x->e_ident[EI_OSABI], y->e_ident[EI_OSABI] },
-		{ "type", x->e_type, y->e_type },
-		{ "machine", x->e_machine, y->e_machine },
-		{ "entry", x->e_entry, y->e_entry },
-		{ "flags", x->e_flags, y->e_flags },
-		{ "phnum", a->phnum, b->phnum },
-		{ "shnum", a->shnum, b->shnum },
-	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].va != fields[i].vb)
-			report_add(c, name, "elf-header", HINT_CONTENT, xstrdup(fields[i].f),
-				   xasprintf("0x%llx", (unsigned long long)fields[i].va),
-				   xasprintf("0x%llx", (unsigned long long)fields[i].vb));
-	for (size_t i = 0; i < a->phnum && i < b->phnum; i++) {
-		GElf_Phdr p, q;
-		if (!gelf_getphdr(a->elf, (int)i, &p) || !gelf_getphdr(b->elf, (int)i, &q))
-			break;
-		if (memcmp(&p, &q, sizeof(p))) {
-#define PH(h) xasprintf("type=0x%x off=0x%llx vaddr=0x%llx filesz=0x%llx memsz=0x%llx flags=0x%x", \
-	(h).p_type, (unsigned long long)(h).p_offset, (unsigned long long)(h).p_vaddr,             \
-	(unsigned long long)(h).p_filesz, (unsigned long long)(h).p_memsz, (h).p_flags)
-			report_add(c, name, "program-header", HINT_CONTENT, xasprintf("phdr[%zu]", i),
-				   PH(p), PH(q));
-#undef PH
+	char buf[48];
+	size_t na, nb;
+
+	for (size_t i = 0; i < EI_NIDENT; i++)
+		if (a->eh.e_ident[i] != b->eh.e_ident[i]) {
+			struct diff_item *it = report_add(
+				c, name, "elf-header", HINT_CONTENT,
+				xstrdup(ident_name(i, buf, sizeof(buf))),
+				xasprintf("0x%x", a->eh.e_ident[i]), xasprintf("0x%x", b->eh.e_ident[i]));
+			report_at(c, it, 0, i, 1);
+			report_at(c, it, 1, i, 1);
+		}
+	for (size_t i = 0; i < sizeof(efields) / sizeof(efields[0]); i++) {
+		const struct efield *f = &efields[i];
+		size_t oa = is64(a) ? f->off64 : f->off32, la = is64(a) ? f->len64 : f->len32;
+		size_t ob = is64(b) ? f->off64 : f->off32, lb = is64(b) ? f->len64 : f->len32;
+		uint64_t va = load_field(a, oa, la), vb = load_field(b, ob, lb);
+		if (va != vb || (oa == ob && la == lb && oa + la <= a->image_len &&
+				 oa + la <= b->image_len && memcmp(a->image + oa, b->image + ob, la))) {
+			struct diff_item *it = report_add(c, name, "elf-header", HINT_CONTENT,
+							  xstrdup(f->name),
+							  xasprintf("0x%llx", (unsigned long long)va),
+							  xasprintf("0x%llx", (unsigned long long)vb));
+			report_at(c, it, 0, oa, la);
+			report_at(c, it, 1, ob, lb);
 		}
 	}
+	na = a->phnum;
+	nb = b->phnum;
+	for (size_t i = 0; i < na || i < nb; i++) {
+		GElf_Phdr p, q;
+		int hp = i < na && gelf_getphdr(a->elf, (int)i, &p);
+		int hq = i < nb && gelf_getphdr(b->elf, (int)i, &q);
+		uint64_t pa = a->eh.e_phoff + (uint64_t)i * a->eh.e_phentsize;
+		uint64_t pb = b->eh.e_phoff + (uint64_t)i * b->eh.e_phentsize;
+		struct diff_item *it;
+		if (hp && hq && !memcmp(&p, &q, sizeof(p)))
+			continue;
+#define PH(h) xasprintf("type=0x%x off=0x%llx vaddr=0x%llx paddr=0x%llx filesz=0x%llx memsz=0x%llx flags=0x%x align=0x%llx", \
+	(h).p_type, (unsigned long long)(h).p_offset, (unsigned long long)(h).p_vaddr,             \
+	(unsigned long long)(h).p_paddr, (unsigned long long)(h).p_filesz,                         \
+	(unsigned long long)(h).p_memsz, (h).p_flags, (unsigned long long)(h).p_align)
+		it = report_add(c, name, "program-header", HINT_CONTENT, xasprintf("phdr[%zu]", i),
+				hp ? PH(p) : xstrdup("absent"), hq ? PH(q) : xstrdup("absent"));
+#undef PH
+		if (hp)
+			report_at(c, it, 0, pa, a->eh.e_phentsize);
+		if (hq)
+			report_at(c, it, 1, pb, b->eh.e_phentsize);
+	}
+}
+
+/* Where section idx's header lies in the file. */
+static uint64_t shdr_off(const struct eside *s, size_t idx)
+{
+	return s->eh.e_shoff + (uint64_t)idx * s->eh.e_shentsize;
+}
+
+/* The section header fields that differ, as "sh_link=3" lists (a, b);
+ * NULL when none does. */
+static int shdr_fields(const struct esec *x, const struct esec *y, char **da, char **db)
+{
+	struct buf ba = BUF_INIT, bb = BUF_INIT;
+	struct { const char *f; uint64_t va, vb; } fs[] = {
+		{ "sh_name", x->sh.sh_name, y->sh.sh_name },
+		{ "sh_type", x->sh.sh_type, y->sh.sh_type },
+		{ "sh_flags", x->sh.sh_flags, y->sh.sh_flags },
+		{ "sh_addr", x->sh.sh_addr, y->sh.sh_addr },
+		{ "sh_offset", x->sh.sh_offset, y->sh.sh_offset },
+		{ "sh_size", x->sh.sh_size, y->sh.sh_size },
+		{ "sh_link", x->sh.sh_link, y->sh.sh_link },
+		{ "sh_info", x->sh.sh_info, y->sh.sh_info },
+		{ "sh_addralign", x->sh.sh_addralign, y->sh.sh_addralign },
+		{ "sh_entsize", x->sh.sh_entsize, y->sh.sh_entsize },
+	};
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (fs[i].va != fs[i].vb) {
+			buf_addf(&ba, "%s%s=0x%llx", ba.len ? " " : "", fs[i].f, (unsigned long long)fs[i].va);
+			buf_addf(&bb, "%s%s=0x%llx", bb.len ? " " : "", fs[i].f, (unsigned long long)fs[i].vb);
+		}
+	*da = buf_take(&ba, NULL);
+	*db = buf_take(&bb, NULL);
+	if (**da)
+		return 1;
+	free(*da);
+	free(*db);
+	*da = *db = NULL;
+	return 0;
 }
 
 static char *sec_desc(const struct esec *s)
@@ -282,9 +397,11 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 				hints_render(sb->raw + off[i], len[i], 24));
 		free(s);
 		free(t);
+		report_at(c, it, 0, sa->sh.sh_offset + off[i], len[i]);
+		report_at(c, it, 1, sb->sh.sh_offset + off[i], len[i]);
 		if (it && c->o->full) {
-			bytes_hex_lines(&it->detail, "a", sa->raw, sa->len, off[i], len[i]);
-			bytes_hex_lines(&it->detail, "b", sb->raw, sb->len, off[i], len[i]);
+			bytes_hex_lines(&it->detail, "a", sa->raw, sa->len, off[i], len[i], sa->sh.sh_offset);
+			bytes_hex_lines(&it->detail, "b", sb->raw, sb->len, off[i], len[i], sb->sh.sh_offset);
 		}
 	}
 	for (size_t i = shown; i < nr; i++)
@@ -323,12 +440,18 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 		int cmp = i >= nx ? 1 : j >= ny ? -1 : strcmp(x[i]->name, y[j]->name);
 		if (!cmp)
 			pair[x[i++]->idx] = y[j++]->idx;
-		else if (cmp < 0)
-			report_add(c, name, "section", HINT_CONTENT, xstrdup(x[i++]->name),
-				   xstrdup("present"), xstrdup("absent"));
-		else
-			report_add(c, name, "section", HINT_CONTENT, xstrdup(y[j++]->name),
-				   xstrdup("absent"), xstrdup("present"));
+		else {
+			/* Only on one side: its contents and header are its difference. */
+			const struct esec *only = cmp < 0 ? x[i++] : y[j++];
+			const struct eside *side = cmp < 0 ? a : b;
+			struct diff_item *it = report_add(c, name, "section", HINT_CONTENT,
+							  xstrdup(only->name),
+							  xstrdup(cmp < 0 ? "present" : "absent"),
+							  xstrdup(cmp < 0 ? "absent" : "present"));
+			if (only->raw)
+				report_at(c, it, cmp > 0, only->sh.sh_offset, only->len);
+			report_at(c, it, cmp > 0, shdr_off(side, only->idx), side->eh.e_shentsize);
+		}
 	}
 	free(x);
 	free(y);
@@ -437,6 +560,8 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
 		goto out;
 	report_file(c, name, "elf");
+	if (c->cov)
+		c->cov->positional = 1;
 	header_diff(c, name, &a, &b);
 	pair = section_pairs(c, name, &a, &b);
 	layout = symbol_diff(c, name, &a, &b);
@@ -453,7 +578,7 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		const struct esec *sa = &a.secs[i], *sb;
 		size_t nbytes = 0, idx;
 		enum diff_hint h = HINT_CONTENT;
-		int hdr_same, data_same;
+		int data_same;
 		struct diff_item *it;
 
 		if (!pair[i])
@@ -465,10 +590,24 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 				   xasprintf("index %zu", i), xasprintf("index %zu", pair[i]));
 		}
 		prev_b = pair[i];
-		hdr_same = sa->sh.sh_type == sb->sh.sh_type && sa->sh.sh_flags == sb->sh.sh_flags &&
-			   sa->sh.sh_addr == sb->sh.sh_addr && sa->sh.sh_size == sb->sh.sh_size;
 		data_same = sa->len == sb->len && (!sa->raw || !memcmp(sa->raw, sb->raw, sa->len));
-		if (hdr_same && data_same)
+		{
+			/* Every field of the header, each side's entry located. */
+			char *fa, *fb;
+			if (shdr_fields(sa, sb, &fa, &fb)) {
+				it = report_add(c, name, "section-header", HINT_CONTENT,
+						xstrdup(sa->name), fa, fb);
+				report_at(c, it, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
+				report_at(c, it, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
+				/* A section that moved is explained by its header, equal
+				 * contents or not: the bytes around it are what is left. */
+				if (sa->raw)
+					report_at(c, NULL, 0, sa->sh.sh_offset, sa->len);
+				if (sb->raw)
+					report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
+			}
+		}
+		if (data_same)
 			continue;
 		if (sa->raw && sb->raw)
 			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL, NULL,
@@ -476,12 +615,14 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		idx = c->r->n_items;
 		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name), sec_desc(sa),
 				sec_desc(sb));
-		if (it && !data_same)
+		if (it)
 			strv_pushf(&it->detail, "%zu bytes differ%s", nbytes,
 				   sa->len != sb->len ? " (and the sizes differ)" : "");
-		if (!it)
-			continue;
-		if (data_same || !sa->raw || !sb->raw)
+		if (sa->raw)
+			report_at(c, it, 0, sa->sh.sh_offset, sa->len);
+		if (sb->raw)
+			report_at(c, it, 1, sb->sh.sh_offset, sb->len);
+		if (!it || !sa->raw || !sb->raw)
 			continue;
 		if (!strcmp(sa->name, ".comment") || !strcmp(sa->name, ".GCC.command.line")) {
 			h = HINT_COMPILER;

@@ -30,6 +30,13 @@ int hints_is_time(const struct diff_ctx *c, int64_t v)
 	return c->o->have_sde && v >= c->o->sde - YEAR && v <= c->o->sde + YEAR;
 }
 
+enum diff_hint hints_mode(unsigned a, unsigned b)
+{
+	unsigned d = a ^ b;
+
+	return d && !(d & ~077u) ? HINT_UMASK : HINT_CONTENT;
+}
+
 int hints_is_random(const unsigned char *p, size_t len)
 {
 	size_t count[256] = { 0 }, distinct = 0;

@@ -24,6 +24,24 @@ enum diff_hint {
 	HINT_COUNT
 };
 
+/* A byte range of a compared image: [off, off + len). */
+struct diff_span {
+	uint64_t off, len;
+};
+
+/* The bytes of each side (0: a, 1: b) that the structural comparison has
+ * explained: parts that differ and were reported.  Whatever is not covered
+ * is compared byte for byte afterwards (bytes_residual), so that no
+ * difference the structure does not see goes unreported. */
+struct diff_cover {
+	struct diff_span *v[2]; /* owned */
+	size_t n[2], cap[2];
+	int positional; /* compare what neither side covers, offset for
+			 * offset (ELF: padding may absorb a section's
+			 * growth), not each side's rest in order (archives:
+			 * a grown member shifts every record after it) */
+};
+
 /* One difference.  kind is a static string (see docs/diff.md). */
 struct diff_item {
 	char *file;         /* owned: artifact path, "a.tar!bin/fw.elf" inside archives */
@@ -32,6 +50,8 @@ struct diff_item {
 	enum diff_hint hint;
 	char *a, *b;        /* owned, may be NULL: the two values, short */
 	struct strv detail; /* owned: further lines (hex, unified diff) */
+	struct diff_span at[2]; /* the bytes of file on each side it is about */
+	int has_at[2];
 };
 
 /* A compared file that differs (identical ones are only counted). */
@@ -71,6 +91,9 @@ struct diff_ctx {
 	size_t nfmt;
 	size_t top_base;        /* single-file mode: length of the base name, else 0 */
 	struct diff_names *names; /* owned: see diff_hostname */
+	struct diff_cover *cov; /* borrowed: the image being compared (diff_blobs) */
+	int no_offsets;         /* offsets of this image are not the file's (a
+				 * decompressed stream under the file's name) */
 };
 
 /* The host and user names the hints look for, found on first use: looking
@@ -129,6 +152,9 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 			  const unsigned char *b, size_t blen, size_t off, size_t len);
 /* 1 when v looks like a time near now or near SOURCE_DATE_EPOCH. */
 int hints_is_time(const struct diff_ctx *c, int64_t v);
+/* The cause of two permission modes that differ: umask when only the group
+ * and other bits do (what another umask gives), else content. */
+enum diff_hint hints_mode(unsigned a, unsigned b);
 /* 1 when the span looks random (high byte entropy). */
 int hints_is_random(const unsigned char *p, size_t len);
 /* A printable rendering of a span: a quoted string when it is text, hex
@@ -138,7 +164,26 @@ char *hints_render(const unsigned char *p, size_t len, size_t max);
  * and words: the cores are newly allocated. */
 void hints_core(const char *a, const char *b, char **ca, char **cb);
 
+/* Records that bytes [off, off + len) of side (0: a, 1: b) are explained by
+ * a reported difference, and, when it is not NULL, says so on item it. */
+void report_at(struct diff_ctx *c, struct diff_item *it, int side, uint64_t off, uint64_t len);
+
 /* bytes.c */
+/* One side of a byte comparison: an image in memory (p), or an open file
+ * (fd, p NULL) read in bounded windows. */
+struct bytes_side {
+	const unsigned char *p;
+	int fd;
+	uint64_t len;
+};
+/* Compares the bytes cov does not cover (all of them when cov is NULL or
+ * empty), taken in file order on each side, and reports the differing
+ * ranges by file offset; residual: they are what no structure explained.
+ * Memory: two windows and the report.  -1 with e set on a read error. */
+int bytes_compare(struct diff_ctx *c, const char *name, const struct bytes_side *a,
+		  const struct bytes_side *b, const struct diff_cover *cov, int residual,
+		  struct err *e);
+void cover_release(struct diff_cover *cov);
 /* Differing ranges (merged when closer than a few bytes).  Returns how many
  * ranges; fills at most max into off/len. */
 size_t bytes_ranges(const unsigned char *a, const unsigned char *b, size_t n, size_t *off,
@@ -146,9 +191,11 @@ size_t bytes_ranges(const unsigned char *a, const unsigned char *b, size_t n, si
 /* Generic binary comparison: a report item per differing range. */
 int bytes_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
 	       const struct diff_blob *b);
-/* Hex dump lines "a 0x0010: 00 11 .." of [off, off+len) plus context. */
+/* Hex dump lines "a 0x0010: 00 11 .." of [off, off+len) plus context; the
+ * offsets printed are base + the offset in p (base: where p starts in the
+ * file, so that dumps show file offsets). */
 void bytes_hex_lines(struct strv *out, const char *tag, const unsigned char *p, size_t plen,
-		     size_t off, size_t len);
+		     size_t off, size_t len, uint64_t base);
 
 /* text.c */
 /* 1 when the image reads as text. */
@@ -175,8 +222,16 @@ void diff_dwarf_strtab(struct diff_ctx *c, const char *name, const char *sec,
 		       const unsigned char *a, size_t alen, const unsigned char *b, size_t blen,
 		       enum diff_hint *dominant);
 
+/* compress.c */
+/* 1 when the image starts like a gzip, xz, zstd, bzip2 or lz4 stream. */
+int diff_compress_is(const struct diff_blob *b);
+/* The container's fields (gzip name, mtime, level; xz check, ...) by name,
+ * then the decompressed contents compared as a file of their own. */
+int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		  struct diff_blob *b, struct err *e);
+
 /* archive.c */
-/* 1 when the image starts like an archive or a compressed stream. */
+/* 1 when the image starts like an (uncompressed) archive. */
 int diff_archive_is(const struct diff_blob *b);
 int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a,
 		 struct diff_blob *b, struct err *e);

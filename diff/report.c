@@ -91,6 +91,25 @@ void report_rehint(struct diff_ctx *c, size_t idx, enum diff_hint h)
 	it->hint = h;
 }
 
+void report_at(struct diff_ctx *c, struct diff_item *it, int side, uint64_t off, uint64_t len)
+{
+	struct diff_cover *cov = c->cov;
+
+	if (!len)
+		return;
+	if (cov) {
+		if (cov->n[side] == cov->cap[side]) {
+			cov->cap[side] = cov->cap[side] ? 2 * cov->cap[side] : 32;
+			cov->v[side] = xrealloc(cov->v[side], cov->cap[side] * sizeof(*cov->v[side]));
+		}
+		cov->v[side][cov->n[side]++] = (struct diff_span){ off, len };
+	}
+	if (it && !c->no_offsets) {
+		it->at[side] = (struct diff_span){ off, len };
+		it->has_at[side] = 1;
+	}
+}
+
 void report_count(struct diff_ctx *c, enum diff_hint h)
 {
 	c->r->hint_count[h < HINT_COUNT ? h : HINT_CONTENT]++;
@@ -293,6 +312,42 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 	}
 }
 
+/* Length of the valid UTF-8 sequence at p, 0 when there is none. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+		 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 2 && p[0] < 0xc2)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Adds a string that came from the compared files: JSON wants UTF-8, and
+ * the bytes of a damaged name (a member's, a section's) need not be; the
+ * others are written \xNN. */
+static void add_str(cJSON *o, const char *key, const char *val)
+{
+	const unsigned char *p = (const unsigned char *)val;
+	struct buf b = BUF_INIT;
+	char *clean;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n)
+			buf_add(&b, p, n);
+		else
+			buf_addf(&b, "\\x%02x", *p);
+		p += n ? n : 1;
+	}
+	clean = buf_take(&b, NULL);
+	json_add_str(o, key, clean ? clean : "");
+	free(clean);
+}
+
 char *diff_report_json(const struct diff_report *r)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -301,12 +356,12 @@ char *diff_report_json(const struct diff_report *r)
 	char *s;
 
 	json_add_str(j, "schema", "lockstep-diff/1");
-	json_add_str(j, "a", r->a);
-	json_add_str(j, "b", r->b);
+	add_str(j, "a", r->a);
+	add_str(j, "b", r->b);
 	cJSON_AddBoolToObject(j, "identical", diff_report_identical(r));
 	cJSON_AddBoolToObject(j, "partial", r->partial);
 	if (r->partial_reason)
-		json_add_str(j, "partial_reason", r->partial_reason);
+		add_str(j, "partial_reason", r->partial_reason);
 	else
 		cJSON_AddNullToObject(j, "partial_reason");
 	cJSON_AddNumberToObject(j, "files_compared", (double)r->files_compared);
@@ -322,7 +377,7 @@ char *diff_report_json(const struct diff_report *r)
 	files = cJSON_AddArrayToObject(j, "files");
 	for (size_t i = 0; i < r->n_files; i++) {
 		cJSON *o = cJSON_CreateObject();
-		json_add_str(o, "path", r->files[i].path);
+		add_str(o, "path", r->files[i].path);
 		json_add_str(o, "format", r->files[i].format);
 		cJSON_AddItemToArray(files, o);
 	}
@@ -330,18 +385,27 @@ char *diff_report_json(const struct diff_report *r)
 	for (size_t i = 0; i < r->n_items; i++) {
 		const struct diff_item *it = &r->items[i];
 		cJSON *o = cJSON_CreateObject(), *d;
-		json_add_str(o, "file", it->file);
+		add_str(o, "file", it->file);
 		json_add_str(o, "kind", it->kind);
 		json_add_str(o, "hint", hint_name(it->hint));
 		if (it->where)
-			json_add_str(o, "where", it->where);
+			add_str(o, "where", it->where);
 		if (it->a)
-			json_add_str(o, "a", it->a);
+			add_str(o, "a", it->a);
 		if (it->b)
-			json_add_str(o, "b", it->b);
+			add_str(o, "b", it->b);
+		for (int side = 0; side < 2; side++)
+			if (it->has_at[side]) {
+				cJSON_AddNumberToObject(o, side ? "offset_b" : "offset_a", (double)it->at[side].off);
+				cJSON_AddNumberToObject(o, side ? "length_b" : "length_a", (double)it->at[side].len);
+			}
 		d = cJSON_AddArrayToObject(o, "detail");
-		for (size_t k = 0; k < it->detail.n; k++)
-			cJSON_AddItemToArray(d, cJSON_CreateString(it->detail.v[k]));
+		for (size_t k = 0; k < it->detail.n; k++) {
+			cJSON *w = cJSON_CreateObject();
+			add_str(w, "s", it->detail.v[k]);
+			cJSON_AddItemToArray(d, cJSON_DetachItemFromObject(w, "s"));
+			cJSON_Delete(w);
+		}
 		cJSON_AddItemToArray(items, o);
 	}
 	s = json_print(j);

@@ -100,11 +100,14 @@ for d in aaaa bbbb; do
 	printf 'int unit2(int x) { return x + 2; }\n' >"$T/bld/$d/u2.c"
 	(cd "$T/bld/$d" && $LCC -g -O2 -o two.elf fw.c u2.c)
 done
-expect_exit "diff --max-memory 100: DWARF strings beyond the budget, still exit 1" 1 \
-	$D --json --max-memory 100 "$T/bld/aaaa/two.elf" "$T/bld/bbbb/two.elf"
+# The two files mapped count against the budget: 100 bytes more is what
+# the DWARF strings get.
+mem=$(( $(stat -c %s "$T/bld/aaaa/two.elf") + $(stat -c %s "$T/bld/bbbb/two.elf") + 100 ))
+expect_exit "diff --max-memory FILES+100: DWARF strings beyond the budget, still exit 1" 1 \
+	$D --json --max-memory $mem "$T/bld/aaaa/two.elf" "$T/bld/bbbb/two.elf"
 check "diff: under the default budget the same pair is compared whole" bash -c "
 	$D --json '$T/bld/aaaa/two.elf' '$T/bld/bbbb/two.elf' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"partial\"] is False'"
-check "diff --max-memory 100: the report is partial and says the DWARF units were cut" \
+check "diff --max-memory FILES+100: the report is partial and says the DWARF units were cut" \
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["partial"] and "DWARF strings beyond --max-memory" in r["partial_reason"], r["partial_reason"]' "$T/out"
 # The same pair with -ffile-prefix-map is identical: the cause really was the path.
 for d in aaaa bbbb; do

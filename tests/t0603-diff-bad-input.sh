@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# lockstep diff on bad input: a one-line error naming the file and exit 2,
-# never a crash; 200 truncated and bit-flipped ELF and archive files must
+# lockstep diff on bad input: a one-line error naming the file and exit 2
+# for what cannot be compared at all, a byte comparison saying why for a
+# file whose format cannot be read, never a crash; 200 truncated and bit-flipped ELF and archive files must
 # only ever give exit 0, 1 or 2 (CI also runs this under ASan).
 . "$(dirname "$0")/lib.sh"
 D="$LOCKSTEP diff --color=never"
@@ -29,14 +30,25 @@ mkdir -p "$T/pk" && cp "$T/good.elf" "$T/p.c" "$T/pk/"
 (cd "$T/pk" && tar --mtime=@1700000000 -czf "$T/good.tgz" good.elf p.c)
 size=$(stat -c %s "$T/good.elf")
 head -c $((size / 3)) "$T/good.elf" >"$T/trunc.elf"
-expect_err "diff: a truncated ELF is an error naming it" 2 'trunc.elf": (truncated|corrupt)' $D "$T/good.elf" "$T/trunc.elf"
+# A malformed or truncated file is not an error: it is compared byte for
+# byte, the report saying why the structure could not be read (exit 1).
+expect_exit "diff: a truncated ELF differs (exit 1)" 1 $D "$T/good.elf" "$T/trunc.elf"
+check "diff: the truncated ELF is named, with why it was compared as bytes" \
+	bash -c "grep -q 'format unreadable elf, compared as bytes' '$T/out' &&
+		grep -qE 'trunc.elf\": (truncated|corrupt)' '$T/out'"
+check "diff: the bytes missing from the truncated ELF are located" \
+	grep -qE "bytes 0x$(printf %x $((size / 3))) \.\. 0x$(printf %x "$size") only in a" "$T/out"
 head -c 64 "$T/good.elf" >"$T/hdr.elf"
-expect_err "diff: an ELF cut after its header is an error" 2 'hdr.elf": ' $D "$T/good.elf" "$T/hdr.elf"
+expect_exit "diff: an ELF cut after its header differs (exit 1)" 1 $D "$T/good.elf" "$T/hdr.elf"
+check "diff: the cut ELF is named" grep -q 'hdr.elf": ' "$T/out"
 tsize=$(stat -c %s "$T/good.tgz")
 head -c $((tsize / 2)) "$T/good.tgz" >"$T/trunc.tgz"
-expect_err "diff: a truncated tar.gz is an error naming it" 2 'trunc.tgz": (corrupt|not a readable)' $D "$T/good.tgz" "$T/trunc.tgz"
+expect_exit "diff: a truncated tar.gz differs (exit 1)" 1 $D "$T/good.tgz" "$T/trunc.tgz"
+check "diff: the truncated tar.gz is named, with why" \
+	bash -c "grep -q 'unreadable compressed, compared as bytes' '$T/out' && grep -qE 'trunc.tgz\": (corrupt|not a readable)' '$T/out'"
 cp "$T/good.tgz" "$T/bad.tgz"; printf 'XXXXXXXXXXXXXXXX' | dd of="$T/bad.tgz" bs=1 seek=40 conv=notrunc status=none
-expect_err "diff: a corrupt tar.gz is an error naming it" 2 'bad.tgz": ' $D "$T/good.tgz" "$T/bad.tgz"
+expect_exit "diff: a corrupt tar.gz differs (exit 1)" 1 $D "$T/good.tgz" "$T/bad.tgz"
+check "diff: the corrupt tar.gz's changed bytes are located" grep -qE 'bytes 0x2[0-9a-f] \.\. 0x3[0-9a-f]' "$T/out"
 
 # Mutations: truncations and bit flips at pseudo-random places (fixed seed,
 # so a failure can be replayed), both formats, both argument orders.
