@@ -163,7 +163,48 @@ static int run_in_sandbox(struct build *b, const char *dir, const char *cmd, uns
 	return 0;
 }
 
-/* Keeps the log of a failed build where the user can read it. */
+/* How much of a failed build's log its message quotes: the reason is
+ * nearly always in the last lines (a compiler error, make's "Error 2"). */
+#define LOG_TAIL_LINES 10
+#define LOG_TAIL_LINE_MAX 200
+
+/* Appends the last LOG_TAIL_LINES lines of the log at path to e's
+ * message, each on its own "  | " line and cut at LOG_TAIL_LINE_MAX. */
+static void quote_log_tail(const char *path, struct err *e)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+	ssize_t n;
+	const char *start;
+	int lines = 0;
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	for (start = buf + n; start > buf; start--)
+		if (start[-1] == '\n' && ++lines == LOG_TAIL_LINES)
+			break;
+	/* A partial first line (the window cut it) is dropped. */
+	if (start == buf && size > (off_t)sizeof(buf) - 1 && strchr(buf, '\n'))
+		start = strchr(buf, '\n') + 1;
+	while (*start) {
+		size_t len = strcspn(start, "\n"), used = strlen(e->msg);
+
+		snprintf(e->msg + used, sizeof(e->msg) - used, "\n  | %.*s", (int)(len > LOG_TAIL_LINE_MAX ? LOG_TAIL_LINE_MAX : len), start);
+		start += len + (start[len] == '\n');
+	}
+}
+
+/* Keeps the log of a failed build where the user can read it, and quotes
+ * its last lines in the message: the reason is then on the terminal. */
 static void keep_log(struct build *b, struct err *e)
 {
 	char *kept = xasprintf("%s/lockstep-%s-failed-XXXXXX.log",
@@ -174,7 +215,8 @@ static void keep_log(struct build *b, struct err *e)
 		close(fd);
 		if (rename(b->log_path, kept) == 0) {
 			size_t n = strlen(e->msg);
-			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s)", kept);
+			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s); its last lines:", kept);
+			quote_log_tail(kept, e);
 		} else {
 			unlink(kept);
 		}
