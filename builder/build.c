@@ -26,6 +26,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "sandbox/sandbox.h"
+#include "toolchains/debsource.h"
 #include "toolchains/toolchain.h"
 
 #define SMOKE_MAX_OUTPUT (1u << 20)
@@ -43,6 +44,7 @@ struct build {
 	const char *root;       /* borrowed from tc: the build root */
 	struct strv env;        /* extra variables for the steps */
 	char source_digest[65];
+	struct debsource debsrc; /* owned: which Debian source package it was */
 	char *profile;          /* owned: sandbox profile JSON */
 	struct provenance_subject *subjects; /* owned array */
 	size_t nsubjects;
@@ -65,6 +67,8 @@ static void progress(const struct build *b, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static int debian_source_archive(struct build *b, const char *path, struct err *e);
+
 static int make_source_archive(struct build *b, struct err *e)
 {
 	char *path = fs_join(b->staging, BUILD_SOURCE_NAME);
@@ -72,6 +76,9 @@ static int make_source_archive(struct build *b, struct err *e)
 
 	if (b->o->source_archive) {
 		if (fs_copy_file(b->o->source_archive, path, e) < 0)
+			goto out;
+	} else if (b->r->source_kind == RECIPE_SOURCE_DEBIAN) {
+		if (debian_source_archive(b, path, e) < 0)
 			goto out;
 	} else if (source_archive_write(b->r, b->work, path, e) < 0) {
 		goto out;
@@ -101,7 +108,10 @@ static int make_source_archive(struct build *b, struct err *e)
 		}
 	}
 	if (source_check_outputs(b->r, b->build_dir,
-				 b->o->source_archive ? b->o->source_archive : b->r->source_dir, e) < 0)
+				 b->o->source_archive ? b->o->source_archive
+				 : b->r->source_dir  ? b->r->source_dir
+						     : b->r->source_path,
+				 e) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -127,14 +137,17 @@ static void base_config(const struct build *b, struct sandbox_config *c, int out
 		b->o->vary(c, b->o->vary_arg);
 }
 
-static int run_in_sandbox(struct build *b, const char *cmd, unsigned timeout, int out_fd,
-			  const char *what, struct err *e)
+/* Runs cmd in a sandbox whose /build is dir (NULL: the build directory). */
+static int run_in_sandbox(struct build *b, const char *dir, const char *cmd, unsigned timeout,
+			  int out_fd, const char *what, struct err *e)
 {
 	const char *argv[] = { "/bin/sh", "-e", "-c", cmd, NULL };
 	struct sandbox_config c;
 	struct sandbox_result res;
 
 	base_config(b, &c, out_fd);
+	if (dir)
+		c.build_dir = dir;
 	c.argv = argv;
 	c.timeout_sec = timeout;
 	if (sandbox_run(&c, &res, e) < 0)
@@ -150,7 +163,48 @@ static int run_in_sandbox(struct build *b, const char *cmd, unsigned timeout, in
 	return 0;
 }
 
-/* Keeps the log of a failed build where the user can read it. */
+/* How much of a failed build's log its message quotes: the reason is
+ * nearly always in the last lines (a compiler error, make's "Error 2"). */
+#define LOG_TAIL_LINES 10
+#define LOG_TAIL_LINE_MAX 200
+
+/* Appends the last LOG_TAIL_LINES lines of the log at path to e's
+ * message, each on its own "  | " line and cut at LOG_TAIL_LINE_MAX. */
+static void quote_log_tail(const char *path, struct err *e)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+	ssize_t n;
+	const char *start;
+	int lines = 0;
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	for (start = buf + n; start > buf; start--)
+		if (start[-1] == '\n' && ++lines == LOG_TAIL_LINES)
+			break;
+	/* A partial first line (the window cut it) is dropped. */
+	if (start == buf && size > (off_t)sizeof(buf) - 1 && strchr(buf, '\n'))
+		start = strchr(buf, '\n') + 1;
+	while (*start) {
+		size_t len = strcspn(start, "\n"), used = strlen(e->msg);
+
+		snprintf(e->msg + used, sizeof(e->msg) - used, "\n  | %.*s", (int)(len > LOG_TAIL_LINE_MAX ? LOG_TAIL_LINE_MAX : len), start);
+		start += len + (start[len] == '\n');
+	}
+}
+
+/* Keeps the log of a failed build where the user can read it, and quotes
+ * its last lines in the message: the reason is then on the terminal. */
 static void keep_log(struct build *b, struct err *e)
 {
 	char *kept = xasprintf("%s/lockstep-%s-failed-XXXXXX.log",
@@ -161,7 +215,8 @@ static void keep_log(struct build *b, struct err *e)
 		close(fd);
 		if (rename(b->log_path, kept) == 0) {
 			size_t n = strlen(e->msg);
-			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s)", kept);
+			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s); its last lines:", kept);
+			quote_log_tail(kept, e);
 		} else {
 			unlink(kept);
 		}
@@ -169,12 +224,71 @@ static void keep_log(struct build *b, struct err *e)
 	free(kept);
 }
 
+/* The package a Debian source is unpacked with, as `dpkg-source -x`
+ * would: it must be in the environment pin, so the unpacking tool is as
+ * pinned as the compiler. */
+#define UNPACK_PACKAGE "dpkg-dev"
+
+/* A Debian source package: fetched and checked on the host (debsource.h),
+ * unpacked with its patches by the pin's own dpkg-source in a sandbox
+ * whose /build holds only the .dsc and its files (dpkg-source parses
+ * archives and applies patches: nothing of it runs on the host), the
+ * unpacked tree archived at path.  Its output goes to the build log. */
+static int debian_source_archive(struct build *b, const char *path, struct err *e)
+{
+	char *dir = fs_join(b->work, "debian-source"), *tree = NULL, *cmd = NULL;
+	int fd = -1, ret = -1;
+
+	if (!toolchain_has_package(b->tc, UNPACK_PACKAGE)) {
+		err_set(e, "%s: \"source\": a Debian source package is unpacked with dpkg-source, and \"%s\" is not in the environment pin \"%s\" (%s); make a pin that has it: lockstep env pin NAME --packages ...,%s",
+			b->r->file, UNPACK_PACKAGE, toolchain_name(b->tc), toolchain_path(b->tc),
+			UNPACK_PACKAGE);
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0) {
+		err_sys(e, "%s: cannot create", dir);
+		goto out;
+	}
+	{
+		const char *one[] = { b->r->source_suite, NULL };
+		if (debsource_fetch(b->r->source_path, b->r->source_version,
+				    b->r->source_suite ? one : toolchain_suites(b->tc), NULL, dir,
+				    &b->debsrc, e) < 0) {
+			err_wrap(e, "%s: \"source\"", b->r->file);
+			goto out;
+		}
+	}
+	progress(b, "unpacking %s (sha256 %s, %s) with the pin's dpkg-source", b->debsrc.dsc_name,
+		 b->debsrc.dsc_sha256, b->debsrc.suite);
+	fd = open(b->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_sys(e, "%s: cannot create", b->log_path);
+		goto out;
+	}
+	cmd = xasprintf("dpkg-source -x %s src", b->debsrc.dsc_name);
+	ret = run_in_sandbox(b, dir, cmd, b->r->timeout, fd, "dpkg-source -x", e);
+	close(fd);
+	if (ret < 0) {
+		if (e->kind != ERR_INTERRUPT)
+			keep_log(b, e);
+		goto out;
+	}
+	tree = fs_join(dir, "src");
+	ret = archive_write_tree(tree, "", path, "gzip", b->r->source_date_epoch, e);
+out:
+	fs_remove_tree(dir, NULL);
+	free(dir);
+	free(tree);
+	free(cmd);
+	return ret;
+}
+
 static int run_steps(struct build *b, struct err *e)
 {
 	double deadline = clock_mono() + b->r->timeout;
 	int fd, ret = 0;
 
-	fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(b->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_sys(e, "%s: cannot create", b->log_path);
 	for (size_t i = 0; i < b->r->steps.n && ret == 0; i++) {
@@ -187,7 +301,7 @@ static int run_steps(struct build *b, struct err *e)
 			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
 				      what, b->r->timeout);
 		else
-			ret = run_in_sandbox(b, b->r->steps.v[i], (unsigned)left, fd, what, e);
+			ret = run_in_sandbox(b, NULL, b->r->steps.v[i], (unsigned)left, fd, what, e);
 	}
 	close(fd);
 	if (ret < 0 && e->kind != ERR_INTERRUPT)
@@ -294,7 +408,7 @@ static int smoke_test(struct build *b, struct err *e)
 		err_sys(e, "%s: cannot create", path);
 		goto out;
 	}
-	ret = run_in_sandbox(b, b->r->smoke_command, b->r->smoke_timeout, fd, "smoke test", e);
+	ret = run_in_sandbox(b, NULL, b->r->smoke_command, b->r->smoke_timeout, fd, "smoke test", e);
 	close(fd);
 	if (ret < 0 && e->kind == ERR_INTERRUPT)
 		goto out;
@@ -316,12 +430,59 @@ out:
 	return ret;
 }
 
+static const char *source_kind_name(enum recipe_source_kind k)
+{
+	switch (k) {
+	case RECIPE_SOURCE_GIT:
+		return "git";
+	case RECIPE_SOURCE_TARBALL:
+		return "tarball";
+	case RECIPE_SOURCE_DEBIAN:
+		return "debian-source";
+	default:
+		return "dir";
+	}
+}
+
+/* How a tarball or a Debian source package was selected, beyond its path:
+ * the fields docs/provenance.md lists; NULL for a directory or git. */
+static cJSON *source_origin(const struct build *b)
+{
+	const struct recipe *r = b->r;
+	cJSON *o;
+
+	if (r->source_kind == RECIPE_SOURCE_TARBALL) {
+		o = cJSON_CreateObject();
+		json_add_str(o, "sha256", r->source_sha256);
+		cJSON_AddNumberToObject(o, "strip", r->source_strip);
+		return o;
+	}
+	if (r->source_kind != RECIPE_SOURCE_DEBIAN || !b->debsrc.dsc_name)
+		return NULL;
+	o = cJSON_CreateObject();
+	json_add_str(o, "version", r->source_version);
+	json_add_str(o, "suite", b->debsrc.suite);
+	json_add_str(o, "pool", b->debsrc.directory);
+	{
+		cJSON *d = cJSON_AddObjectToObject(o, "dsc");
+		json_add_str(d, "name", b->debsrc.dsc_name);
+		json_add_sha256(d, b->debsrc.dsc_sha256);
+	}
+	{
+		char *tool = xasprintf("dpkg-source -x (%s %s, from the environment pin)", UNPACK_PACKAGE,
+				       toolchain_package_version(b->tc, UNPACK_PACKAGE));
+		json_add_str(o, "unpacked_with", tool);
+		free(tool);
+	}
+	return o;
+}
+
 static int write_provenance(struct build *b, int64_t started, struct err *e)
 {
 	struct provenance_input in = { 0 };
 	char **env = NULL, *path = NULL;
 	struct sandbox_config c;
-	cJSON *st = NULL;
+	cJSON *st = NULL, *origin = NULL;
 	const char *pin_text;
 	char pin_sha[65], *pin_path = fs_join(b->staging, BUILD_PIN_NAME);
 	size_t pin_len = 0;
@@ -339,8 +500,10 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	in.recipe_name = "recipe.json";
 	in.source_name = BUILD_SOURCE_NAME;
 	in.source_digest = b->source_digest;
-	in.source_kind = b->r->source_kind == RECIPE_SOURCE_GIT ? "git" : "dir";
+	in.source_kind = source_kind_name(b->r->source_kind);
 	in.source_path = b->r->source_path;
+	origin = source_origin(b);
+	in.source_origin = origin;
 	in.source_commit = b->r->source_commit;
 	in.source_exclude = (const char *const *)b->r->source_exclude.v;
 	in.toolchain_name = toolchain_name(b->tc);
@@ -363,6 +526,7 @@ static int write_provenance(struct build *b, int64_t started, struct err *e)
 	ret = json_write_file(path, st, e);
 out:
 	cJSON_Delete(in.toolchain_packages);
+	cJSON_Delete(origin);
 	cJSON_Delete(st);
 	sandbox_env_free(env);
 	free(path);
@@ -500,5 +664,6 @@ out:
 	free(b.profile);
 	strv_release(&b.env);
 	toolchain_free(b.own_tc);
+	debsource_release(&b.debsrc);
 	return ret;
 }

@@ -33,6 +33,8 @@ static cJSON *source_param(const struct provenance_input *in)
 	json_add_str(r, "path", in->source_path);
 	if (in->source_commit)
 		json_add_str(r, "commit", in->source_commit);
+	for (const cJSON *c = in->source_origin ? in->source_origin->child : NULL; c; c = c->next)
+		cJSON_AddItemToObject(r, c->string, cJSON_Duplicate(c, 1));
 	if (!strcmp(in->source_kind, "dir")) {
 		ex = cJSON_AddArrayToObject(r, "exclude");
 		cJSON_AddItemToArray(ex, cJSON_CreateString(SOURCE_ALWAYS_EXCLUDED));

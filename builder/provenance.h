@@ -32,8 +32,11 @@ struct provenance_input {
 	const char *source_name;      /* "source.tar.gz" */
 	const char *source_digest;
 	/* How the source was selected, recorded beside its digest. */
-	const char *source_kind;      /* "dir" or "git" */
-	const char *source_path;      /* the directory as the recipe names it */
+	const char *source_kind;      /* "dir", "git", "tarball" or "debian-source" */
+	const char *source_path;      /* the directory, tarball or package as the recipe names it */
+	const cJSON *source_origin;   /* NULL, or members added as they are (a
+				       * tarball's sha256, a Debian source's
+				       * version, suite, .dsc) */
 	const char *source_commit;    /* "git": the commit; else NULL */
 	const char *const *source_exclude; /* "dir": the recipe's globs (NULL-terminated or NULL) */
 	const char *toolchain_name;   /* the environment pin's name */

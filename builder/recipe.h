@@ -19,8 +19,10 @@ struct recipe_axis {
 
 /* How "source" selects the files (docs/recipe.md). */
 enum recipe_source_kind {
-	RECIPE_SOURCE_DIR, /* a directory, minus .git and the "exclude" globs */
-	RECIPE_SOURCE_GIT  /* the files git tracks below a directory at a commit */
+	RECIPE_SOURCE_DIR,     /* a directory, minus .git and the "exclude" globs */
+	RECIPE_SOURCE_GIT,     /* the files git tracks below a directory at a commit */
+	RECIPE_SOURCE_TARBALL, /* an archive, a file or an http(s) URL, by sha256 */
+	RECIPE_SOURCE_DEBIAN   /* a Debian source package by name and version */
 };
 
 struct recipe {
@@ -28,11 +30,20 @@ struct recipe {
 	char *text;        /* owned: the exact bytes, hashed and embedded */
 	size_t text_len;
 	char digest[65];   /* sha256 of text */
-	char *source_dir;  /* owned: absolute source directory; NULL when the
-			    * recipe came from a provenance record */
+	char *source_dir;  /* owned: the source directory (dir, git) or tarball
+			    * file, absolute, symlinks resolved; NULL when the
+			    * recipe came from a provenance record, and for a
+			    * tarball URL or a Debian source package */
 	enum recipe_source_kind source_kind;
-	char *source_path;          /* owned: the directory as the recipe names it */
+	char *source_path;          /* owned: the directory, tarball path or URL, or
+				     * Debian source package name, as the recipe
+				     * names it */
 	char *source_commit;        /* owned: full hex commit (git form), else NULL */
+	char *source_sha256;        /* owned: the tarball's sha256, else NULL */
+	int source_strip;           /* tarball: 1 drops its one top directory */
+	char *source_version;       /* owned: the Debian source version, else NULL */
+	char *source_suite;         /* owned: the suite to find it in; NULL: the
+				     * environment pin's suites */
 	struct strv source_exclude; /* the dir form's "exclude" globs */
 	char *name, *kind, *version, *toolchain; /* owned */
 	char *triple, *march, *mabi;             /* owned */

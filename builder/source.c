@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The source a recipe selects, as the normalized source archive: a
- * directory without .git and the recipe's exclude globs, or the files git
+ * directory without .git and the recipe's exclude globs, the files git
  * tracks below a directory at one named commit (read with the git command
- * line as a trusted host tool; nothing of .git comes along). */
+ * line as a trusted host tool; nothing of .git comes along), or a tarball
+ * checked by sha256 and extracted safely.  A Debian source package is
+ * unpacked in the sandbox (builder/build.c). */
 #include "builder/source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,8 +18,11 @@
 #include <unistd.h>
 
 #include "core/archive.h"
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/run.h"
+#include "toolchains/fetch.h"
+#include "toolchains/toolchain.h"
 
 /* Creates the parents of rel below top (0755). */
 static int make_parents(const char *top, const char *rel, struct err *e)
@@ -161,6 +167,118 @@ out:
 	return ret;
 }
 
+/* The tarball a recipe names, checked against its sha256: the file itself,
+ * or, for a URL, a copy kept in <home>/sources/tarballs/SHA256 (fetched
+ * once, checked while it arrives).  *path gets it (caller frees). */
+static int tarball_get(const struct recipe *r, char **path, struct err *e)
+{
+	char have[DIGEST_HEX_LEN + 1], *home = NULL, *dir = NULL, *base = NULL, *slash;
+	const char *bases[2] = { NULL, NULL };
+	int ret = -1;
+
+	*path = NULL;
+	if (r->source_dir) {
+		if (digest_file(r->source_dir, have, e) < 0)
+			return -1;
+		if (strcmp(have, r->source_sha256))
+			return err_setk(e, ERR_NO, "%s: \"source.sha256\": %s has sha256 %s, the recipe says %s",
+					r->file, r->source_path, have, r->source_sha256);
+		*path = xstrdup(r->source_dir);
+		return 0;
+	}
+	home = toolchain_home(e);
+	if (!home)
+		goto out;
+	dir = fs_join(home, "sources/tarballs");
+	if (fs_mkdirs(dir, e) < 0)
+		goto out;
+	*path = fs_join(dir, r->source_sha256);
+	if (fs_exists(*path) && digest_file(*path, have, NULL) == 0 &&
+	    !strcmp(have, r->source_sha256)) {
+		ret = 0;
+		goto out;
+	}
+	/* fetch_file takes a base and a name below it. */
+	base = xstrdup(r->source_path);
+	slash = strrchr(base, '/');
+	*slash = '\0';
+	bases[0] = base;
+	ret = fetch_file(bases, slash + 1, *path, r->source_sha256, r->source_path, 0, 1, NULL, e);
+	if (ret < 0)
+		err_wrap(e, "%s: \"source.tarball\"", r->file);
+out:
+	if (ret < 0) {
+		free(*path);
+		*path = NULL;
+	}
+	free(home);
+	free(dir);
+	free(base);
+	return ret;
+}
+
+/* The one directory at the top of top, for "strip": 1; NULL with e set
+ * when top holds anything else. */
+static char *only_dir(const struct recipe *r, const char *top, struct err *e)
+{
+	DIR *d = opendir(top);
+	struct dirent *de;
+	char *found = NULL;
+	int n = 0;
+
+	if (!d) {
+		err_sys(e, "%s: cannot open", top);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = fs_join(top, de->d_name);
+		if (n++ == 0 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			found = p;
+		else
+			free(p);
+	}
+	closedir(d);
+	if (n != 1 || !found) {
+		free(found);
+		err_set(e, "%s: \"source.strip\": %s does not hold exactly one top directory", r->file,
+			r->source_path);
+		return NULL;
+	}
+	return found;
+}
+
+static int tarball_archive(const struct recipe *r, const char *scratch, const char *out_path,
+			   struct err *e)
+{
+	char *tarball = NULL, *top = fs_join(scratch, "source-tarball"), *tree = NULL;
+	int ret = -1;
+
+	if (tarball_get(r, &tarball, e) < 0)
+		goto out;
+	if (mkdir(top, 0755) < 0) {
+		err_sys(e, "%s: cannot create", top);
+		goto out;
+	}
+	if (archive_extract(tarball, top, e) < 0) {
+		err_wrap(e, "%s: \"source.tarball\"", r->file);
+		goto out;
+	}
+	tree = r->source_strip ? only_dir(r, top, e) : xstrdup(top);
+	if (tree)
+		ret = archive_write_tree(tree, "", out_path, "gzip", r->source_date_epoch, e);
+out:
+	fs_remove_tree(top, NULL);
+	free(top);
+	free(tree);
+	free(tarball);
+	return ret;
+}
+
 int source_archive_write(const struct recipe *r, const char *scratch, const char *out_path,
 			 struct err *e)
 {
@@ -168,6 +286,10 @@ int source_archive_write(const struct recipe *r, const char *scratch, const char
 	struct strv exclude = STRV_INIT;
 	int ret = -1;
 
+	if (r->source_kind == RECIPE_SOURCE_TARBALL)
+		return tarball_archive(r, scratch, out_path, e);
+	if (r->source_kind == RECIPE_SOURCE_DEBIAN)
+		return err_set(e, "%s: \"source\": a Debian source package is unpacked by the build", r->file);
 	if (r->source_kind == RECIPE_SOURCE_GIT) {
 		top = fs_join(scratch, "source-git");
 		if (git_checkout(r, top, scratch, e) == 0)

@@ -54,7 +54,7 @@ expect_err "an unknown nested field is named with its path" 2 '"target.cpu": unk
 	"$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT"
 
 mk "$R"; rm -rf "$R/src"
-expect_err "a missing source directory is refused" 2 '"source": "src" is not a directory' \
+expect_err "a missing source directory is refused" 2 '"source": "src": No such file or directory' \
 	"$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT"
 
 mk "$R"; edit "$R" 'r["outputs"] = ["out/f.o", "../../etc/passwd"]'
@@ -87,6 +87,16 @@ mk "$R"; edit "$R" 'r["steps"] = ["make", "exit 3"]'
 expect_err "a failing step is named with its exit status and its log kept" 2 \
 	'"?steps\[1\]"?: exited 3 \(log: ' "$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT"
 check "failing step: output directory untouched" untouched "$OUT"
+
+# The reason is usually the log's last line: it is on the terminal, not
+# only in the kept log; the earlier noise is not.
+mk "$R"; edit "$R" 'r["steps"] = ["for i in $(seq 1 30); do echo noise $i; done; echo \"hello.c:3: error: the-reason\" >&2; exit 2"]'
+expect_err "a failing step's message quotes the log's last lines" 2 \
+	'^  \| hello\.c:3: error: the-reason$' "$LOCKSTEP" build -q "$R/recipe.json" -o "$OUT"
+check "failing step: ten lines quoted, from the log's end" \
+	[ "$(grep -c '^  | ' "$T/err")" -eq 10 -a "$(grep '^  | ' "$T/err" | head -1)" = "  | noise 22" ]
+kept=$(sed -n 's/.*(log: \([^)]*\)).*/\1/p' "$T/err" | head -1)
+[ -n "$kept" ] && rm -f "$kept"
 
 mk "$R"; edit "$R" 'r["outputs"] = ["out/missing.o"]'
 expect_err "an output the build did not produce is named" 2 '"out/missing.o" was not produced' \

@@ -134,11 +134,11 @@ bad() { # name, source JSON, message pattern
 	expect_err "refused: $1" 2 "$3" "$LOCKSTEP" build -q "$T/bad.json" -o "$T/bad-out"
 }
 mkdir -p "$T/src"
-bad "both dir and git" "{\"dir\": \"src\", \"git\": \"src\", \"commit\": \"$c1\"}" '"source": needs exactly one of "dir" and "git"'
+bad "both dir and git" "{\"dir\": \"src\", \"git\": \"src\", \"commit\": \"$c1\"}" '"source": needs exactly one of "dir", "git", "tarball" and "debian-source"'
 bad "git without a commit" '{"git": "src"}' '"source.commit": missing'
 bad "an abbreviated commit" '{"git": "src", "commit": "abc1234"}' '"source.commit": "abc1234" is not a full commit id'
 bad "a commit with dir" "{\"dir\": \"src\", \"commit\": \"$c1\"}" '"source.commit": only with "git"'
 bad "exclude with git" "{\"git\": \"src\", \"commit\": \"$c1\", \"exclude\": [\"x\"]}" '"source.exclude": only with "dir"'
 bad "an absolute exclude" '{"dir": "src", "exclude": ["/etc"]}' '"source.exclude\[0\]": "/etc" must be relative'
 bad "an unknown source field" '{"dir": "src", "branch": "main"}' '"source.branch"'
-bad "a git path outside the recipe's directory" "{\"git\": \"../x\", \"commit\": \"$c1\"}" '"source.git": "../x" must be a path inside'
+bad "an absolute git path" "{\"git\": \"/x\", \"commit\": \"$c1\"}" '"source.git": "/x" must be a path relative to the recipe'"'"'s directory'

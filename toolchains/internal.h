@@ -108,6 +108,20 @@ int root_make(const struct toolchain *t, const char *home, const char *dest, str
  * made since.  ERR_NO naming the root when it differs. */
 int root_check_seal(const char *dir, struct err *e);
 
+/* The keyring a suite's InRelease is checked against by default. */
+#define RELEASE_DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+/* Fetches dists/SUITE/InRelease from the first of bases that serves it and
+ * checks its signature with gpgv against keyring (ERR_NO when it does not
+ * verify), then fetches the index it lists as index (e.g.
+ * "main/source/Sources": index.xz, index.gz or index, the first listed),
+ * checks it against the signed sha256 (ERR_NO naming both when it
+ * differs) and decompresses it into *out (caller frees, NUL-terminated,
+ * at most 256 MiB; *outlen its length); *rel_out gets the path it was
+ * fetched from ("dists/bookworm/main/source/Sources.xz"; caller frees). */
+int release_fetch_index(const char *const *bases, const char *suite, const char *keyring,
+			const char *index, char **rel_out, char **out, size_t *outlen,
+			struct err *e);
+
 /* One member of a .deb's data archive, as deb_scan reports it. */
 struct deb_entry {
 	const char *path;    /* normalized: "usr/bin/x" */

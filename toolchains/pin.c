@@ -365,7 +365,7 @@ const char *toolchain_digest(const struct toolchain *t) { return t->digest; }
 const char *toolchain_compiler_id(const struct toolchain *t) { return t->compiler_id; }
 size_t toolchain_package_count(const struct toolchain *t) { return t->npkgs; }
 
-int toolchain_has_package(const struct toolchain *t, const char *name)
+const char *toolchain_package_version(const struct toolchain *t, const char *name)
 {
 	size_t lo = 0, hi = t->npkgs;
 
@@ -373,13 +373,23 @@ int toolchain_has_package(const struct toolchain *t, const char *name)
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(t->pkgs[mid].name, name);
 		if (!c)
-			return 1;
+			return t->pkgs[mid].version;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
+	return NULL;
+}
+
+int toolchain_has_package(const struct toolchain *t, const char *name)
+{
+	return toolchain_package_version(t, name) != NULL;
+}
+
+const char *const *toolchain_suites(const struct toolchain *t)
+{
+	return (const char *const *)t->suites;
 }
 
 const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len)

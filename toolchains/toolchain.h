@@ -42,6 +42,10 @@ const char *toolchain_pin_bytes(const struct toolchain *t, size_t *len);
 size_t toolchain_package_count(const struct toolchain *t);
 /* 1 when the pin holds the package name. */
 int toolchain_has_package(const struct toolchain *t, const char *name);
+/* The version of the package name in the pin (borrowed), or NULL. */
+const char *toolchain_package_version(const struct toolchain *t, const char *name);
+/* The suites the pin was resolved from, NULL-terminated (borrowed). */
+const char *const *toolchain_suites(const struct toolchain *t);
 
 /* resolvedDependencies entries, one per package in pin order:
  * {"uri": "pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=DISTRO", "digest":
