@@ -35,6 +35,8 @@ struct recipe {
 	char *source_commit;        /* owned: full hex commit (git form), else NULL */
 	struct strv source_exclude; /* the dir form's "exclude" globs */
 	char *name, *kind, *version, *toolchain; /* owned */
+	char *version_policy; /* owned: "version_policy" as written (relative to
+			       * the recipe), NULL for the default policy */
 	char *triple, *march, *mabi;             /* owned */
 	struct strv env;     /* KEY=VALUE from "env", sorted by key */
 	struct strv steps;   /* shell command lines */
