@@ -32,6 +32,7 @@ int cmd_ci(int argc, char **argv);
 int cmd_drop(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

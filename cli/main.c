@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "release", cmd_release, "build, rebuild independently, then sign and bundle (the release gate)" },
 	{ "audit", cmd_audit, "check a release bundle's signatures and digests, and rebuild it" },
 	{ "attest", cmd_attest, "k-of-n agreement of rebuilders' signed summaries; merge them into one" },
+	{ "init", cmd_init, "propose a recipe for an existing source tree (Makefile, Kconfig, CMake)" },
 	{ "check", cmd_check, "build under deliberate variations and name what breaks reproducibility" },
 	{ "diff", cmd_diff, "compare two artifacts structurally and name the likely cause" },
 	{ "keygen", cmd_keygen, "generate a signing key pair (ed25519 or ecdsa-p256)" },
