@@ -140,21 +140,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names (without .json) of the pins in toolchain_dir(), sorted. */
-static void pin_names(struct strv *out)
-{
-	DIR *d = opendir(toolchain_dir());
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && has_suffix(de->d_name, ".json"))
-			strv_take(out, xstrndup(de->d_name, strlen(de->d_name) - 5));
-	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-}
-
 /* The pin for prefix: the one named like the prefix (the Debian 12 pins
  * are), else the first by name; the others are mentioned in a note. */
 static int choose_pin(const char *prefix, struct scaffold *s, struct err *e)
@@ -164,7 +149,7 @@ static int choose_pin(const char *prefix, struct scaffold *s, struct err *e)
 	size_t plen = strlen(prefix);
 	int ret = -1;
 
-	pin_names(&names);
+	toolchain_names(&names);
 	for (size_t i = 0; i < names.n; i++) {
 		struct toolchain *t = NULL;
 		if (toolchain_load(names.v[i], &t, NULL) < 0)
