@@ -622,8 +622,14 @@ int build_run(const struct recipe *r, const struct build_options *o, struct err 
 
 	progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
 		 r->cell ? r->cell : "");
-	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0 || collect_outputs(&b, e) < 0 ||
-	    smoke_test(&b, e) < 0 || write_provenance(&b, started, e) < 0)
+	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0)
+		goto out;
+	if (o->after_steps) {
+		ret = o->after_steps(b.build_dir, o->after_steps_arg, e);
+		goto out;
+	}
+	if (collect_outputs(&b, e) < 0 || smoke_test(&b, e) < 0 ||
+	    write_provenance(&b, started, e) < 0)
 		goto out;
 	{
 		char *log = fs_join(b.staging, BUILD_LOG_NAME);

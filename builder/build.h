@@ -57,6 +57,11 @@ struct build_options {
 	 * verifies the toolchain once for all its builds. */
 	struct toolchain *toolchain;
 	const char *toolchain_root;
+	/* lockstep init --trial: called with the build directory once the
+	 * steps have run; the build stops there (nothing is collected or
+	 * published) and returns what this returns.  NULL for a build. */
+	int (*after_steps)(const char *build_dir, void *arg, struct err *e);
+	void *after_steps_arg;
 };
 
 /* Builds r as o says.  On success the directory o->out_dir holds the

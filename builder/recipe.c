@@ -16,7 +16,8 @@
 
 static const char *const top_fields[] = {
 	"name", "kind", "version", "source", "toolchain", "environment", "packages", "target",
-	"env", "source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix", NULL
+	"env", "source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix",
+	"version_policy", NULL
 };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
@@ -491,7 +492,7 @@ static int load_source(const cJSON *s, struct recipe *r, const char *f, struct e
  * (relative to the recipe's directory, checked lexically), caller frees. */
 static int parse(struct recipe *r, char **source, struct err *e)
 {
-	const char *f = r->file, *name, *kind, *version, *tc;
+	const char *f = r->file, *name, *kind, *version, *tc, *vpolicy = NULL;
 	int64_t timeout = 1800;
 	cJSON *j = NULL;
 	int ret = -1;
@@ -531,7 +532,18 @@ static int parse(struct recipe *r, char **source, struct err *e)
 		err_set(e, "%s: \"environment\": \"%s\" is not an environment pin name", f, tc);
 		goto out;
 	}
-	if (version_check(kind, version, e) < 0) {
+	/* A project's own policy is checked by recipe_load, which knows the
+	 * recipe's directory; the default policy here. */
+	if (json_get_string(j, "version_policy", 0, f, "", &vpolicy, e) < 0)
+		goto out;
+	if (vpolicy && (!*vpolicy || vpolicy[0] == '/')) {
+		err_set(e, "%s: \"version_policy\": \"%s\" must be a file relative to the recipe", f,
+			vpolicy);
+		goto out;
+	}
+	if (vpolicy) {
+		r->version_policy = xstrdup(vpolicy);
+	} else if (version_check(kind, version, e) < 0) {
 		/* A malformed recipe is bad input (exit 2), not a "no". */
 		e->kind = ERR_OP;
 		err_wrap(e, "%s: \"version\"", f);
@@ -590,6 +602,24 @@ int recipe_load_buf(const char *text, size_t len, const char *what, struct recip
 	return ret;
 }
 
+/* The recipe's version against the project's own policy file, named
+ * relative to the recipe's directory.  A recipe embedded in a provenance
+ * record (recipe_load_buf) is not checked again: the file is not part of
+ * the record, and a rebuild compares artifacts, not version strings. */
+static int check_own_policy(struct recipe *r, const char *dir, struct err *e)
+{
+	char *policy = fs_join(dir, r->version_policy);
+	int ret = version_check_file(policy, r->kind, r->version, e);
+
+	if (ret < 0) {
+		/* A malformed recipe is bad input (exit 2), not a "no". */
+		e->kind = ERR_OP;
+		err_wrap(e, "%s: \"version\" (policy \"%s\")", r->file, r->version_policy);
+	}
+	free(policy);
+	return ret;
+}
+
 int recipe_load(const char *path, struct recipe *r, struct err *e)
 {
 	char *dir = NULL, *copy = NULL, *src = NULL, *source = NULL, *real = NULL;
@@ -630,6 +660,8 @@ int recipe_load(const char *path, struct recipe *r, struct err *e)
 	real = fs_realpath(src, e);
 	if (!real)
 		goto out;
+	if (r->version_policy && check_own_policy(r, dir, e) < 0)
+		goto out;
 	r->source_dir = real;
 	real = NULL;
 	ret = 0;
@@ -662,6 +694,7 @@ void recipe_release(struct recipe *r)
 	free(r->name);
 	free(r->kind);
 	free(r->version);
+	free(r->version_policy);
 	free(r->toolchain);
 	strv_release(&r->packages);
 	free(r->triple);

@@ -46,6 +46,8 @@ struct recipe {
 				     * environment pin's suites */
 	struct strv source_exclude; /* the dir form's "exclude" globs */
 	char *name, *kind, *version, *toolchain; /* owned */
+	char *version_policy; /* owned: "version_policy" as written (relative to
+			       * the recipe), NULL for the default policy */
 	char *triple, *march, *mabi;             /* owned */
 	struct strv env;     /* KEY=VALUE from "env", sorted by key */
 	struct strv steps;   /* shell command lines */

@@ -18,6 +18,9 @@ int cli_fail(const struct err *e);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 1 when stderr is a terminal (progress lines, colour). */
 int cli_is_tty(void);
+/* 1 when what goes to fd is coloured by default: fd is a terminal and
+ * NO_COLOR is unset or empty (no-color.org); an explicit --color wins. */
+int cli_color(int fd);
 
 /* One function per subcommand: argv[0] is the subcommand's name. */
 int cmd_help(int argc, char **argv);
@@ -32,6 +35,7 @@ int cmd_ci(int argc, char **argv);
 int cmd_drop(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -25,7 +25,8 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --json                 print the report as JSON (schema lockstep-diff/1)\n"
-	"  --color=WHEN           auto (default), always or never\n"
+	"  --color=WHEN           auto (default: on a terminal, unless NO_COLOR\n"
+	"                         is set), always or never\n"
 	"  --full                 every detail, no cap on report lines\n"
 	"  --max-report-lines N   cap the text report (default 190)\n"
 	"  --max-items N          differences kept, text and JSON (default 20000;\n"
@@ -193,7 +194,7 @@ int cmd_diff(int argc, char **argv)
 		fputs(s, stdout);
 		free(s);
 	} else {
-		diff_report_print_text(r, stdout, color < 0 ? isatty(1) : color, lines);
+		diff_report_print_text(r, stdout, color < 0 ? cli_color(1) : color, lines);
 	}
 	if (!diff_report_identical(r))
 		ret = EXIT_NO;

@@ -3,11 +3,13 @@
  * file per subcommand (cli/cmd_*.c). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
+#include "core/suggest.h"
 #include "core/workdir.h"
 
 struct command {
@@ -23,6 +25,7 @@ static const struct command commands[] = {
 	{ "release", cmd_release, "build, rebuild independently, then sign and bundle (the release gate)" },
 	{ "audit", cmd_audit, "check a release bundle's signatures and digests, and rebuild it" },
 	{ "attest", cmd_attest, "k-of-n agreement of rebuilders' signed summaries; merge them into one" },
+	{ "init", cmd_init, "propose a recipe for an existing source tree (Makefile, Kconfig, CMake)" },
 	{ "check", cmd_check, "build under deliberate variations and name what breaks reproducibility" },
 	{ "diff", cmd_diff, "compare two artifacts structurally and name the likely cause" },
 	{ "keygen", cmd_keygen, "generate a signing key pair (ed25519 or ecdsa-p256)" },
@@ -61,6 +64,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_is_tty(void)
 {
 	return isatty(2);
+}
+
+int cli_color(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+	return isatty(fd) && !(no && *no);
 }
 
 int cmd_version(int argc, char **argv)
@@ -120,7 +129,15 @@ int main(int argc, char **argv)
 		return cmd_help(1, argv);
 	c = find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "lockstep: \"%s\" is not a command (see 'lockstep help')\n", argv[1]);
+		const char *names[sizeof(commands) / sizeof(commands[0])], *near;
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			names[i] = commands[i].name;
+		near = suggest_closest(argv[1], names, sizeof(names) / sizeof(names[0]));
+		if (near)
+			fprintf(stderr, "lockstep: \"%s\" is not a command; did you mean \"%s\"? (see 'lockstep help')\n",
+				argv[1], near);
+		else
+			fprintf(stderr, "lockstep: \"%s\" is not a command (see 'lockstep help')\n", argv[1]);
 		return EXIT_ERR;
 	}
 	return c->fn(argc - 1, argv + 1);

@@ -286,20 +286,27 @@ static int match(const struct kind *k, const char *v, regmatch_t *m, struct err 
 	return 0;
 }
 
-static int lookup(const char *kind, const struct kind **out, struct err *e)
+/* The kind named in policy p, or an error listing the kinds p knows. */
+static int lookup_in(const struct policy *p, const char *kind, const struct kind **out,
+		     struct err *e)
 {
 	struct buf names = BUF_INIT;
 
-	if (ensure_policy(e) < 0)
-		return -1;
-	*out = find_kind(current, kind);
+	*out = find_kind(p, kind);
 	if (*out)
 		return 0;
-	for (size_t i = 0; i < current->n; i++)
-		buf_addf(&names, "%s%s", i ? ", " : "", current->kinds[i].name);
+	for (size_t i = 0; i < p->n; i++)
+		buf_addf(&names, "%s%s", i ? ", " : "", p->kinds[i].name);
 	err_set(e, "\"%s\": unknown kind of version (known: %s)", kind, names.data);
 	buf_release(&names);
 	return -1;
+}
+
+static int lookup(const char *kind, const struct kind **out, struct err *e)
+{
+	if (ensure_policy(e) < 0)
+		return -1;
+	return lookup_in(current, kind, out, e);
 }
 
 int version_check(const char *kind, const char *version, struct err *e)
@@ -310,6 +317,32 @@ int version_check(const char *kind, const char *version, struct err *e)
 	if (lookup(kind, &k, e) < 0)
 		return -1;
 	return match(k, version, m, e);
+}
+
+int version_check_file(const char *policy_path, const char *kind, const char *version,
+		       struct err *e)
+{
+	struct policy *p = NULL;
+	const struct kind *k;
+	regmatch_t m[MAX_GROUPS + 1];
+	char *text = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	/* Its own policy, not the one in force: a recipe's policy must not
+	 * change what the next recipe or a compat manifest is checked by. */
+	if (fs_read_file(policy_path, 1u << 20, &text, &len, e) < 0 ||
+	    policy_parse(text, len, policy_path, &p, e) < 0)
+		goto out;
+	if (lookup_in(p, kind, &k, e) < 0) {
+		err_wrap(e, "%s", policy_path);
+		goto out;
+	}
+	ret = match(k, version, m, e);
+out:
+	free(text);
+	policy_free(p);
+	return ret;
 }
 
 /* Orders two group texts: digit strings by value, anything else bytewise. */

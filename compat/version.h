@@ -35,6 +35,12 @@ const char *version_policy_source(void);
  * naming the kind, the version and what is wrong.  Loads the policy with
  * version_policy_find() on first use. */
 int version_check(const char *kind, const char *version, struct err *e);
+/* The same against the policy file at policy_path alone (a project's own,
+ * named by its recipe), leaving the policy in force untouched.  -1 with a
+ * message naming the file when it is missing or malformed (ERR_OP) or the
+ * version does not match (ERR_NO). */
+int version_check_file(const char *policy_path, const char *kind, const char *version,
+		       struct err *e);
 /* Compares two valid versions of kind by the policy's "order" groups:
  * *cmp < 0, 0, > 0.  -1 with e set when either is invalid, or when the two
  * are not comparable (firmware of two different boards). */

@@ -47,11 +47,12 @@ as_user() {
 		env HOME="$T/home-nobody" LOCKSTEP_HOME="/tmp/lockstep-test-home-nobody" "$@"
 }
 
-# in_root [--ro-bind HOST INSIDE]... ROOT CMD...: runs CMD (a path inside
-# ROOT) as root inside the Debian root ROOT, e.g. one from
+# in_root [--writable] [--ro-bind HOST INSIDE]... ROOT CMD...: runs CMD (a
+# path inside ROOT) as root inside the Debian root ROOT, e.g. one from
 # scripts/debootstrap-root.  ROOT is bound read-only (the cache stays
-# pristine), with a fresh /proc, the host's /dev, and tmpfs on /tmp and /opt,
-# where each HOST directory is bound read-only at INSIDE.  Not chroot: the
+# pristine; --writable is for a copy of it, to install into), with a fresh
+# /proc, the host's /dev, and tmpfs on /tmp and /opt, where each HOST
+# directory is bound read-only at INSIDE.  Not chroot: the
 # kernel refuses user namespaces to a chrooted process, and lockstep's
 # sandbox needs them.  So new mount and pid namespaces, then pivot_root, as
 # bubblewrap does; not bubblewrap itself, because as root it covers
@@ -59,15 +60,16 @@ as_user() {
 # the sandbox's user namespace the kernel refuses it a /proc of its own.
 # ROOT needs umount (Debian's mount package, in every minbase root).
 in_root() {
-	local binds=() root
+	local binds=() root ro=ro
+	[ "${1:-}" = --writable ] && { ro=rw; shift; }
 	while [ "${1:-}" = --ro-bind ]; do binds+=("$2" "$3"); shift 3; done
 	root=$1; shift
 	unshare --mount --propagation private --pid --fork --kill-child -- /bin/sh -c '
 		set -e
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin
-		r=$1 n=$2; shift 2
+		r=$1 ro=$2 n=$3; shift 3
 		mount --bind "$r" "$r"
-		mount -o remount,bind,ro "$r"
+		mount -o remount,bind,$ro "$r"
 		mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
 		mount --rbind /dev "$r/dev"
 		mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
@@ -84,7 +86,7 @@ in_root() {
 		pivot_root . mnt
 		cd /
 		umount -l /mnt
-		exec "$@"' in_root "$root" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
+		exec "$@"' in_root "$root" "$ro" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
 }
 
 # at_exit CMD: runs CMD (a shell string) when the script exits, before $T

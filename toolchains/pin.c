@@ -2,6 +2,7 @@
 /* Loading an environment pin: finding the file, strict validation of every
  * field, the combined digest, and the accessors the builder uses. */
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/fs.h"
+#include "core/suggest.h"
 #include "toolchains/internal.h"
 #include "toolchains/toolchain.h"
 
@@ -331,6 +333,27 @@ out:
 	return ret;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void toolchain_names(struct strv *out)
+{
+	DIR *d = opendir(toolchain_dir());
+	struct dirent *de;
+	size_t n;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if ((n = strlen(de->d_name)) > 5 && de->d_name[0] != '.' &&
+		    !strcmp(de->d_name + n - 5, ".json"))
+			strv_take(out, xstrndup(de->d_name, n - 5));
+	closedir(d);
+	qsort(out->v, out->n, sizeof(*out->v), cmp_name);
+}
+
 int toolchain_load(const char *name, struct toolchain **out, struct err *e)
 {
 	char *path = NULL;
@@ -341,7 +364,18 @@ int toolchain_load(const char *name, struct toolchain **out, struct err *e)
 		return err_set(e, "toolchain \"%s\": not a pin name (use [a-z0-9._-])", name);
 	path = xasprintf("%s/%s.json", toolchain_dir(), name);
 	if (!fs_exists(path)) {
-		err_set(e, "toolchain \"%s\": no pin %s", name, path);
+		struct strv names = STRV_INIT;
+		struct buf list = BUF_INIT;
+		const char *near;
+		toolchain_names(&names);
+		for (size_t i = 0; i < names.n; i++)
+			buf_addf(&list, "%s%s", i ? ", " : "", names.v[i]);
+		near = suggest_closest(name, (const char *const *)names.v, names.n);
+		err_set(e, "toolchain \"%s\": no pin %s%s%s%s (pins: %s)", name, path,
+			near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "",
+			list.len ? list.data : "none");
+		buf_release(&list);
+		strv_release(&names);
 		goto out;
 	}
 	if (toolchain_load_file(path, out, e) < 0)

@@ -11,6 +11,7 @@
 #define TOOLCHAINS_TOOLCHAIN_H
 
 #include <stddef.h>
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/json.h"
 
@@ -29,6 +30,9 @@ int toolchain_load(const char *name, struct toolchain **out, struct err *e);
 int toolchain_load_file(const char *path, struct toolchain **out, struct err *e);
 /* The directory toolchain_load searches (static storage). */
 const char *toolchain_dir(void);
+/* The names of the pins in toolchain_dir() (file names less ".json"),
+ * sorted, appended to out. */
+void toolchain_names(struct strv *out);
 
 /* Borrowed accessors, valid until toolchain_free. */
 const char *toolchain_name(const struct toolchain *t);

@@ -132,9 +132,44 @@ TEST(a_policy_can_change_a_pattern_and_bad_policies_are_refused)
 	free(p);
 }
 
+TEST(a_projects_own_policy_file_checks_one_version_and_changes_nothing_else)
+{
+	char dir[] = "/tmp/lockstep-test-XXXXXX";
+	struct err e = ERR_INIT;
+	char *p;
+	static const char semver_firmware[] =
+		"{\"kinds\": {\"firmware\": {\"format\": \"MAJOR.MINOR.PATCH\","
+		" \"pattern\": \"^(0|[1-9][0-9]*)\\\\.(0|[1-9][0-9]*)\\\\.(0|[1-9][0-9]*)$\","
+		" \"example\": \"1.0.0\"}}}";
+
+	CHECK(version_policy_load(NULL, &e) == 0);
+	CHECK(mkdtemp(dir) != NULL);
+	p = fs_join(dir, "versions.json");
+	CHECK(fs_write_atomic(p, semver_firmware, sizeof(semver_firmware) - 1, 0644, &e) == 0);
+	CHECK(version_check_file(p, "firmware", "1.0.0", &e) == 0);
+	CHECK(version_check_file(p, "firmware", "fwB100.r12.20260112", &e) < 0);
+	CHECK(e.kind == ERR_NO);
+	CHECK(version_check_file(p, "driver", "v1.0.0", &e) < 0);
+	CHECK_CONTAINS(e.msg, "versions.json");
+	CHECK_CONTAINS(e.msg, "unknown kind of version (known: firmware)");
+	/* The policy in force is still the conventions. */
+	CHECK(!ok("firmware", "1.0.0"));
+	CHECK(ok("firmware", "fwB100.r12.20260112"));
+	CHECK(ok("driver", "v1.0.0"));
+	CHECK(strcmp(version_policy_source(), "built-in defaults") == 0);
+	free(p);
+	p = fs_join(dir, "missing.json");
+	CHECK(version_check_file(p, "firmware", "1.0.0", &e) < 0);
+	CHECK(e.kind == ERR_OP);
+	CHECK_CONTAINS(e.msg, "missing.json");
+	fs_remove_tree(dir, NULL);
+	free(p);
+}
+
 TEST_MAIN(T(driver_versions_are_v_major_minor_patch), T(firmware_versions_need_a_real_calendar_date),
 	  T(microcode_versions_are_u_and_four_digits),
 	  T(errors_name_the_kind_the_version_and_the_problem),
 	  T(versions_order_numerically_and_firmware_only_within_a_board),
 	  T(bumps_between_driver_versions), T(the_shipped_policy_file_agrees_with_the_defaults),
-	  T(a_policy_can_change_a_pattern_and_bad_policies_are_refused))
+	  T(a_policy_can_change_a_pattern_and_bad_policies_are_refused),
+	  T(a_projects_own_policy_file_checks_one_version_and_changes_nothing_else))
