@@ -249,7 +249,7 @@ static int remove_at(int parent, const char *name, dev_t dev, struct err *e)
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		/* A directory we may not read (mode 0): make it ours first. */
-		fchmodat(parent, name, 0700, 0);
+		(void)!fchmodat(parent, name, 0700, 0); /* the open below says why not */
 		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return err_sys(e, "%s: cannot open", name);
