@@ -29,7 +29,7 @@ static const char usage[] =
 	"  --strict           also vary what the sandbox pins: build-path, hostname,\n"
 	"                     user, env, tz, locale, umask\n"
 	"  --vary=SPEC        adjust the set: +all, -kernel, tz (comma-separated)\n"
-	"  --rounds N         identical control builds (default 1); when they differ\n"
+	"  --rounds N         identical control builds (default 2); when they differ\n"
 	"                     the build is flaky and no variation is blamed\n"
 	"  --jobs N           builds at once (default and most: the CPUs)\n"
 	"  --raw              compare the outputs as the steps wrote them, before\n"
@@ -66,9 +66,13 @@ static void print_text(const struct check_result *res)
 		       res->elapsed);
 		return;
 	}
-	if (res->verdict == CHECK_FLAKY)
+	if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied)
+		printf("flaky: the all-varied build differs but no variation alone changes "
+		       "the output, and the control rounds agree (races or randomness); no "
+		       "variation blamed (%u builds, %.1fs)\n", res->builds, res->elapsed);
+	else if (res->verdict == CHECK_FLAKY)
 		printf("flaky: identical control builds differ (races or randomness); "
-		       "no variation blamed\n");
+		       "no variation blamed (%u builds, %.1fs)\n", res->builds, res->elapsed);
 	else
 		printf("not reproducible (%u builds, %.1fs)\n", res->builds, res->elapsed);
 	for (size_t i = 0; i < res->nculprits; i++) {
@@ -108,7 +112,7 @@ int cmd_check(int argc, char **argv)
 		{ "raw", no_argument, NULL, O_RAW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct check_options o = { .rounds = 1 };
+	struct check_options o = { .rounds = 2 };
 	struct check_result res = { 0 };
 	struct recipe r = { 0 };
 	struct err e = ERR_INIT;

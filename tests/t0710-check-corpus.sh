@@ -137,8 +137,9 @@ check "umask-tar: the published tar holds normalized modes" \
 
 # /dev/urandom: identical control builds differ, so it is flaky and no
 # environment variation is blamed.
+# Two control rounds are the default.
 expect_exit "urandom: check says flaky (exit 1)" 1 \
-	"$LOCKSTEP" check -q --json --rounds 2 --keep "$T/keep-urandom" "$C/urandom/recipe.json"
+	"$LOCKSTEP" check -q --json --keep "$T/keep-urandom" "$C/urandom/recipe.json"
 cp "$T/out" "$T/check-urandom.json"
 check "urandom: the verdict is flaky and the finding blames no variation" python3 -c '
 import json, sys
@@ -150,3 +151,13 @@ assert r["culprits"][0]["varied_dir"].endswith("/control-round-2")' "$T/check-ur
 	"$T/keep-urandom/control-round-2/fw.elf" >"$T/diff-urandom.json" 2>"$T/err"
 check "urandom: diff of the two rounds names .rodata, hint random" \
 	diff_names "$T/diff-urandom.json" .rodata random
+# One control round: the bisection finds both halves different from the
+# control, builds the control again before recursing, and stops there:
+# flaky, not thirteen culprits.
+expect_exit "urandom: with one control round under the strict set, still flaky" 1 \
+	"$LOCKSTEP" check -q --json --rounds 1 --strict "$C/urandom/recipe.json"
+check "urandom: one round: no variation blamed, a handful of builds" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "flaky", [c["variation"] for c in r["culprits"]]
+assert [c["variation"] for c in r["culprits"]] == ["none"] and r["builds"] <= 6, r["builds"]' "$T/out"

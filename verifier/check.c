@@ -204,6 +204,22 @@ static int cb_first_diff(const struct check_state *s, const struct cb *a, const 
 	return -1;
 }
 
+/* Forgets the culprits found so far (a flaky finding replaces them). */
+static void check_culprits_release(struct check_result *res)
+{
+	for (size_t i = 0; i < res->nculprits; i++) {
+		free(res->culprits[i].artifact);
+		strv_release(&res->culprits[i].differing);
+		free(res->culprits[i].hint);
+		free(res->culprits[i].detail);
+		free(res->culprits[i].dir_a);
+		free(res->culprits[i].dir_b);
+	}
+	free(res->culprits);
+	res->culprits = NULL;
+	res->nculprits = 0;
+}
+
 /* Records var as responsible, with the diff between control and b. */
 static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl,
 		       const struct cb *b, struct err *e)
@@ -264,17 +280,42 @@ out:
 	return ret;
 }
 
+/* Builds one more control round and compares it with the first: a build
+ * that differs from itself at fixed settings is flaky, and whatever the
+ * bisection would blame next is noise.  Returns 1 (verdict flaky, the
+ * finding recorded), 0 when the control held, -1 on error. */
+static int check_recheck(struct check_state *s, struct err *e)
+{
+	unsigned mask = 0, round = s->ctl_rounds;
+	const struct cb *ctl, *b;
+
+	if (check_builds(s, &mask, &round, 1, e) < 0)
+		return -1;
+	s->ctl_rounds++;
+	ctl = cb_find(s, 0, 0);
+	b = cb_find(s, 0, round);
+	if (cb_first_diff(s, ctl, b) < 0)
+		return 0;
+	s->res->verdict = CHECK_FLAKY;
+	check_culprits_release(s->res);
+	return check_blame(s, CHECK_NVARS, ctl, b, e) < 0 ? -1 : 1;
+}
+
 /* Delta debugging: building base alone matches the control, base plus all
  * of vars[] does not.  Splits vars in halves (fixed order) and recurses
  * into each half that changes the output alone; when neither does, the
- * cause is an interaction and each half is searched with the other kept. */
+ * cause is an interaction and each half is searched with the other kept.
+ * Both halves differing, or neither, is also what a build that is merely
+ * nondeterministic looks like: the control is built once more before
+ * recursing, and when it differs the search stops.  Returns 0, 1 when it
+ * stopped so (verdict flaky), -1 on error. */
 static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, unsigned base,
 			struct err *e)
 {
 	const struct cb *ctl = cb_find(s, 0, 0);
 	unsigned m1 = base, m2 = base, masks[2];
 	size_t h = n / 2;
-	int d1, d2;
+	int d1, d2, rc;
 
 	if (n == 1)
 		return check_blame(s, vars[0], ctl, cb_find(s, base | 1u << vars[0], 0), e);
@@ -286,13 +327,16 @@ static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, u
 	ctl = cb_find(s, 0, 0);
 	d1 = cb_first_diff(s, ctl, cb_find(s, m1, 0)) >= 0;
 	d2 = cb_first_diff(s, ctl, cb_find(s, m2, 0)) >= 0;
-	if (d1 && check_bisect(s, vars, h, base, e) < 0)
-		return -1;
-	if (d2 && check_bisect(s, vars + h, n - h, base, e) < 0)
-		return -1;
+	if (d1 == d2 && (rc = check_recheck(s, e)) != 0)
+		return rc;
+	if (d1 && (rc = check_bisect(s, vars, h, base, e)) != 0)
+		return rc;
+	if (d2 && (rc = check_bisect(s, vars + h, n - h, base, e)) != 0)
+		return rc;
 	if (!d1 && !d2) {
-		if (check_bisect(s, vars, h, m2, e) < 0 || check_bisect(s, vars + h, n - h, m1, e) < 0)
-			return -1;
+		if ((rc = check_bisect(s, vars, h, m2, e)) != 0 ||
+		    (rc = check_bisect(s, vars + h, n - h, m1, e)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -315,7 +359,9 @@ static int check_keep(struct check_state *s, const char *staging, struct err *e)
 
 		if (c->var < CHECK_NVARS)
 			snprintf(name, sizeof name, "%s", check_var_name(c->var));
-		for (size_t k = 0; c->var >= CHECK_NVARS && k < s->nb; k++)
+		if (c->all_varied)
+			snprintf(name, sizeof name, "all-varied");
+		for (size_t k = 0; c->var >= CHECK_NVARS && !c->all_varied && k < s->nb; k++)
 			if (!strcmp(s->b[k].dir, c->dir_b))
 				snprintf(name, sizeof name, "control-round-%u", s->b[k].round + 1);
 		free(to);
@@ -437,7 +483,21 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	for (unsigned v = 0; v < CHECK_NVARS; v++)
 		if (res->applied & 1u << v)
 			vars[nv++] = v;
+	s.ctl_rounds = o->rounds;
 	ret = check_bisect(&s, vars, nv, 0, e);
+	/* Every variation blamed (or none although the all-varied build
+	 * differs) is what noise looks like: more control rounds decide. */
+	for (unsigned k = 0; ret == 0 && nv > 1 && k < CHECK_EXTRA_ROUNDS &&
+			     (res->nculprits == nv || !res->nculprits); k++)
+		ret = check_recheck(&s, e);
+	if (ret == 0 && !res->nculprits) {
+		res->verdict = CHECK_FLAKY;
+		ret = check_blame(&s, CHECK_NVARS, cb_find(&s, 0, 0), cb_find(&s, res->applied, 0), e);
+		if (ret == 0 && res->nculprits)
+			res->culprits[0].all_varied = 1;
+	}
+	if (ret > 0)
+		ret = 0;
 out:
 	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
@@ -546,14 +606,6 @@ void check_result_release(struct check_result *res)
 		free(res->why_not[v]);
 		free(res->notes[v]);
 	}
-	for (size_t i = 0; i < res->nculprits; i++) {
-		free(res->culprits[i].artifact);
-		strv_release(&res->culprits[i].differing);
-		free(res->culprits[i].hint);
-		free(res->culprits[i].detail);
-		free(res->culprits[i].dir_a);
-		free(res->culprits[i].dir_b);
-	}
-	free(res->culprits);
+	check_culprits_release(res);
 	memset(res, 0, sizeof *res);
 }

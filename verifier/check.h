@@ -28,14 +28,17 @@ int check_parse_vary(const char *spec, unsigned *mask, struct err *e);
 
 struct check_options {
 	unsigned mask;   /* variations to try (1u << enum check_var) */
-	unsigned rounds; /* identical control builds, at least 1 */
+	unsigned rounds; /* identical control builds, at least 1 (the CLI's
+			  * default: 2); more are built when the bisection
+			  * looks like noise */
 	unsigned jobs;   /* builds at once, at least 1 */
 	int quiet;       /* no progress lines on stderr */
 	int raw;         /* compare outputs before lockstep build normalizes
 			  * archives and modes: would another tool reproduce them? */
 	/* NULL, or a directory where the builds each culprit was found
 	 * between are kept once a verdict is reached: DIR/control and
-	 * DIR/VARIATION (a flaky finding: DIR/control-round-N), each the
+	 * DIR/VARIATION (a flaky finding: DIR/control-round-N, or
+	 * DIR/all-varied), each the
 	 * build's whole output directory. */
 	const char *keep_dir;
 };
@@ -43,7 +46,9 @@ struct check_options {
 enum check_verdict { CHECK_REPRODUCIBLE, CHECK_NOT_REPRODUCIBLE, CHECK_FLAKY };
 
 /* One variation found responsible (or, for a flaky result, var is
- * CHECK_NVARS and the finding is between two control builds). */
+ * CHECK_NVARS and the finding is between two control builds, or between
+ * the control and the all-varied build when no variation alone changes
+ * the output). */
 struct check_culprit {
 	unsigned var;
 	char *artifact; /* owned: the first differing output (the one diffed) */
@@ -53,6 +58,7 @@ struct check_culprit {
 	char *dir_a;    /* owned: the control build's directory, kept only
 			 * with keep_dir (else NULL once check_run returns) */
 	char *dir_b;    /* owned: the varied (or other round's) build's */
+	int all_varied; /* a flaky finding against the all-varied build */
 };
 
 struct check_result {

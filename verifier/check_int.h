@@ -31,6 +31,10 @@ struct toolchain;
  * CPU: a race between rules shows, whatever -j the control used. */
 #define VARIED_MAKE_JOBS 4
 
+/* Control rounds added when every variation, or none, came out blamed:
+ * what a nondeterministic build looks like. */
+#define CHECK_EXTRA_ROUNDS 2
+
 /* What every build of one check shares. */
 struct check_state {
 	const struct recipe *r;
@@ -52,6 +56,7 @@ struct check_state {
 	unsigned ncpus;      /* CPUs this process may use */
 	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
 	size_t nb;
+	unsigned ctl_rounds; /* control rounds built so far */
 	double t0;
 	int64_t start;       /* wall clock when the check began */
 };
