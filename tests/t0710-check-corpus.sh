@@ -76,6 +76,13 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert len(r["variations"]) == 6 and r["builds"] >= 4, (len(r["variations"]), r["builds"])' "$T/check-date-macro.json"
 corpus date-step time timestamp fw.elf .rodata timestamp --vary=-all,time,tz
+# The standard idiom, date -u -d @$SOURCE_DATE_EPOCH, reads no clock: the
+# clock shift must not touch time conversion under any zone check varies
+# (it did with an absolute FAKETIME: time and tz were blamed together).
+expect_exit "sde-date: date -u -d @SDE is reproducible with time and tz varied together" 0 \
+	"$LOCKSTEP" check -q --vary=-all,time,tz "$C/sde-date/recipe.json"
+expect_exit "sde-date: ... and under the whole strict set" 0 \
+	"$LOCKSTEP" check -q --strict "$C/sde-date/recipe.json"
 # -g without prefix mapping: bisection over the whole strict set.
 corpus build-path build-path build-path fw.elf .debug_line_str build-path --strict
 check "build-path: the culprit was found by bisecting the strict set" python3 -c '

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "builder/fileorder.h"
+#include "core/clock.h"
 #include "core/fs.h"
 #include "sandbox/sandbox.h"
 #include "verifier/check_int.h"
@@ -121,15 +122,21 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		}
 	}
 	if (v->s->res->applied & 1u << CHECK_TIME) {
-		/* Every build's clock starts at the check's start (a varied one
+		/* Every step's clock starts at the check's start (a varied one
 		 * days later): builds run one after another must not differ
-		 * by their natural start times. */
+		 * by their natural start times.  A relative offset, chosen as
+		 * the step starts, not FAKETIME=@epoch: libfaketime turns an
+		 * absolute start into a clock through the local time zone,
+		 * and a program that sets TZ itself (date -u) then converts
+		 * even times it never read from the clock (date -u -d @N) in
+		 * the wrong zone. */
+		double off = (double)v->s->start - clock_real() +
+			     (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0);
+
 		v->binds[c->nbinds++] = (struct sandbox_bind){ v->s->faketime_lib,
 								VARY_FAKETIME_INSIDE, 0 };
 		strv_push(&v->env, "LD_PRELOAD=" VARY_FAKETIME_INSIDE);
-		strv_push(&v->env, "FAKETIME_FMT=%s");
-		strv_pushf(&v->env, "FAKETIME=@%lld", (long long)v->s->start +
-			   (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0));
+		strv_pushf(&v->env, "FAKETIME=%+.6f", off);
 	}
 	if (m & 1u << CHECK_LOCALE && v->s->locale_dir) {
 		char *inside = xasprintf(VARY_LOCPATH_INSIDE "/%s", strrchr(v->s->locale_dir, '/') + 1);
@@ -174,7 +181,7 @@ void check_plan(struct check_state *s)
 			if (!s->faketime_lib)
 				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
 			else
-				how = xstrdup("every clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime; static binaries escape it)");
+				how = xstrdup("every step's clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime, a relative offset: time conversion untouched; static binaries escape it)");
 			break;
 		case CHECK_HOST_PATH:
 			how = xstrdup("work directory " VARIED_HOST_SUBDIR "/lockstep-work instead of host/lockstep-work under the check's directory, the same for every other build (only /proc/self/mountinfo shows it inside the sandbox)");
