@@ -71,8 +71,13 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 	struct vary_ctx *v = arg;
 	unsigned m = v->mask;
 
-	if (m & 1u << CHECK_BUILD_PATH)
+	if (m & 1u << CHECK_BUILD_PATH) {
+		/* HOME defaults to the build path: it keeps the control's, so
+		 * that a $HOME leak is blamed on env alone. */
+		if (!c->home)
+			c->home = c->build_path;
 		c->build_path = VARIED_BUILD_PATH;
+	}
 	if (m & 1u << CHECK_HOSTNAME)
 		c->hostname = VARIED_HOSTNAME, c->domainname = VARIED_DOMAIN;
 	if (m & 1u << CHECK_USER)
@@ -187,7 +192,7 @@ void check_plan(struct check_state *s)
 			how = xstrdup("work directory " VARIED_HOST_SUBDIR "/lockstep-work instead of host/lockstep-work under the check's directory, the same for every other build (only /proc/self/mountinfo shows it inside the sandbox)");
 			break;
 		case CHECK_BUILD_PATH:
-			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build");
+			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build (HOME stays /build)");
 			break;
 		case CHECK_HOSTNAME:
 			how = xstrdup("hostname " VARIED_HOSTNAME ", domain " VARIED_DOMAIN);
