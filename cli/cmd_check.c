@@ -2,6 +2,7 @@
 /* `lockstep check RECIPE`: builds under deliberate variations and names
  * the variations that change the artifacts. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +63,22 @@ static void print_text(const struct check_result *res)
 		for (v = 0; v < CHECK_NVARS; v++)
 			if (res->applied & 1u << v)
 				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
-		printf("%s (%u builds, %.1fs)\n", first ? " nothing varied" : "", res->builds,
+		printf(" (%u build%s, %.1fs)\n", res->builds, res->builds == 1 ? "" : "s",
 		       res->elapsed);
 		return;
 	}
 	if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied)
 		printf("flaky: the all-varied build differs but no variation alone changes "
 		       "the output, and the control rounds agree (races or randomness); no "
-		       "variation blamed (%u builds, %.1fs)\n", res->builds, res->elapsed);
+		       "variation blamed (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
 	else if (res->verdict == CHECK_FLAKY)
 		printf("flaky: identical control builds differ (races or randomness); "
-		       "no variation blamed (%u builds, %.1fs)\n", res->builds, res->elapsed);
+		       "no variation blamed (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
 	else
-		printf("not reproducible (%u builds, %.1fs)\n", res->builds, res->elapsed);
+		printf("not reproducible (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
 	for (size_t i = 0; i < res->nculprits; i++) {
 		const struct check_culprit *c = &res->culprits[i];
 
@@ -124,6 +128,10 @@ int cmd_check(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
+	/* A closed output makes writes fail (EPIPE) instead of killing check
+	 * before it removes its directories; the builds get SIGPIPE back
+	 * (the sandbox resets it). */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -178,6 +186,11 @@ int cmd_check(int argc, char **argv)
 			ret = cli_usage_error("check", "%s", e.msg);
 			goto out;
 		}
+	if (!o.mask) {
+		ret = cli_usage_error("check", "--vary: nothing left to vary: check would compare "
+					       "identical builds");
+		goto out;
+	}
 	/* Independent builds in parallel on the cores there are. */
 	if (!o.jobs)
 		o.jobs = ncpu >= 1 ? (unsigned)(ncpu < 32 ? ncpu : 32) : 1;
@@ -191,6 +204,13 @@ int cmd_check(int argc, char **argv)
 	     err_set(&e, "%s: the recipe has a \"matrix\": check one cell with --cell SEL "
 			 "(lockstep build --list shows them)", r.file) < 0) ||
 	    check_run(&r, &o, &res, &e) < 0) {
+		/* A script reading --json gets an answer it can parse. */
+		if (json) {
+			char *s = check_error_json(&r, e.msg);
+
+			puts(s);
+			free(s);
+		}
 		ret = cli_fail(&e);
 		goto out;
 	}

@@ -141,6 +141,13 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
 					clock_mono() - s->t0, s->nb, rd + 1);
 			free(label);
+			/* A reader that went away (check ... 2>&1 | head; the
+			 * CLI ignores SIGPIPE): stop, and clean up, rather than
+			 * build on for nobody or die leaving directories. */
+			if (!s->o->quiet && ferror(stderr)) {
+				ret = err_setk(e, ERR_INTERRUPT, "check: the output was closed");
+				break;
+			}
 			if (pipe2(p, O_CLOEXEC) < 0) {
 				ret = err_sys(e, "check: pipe");
 				break;
@@ -341,6 +348,57 @@ static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, u
 	return 0;
 }
 
+/* The name a culprit's other build is kept (and shown) under: the
+ * variation, or for a flaky finding control-round-N or all-varied. */
+static void culprit_label(const struct check_state *s, const struct check_culprit *c,
+			  char *name, size_t size)
+{
+	if (c->var < CHECK_NVARS)
+		snprintf(name, size, "%s", check_var_name(c->var));
+	else
+		snprintf(name, size, "all-varied");
+	for (size_t k = 0; c->var >= CHECK_NVARS && !c->all_varied && k < s->nb; k++)
+		if (!strcmp(s->b[k].dir, c->dir_b))
+			snprintf(name, size, "control-round-%u", s->b[k].round + 1);
+}
+
+/* text with every occurrence of from replaced by to; caller frees. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+	struct buf b = BUF_INIT;
+	size_t fl = strlen(from);
+	const char *p;
+
+	while ((p = strstr(text, from))) {
+		buf_add(&b, text, (size_t)(p - text));
+		buf_addstr(&b, to);
+		text = p + fl;
+	}
+	buf_addstr(&b, text);
+	return buf_take(&b, NULL);
+}
+
+/* The diff reports name the builds' temporary directories, which go when
+ * check returns: each culprit's report names the kept copies instead
+ * (--keep), else the labels "control" and the culprit's. */
+static void culprits_relabel(struct check_state *s, int kept)
+{
+	for (size_t i = 0; i < s->res->nculprits; i++) {
+		struct check_culprit *c = &s->res->culprits[i];
+		char name[32], *a, *b, *t;
+
+		culprit_label(s, c, name, sizeof name);
+		a = kept ? fs_join(s->o->keep_dir, "control") : xstrdup("control");
+		b = kept ? fs_join(s->o->keep_dir, name) : xstrdup(name);
+		t = replace_all(c->detail, c->dir_a, a);
+		free(c->detail);
+		c->detail = replace_all(t, c->dir_b, b);
+		free(t);
+		free(a);
+		free(b);
+	}
+}
+
 /* Copies the control build and every culprit's other build into o->keep_dir
  * (all or nothing) and points the culprits at the copies. */
 static int check_keep(struct check_state *s, const char *staging, struct err *e)
@@ -357,13 +415,7 @@ static int check_keep(struct check_state *s, const char *staging, struct err *e)
 		struct check_culprit *c = &res->culprits[i];
 		char name[32];
 
-		if (c->var < CHECK_NVARS)
-			snprintf(name, sizeof name, "%s", check_var_name(c->var));
-		if (c->all_varied)
-			snprintf(name, sizeof name, "all-varied");
-		for (size_t k = 0; c->var >= CHECK_NVARS && !c->all_varied && k < s->nb; k++)
-			if (!strcmp(s->b[k].dir, c->dir_b))
-				snprintf(name, sizeof name, "control-round-%u", s->b[k].round + 1);
+		culprit_label(s, c, name, sizeof name);
 		free(to);
 		to = fs_join(staging, name);
 		if (fs_copy_tree(c->dir_b, to, e) < 0)
@@ -423,9 +475,17 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
 	s.start = clock_now();
 	check_plan(&s);
-	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1)
-		return err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
-	s.tmp = xstrdup("/tmp/lockstep-check-XXXXXX");
+	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1) {
+		err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
+		goto out;
+	}
+	/* Identical builds compared prove nothing about any variation. */
+	if (!res->applied) {
+		err_set(e, "check: %s: none of the variations asked for can be applied here",
+			r->file);
+		goto out;
+	}
+	s.tmp = xasprintf("%s/lockstep-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(s.tmp)) {
 		err_sys(e, "check: temporary directory");
 		free(s.tmp);
@@ -499,6 +559,8 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	if (ret > 0)
 		ret = 0;
 out:
+	if (ret == 0)
+		culprits_relabel(&s, staging != NULL);
 	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
 	if (staging && (ret < 0 || fs_exists(staging))) {
@@ -595,6 +657,25 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 	}
 	cJSON_AddNumberToObject(j, "builds", res->builds);
 	cJSON_AddNumberToObject(j, "elapsed", (double)(long)(res->elapsed * 10) / 10);
+	out = json_print(j);
+	cJSON_Delete(j);
+	return out;
+}
+
+char *check_error_json(const struct recipe *r, const char *msg)
+{
+	cJSON *j = cJSON_CreateObject();
+	char *out;
+
+	json_add_str(j, "schema", "lockstep-check/1");
+	if (r && r->name)
+		json_add_str(j, "recipe", r->name);
+	else
+		cJSON_AddNullToObject(j, "recipe");
+	if (r && r->cell)
+		json_add_str(j, "cell", r->cell);
+	json_add_str(j, "verdict", "error");
+	json_add_str(j, "error", msg);
 	out = json_print(j);
 	cJSON_Delete(j);
 	return out;

@@ -81,6 +81,9 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	      struct err *e);
 /* The result as JSON (schema "lockstep-check/1", docs/check.md); caller frees. */
 char *check_result_json(const struct recipe *r, const struct check_result *res);
+/* A check that reached no verdict, as JSON (verdict "error", the message
+ * in "error"); r may be NULL or half loaded.  Caller frees. */
+char *check_error_json(const struct recipe *r, const char *msg);
 void check_result_release(struct check_result *res);
 
 #endif
