@@ -101,6 +101,14 @@ corpus username user username fw.elf .rodata username --vary=-all,user,hostname
 corpus env-var env build-path fw.elf .rodata build-path --strict
 corpus timezone tz timestamp fw.elf .rodata timestamp --vary=-all,tz,locale
 corpus locale-sort locale ordering modules.txt modules.txt ordering --vary=-all,locale,tz
+# Lowercase names only: a locale that collates them like C (fr_FR) cannot
+# see this; the variation's locale must, and the whole strict set names it.
+corpus locale-lower locale ordering devices.txt devices.txt ordering --strict
+check "locale-lower: the locale applied was proven by a probe sort inside the sandbox" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = [x for x in r["variations"] if x["name"] == "locale"][0]
+assert v["applied"] and "probe sort inside the sandbox" in v["how"], v' "$T/check-locale-lower.json"
 corpus file-order file-order ordering fw.elf .text ordering
 check "file-order: diff shows the functions moved" python3 -c '
 import json, sys

@@ -517,6 +517,13 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		err_wrap(e, "%s: \"toolchain\"", r->file);
 		goto out;
 	}
+	if (res->applied & 1u << CHECK_LOCALE && check_locale_probe(&s, e) < 0)
+		goto out;
+	if (!res->applied) {
+		err_set(e, "check: %s: none of the variations asked for can be applied here",
+			r->file);
+		goto out;
+	}
 	/* The all-varied build rides along with the control rounds. */
 	for (unsigned i = 0; i < o->rounds; i++)
 		masks[n] = 0, rounds[n++] = i;

@@ -48,7 +48,7 @@ struct check_state {
 	 * build of a class runs at a time. */
 	char *work_dir[2], *fileorder_dir[2]; /* owned */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
-	char *locale;        /* owned: the varied locale */
+	char *locale;        /* owned: the varied locale, or NULL: none here */
 	char *locale_dir;    /* owned: the host directory holding it (a locale
 			      * compiled without the archive), or NULL */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */
@@ -82,5 +82,10 @@ void check_vary_apply(struct sandbox_config *c, void *arg);
 /* Decides which asked-for variations this machine can apply, and how:
  * fills s->res->applied/not_applied/notes/why_not and s's tools. */
 void check_plan(struct check_state *s);
+/* Sorts a probe under the varied locale inside a sandbox on s->root (made
+ * under s->tmp): unless the order differs from C's, the locale variation
+ * moves to not_applied with the reason; else its note shows the order.
+ * 0, or -1 with e set when the probe could not run. */
+int check_locale_probe(struct check_state *s, struct err *e);
 
 #endif
