@@ -64,7 +64,7 @@ corpus() {
 expect_exit "clean-fw: a clean firmware is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$C/clean-fw/recipe.json"
 check "clean-fw: every variation was applied (file-order included)" \
-	grep -q "^reproducible under: time, host-path, build-path, hostname, user, env, tz, locale, umask, file-order, cpus, kernel, aslr " "$T/out"
+	grep -q "^reproducible under: time, host-path, build-path, hostname, user, env, tz, locale, umask, file-order, cpus, kernel, aslr, sde " "$T/out"
 expect_exit "clean-tar: a clean tar is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$C/clean-tar/recipe.json"
 
@@ -75,20 +75,25 @@ check "date-macro: the culprit was found by bisecting the default set" python3 -
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert len(r["variations"]) == 6 and r["builds"] >= 4, (len(r["variations"]), r["builds"])' "$T/check-date-macro.json"
+# __DATE__/__TIME__ with SOURCE_DATE_EPOCH exported: reproducible under the
+# default set, and --strict's sde (SOURCE_DATE_EPOCH unset) shows why.
+expect_exit "sde-macro: __DATE__ reproduces under the default set (GCC reads SOURCE_DATE_EPOCH)" 0 \
+	"$LOCKSTEP" check -q "$C/sde-macro/recipe.json"
+corpus sde-macro sde timestamp fw.elf .rodata timestamp --strict
 corpus date-step time timestamp fw.elf .rodata timestamp --vary=-all,time,tz
 # The standard idiom, date -u -d @$SOURCE_DATE_EPOCH, reads no clock: the
 # clock shift must not touch time conversion under any zone check varies
 # (it did with an absolute FAKETIME: time and tz were blamed together).
 expect_exit "sde-date: date -u -d @SDE is reproducible with time and tz varied together" 0 \
 	"$LOCKSTEP" check -q --vary=-all,time,tz "$C/sde-date/recipe.json"
-expect_exit "sde-date: ... and under the whole strict set" 0 \
-	"$LOCKSTEP" check -q --strict "$C/sde-date/recipe.json"
+expect_exit "sde-date: ... and under the whole strict set but sde (it reads SOURCE_DATE_EPOCH)" 0 \
+	"$LOCKSTEP" check -q --strict --vary=-sde "$C/sde-date/recipe.json"
 # -g without prefix mapping: bisection over the whole strict set.
 corpus build-path build-path build-path fw.elf .debug_line_str build-path --strict
 check "build-path: the culprit was found by bisecting the strict set" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert len(r["variations"]) == 13 and r["builds"] >= 6, (len(r["variations"]), r["builds"])' "$T/check-build-path.json"
+assert len(r["variations"]) == 14 and r["builds"] >= 6, (len(r["variations"]), r["builds"])' "$T/check-build-path.json"
 check "build-path: the DWARF comp_dir difference is named" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -133,10 +138,11 @@ corpus aslr aslr ordering devices.txt devices.txt ordering --strict
 corpus parallel-race cpus ordering fw.elf .text ordering --rounds 2 --vary=-all,cpus,kernel
 
 # umask inside a tar: compared as the step wrote it (--raw), bisection over
-# the strict set names umask and diff the members' modes; lockstep build
+# the strict set (but sde: the tar's member times are SOURCE_DATE_EPOCH's)
+# names umask and diff the members' modes; lockstep build
 # itself normalizes member modes (rw-r--r--, rwxr-xr-x), so without --raw
 # check honestly finds nothing.
-corpus umask-tar umask umask pkg.tar pkg/etc/fw.conf umask --strict --raw
+corpus umask-tar umask umask pkg.tar pkg/etc/fw.conf umask --strict --raw --vary=-sde
 check "umask-tar: the report says the outputs were compared raw" \
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["raw"] is True and len(r["variations"]) == 13, r' \
 	"$T/check-umask-tar.json"

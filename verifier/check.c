@@ -386,16 +386,20 @@ static void culprits_relabel(struct check_state *s, int kept)
 	for (size_t i = 0; i < s->res->nculprits; i++) {
 		struct check_culprit *c = &s->res->culprits[i];
 		char name[32], *a, *b, *t;
+		char *da = xasprintf("%s/", c->dir_a), *db = xasprintf("%s/", c->dir_b);
 
+		/* With the slash: ".../b1" is also the start of ".../b11". */
 		culprit_label(s, c, name, sizeof name);
-		a = kept ? fs_join(s->o->keep_dir, "control") : xstrdup("control");
-		b = kept ? fs_join(s->o->keep_dir, name) : xstrdup(name);
-		t = replace_all(c->detail, c->dir_a, a);
+		a = kept ? xasprintf("%s/control/", s->o->keep_dir) : xstrdup("control/");
+		b = kept ? xasprintf("%s/%s/", s->o->keep_dir, name) : xasprintf("%s/", name);
+		t = replace_all(c->detail, da, a);
 		free(c->detail);
-		c->detail = replace_all(t, c->dir_b, b);
+		c->detail = replace_all(t, db, b);
 		free(t);
 		free(a);
 		free(b);
+		free(da);
+		free(db);
 	}
 }
 

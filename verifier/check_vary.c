@@ -19,7 +19,7 @@
 
 static const char *const var_names[CHECK_NVARS] = {
 	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
-	"locale", "umask", "file-order", "cpus", "kernel", "aslr",
+	"locale", "umask", "file-order", "cpus", "kernel", "aslr", "sde",
 };
 
 const char *check_var_name(unsigned v)
@@ -34,7 +34,8 @@ unsigned check_default_mask(int strict)
 
 	if (strict)
 		m |= 1u << CHECK_BUILD_PATH | 1u << CHECK_HOSTNAME | 1u << CHECK_USER |
-		     1u << CHECK_ENV | 1u << CHECK_TZ | 1u << CHECK_LOCALE | 1u << CHECK_UMASK;
+		     1u << CHECK_ENV | 1u << CHECK_TZ | 1u << CHECK_LOCALE | 1u << CHECK_UMASK |
+		     1u << CHECK_SDE;
 	return m;
 }
 
@@ -96,6 +97,8 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 		c->ncpus = 1;
 	if (m & 1u << CHECK_KERNEL)
 		c->uname26 = 1;
+	if (m & 1u << CHECK_SDE)
+		c->no_source_date_epoch = 1;
 	/* The control runs with randomization off: two builds that differ
 	 * only by where things landed in memory would otherwise differ
 	 * whatever else was varied. */
@@ -248,6 +251,9 @@ void check_plan(struct check_state *s)
 			break;
 		case CHECK_KERNEL:
 			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
+			break;
+		case CHECK_SDE:
+			how = xstrdup("SOURCE_DATE_EPOCH not exported: does the build reproduce only because lockstep sets it (__DATE__, __TIME__, dates in archives)?");
 			break;
 		case CHECK_ASLR:
 			how = xstrdup("address space randomization on (every other build runs with it off: ADDR_NO_RANDOMIZE)");
