@@ -49,6 +49,30 @@ static const char usage[] =
 	"exit status: 0 reproducible under every variation applied, 1 not\n"
 	"reproducible or flaky, 2 error.\n";
 
+/* One finding; raw: one of the raw-only class, its files under
+ * CHECK_RAW_DIR in the kept builds. */
+static void print_culprit(const struct check_result *res, const struct check_culprit *c, int raw)
+{
+	const char *sub = raw ? "lockstep-raw/" : "";
+
+	if (c->var < CHECK_NVARS)
+		printf("%s: %s: %s differs, hint %s (%s)\n", raw ? "raw-only" : "culprit",
+		       check_var_name(c->var), c->artifact, c->hint, res->notes[c->var]);
+	else
+		printf("%s: %s differs, hint %s\n", raw ? "raw-only: at fixed settings" : "flaky",
+		       c->artifact, c->hint);
+	if (c->differing.n > 1) {
+		printf("  also differ:");
+		for (size_t k = 1; k < c->differing.n; k++)
+			printf(" %s", c->differing.v[k]);
+		printf("\n");
+	}
+	fputs(c->detail, stdout);
+	if (c->dir_a && c->dir_b)
+		printf("kept: lockstep diff %s/%s%s %s/%s%s\n", c->dir_a, sub, c->artifact, c->dir_b,
+		       sub, c->artifact);
+}
+
 static void print_text(const struct check_result *res)
 {
 	unsigned v;
@@ -66,39 +90,33 @@ static void print_text(const struct check_result *res)
 				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
 		printf(" (%u build%s, %.1fs)\n", res->builds, res->builds == 1 ? "" : "s",
 		       res->elapsed);
-		return;
-	}
-	if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied)
+	} else if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied) {
 		printf("flaky: the all-varied build differs but no variation alone changes "
 		       "the output, and the control rounds agree (races or randomness); no "
 		       "variation blamed (%u build%s, %.1fs)\n", res->builds,
 		       res->builds == 1 ? "" : "s", res->elapsed);
-	else if (res->verdict == CHECK_FLAKY)
+	} else if (res->verdict == CHECK_FLAKY) {
 		printf("flaky: identical control builds differ (races or randomness); "
 		       "no variation blamed (%u build%s, %.1fs)\n", res->builds,
 		       res->builds == 1 ? "" : "s", res->elapsed);
-	else
+	} else {
 		printf("not reproducible (%u build%s, %.1fs)\n", res->builds,
 		       res->builds == 1 ? "" : "s", res->elapsed);
-	for (size_t i = 0; i < res->nculprits; i++) {
-		const struct check_culprit *c = &res->culprits[i];
-
-		if (c->var < CHECK_NVARS)
-			printf("culprit: %s: %s differs, hint %s (%s)\n", check_var_name(c->var),
-			       c->artifact, c->hint, res->notes[c->var]);
-		else
-			printf("flaky: %s differs, hint %s\n", c->artifact, c->hint);
-		if (c->differing.n > 1) {
-			printf("  also differ:");
-			for (size_t k = 1; k < c->differing.n; k++)
-				printf(" %s", c->differing.v[k]);
-			printf("\n");
-		}
-		fputs(c->detail, stdout);
-		if (c->dir_a && c->dir_b)
-			printf("kept: lockstep diff %s/%s %s/%s\n", c->dir_a, c->artifact, c->dir_b,
-			       c->artifact);
 	}
+	for (size_t i = 0; i < res->nculprits; i++)
+		print_culprit(res, &res->culprits[i], 0);
+	if (!res->nraw_only)
+		return;
+	/* What another tool, one that does not normalize, would see. */
+	printf("%s:", res->verdict == CHECK_REPRODUCIBLE
+	       ? "reproducible with lockstep's normalization; differs without it"
+	       : "also differs without lockstep's normalization");
+	for (size_t i = 0; i < res->nraw_only; i++)
+		printf("%s%s", i ? ", " : " ", res->raw_only[i].var < CHECK_NVARS
+		       ? check_var_name(res->raw_only[i].var) : "at fixed settings (flaky)");
+	printf("\n");
+	for (size_t i = 0; i < res->nraw_only; i++)
+		print_culprit(res, &res->raw_only[i], 1);
 }
 
 int cmd_check(int argc, char **argv)

@@ -148,6 +148,19 @@ check "umask-tar: the report says the outputs were compared raw" \
 	"$T/check-umask-tar.json"
 expect_exit "umask-tar: the umask inside a tar is normalized away by lockstep build" 0 \
 	"$LOCKSTEP" check -q --vary=-all,umask --keep "$T/keep-umask" "$C/umask-tar/recipe.json"
+# ... but check compares the raw outputs too and reports what differs only
+# there as its own class, so the vendor learns what another tool would see.
+expect_exit "umask-tar: without --raw, reproducible (exit 0) ..." 0 \
+	"$LOCKSTEP" check -q --json --vary=-all,umask,time "$C/umask-tar/recipe.json"
+check "  ... with umask named in the raw-only class, not as a culprit" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "reproducible" and r["culprits"] == [], r
+assert [(c["variation"], c["hint"]) for c in r["raw_only"]] == [("umask", "umask")], r["raw_only"]' "$T/out"
+expect_exit "  ... and the text report says so in one line" 0 \
+	"$LOCKSTEP" check -q --vary=-all,umask,time "$C/umask-tar/recipe.json"
+check "  ... 'reproducible with lockstep's normalization; differs without it: umask'" \
+	grep -qx "reproducible with lockstep's normalization; differs without it: umask" "$T/out"
 raw_modes() { # UMASK: the modes tar records when the step runs under it
 	local d="$T/raw-$1"
 	cp -r "$C/umask-tar/src" "$d" && (cd "$d" && umask "$1" && make -s >/dev/null) &&

@@ -17,6 +17,7 @@
 #include "builder/build.h"
 #include "builder/fileorder.h"
 #include "core/alloc.h"
+#include "core/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
 #include "core/digest.h"
@@ -55,14 +56,41 @@ static unsigned host_class(unsigned mask)
 }
 
 /* The child: one build into its own directory; the message goes up a pipe. */
+/* What lockstep build publishes, from the outputs as the steps wrote them
+ * (raw/NAME): each copied to dir/NAME, an archive normalized there. */
+static int normalize_outputs(const struct check_state *s, const char *dir, const char *raw,
+			     struct err *e)
+{
+	for (size_t i = 0; i < s->r->outputs.n; i++) {
+		const char *name = recipe_output_name(s->r->outputs.v[i]);
+		char *from = fs_join(raw, name), *to = fs_join(dir, name);
+		int changed, rc = fs_copy_file(from, to, e);
+
+		if (rc == 0 && archive_detect(to))
+			rc = archive_normalize(to, s->r->source_date_epoch, &changed, e);
+		free(from);
+		free(to);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The child: one build into its own directory; the message goes up a pipe.
+ * The build keeps its outputs raw (CHECK_RAW_DIR below the directory) and
+ * the normalized ones are derived here, so that one build answers both
+ * "is the published artifact reproducible?" and "would it be without
+ * lockstep's normalization?". */
 static void child_build(struct check_state *s, struct cb *b, int fd)
 {
 	struct vary_ctx v = { .s = s, .mask = b->mask, .env = STRV_INIT };
 	struct build_options bo = { 0 };
 	struct err e = ERR_INIT;
+	/* --raw compares nothing else: the raw outputs are the build's own. */
+	char *raw = s->o->raw ? xstrdup(b->dir) : fs_join(b->dir, CHECK_RAW_DIR);
 	int rc;
 
-	bo.out_dir = b->dir;
+	bo.out_dir = raw;
 	bo.quiet = 1;
 	bo.vary = check_vary_apply;
 	bo.vary_arg = &v;
@@ -70,30 +98,54 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
 	bo.work_dir = s->work_dir[host_class(b->mask)];
 	bo.fileorder_dir = s->fileorder_dir[host_class(b->mask)];
-	bo.raw_outputs = s->o->raw;
+	bo.raw_outputs = 1;
 	bo.toolchain = s->tc;
 	bo.toolchain_root = s->root;
-	rc = build_run(s->r, &bo, &e);
+	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, &e);
+	if (rc == 0)
+		rc = build_run(s->r, &bo, &e);
+	if (rc == 0 && !s->o->raw)
+		rc = normalize_outputs(s, b->dir, raw, &e);
 	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
 		rc = -1;
 	strv_release(&v.env);
 	free(v.inside);
+	free(raw);
 	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
+}
+
+/* Where output i of build b is, as compared now: normalized (dir/NAME) or,
+ * in a raw pass, as the steps wrote it (dir/CHECK_RAW_DIR/NAME; with --raw
+ * the build's outputs are raw, dir/NAME). */
+static char *cb_path(const struct check_state *s, const struct cb *b, size_t i)
+{
+	const char *name = recipe_output_name(s->r->outputs.v[i]);
+
+	return s->raw_pass && !s->o->raw ? xasprintf("%s/" CHECK_RAW_DIR "/%s", b->dir, name)
+			   : fs_join(b->dir, name);
 }
 
 static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
 {
-	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
-	for (size_t i = 0; i < s->r->outputs.n; i++) {
-		char *p = fs_join(b->dir, recipe_output_name(s->r->outputs.v[i]));
-		char hex[DIGEST_HEX_LEN + 1];
-		int rc = digest_file(p, hex, e);
+	int pass = s->raw_pass;
 
+	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
+	b->raw_digests = xcalloc(s->r->outputs.n + 1, sizeof *b->raw_digests);
+	for (size_t i = 0; i < 2 * s->r->outputs.n; i++) {
+		char hex[DIGEST_HEX_LEN + 1], *p;
+		int rc;
+
+		s->raw_pass = i >= s->r->outputs.n;
+		p = cb_path(s, b, i % s->r->outputs.n);
+		rc = digest_file(p, hex, e);
 		free(p);
-		if (rc < 0)
+		if (rc < 0) {
+			s->raw_pass = pass;
 			return -1;
-		b->digests[i] = xstrdup(hex);
+		}
+		(s->raw_pass ? b->raw_digests : b->digests)[i % s->r->outputs.n] = xstrdup(hex);
 	}
+	s->raw_pass = pass;
 	return 0;
 }
 
@@ -131,7 +183,7 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			busy[host_class(m)] = 1;
 			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
 			b = &s->b[s->nb++];
-			b->mask = m, b->round = rd, b->digests = NULL;
+			b->mask = m, b->round = rd, b->digests = b->raw_digests = NULL;
 			b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
 			label = mask_label(m);
 			if (!s->o->quiet && m)
@@ -205,23 +257,30 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 /* The index of the first output that differs between a and b, or -1. */
 static int cb_first_diff(const struct check_state *s, const struct cb *a, const struct cb *b)
 {
+	char **da = s->raw_pass ? a->raw_digests : a->digests;
+	char **db = s->raw_pass ? b->raw_digests : b->digests;
+
 	for (size_t i = 0; i < s->r->outputs.n; i++)
-		if (strcmp(a->digests[i], b->digests[i]))
+		if (strcmp(da[i], db[i]))
 			return (int)i;
 	return -1;
+}
+
+static void culprit_release(struct check_culprit *c)
+{
+	free(c->artifact);
+	strv_release(&c->differing);
+	free(c->hint);
+	free(c->detail);
+	free(c->dir_a);
+	free(c->dir_b);
 }
 
 /* Forgets the culprits found so far (a flaky finding replaces them). */
 static void check_culprits_release(struct check_result *res)
 {
-	for (size_t i = 0; i < res->nculprits; i++) {
-		free(res->culprits[i].artifact);
-		strv_release(&res->culprits[i].differing);
-		free(res->culprits[i].hint);
-		free(res->culprits[i].detail);
-		free(res->culprits[i].dir_a);
-		free(res->culprits[i].dir_b);
-	}
+	for (size_t i = 0; i < res->nculprits; i++)
+		culprit_release(&res->culprits[i]);
 	free(res->culprits);
 	res->culprits = NULL;
 	res->nculprits = 0;
@@ -247,8 +306,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	if (i < 0)
 		return 0;
 	name = recipe_output_name(s->r->outputs.v[i]);
-	pa = fs_join(ctl->dir, name);
-	pb = fs_join(b->dir, name);
+	pa = cb_path(s, ctl, (size_t)i);
+	pb = cb_path(s, b, (size_t)i);
 	d.have_sde = 1;
 	d.sde = s->r->source_date_epoch;
 	d.build_paths = bps;
@@ -271,7 +330,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	c->var = var;
 	c->artifact = xstrdup(name);
 	for (size_t k = (size_t)i; k < s->r->outputs.n; k++)
-		if (strcmp(ctl->digests[k], b->digests[k]))
+		if ((s->raw_pass ? strcmp(ctl->raw_digests[k], b->raw_digests[k])
+				 : strcmp(ctl->digests[k], b->digests[k])))
 			strv_push(&c->differing, recipe_output_name(s->r->outputs.v[k]));
 	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
 	c->detail = text;
@@ -303,7 +363,7 @@ static int check_recheck(struct check_state *s, struct err *e)
 	b = cb_find(s, 0, round);
 	if (cb_first_diff(s, ctl, b) < 0)
 		return 0;
-	s->res->verdict = CHECK_FLAKY;
+	s->verdict = CHECK_FLAKY;
 	check_culprits_release(s->res);
 	return check_blame(s, CHECK_NVARS, ctl, b, e) < 0 ? -1 : 1;
 }
@@ -381,10 +441,11 @@ static char *replace_all(const char *text, const char *from, const char *to)
 /* The diff reports name the builds' temporary directories, which go when
  * check returns: each culprit's report names the kept copies instead
  * (--keep), else the labels "control" and the culprit's. */
-static void culprits_relabel(struct check_state *s, int kept)
+static void culprits_relabel(struct check_state *s, struct check_culprit *list, size_t n,
+			     int kept)
 {
-	for (size_t i = 0; i < s->res->nculprits; i++) {
-		struct check_culprit *c = &s->res->culprits[i];
+	for (size_t i = 0; i < n; i++) {
+		struct check_culprit *c = &list[i];
 		char name[32], *a, *b, *t;
 		char *da = xasprintf("%s/", c->dir_a), *db = xasprintf("%s/", c->dir_b);
 
@@ -403,6 +464,80 @@ static void culprits_relabel(struct check_state *s, int kept)
 	}
 }
 
+/* One pass over the builds, comparing normalized or (s->raw_pass) raw
+ * outputs: control rounds, the all-varied build, then bisection.  Sets
+ * s->verdict and s->res->culprits; 0 or -1. */
+static int check_analyse(struct check_state *s, struct err *e)
+{
+	struct check_result *res = s->res;
+	unsigned vars[CHECK_NVARS];
+	size_t nv = 0;
+	int ret;
+
+	for (unsigned i = 1; i < s->o->rounds; i++) {
+		const struct cb *b = cb_find(s, 0, i);
+
+		if (cb_first_diff(s, cb_find(s, 0, 0), b) >= 0) {
+			s->verdict = CHECK_FLAKY;
+			return check_blame(s, CHECK_NVARS, cb_find(s, 0, 0), b, e);
+		}
+	}
+	if (cb_first_diff(s, cb_find(s, 0, 0), cb_find(s, res->applied, 0)) < 0) {
+		s->verdict = CHECK_REPRODUCIBLE;
+		return 0;
+	}
+	s->verdict = CHECK_NOT_REPRODUCIBLE;
+	for (unsigned v = 0; v < CHECK_NVARS; v++)
+		if (res->applied & 1u << v)
+			vars[nv++] = v;
+	ret = check_bisect(s, vars, nv, 0, e);
+	/* Every variation blamed (or none although the all-varied build
+	 * differs) is what noise looks like: more control rounds decide. */
+	for (unsigned k = 0; ret == 0 && nv > 1 && k < CHECK_EXTRA_ROUNDS &&
+			     (res->nculprits == nv || !res->nculprits); k++)
+		ret = check_recheck(s, e);
+	if (ret == 0 && !res->nculprits) {
+		s->verdict = CHECK_FLAKY;
+		ret = check_blame(s, CHECK_NVARS, cb_find(s, 0, 0), cb_find(s, res->applied, 0), e);
+		if (ret == 0 && res->nculprits)
+			res->culprits[0].all_varied = 1;
+	}
+	return ret < 0 ? -1 : 0;
+}
+
+/* The same search over the raw outputs, into res->raw_only, less what the
+ * normalized one already blames. */
+static int check_raw_only(struct check_state *s, struct err *e)
+{
+	struct check_result *res = s->res;
+	struct check_culprit *found = res->culprits;
+	size_t nfound = res->nculprits;
+	enum check_verdict verdict = s->verdict;
+	int ret;
+
+	res->culprits = NULL, res->nculprits = 0;
+	s->raw_pass = 1;
+	ret = check_analyse(s, e);
+	s->raw_pass = 0;
+	s->verdict = verdict;
+	for (size_t i = 0; i < res->nculprits; i++) {
+		struct check_culprit *c = &res->culprits[i];
+		int dup = 0;
+
+		for (size_t k = 0; k < nfound && c->var < CHECK_NVARS; k++)
+			dup |= found[k].var == c->var;
+		if (dup) {
+			culprit_release(c);
+			continue;
+		}
+		res->raw_only = xrealloc(res->raw_only, (res->nraw_only + 1) * sizeof *c);
+		res->raw_only[res->nraw_only++] = *c;
+	}
+	free(res->culprits);
+	res->culprits = found, res->nculprits = nfound;
+	return ret;
+}
+
 /* Copies the control build and every culprit's other build into o->keep_dir
  * (all or nothing) and points the culprits at the copies. */
 static int check_keep(struct check_state *s, const char *staging, struct err *e)
@@ -415,14 +550,16 @@ static int check_keep(struct check_state *s, const char *staging, struct err *e)
 	to = fs_join(staging, "control");
 	if (fs_copy_tree(cb_find(s, 0, 0)->dir, to, e) < 0)
 		goto out;
-	for (size_t i = 0; i < res->nculprits; i++) {
-		struct check_culprit *c = &res->culprits[i];
+	for (size_t i = 0; i < res->nculprits + res->nraw_only; i++) {
+		struct check_culprit *c = i < res->nculprits ? &res->culprits[i]
+							     : &res->raw_only[i - res->nculprits];
 		char name[32];
 
 		culprit_label(s, c, name, sizeof name);
 		free(to);
 		to = fs_join(staging, name);
-		if (fs_copy_tree(c->dir_b, to, e) < 0)
+		/* Two findings against one build (a raw-only one too). */
+		if (!fs_exists(to) && fs_copy_tree(c->dir_b, to, e) < 0)
 			goto out;
 		free(c->dir_a);
 		free(c->dir_b);
@@ -468,9 +605,8 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	      struct err *e)
 {
 	struct check_state s = { 0 };
-	unsigned masks[33], rounds[33], vars[CHECK_NVARS];
-	size_t n = 0, nv = 0;
-	const struct cb *ctl;
+	unsigned masks[33], rounds[33];
+	size_t n = 0;
 	char *staging = NULL; /* owned: --keep's, made first to fail early */
 	int ret = -1;
 
@@ -535,43 +671,17 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		masks[n] = res->applied, rounds[n++] = 0;
 	if (check_builds(&s, masks, rounds, n, e) < 0)
 		goto out;
-	ctl = cb_find(&s, 0, 0);
-	for (unsigned i = 1; i < o->rounds; i++) {
-		const struct cb *b = cb_find(&s, 0, i);
-
-		if (cb_first_diff(&s, ctl, b) >= 0) {
-			res->verdict = CHECK_FLAKY;
-			ret = check_blame(&s, CHECK_NVARS, ctl, b, e);
-			goto out;
-		}
-	}
-	if (!res->applied || cb_first_diff(&s, ctl, cb_find(&s, res->applied, 0)) < 0) {
-		res->verdict = CHECK_REPRODUCIBLE;
-		ret = 0;
-		goto out;
-	}
-	res->verdict = CHECK_NOT_REPRODUCIBLE;
-	for (unsigned v = 0; v < CHECK_NVARS; v++)
-		if (res->applied & 1u << v)
-			vars[nv++] = v;
 	s.ctl_rounds = o->rounds;
-	ret = check_bisect(&s, vars, nv, 0, e);
-	/* Every variation blamed (or none although the all-varied build
-	 * differs) is what noise looks like: more control rounds decide. */
-	for (unsigned k = 0; ret == 0 && nv > 1 && k < CHECK_EXTRA_ROUNDS &&
-			     (res->nculprits == nv || !res->nculprits); k++)
-		ret = check_recheck(&s, e);
-	if (ret == 0 && !res->nculprits) {
-		res->verdict = CHECK_FLAKY;
-		ret = check_blame(&s, CHECK_NVARS, cb_find(&s, 0, 0), cb_find(&s, res->applied, 0), e);
-		if (ret == 0 && res->nculprits)
-			res->culprits[0].all_varied = 1;
-	}
-	if (ret > 0)
-		ret = 0;
+	s.raw_pass = o->raw;
+	ret = check_analyse(&s, e);
+	res->verdict = s.verdict;
+	if (ret == 0 && !o->raw && s.verdict != CHECK_FLAKY)
+		ret = check_raw_only(&s, e);
 out:
-	if (ret == 0)
-		culprits_relabel(&s, staging != NULL);
+	if (ret == 0) {
+		culprits_relabel(&s, res->culprits, res->nculprits, staging != NULL);
+		culprits_relabel(&s, res->raw_only, res->nraw_only, staging != NULL);
+	}
 	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
 	if (staging && (ret < 0 || fs_exists(staging))) {
@@ -580,10 +690,13 @@ out:
 	}
 	free(staging);
 	/* Without a kept copy the directories go with s.tmp. */
-	for (size_t i = 0; i < res->nculprits && (ret < 0 || !o->keep_dir); i++) {
-		free(res->culprits[i].dir_a);
-		free(res->culprits[i].dir_b);
-		res->culprits[i].dir_a = res->culprits[i].dir_b = NULL;
+	for (size_t i = 0; i < res->nculprits + res->nraw_only && (ret < 0 || !o->keep_dir); i++) {
+		struct check_culprit *c = i < res->nculprits ? &res->culprits[i]
+							     : &res->raw_only[i - res->nculprits];
+
+		free(c->dir_a);
+		free(c->dir_b);
+		c->dir_a = c->dir_b = NULL;
 	}
 	res->elapsed = clock_mono() - s.t0;
 	if (s.tmp) {
@@ -593,7 +706,10 @@ out:
 	for (size_t i = 0; i < s.nb; i++) {
 		for (size_t k = 0; s.b[i].digests && s.b[i].digests[k]; k++)
 			free(s.b[i].digests[k]);
+		for (size_t k = 0; s.b[i].raw_digests && s.b[i].raw_digests[k]; k++)
+			free(s.b[i].raw_digests[k]);
 		free(s.b[i].digests);
+		free(s.b[i].raw_digests);
 		free(s.b[i].dir);
 	}
 	free(s.b);
@@ -618,6 +734,24 @@ static const char *verdict_name(enum check_verdict v)
 {
 	return v == CHECK_REPRODUCIBLE ? "reproducible" :
 	       v == CHECK_FLAKY ? "flaky" : "not-reproducible";
+}
+
+static cJSON *culprit_json(const struct check_culprit *c)
+{
+	cJSON *x = cJSON_CreateObject(), *d;
+
+	json_add_str(x, "variation", c->var < CHECK_NVARS ? check_var_name(c->var) : "none");
+	json_add_str(x, "artifact", c->artifact);
+	d = cJSON_AddArrayToObject(x, "artifacts");
+	for (size_t k = 0; k < c->differing.n; k++)
+		cJSON_AddItemToArray(d, cJSON_CreateString(c->differing.v[k]));
+	json_add_str(x, "hint", c->hint);
+	json_add_str(x, "diff", c->detail);
+	if (c->dir_a && c->dir_b) {
+		json_add_str(x, "control_dir", c->dir_a);
+		json_add_str(x, "varied_dir", c->dir_b);
+	}
+	return x;
 }
 
 char *check_result_json(const struct recipe *r, const struct check_result *res)
@@ -647,24 +781,12 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 		cJSON_AddItemToArray(vs, x);
 	}
 	cs = cJSON_AddArrayToObject(j, "culprits");
-	for (size_t i = 0; i < res->nculprits; i++) {
-		const struct check_culprit *c = &res->culprits[i];
-		cJSON *x = cJSON_CreateObject();
-
-		json_add_str(x, "variation", c->var < CHECK_NVARS ? check_var_name(c->var) : "none");
-		json_add_str(x, "artifact", c->artifact);
-		{
-			cJSON *d = cJSON_AddArrayToObject(x, "artifacts");
-			for (size_t k = 0; k < c->differing.n; k++)
-				cJSON_AddItemToArray(d, cJSON_CreateString(c->differing.v[k]));
-		}
-		json_add_str(x, "hint", c->hint);
-		json_add_str(x, "diff", c->detail);
-		if (c->dir_a && c->dir_b) {
-			json_add_str(x, "control_dir", c->dir_a);
-			json_add_str(x, "varied_dir", c->dir_b);
-		}
-		cJSON_AddItemToArray(cs, x);
+	for (size_t i = 0; i < res->nculprits; i++)
+		cJSON_AddItemToArray(cs, culprit_json(&res->culprits[i]));
+	if (!res->raw) {
+		cs = cJSON_AddArrayToObject(j, "raw_only");
+		for (size_t i = 0; i < res->nraw_only; i++)
+			cJSON_AddItemToArray(cs, culprit_json(&res->raw_only[i]));
 	}
 	cJSON_AddNumberToObject(j, "builds", res->builds);
 	cJSON_AddNumberToObject(j, "elapsed", (double)(long)(res->elapsed * 10) / 10);
@@ -699,5 +821,8 @@ void check_result_release(struct check_result *res)
 		free(res->notes[v]);
 	}
 	check_culprits_release(res);
+	for (size_t i = 0; i < res->nraw_only; i++)
+		culprit_release(&res->raw_only[i]);
+	free(res->raw_only);
 	memset(res, 0, sizeof *res);
 }

@@ -33,8 +33,9 @@ struct check_options {
 			  * looks like noise */
 	unsigned jobs;   /* builds at once, at least 1 */
 	int quiet;       /* no progress lines on stderr */
-	int raw;         /* compare outputs before lockstep build normalizes
-			  * archives and modes: would another tool reproduce them? */
+	int raw;         /* the verdict on the outputs before lockstep build
+			  * normalizes archives and modes (else on the
+			  * normalized ones, the raw ones giving raw_only) */
 	/* NULL, or a directory where the builds each culprit was found
 	 * between are kept once a verdict is reached: DIR/control and
 	 * DIR/VARIATION (a flaky finding: DIR/control-round-N, or
@@ -69,6 +70,13 @@ struct check_result {
 	char *notes[CHECK_NVARS];   /* owned: how each applied one was applied */
 	struct check_culprit *culprits; /* owned */
 	size_t nculprits;
+	/* Without --raw: what differs only in the outputs as the steps wrote
+	 * them (archive modes, member times...), which lockstep build's
+	 * normalization hides: the same search over the raw outputs, less the
+	 * variations already culprits.  A var of CHECK_NVARS: the raw
+	 * outputs differ at fixed settings too. */
+	struct check_culprit *raw_only; /* owned */
+	size_t nraw_only;
 	int raw;              /* outputs compared as the steps wrote them */
 	unsigned builds;      /* sandboxed builds run */
 	double elapsed;       /* seconds */

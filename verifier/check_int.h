@@ -35,6 +35,10 @@ struct toolchain;
  * what a nondeterministic build looks like. */
 #define CHECK_EXTRA_ROUNDS 2
 
+/* Below each build's directory: its outputs as the steps wrote them (the
+ * normalized ones, what lockstep build publishes, are beside it). */
+#define CHECK_RAW_DIR "lockstep-raw"
+
 /* What every build of one check shares. */
 struct check_state {
 	const struct recipe *r;
@@ -54,9 +58,15 @@ struct check_state {
 	struct toolchain *tc; /* owned: loaded and verified once for every build */
 	const char *root;       /* borrowed from tc: the build root */
 	unsigned ncpus;      /* CPUs this process may use */
-	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
+	struct cb {
+		unsigned mask, round;
+		char *dir;
+		char **digests, **raw_digests; /* normalized, as written */
+	} *b; /* owned */
 	size_t nb;
 	unsigned ctl_rounds; /* control rounds built so far */
+	int raw_pass;        /* comparing raw outputs (--raw, or the raw-only pass) */
+	enum check_verdict verdict; /* of the pass under way */
 	double t0;
 	int64_t start;       /* wall clock when the check began */
 };
