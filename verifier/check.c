@@ -238,9 +238,19 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
 				if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
 					ret = err_setk(e, ERR_INTERRUPT, "check: interrupted");
-				else
-					ret = err_set(e, "check: build %s failed: %s", s->b[run[0]].dir,
+				else {
+					/* Named as the progress lines name it: its
+					 * directory goes when check returns. */
+					const struct cb *fb = &s->b[run[0]];
+					char *vs = mask_label(fb->mask);
+					char *what = fb->mask ? xasprintf("varied: %s", vs)
+							      : xasprintf("control, round %u", fb->round + 1);
+
+					ret = err_set(e, "check: build %zu (%s) failed: %s", run[0] + 1, what,
 						      got > 0 ? msg : "no message");
+					free(what);
+					free(vs);
+				}
 			}
 			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
 				ret = -1;
@@ -656,6 +666,13 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.root, e) < 0) {
 		err_wrap(e, "%s: \"toolchain\"", r->file);
 		goto out;
+	}
+	/* Read once here, not in every build's child. */
+	{
+		const struct strv *ids;
+
+		if (toolchain_shipped_ids(s.root, &ids, e) < 0)
+			goto out;
 	}
 	if (res->applied & 1u << CHECK_LOCALE && check_locale_probe(&s, e) < 0)
 		goto out;
