@@ -106,6 +106,12 @@ r = json.load(open(sys.argv[1]))
 assert any(d["kind"] == "dwarf" and "comp_dir" in (d.get("where") or "") and d["hint"] == "build-path"
            for d in r["differences"]), r["differences"]' "$T/diff-build-path.json"
 corpus hostname hostname hostname fw.elf .rodata hostname --vary=-all,hostname,user
+# The report puts what explains the difference first: the hostname string
+# before the program headers and symbols that merely shifted after it.
+"$LOCKSTEP" diff "${DIFF_OPTS[@]}" "$T/keep-hostname/control/fw.elf" "$T/keep-hostname/hostname/fw.elf" \
+	>"$T/diff-hostname.txt" 2>&1
+check "hostname: the text report's first difference is the hostname" \
+	bash -c 'grep -m1 "^  \[" "$1" | grep -q "^  \[hostname\]"' _ "$T/diff-hostname.txt"
 corpus username user username fw.elf .rodata username --vary=-all,user,hostname
 # $HOME compiled in: the whole strict set names env alone (build-path used
 # to move HOME too and was blamed with it).
@@ -126,6 +132,11 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 moved = [d for d in r["differences"] if d["kind"] == "symbol" and "stage_" in (d.get("where") or "")]
 assert len(moved) >= 2, r["differences"]' "$T/diff-file-order.json"
+check "file-order: each moved function is labelled ordering, not content" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+moved = [d for d in r["differences"] if d["kind"] == "symbol" and "stage_" in (d.get("where") or "")]
+assert moved and all(d["hint"] == "ordering" for d in moved), [(d["where"], d["hint"]) for d in moved]' "$T/diff-file-order.json"
 # Unprivileged: the tmpfs is /dev/shm, which every user may write.
 expect_exit "file-order: an unprivileged user's check names file-order too" 1 \
 	as_user "$LOCKSTEP" check -q --vary=-all,file-order "$C/file-order/recipe.json"
