@@ -83,6 +83,16 @@ static void print_text(const struct check_result *res)
 			printf("not applied: %s: %s\n", check_var_name(v), res->why_not[v]);
 	if (res->raw)
 		printf("compared: the outputs as the steps wrote them (--raw, not normalized)\n");
+	/* A verdict is only as wide as what was varied: say what was not. */
+	if (res->not_tried) {
+		printf("not tried (--strict or --vary adds them):");
+		first = 1;
+		for (v = 0; v < CHECK_NVARS; v++)
+			if (res->not_tried & 1u << v)
+				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
+		printf("\n");
+		first = 1;
+	}
 	if (res->verdict == CHECK_REPRODUCIBLE) {
 		printf("reproducible under:");
 		for (v = 0; v < CHECK_NVARS; v++)

@@ -22,6 +22,11 @@ expect_exit "a clean recipe is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$T/clean/recipe.json"
 check "the verdict lists the variations tried" grep -q "^reproducible under: time, host-path, build-path, hostname" "$T/out"
 
+expect_exit "the default set: a clean recipe is reproducible ..." 0 \
+	"$LOCKSTEP" check -q "$T/clean/recipe.json"
+check "  ... and the report says which variations were not tried" \
+	grep -qx "not tried (--strict or --vary adds them): build-path, hostname, user, env, tz, locale, umask, sde" "$T/out"
+
 mk host 'hostname > out/a.txt'
 expect_exit "a step writing the hostname is not reproducible" 1 \
 	"$LOCKSTEP" check -q --vary=-all,hostname,user,umask "$T/host/recipe.json"

@@ -622,6 +622,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 
 	memset(res, 0, sizeof *res);
 	res->raw = o->raw;
+	res->not_tried = ~o->mask & ((1u << CHECK_NVARS) - 1);
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
 	s.start = clock_now();
 	check_plan(&s);
@@ -797,6 +798,10 @@ char *check_result_json(const struct recipe *r, const struct check_result *res)
 			json_add_str(x, "why_not", res->why_not[v]);
 		cJSON_AddItemToArray(vs, x);
 	}
+	vs = cJSON_AddArrayToObject(j, "not_tried");
+	for (unsigned v = 0; v < CHECK_NVARS; v++)
+		if (res->not_tried & 1u << v)
+			cJSON_AddItemToArray(vs, cJSON_CreateString(check_var_name(v)));
 	cs = cJSON_AddArrayToObject(j, "culprits");
 	for (size_t i = 0; i < res->nculprits; i++)
 		cJSON_AddItemToArray(cs, culprit_json(&res->culprits[i]));

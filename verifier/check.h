@@ -66,6 +66,7 @@ struct check_result {
 	enum check_verdict verdict;
 	unsigned applied;     /* variations applied */
 	unsigned not_applied; /* asked for but impossible here */
+	unsigned not_tried;   /* not asked for (--strict, --vary add them) */
 	char *why_not[CHECK_NVARS]; /* owned: why, per not-applied variation */
 	char *notes[CHECK_NVARS];   /* owned: how each applied one was applied */
 	struct check_culprit *culprits; /* owned */
