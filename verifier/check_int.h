@@ -86,6 +86,23 @@ struct vary_ctx {
 #define VARY_FAKETIME_INSIDE "/run/lockstep/libfaketime.so.1"
 #define VARY_LOCPATH_INSIDE "/run/lockstep/locale"
 
+/* The build with that mask and control round, or NULL (borrowed: s->b
+ * moves when a build is added). */
+struct cb *check_cb_find(const struct check_state *s, unsigned mask, unsigned round);
+
+/* check_report.c: a finding's release; all of res's culprits released and
+ * forgotten (a flaky finding replaces them). */
+void check_culprit_release(struct check_culprit *c);
+void check_culprits_release(struct check_result *res);
+/* Rewrites the diff reports of list[0..n) to name, instead of the builds'
+ * temporary directories, the kept copies (kept) or the labels "control"
+ * and the culprit's ("time", "control-round-2", "all-varied"). */
+void check_relabel(struct check_state *s, struct check_culprit *list, size_t n, int kept);
+/* Copies the control build and every finding's other build into staging
+ * (published as o->keep_dir, all or nothing) and points the findings at
+ * the copies.  0 or -1. */
+int check_keep(struct check_state *s, const char *staging, struct err *e);
+
 /* Applies the variations of a vary_ctx to one step's sandbox settings
  * (build_options.vary). */
 void check_vary_apply(struct sandbox_config *c, void *arg);
