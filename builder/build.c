@@ -373,9 +373,18 @@ static int collect_outputs(struct build *b, struct err *e)
 		if (r == 0)
 			r = digest_file(to, s->sha256, e);
 		if (r == 0 && elfinfo_is_elf(to)) {
+			const struct strv *shipped = NULL;
+
+			/* The pin's own libraries (picolibc) may come from
+			 * another compiler than the pinned one: linked in,
+			 * their identities are the pin's too. */
 			r = elfinfo_read(to, &s->elf, e);
 			if (r == 0)
-				r = elfinfo_check_compiler(s->elf, toolchain_compiler_id(b->tc), name, e);
+				r = toolchain_shipped_ids(b->root, &shipped, e);
+			if (r == 0)
+				r = elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc),
+							    (const char *const *)shipped->v,
+							    shipped->n, name, e);
 			/* For build a foreign compiler is a failed build (exit 2),
 			 * whatever kind of "no" the check itself reports. */
 			if (r < 0)

@@ -366,12 +366,23 @@ out:
 int elfinfo_check_compiler(const cJSON *info, const char *expected_id, const char *path,
 			   struct err *e)
 {
+	return elfinfo_check_compilers(info, expected_id, NULL, 0, path, e);
+}
+
+int elfinfo_check_compilers(const cJSON *info, const char *expected_id,
+			    const char *const *also, size_t nalso, const char *path,
+			    struct err *e)
+{
 	const cJSON *comments = cJSON_GetObjectItemCaseSensitive(info, "comment"), *it;
 
 	if (!cJSON_IsArray(comments))
 		return err_set(e, "%s: no ELF information to check", path);
 	cJSON_ArrayForEach(it, comments) {
-		if (!cJSON_IsString(it) || strcmp(it->valuestring, expected_id) != 0)
+		int ok = cJSON_IsString(it) && !strcmp(it->valuestring, expected_id);
+
+		for (size_t i = 0; !ok && cJSON_IsString(it) && i < nalso; i++)
+			ok = !strcmp(it->valuestring, also[i]);
+		if (!ok)
 			return err_setk(e, ERR_NO,
 					"%s: built by a foreign compiler: \"%s\" (expected \"%s\")",
 					path, cJSON_IsString(it) ? it->valuestring : "?",

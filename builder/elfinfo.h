@@ -46,5 +46,11 @@ cJSON *elfinfo_parse_producer(const char *producer);
  * no .comment at all passes: it holds no evidence either way. */
 int elfinfo_check_compiler(const cJSON *info, const char *expected_id, const char *path,
 			   struct err *e);
+/* The same with more identities accepted: also any of also[0..nalso), the
+ * identities of what the pin ships (toolchain_shipped_ids); the message
+ * still names expected_id. */
+int elfinfo_check_compilers(const cJSON *info, const char *expected_id,
+			    const char *const *also, size_t nalso, const char *path,
+			    struct err *e);
 
 #endif

@@ -2,6 +2,7 @@
 /* `lockstep check RECIPE`: builds under deliberate variations and names
  * the variations that change the artifacts. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,16 @@ static const char usage[] =
 	"cause.\n"
 	"\n"
 	"variations: time, host-path, build-path, hostname, user, env, tz, locale,\n"
-	"umask, file-order, cpus, kernel, aslr.  Default: time, host-path,\n"
+	"umask, file-order, cpus, kernel, aslr, sde.  Default: time, host-path,\n"
 	"file-order, cpus, kernel, aslr\n"
 	"(what differs between two machines even inside the sandbox).\n"
 	"\n"
 	"options:\n"
 	"  --strict           also vary what the sandbox pins: build-path, hostname,\n"
-	"                     user, env, tz, locale, umask\n"
+	"                     user, env, tz, locale, umask, sde (SOURCE_DATE_EPOCH\n"
+	"                     unset)\n"
 	"  --vary=SPEC        adjust the set: +all, -kernel, tz (comma-separated)\n"
-	"  --rounds N         identical control builds (default 1); when they differ\n"
+	"  --rounds N         identical control builds (default 2); when they differ\n"
 	"                     the build is flaky and no variation is blamed\n"
 	"  --jobs N           builds at once (default and most: the CPUs)\n"
 	"  --raw              compare the outputs as the steps wrote them, before\n"
@@ -47,6 +49,30 @@ static const char usage[] =
 	"exit status: 0 reproducible under every variation applied, 1 not\n"
 	"reproducible or flaky, 2 error.\n";
 
+/* One finding; raw: one of the raw-only class, its files under
+ * CHECK_RAW_DIR in the kept builds. */
+static void print_culprit(const struct check_result *res, const struct check_culprit *c, int raw)
+{
+	const char *sub = raw ? "lockstep-raw/" : "";
+
+	if (c->var < CHECK_NVARS)
+		printf("%s: %s: %s differs, hint %s (%s)\n", raw ? "raw-only" : "culprit",
+		       check_var_name(c->var), c->artifact, c->hint, res->notes[c->var]);
+	else
+		printf("%s: %s differs, hint %s\n", raw ? "raw-only: at fixed settings" : "flaky",
+		       c->artifact, c->hint);
+	if (c->differing.n > 1) {
+		printf("  also differ:");
+		for (size_t k = 1; k < c->differing.n; k++)
+			printf(" %s", c->differing.v[k]);
+		printf("\n");
+	}
+	fputs(c->detail, stdout);
+	if (c->dir_a && c->dir_b)
+		printf("kept: lockstep diff %s/%s%s %s/%s%s\n", c->dir_a, sub, c->artifact, c->dir_b,
+		       sub, c->artifact);
+}
+
 static void print_text(const struct check_result *res)
 {
 	unsigned v;
@@ -57,39 +83,50 @@ static void print_text(const struct check_result *res)
 			printf("not applied: %s: %s\n", check_var_name(v), res->why_not[v]);
 	if (res->raw)
 		printf("compared: the outputs as the steps wrote them (--raw, not normalized)\n");
+	/* A verdict is only as wide as what was varied: say what was not. */
+	if (res->not_tried) {
+		printf("not tried (--strict or --vary adds them):");
+		first = 1;
+		for (v = 0; v < CHECK_NVARS; v++)
+			if (res->not_tried & 1u << v)
+				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
+		printf("\n");
+		first = 1;
+	}
 	if (res->verdict == CHECK_REPRODUCIBLE) {
 		printf("reproducible under:");
 		for (v = 0; v < CHECK_NVARS; v++)
 			if (res->applied & 1u << v)
 				printf("%s%s", first ? " " : ", ", check_var_name(v)), first = 0;
-		printf("%s (%u builds, %.1fs)\n", first ? " nothing varied" : "", res->builds,
+		printf(" (%u build%s, %.1fs)\n", res->builds, res->builds == 1 ? "" : "s",
 		       res->elapsed);
-		return;
-	}
-	if (res->verdict == CHECK_FLAKY)
+	} else if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied) {
+		printf("flaky: the all-varied build differs but no variation alone changes "
+		       "the output, and the control rounds agree (races or randomness); no "
+		       "variation blamed (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
+	} else if (res->verdict == CHECK_FLAKY) {
 		printf("flaky: identical control builds differ (races or randomness); "
-		       "no variation blamed\n");
-	else
-		printf("not reproducible (%u builds, %.1fs)\n", res->builds, res->elapsed);
-	for (size_t i = 0; i < res->nculprits; i++) {
-		const struct check_culprit *c = &res->culprits[i];
-
-		if (c->var < CHECK_NVARS)
-			printf("culprit: %s: %s differs, hint %s (%s)\n", check_var_name(c->var),
-			       c->artifact, c->hint, res->notes[c->var]);
-		else
-			printf("flaky: %s differs, hint %s\n", c->artifact, c->hint);
-		if (c->differing.n > 1) {
-			printf("  also differ:");
-			for (size_t k = 1; k < c->differing.n; k++)
-				printf(" %s", c->differing.v[k]);
-			printf("\n");
-		}
-		fputs(c->detail, stdout);
-		if (c->dir_a && c->dir_b)
-			printf("kept: lockstep diff %s/%s %s/%s\n", c->dir_a, c->artifact, c->dir_b,
-			       c->artifact);
+		       "no variation blamed (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
+	} else {
+		printf("not reproducible (%u build%s, %.1fs)\n", res->builds,
+		       res->builds == 1 ? "" : "s", res->elapsed);
 	}
+	for (size_t i = 0; i < res->nculprits; i++)
+		print_culprit(res, &res->culprits[i], 0);
+	if (!res->nraw_only)
+		return;
+	/* What another tool, one that does not normalize, would see. */
+	printf("%s:", res->verdict == CHECK_REPRODUCIBLE
+	       ? "reproducible with lockstep's normalization; differs without it"
+	       : "also differs without lockstep's normalization");
+	for (size_t i = 0; i < res->nraw_only; i++)
+		printf("%s%s", i ? ", " : " ", res->raw_only[i].var < CHECK_NVARS
+		       ? check_var_name(res->raw_only[i].var) : "at fixed settings (flaky)");
+	printf("\n");
+	for (size_t i = 0; i < res->nraw_only; i++)
+		print_culprit(res, &res->raw_only[i], 1);
 }
 
 int cmd_check(int argc, char **argv)
@@ -108,7 +145,7 @@ int cmd_check(int argc, char **argv)
 		{ "raw", no_argument, NULL, O_RAW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct check_options o = { .rounds = 1 };
+	struct check_options o = { .rounds = 2 };
 	struct check_result res = { 0 };
 	struct recipe r = { 0 };
 	struct err e = ERR_INIT;
@@ -120,6 +157,10 @@ int cmd_check(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
+	/* A closed output makes writes fail (EPIPE) instead of killing check
+	 * before it removes its directories; the builds get SIGPIPE back
+	 * (the sandbox resets it). */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -174,6 +215,11 @@ int cmd_check(int argc, char **argv)
 			ret = cli_usage_error("check", "%s", e.msg);
 			goto out;
 		}
+	if (!o.mask) {
+		ret = cli_usage_error("check", "--vary: nothing left to vary: check would compare "
+					       "identical builds");
+		goto out;
+	}
 	/* Independent builds in parallel on the cores there are. */
 	if (!o.jobs)
 		o.jobs = ncpu >= 1 ? (unsigned)(ncpu < 32 ? ncpu : 32) : 1;
@@ -187,6 +233,13 @@ int cmd_check(int argc, char **argv)
 	     err_set(&e, "%s: the recipe has a \"matrix\": check one cell with --cell SEL "
 			 "(lockstep build --list shows them)", r.file) < 0) ||
 	    check_run(&r, &o, &res, &e) < 0) {
+		/* A script reading --json gets an answer it can parse. */
+		if (json) {
+			char *s = check_error_json(&r, e.msg);
+
+			puts(s);
+			free(s);
+		}
 		ret = cli_fail(&e);
 		goto out;
 	}

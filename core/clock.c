@@ -14,6 +14,13 @@ int64_t clock_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
+double clock_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 double clock_mono(void)
 {
 	struct timespec ts;

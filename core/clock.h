@@ -10,6 +10,9 @@
 
 /* Seconds since the epoch, now. */
 int64_t clock_now(void);
+/* Seconds since the epoch, now, with the fraction (to set a faked clock
+ * to a given start with a relative offset). */
+double clock_real(void);
 /* Monotonic seconds, for elapsed times and timeouts. */
 double clock_mono(void);
 /* RFC 3339 UTC ("2026-01-12T00:00:00Z") of t into out[21]. */

@@ -476,6 +476,7 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	struct symchange *ch = xmalloc((a->nsyms + b->nsyms + 1) * sizeof(*ch));
 	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0, n = 0;
 	int64_t delta0 = 0, same_delta = 1;
+	int layout;
 
 	if (a->nsyms) {
 		memcpy(x, a->syms, a->nsyms * sizeof(*x));
@@ -521,15 +522,22 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 		other += strcmp(h->what, "moved") != 0;
 		n++;
 	}
+	/* One shift for all means something grew before them; other deltas
+	 * with nothing added or resized means a new order, and then each
+	 * moved symbol says so. */
+	layout = moved > 1 && !other && !same_delta;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t k = 0; k < n; k++) {
 			struct symchange *h = &ch[k];
-			if ((strcmp(h->what, "moved") == 0) != pass)
+			int is_moved = strcmp(h->what, "moved") == 0;
+			enum diff_hint hint = is_moved && layout ? HINT_ORDERING : HINT_CONTENT;
+
+			if (is_moved != pass)
 				continue;
 			if (shown++ < c->keep) {
-				report_add(c, name, "symbol", HINT_CONTENT, h->label, h->va, h->vb);
+				report_add(c, name, "symbol", hint, h->label, h->va, h->vb);
 			} else {
-				report_count(c, HINT_CONTENT);
+				report_count(c, hint);
 				free(h->label);
 				free(h->va);
 				free(h->vb);
@@ -538,9 +546,7 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	free(ch);
 	free(x);
 	free(y);
-	/* One shift for all means something grew before them; other deltas
-	 * with nothing added or resized means a new order. */
-	return moved > 1 && !other && !same_delta;
+	return layout;
 }
 
 int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct diff_blob *bb,

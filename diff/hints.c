@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diff/internal.h"
 
@@ -42,7 +43,7 @@ int hints_is_random(const unsigned char *p, size_t len)
 	size_t count[256] = { 0 }, distinct = 0;
 	double expect = 0, keep = 1, chi = 0, mean;
 
-	if (len < 16)
+	if (len < 14)
 		return 0;
 	for (size_t i = 0; i < len; i++)
 		distinct += count[p[i]]++ == 0;
@@ -147,6 +148,36 @@ static int digits(const char *p, int n)
 	return 1;
 }
 
+/* The calendar year of t (UTC). */
+static int year_of(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	return gmtime_r(&tt, &tm) ? tm.tm_year + 1900 : 0;
+}
+
+/* A YYYYMMDD string at p (8 digits, no digit on either side) whose year is
+ * near now or SOURCE_DATE_EPOCH, as hints_is_time counts near. */
+static int is_yyyymmdd(const struct diff_ctx *c, const char *str, size_t i, size_t len)
+{
+	const char *p = str + i;
+	int y, m, d, now;
+
+	if (len - i < 8 || !digits(p, 8) || (i > 0 && isdigit((unsigned char)p[-1])) ||
+	    (len - i > 8 && isdigit((unsigned char)p[8])))
+		return 0;
+	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+	m = (p[4] - '0') * 10 + (p[5] - '0');
+	d = (p[6] - '0') * 10 + (p[7] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	now = year_of(c->now);
+	if (y >= now - 5 && y <= now + 1)
+		return 1;
+	return c->o->have_sde && y >= year_of(c->o->sde) - 1 && y <= year_of(c->o->sde) + 1;
+}
+
 /* A date or time in [s, e) of str (widened a little to catch "12:3" + "4"). */
 static int has_date(const struct diff_ctx *c, const char *str, size_t s, size_t e)
 {
@@ -165,6 +196,8 @@ static int has_date(const struct diff_ctx *c, const char *str, size_t s, size_t 
 			return 1;
 		if (left >= 10 && digits(p, 4) && p[4] == '-' && digits(p + 5, 2) && p[7] == '-' &&
 		    digits(p + 8, 2))
+			return 1;
+		if (is_yyyymmdd(c, str, i, len))
 			return 1;
 		if (left >= 10 && digits(p, 10) && (i == 0 || !isdigit((unsigned char)p[-1])) &&
 		    (left == 10 || !isdigit((unsigned char)p[10]))) {
@@ -234,6 +267,44 @@ static uint64_t load_le(const unsigned char *p, int w)
 	return v;
 }
 
+/* Text, perhaps NUL-padded: printable bytes (two at least) and NULs. */
+static int texty(const unsigned char *p, size_t n)
+{
+	size_t letters = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] && !printable(p[i]))
+			return 0;
+		letters += p[i] != 0;
+	}
+	return letters >= 2;
+}
+
+/* [off, off + len) random, judged on both sides' bytes together: one side
+ * alone too often fails the test by chance (1 in 500 32-byte salts did,
+ * and the hint changed from run to run).  Random bytes that happen to agree
+ * at the span's ends leave it shorter than they are: the span is widened
+ * over up to two agreeing bytes each side, unless they are zero (padding). */
+static int span_random(const unsigned char *a, const unsigned char *b, size_t n, size_t off,
+		       size_t len)
+{
+	unsigned char both[2 * 4096];
+	size_t s = off, e = off + len, w;
+
+	if (e > n)
+		return 0;
+	for (int k = 0; k < 2 && s > 0 && a[s - 1] && a[s - 1] == b[s - 1]; k++)
+		s--;
+	for (int k = 0; k < 2 && e < n && a[e] && a[e] == b[e]; k++)
+		e++;
+	w = e - s < 4096 ? e - s : 4096;
+	if (w < 14)
+		return 0;
+	memcpy(both, a + s, w);
+	memcpy(both + w, b + s, w);
+	return hints_is_random(both, 2 * w);
+}
+
 enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size_t alen,
 			  const unsigned char *b, size_t blen, size_t off, size_t len)
 {
@@ -265,18 +336,25 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 			enum diff_hint h = hints_strings(c, sa, sb);
 			free(sa);
 			free(sb);
+			/* Random bytes that open with two printable ones and a
+			 * NUL on one side look like a short string. */
+			if (h == HINT_CONTENT && span_random(a, b, n, off, len))
+				return HINT_RANDOM;
 			if (h != HINT_RANDOM)
 				return h;
 		}
 	}
-	if (off + len <= n && len >= 16 && hints_is_random(a + off, len) &&
-	    hints_is_random(b + off, len))
+	if (span_random(a, b, n, off, len))
 		return HINT_RANDOM;
 	/* Times stored as integers: an aligned 8- or 4-byte word (little endian,
 	 * as RISC-V and x86 store them) that reads as a time on both sides. */
 	for (int w = 8; w >= 4; w -= 4) {
 		size_t first = off / (size_t)w * (size_t)w;
 		for (size_t p = first; p < off + len && p + (size_t)w <= n; p += (size_t)w) {
+			/* Letters are never an integer time, whatever number
+			 * they read as (reordered strings did). */
+			if (texty(a + p, (size_t)w) && texty(b + p, (size_t)w))
+				continue;
 			int64_t va = w == 8 ? (int64_t)load_le(a + p, w) : (int64_t)(uint32_t)load_le(a + p, w);
 			int64_t vb = w == 8 ? (int64_t)load_le(b + p, w) : (int64_t)(uint32_t)load_le(b + p, w);
 			if (va != vb && hints_is_time(c, va) && hints_is_time(c, vb))

@@ -292,15 +292,22 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 	buf_release(&causes);
 	if (r->partial)
 		pr_line(&p, C_YELLOW, "partial: %s", r->partial_reason);
-	for (size_t i = 0; i < r->n_items; i++) {
-		if (!i || strcmp(r->items[i].file, r->items[i - 1].file)) {
-			const char *format = "?";
-			for (size_t k = 0; k < r->n_files; k++)
-				if (!strcmp(r->files[k].path, r->items[i].file))
-					format = r->files[k].format;
-			pr_line(&p, C_BOLD, "%s (%s)", r->items[i].file, format);
-		}
-		print_item(&p, &r->items[i]);
+	/* File by file; in each, what explains the difference (a time, a
+	 * path, an order...) before plain content, so that a capped report
+	 * shows it rather than the program headers that only shifted. */
+	for (size_t i = 0, end; i < r->n_items; i = end) {
+		const char *format = "?";
+
+		for (end = i; end < r->n_items && !strcmp(r->items[end].file, r->items[i].file); end++)
+			;
+		for (size_t k = 0; k < r->n_files; k++)
+			if (!strcmp(r->files[k].path, r->items[i].file))
+				format = r->files[k].format;
+		pr_line(&p, C_BOLD, "%s (%s)", r->items[i].file, format);
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t k = i; k < end; k++)
+				if ((r->items[k].hint == HINT_CONTENT) == pass)
+					print_item(&p, &r->items[k]);
 	}
 	if (r->dropped)
 		pr_line(&p, NULL, "... %zu more differences counted but not shown (see --full)",

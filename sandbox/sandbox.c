@@ -183,7 +183,8 @@ char **sandbox_env_build(const struct sandbox_config *c)
 	strv_pushf(&v, "TZ=%s", c->tz);
 	strv_pushf(&v, "LC_ALL=%s", c->locale);
 	strv_pushf(&v, "LANG=%s", c->locale);
-	strv_pushf(&v, "SOURCE_DATE_EPOCH=%lld", (long long)c->source_date_epoch);
+	if (!c->no_source_date_epoch)
+		strv_pushf(&v, "SOURCE_DATE_EPOCH=%lld", (long long)c->source_date_epoch);
 	strv_pushf(&v, "HOME=%s", home);
 	strv_pushf(&v, "USER=%s", c->user);
 	strv_pushf(&v, "LOGNAME=%s", c->user);

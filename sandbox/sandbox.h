@@ -76,6 +76,7 @@ struct sandbox_config {
 	unsigned ncpus;                /* 0: inherit the affinity; else the first n allowed CPUs */
 	int uname26;                   /* personality UNAME26: kernel release 2.6.x */
 	int aslr;                      /* 1; 0 sets ADDR_NO_RANDOMIZE */
+	int no_source_date_epoch;      /* 1: SOURCE_DATE_EPOCH is not exported */
 
 	/* Limits (per sandbox; NPROC counts the inside uid in its namespace). */
 	uint64_t max_procs;            /* RLIMIT_NPROC, 512 */

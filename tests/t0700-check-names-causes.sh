@@ -22,6 +22,11 @@ expect_exit "a clean recipe is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$T/clean/recipe.json"
 check "the verdict lists the variations tried" grep -q "^reproducible under: time, host-path, build-path, hostname" "$T/out"
 
+expect_exit "the default set: a clean recipe is reproducible ..." 0 \
+	"$LOCKSTEP" check -q "$T/clean/recipe.json"
+check "  ... and the report says which variations were not tried" \
+	grep -qx "not tried (--strict or --vary adds them): build-path, hostname, user, env, tz, locale, umask, sde" "$T/out"
+
 mk host 'hostname > out/a.txt'
 expect_exit "a step writing the hostname is not reproducible" 1 \
 	"$LOCKSTEP" check -q --vary=-all,hostname,user,umask "$T/host/recipe.json"
@@ -86,6 +91,40 @@ mk mode 'touch x && stat -c %a x > out/a.txt'
 expect_exit "a step recording a file mode created under the umask is not reproducible" 1 \
 	"$LOCKSTEP" check -q --vary=-all,umask,tz "$T/mode/recipe.json"
 check "the culprit is umask" grep -q "^culprit: umask: a.txt differs" "$T/out"
+
+# The report names only paths that exist once check has returned: the
+# builds' own directories are temporary.
+expect_exit "a report without --keep ..." 1 \
+	"$LOCKSTEP" check -q --vary=-all,hostname "$T/host/recipe.json"
+check "  ... names no temporary directory, only the builds' labels" \
+	bash -c '! grep -q /lockstep-check- "$1" && grep -q "^control/a.txt and hostname/a.txt differ" "$1"' _ "$T/out"
+expect_exit "a report with --keep ..." 1 \
+	"$LOCKSTEP" check -q --keep "$T/keep-host" --vary=-all,hostname "$T/host/recipe.json"
+check "  ... names the kept copies, which exist" python3 - "$T/out" "$T/keep-host" <<'PY'
+import os, re, sys
+paths = set(re.findall(r"/\S+/a\.txt", open(sys.argv[1]).read()))
+assert paths and all(p.startswith(sys.argv[2]) and os.path.exists(p) for p in paths), paths
+PY
+
+expect_err "--vary=-all is an error: nothing would be compared" 2 'nothing left to vary' \
+	"$LOCKSTEP" check --vary=-all "$T/clean/recipe.json"
+mk broken 'false'
+expect_exit "a failing build is an error (exit 2) ..." 2 \
+	"$LOCKSTEP" check -q --json --vary=-all,hostname "$T/broken/recipe.json"
+check "  ... and --json still prints a JSON object saying so" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == "lockstep-check/1" and r["verdict"] == "error" and "failed" in r["error"], r
+assert r["recipe"] == "broken", r' "$T/out"
+
+# A reader that goes away (check ... 2>&1 | head) stops the check, which
+# removes its directories rather than dying on SIGPIPE.
+expect_err "check makes its directories under \$TMPDIR" 2 'check: temporary directory' \
+	env TMPDIR="$T/no-such-dir" "$LOCKSTEP" check -q --vary=-all,hostname "$T/host/recipe.json"
+mkdir "$T/tmpdir"
+TMPDIR="$T/tmpdir" "$LOCKSTEP" check --vary=-all,hostname "$T/host/recipe.json" 2>&1 | head -1 >/dev/null
+check "a closed output leaves no temporary directory behind" \
+	bash -c '[ -z "$(ls -A "$1")" ]' _ "$T/tmpdir"
 
 expect_err "an unknown variation is a usage error" 2 'kernal": unknown variation' \
 	"$LOCKSTEP" check --vary=-kernal "$T/clean/recipe.json"

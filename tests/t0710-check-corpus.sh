@@ -64,9 +64,15 @@ corpus() {
 expect_exit "clean-fw: a clean firmware is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$C/clean-fw/recipe.json"
 check "clean-fw: every variation was applied (file-order included)" \
-	grep -q "^reproducible under: time, host-path, build-path, hostname, user, env, tz, locale, umask, file-order, cpus, kernel, aslr " "$T/out"
+	grep -q "^reproducible under: time, host-path, build-path, hostname, user, env, tz, locale, umask, file-order, cpus, kernel, aslr, sde " "$T/out"
 expect_exit "clean-tar: a clean tar is reproducible under the strict set" 0 \
 	"$LOCKSTEP" check -q --strict "$C/clean-tar/recipe.json"
+
+# Linked against the pinned picolibc, whose objects name GCC 12.1.0, not the
+# pinned compiler: what the pin ships is the pin's (it used to fail every
+# build as "built by a foreign compiler").
+expect_exit "picolibc: a firmware linked with the pinned C library is reproducible under the strict set" 0 \
+	"$LOCKSTEP" check -q --strict "$C/picolibc/recipe.json"
 
 # __DATE__/__TIME__ with SOURCE_DATE_EPOCH removed: bisection over the whole
 # default set finds the clock.
@@ -75,29 +81,62 @@ check "date-macro: the culprit was found by bisecting the default set" python3 -
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert len(r["variations"]) == 6 and r["builds"] >= 4, (len(r["variations"]), r["builds"])' "$T/check-date-macro.json"
+# __DATE__/__TIME__ with SOURCE_DATE_EPOCH exported: reproducible under the
+# default set, and --strict's sde (SOURCE_DATE_EPOCH unset) shows why.
+expect_exit "sde-macro: __DATE__ reproduces under the default set (GCC reads SOURCE_DATE_EPOCH)" 0 \
+	"$LOCKSTEP" check -q "$C/sde-macro/recipe.json"
+corpus sde-macro sde timestamp fw.elf .rodata timestamp --strict
 corpus date-step time timestamp fw.elf .rodata timestamp --vary=-all,time,tz
+# The standard idiom, date -u -d @$SOURCE_DATE_EPOCH, reads no clock: the
+# clock shift must not touch time conversion under any zone check varies
+# (it did with an absolute FAKETIME: time and tz were blamed together).
+expect_exit "sde-date: date -u -d @SDE is reproducible with time and tz varied together" 0 \
+	"$LOCKSTEP" check -q --vary=-all,time,tz "$C/sde-date/recipe.json"
+expect_exit "sde-date: ... and under the whole strict set but sde (it reads SOURCE_DATE_EPOCH)" 0 \
+	"$LOCKSTEP" check -q --strict --vary=-sde "$C/sde-date/recipe.json"
 # -g without prefix mapping: bisection over the whole strict set.
 corpus build-path build-path build-path fw.elf .debug_line_str build-path --strict
 check "build-path: the culprit was found by bisecting the strict set" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert len(r["variations"]) == 13 and r["builds"] >= 6, (len(r["variations"]), r["builds"])' "$T/check-build-path.json"
+assert len(r["variations"]) == 14 and r["builds"] >= 6, (len(r["variations"]), r["builds"])' "$T/check-build-path.json"
 check "build-path: the DWARF comp_dir difference is named" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert any(d["kind"] == "dwarf" and "comp_dir" in (d.get("where") or "") and d["hint"] == "build-path"
            for d in r["differences"]), r["differences"]' "$T/diff-build-path.json"
 corpus hostname hostname hostname fw.elf .rodata hostname --vary=-all,hostname,user
+# The report puts what explains the difference first: the hostname string
+# before the program headers and symbols that merely shifted after it.
+"$LOCKSTEP" diff "${DIFF_OPTS[@]}" "$T/keep-hostname/control/fw.elf" "$T/keep-hostname/hostname/fw.elf" \
+	>"$T/diff-hostname.txt" 2>&1
+check "hostname: the text report's first difference is the hostname" \
+	bash -c 'grep -m1 "^  \[" "$1" | grep -q "^  \[hostname\]"' _ "$T/diff-hostname.txt"
 corpus username user username fw.elf .rodata username --vary=-all,user,hostname
-corpus env-var env build-path fw.elf .rodata build-path --vary=-all,env,tz
+# $HOME compiled in: the whole strict set names env alone (build-path used
+# to move HOME too and was blamed with it).
+corpus env-var env build-path fw.elf .rodata build-path --strict
 corpus timezone tz timestamp fw.elf .rodata timestamp --vary=-all,tz,locale
 corpus locale-sort locale ordering modules.txt modules.txt ordering --vary=-all,locale,tz
+# Lowercase names only: a locale that collates them like C (fr_FR) cannot
+# see this; the variation's locale must, and the whole strict set names it.
+corpus locale-lower locale ordering devices.txt devices.txt ordering --strict
+check "locale-lower: the locale applied was proven by a probe sort inside the sandbox" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = [x for x in r["variations"] if x["name"] == "locale"][0]
+assert v["applied"] and "probe sort inside the sandbox" in v["how"], v' "$T/check-locale-lower.json"
 corpus file-order file-order ordering fw.elf .text ordering
 check "file-order: diff shows the functions moved" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 moved = [d for d in r["differences"] if d["kind"] == "symbol" and "stage_" in (d.get("where") or "")]
 assert len(moved) >= 2, r["differences"]' "$T/diff-file-order.json"
+check "file-order: each moved function is labelled ordering, not content" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+moved = [d for d in r["differences"] if d["kind"] == "symbol" and "stage_" in (d.get("where") or "")]
+assert moved and all(d["hint"] == "ordering" for d in moved), [(d["where"], d["hint"]) for d in moved]' "$T/diff-file-order.json"
 # Unprivileged: the tmpfs is /dev/shm, which every user may write.
 expect_exit "file-order: an unprivileged user's check names file-order too" 1 \
 	as_user "$LOCKSTEP" check -q --vary=-all,file-order "$C/file-order/recipe.json"
@@ -106,20 +145,39 @@ check "file-order: unprivileged, the hint is ordering" \
 check "file-order: no build directory is left on the tmpfs" \
 	bash -c '[ -z "$(find /dev/shm -maxdepth 1 -name "lockstep-*" -user 65534)" ]'
 
+# A generator ordering a table by address hashes: every build but the aslr
+# one runs with randomization off, so the whole strict set names aslr alone
+# (it used to be backwards: every build differed, every variation blamed).
+corpus aslr aslr ordering devices.txt devices.txt ordering --strict
+
 # The race is decided by timing that -j follows (see its Makefile): two
 # control rounds agree, one CPU (make -j1) links in another order.
 corpus parallel-race cpus ordering fw.elf .text ordering --rounds 2 --vary=-all,cpus,kernel
 
 # umask inside a tar: compared as the step wrote it (--raw), bisection over
-# the strict set names umask and diff the members' modes; lockstep build
+# the strict set (but sde: the tar's member times are SOURCE_DATE_EPOCH's)
+# names umask and diff the members' modes; lockstep build
 # itself normalizes member modes (rw-r--r--, rwxr-xr-x), so without --raw
 # check honestly finds nothing.
-corpus umask-tar umask umask pkg.tar pkg/etc/fw.conf umask --strict --raw
+corpus umask-tar umask umask pkg.tar pkg/etc/fw.conf umask --strict --raw --vary=-sde
 check "umask-tar: the report says the outputs were compared raw" \
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["raw"] is True and len(r["variations"]) == 13, r' \
 	"$T/check-umask-tar.json"
 expect_exit "umask-tar: the umask inside a tar is normalized away by lockstep build" 0 \
 	"$LOCKSTEP" check -q --vary=-all,umask --keep "$T/keep-umask" "$C/umask-tar/recipe.json"
+# ... but check compares the raw outputs too and reports what differs only
+# there as its own class, so the vendor learns what another tool would see.
+expect_exit "umask-tar: without --raw, reproducible (exit 0) ..." 0 \
+	"$LOCKSTEP" check -q --json --vary=-all,umask,time "$C/umask-tar/recipe.json"
+check "  ... with umask named in the raw-only class, not as a culprit" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "reproducible" and r["culprits"] == [], r
+assert [(c["variation"], c["hint"]) for c in r["raw_only"]] == [("umask", "umask")], r["raw_only"]' "$T/out"
+expect_exit "  ... and the text report says so in one line" 0 \
+	"$LOCKSTEP" check -q --vary=-all,umask,time "$C/umask-tar/recipe.json"
+check "  ... 'reproducible with lockstep's normalization; differs without it: umask'" \
+	grep -qx "reproducible with lockstep's normalization; differs without it: umask" "$T/out"
 raw_modes() { # UMASK: the modes tar records when the step runs under it
 	local d="$T/raw-$1"
 	cp -r "$C/umask-tar/src" "$d" && (cd "$d" && umask "$1" && make -s >/dev/null) &&
@@ -132,8 +190,9 @@ check "umask-tar: the published tar holds normalized modes" \
 
 # /dev/urandom: identical control builds differ, so it is flaky and no
 # environment variation is blamed.
+# Two control rounds are the default.
 expect_exit "urandom: check says flaky (exit 1)" 1 \
-	"$LOCKSTEP" check -q --json --rounds 2 --keep "$T/keep-urandom" "$C/urandom/recipe.json"
+	"$LOCKSTEP" check -q --json --keep "$T/keep-urandom" "$C/urandom/recipe.json"
 cp "$T/out" "$T/check-urandom.json"
 check "urandom: the verdict is flaky and the finding blames no variation" python3 -c '
 import json, sys
@@ -145,3 +204,13 @@ assert r["culprits"][0]["varied_dir"].endswith("/control-round-2")' "$T/check-ur
 	"$T/keep-urandom/control-round-2/fw.elf" >"$T/diff-urandom.json" 2>"$T/err"
 check "urandom: diff of the two rounds names .rodata, hint random" \
 	diff_names "$T/diff-urandom.json" .rodata random
+# One control round: the bisection finds both halves different from the
+# control, builds the control again before recursing, and stops there:
+# flaky, not thirteen culprits.
+expect_exit "urandom: with one control round under the strict set, still flaky" 1 \
+	"$LOCKSTEP" check -q --json --rounds 1 --strict "$C/urandom/recipe.json"
+check "urandom: one round: no variation blamed, a handful of builds" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "flaky", [c["variation"] for c in r["culprits"]]
+assert [c["variation"] for c in r["culprits"]] == ["none"] and r["builds"] <= 6, r["builds"]' "$T/out"

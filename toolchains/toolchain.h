@@ -134,6 +134,12 @@ int toolchain_pin_make(const struct pin_request *rq,
 /* The first "GCC: ..." string of the .comment section of the ELF object at
  * path; *out is owned by the caller. */
 int toolchain_read_comment(const char *path, char **out, struct err *e);
+/* The distinct "GCC: ..." identities of the objects (*.o, and each *.a's
+ * first member that has one) under root/usr/lib: what the pinned packages'
+ * own libraries were compiled with (picolibc's differ from the pinned
+ * compiler's), which a build linking them carries.  *ids is borrowed,
+ * cached for root until another root is asked for. */
+int toolchain_shipped_ids(const char *root, const struct strv **ids, struct err *e);
 
 /* Accepts NULL. */
 void toolchain_free(struct toolchain *t);

@@ -12,16 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "builder/build.h"
 #include "builder/fileorder.h"
 #include "core/alloc.h"
+#include "core/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/fs.h"
-#include "core/json.h"
 #include "diff/diff.h"
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
@@ -40,7 +38,7 @@ static char *mask_label(unsigned m)
 	return buf_take(&b, NULL);
 }
 
-static struct cb *cb_find(struct check_state *s, unsigned mask, unsigned round)
+struct cb *check_cb_find(const struct check_state *s, unsigned mask, unsigned round)
 {
 	for (size_t i = 0; i < s->nb; i++)
 		if (s->b[i].mask == mask && s->b[i].round == round)
@@ -55,14 +53,41 @@ static unsigned host_class(unsigned mask)
 }
 
 /* The child: one build into its own directory; the message goes up a pipe. */
+/* What lockstep build publishes, from the outputs as the steps wrote them
+ * (raw/NAME): each copied to dir/NAME, an archive normalized there. */
+static int normalize_outputs(const struct check_state *s, const char *dir, const char *raw,
+			     struct err *e)
+{
+	for (size_t i = 0; i < s->r->outputs.n; i++) {
+		const char *name = recipe_output_name(s->r->outputs.v[i]);
+		char *from = fs_join(raw, name), *to = fs_join(dir, name);
+		int changed, rc = fs_copy_file(from, to, e);
+
+		if (rc == 0 && archive_detect(to))
+			rc = archive_normalize(to, s->r->source_date_epoch, &changed, e);
+		free(from);
+		free(to);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The child: one build into its own directory; the message goes up a pipe.
+ * The build keeps its outputs raw (CHECK_RAW_DIR below the directory) and
+ * the normalized ones are derived here, so that one build answers both
+ * "is the published artifact reproducible?" and "would it be without
+ * lockstep's normalization?". */
 static void child_build(struct check_state *s, struct cb *b, int fd)
 {
 	struct vary_ctx v = { .s = s, .mask = b->mask, .env = STRV_INIT };
 	struct build_options bo = { 0 };
 	struct err e = ERR_INIT;
+	/* --raw compares nothing else: the raw outputs are the build's own. */
+	char *raw = s->o->raw ? xstrdup(b->dir) : fs_join(b->dir, CHECK_RAW_DIR);
 	int rc;
 
-	bo.out_dir = b->dir;
+	bo.out_dir = raw;
 	bo.quiet = 1;
 	bo.vary = check_vary_apply;
 	bo.vary_arg = &v;
@@ -70,30 +95,54 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
 	bo.work_dir = s->work_dir[host_class(b->mask)];
 	bo.fileorder_dir = s->fileorder_dir[host_class(b->mask)];
-	bo.raw_outputs = s->o->raw;
+	bo.raw_outputs = 1;
 	bo.toolchain = s->tc;
 	bo.toolchain_root = s->root;
-	rc = build_run(s->r, &bo, &e);
+	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, &e);
+	if (rc == 0)
+		rc = build_run(s->r, &bo, &e);
+	if (rc == 0 && !s->o->raw)
+		rc = normalize_outputs(s, b->dir, raw, &e);
 	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
 		rc = -1;
 	strv_release(&v.env);
 	free(v.inside);
+	free(raw);
 	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
+}
+
+/* Where output i of build b is, as compared now: normalized (dir/NAME) or,
+ * in a raw pass, as the steps wrote it (dir/CHECK_RAW_DIR/NAME; with --raw
+ * the build's outputs are raw, dir/NAME). */
+static char *cb_path(const struct check_state *s, const struct cb *b, size_t i)
+{
+	const char *name = recipe_output_name(s->r->outputs.v[i]);
+
+	return s->raw_pass && !s->o->raw ? xasprintf("%s/" CHECK_RAW_DIR "/%s", b->dir, name)
+			   : fs_join(b->dir, name);
 }
 
 static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
 {
-	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
-	for (size_t i = 0; i < s->r->outputs.n; i++) {
-		char *p = fs_join(b->dir, recipe_output_name(s->r->outputs.v[i]));
-		char hex[DIGEST_HEX_LEN + 1];
-		int rc = digest_file(p, hex, e);
+	int pass = s->raw_pass;
 
+	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
+	b->raw_digests = xcalloc(s->r->outputs.n + 1, sizeof *b->raw_digests);
+	for (size_t i = 0; i < 2 * s->r->outputs.n; i++) {
+		char hex[DIGEST_HEX_LEN + 1], *p;
+		int rc;
+
+		s->raw_pass = i >= s->r->outputs.n;
+		p = cb_path(s, b, i % s->r->outputs.n);
+		rc = digest_file(p, hex, e);
 		free(p);
-		if (rc < 0)
+		if (rc < 0) {
+			s->raw_pass = pass;
 			return -1;
-		b->digests[i] = xstrdup(hex);
+		}
+		(s->raw_pass ? b->raw_digests : b->digests)[i % s->r->outputs.n] = xstrdup(hex);
 	}
+	s->raw_pass = pass;
 	return 0;
 }
 
@@ -121,7 +170,7 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 
 			if (started[q])
 				continue;
-			if (cb_find(s, m, rd)) {
+			if (check_cb_find(s, m, rd)) {
 				started[q] = 1;
 				continue;
 			}
@@ -131,7 +180,7 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			busy[host_class(m)] = 1;
 			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
 			b = &s->b[s->nb++];
-			b->mask = m, b->round = rd, b->digests = NULL;
+			b->mask = m, b->round = rd, b->digests = b->raw_digests = NULL;
 			b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
 			label = mask_label(m);
 			if (!s->o->quiet && m)
@@ -141,6 +190,13 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
 					clock_mono() - s->t0, s->nb, rd + 1);
 			free(label);
+			/* A reader that went away (check ... 2>&1 | head; the
+			 * CLI ignores SIGPIPE): stop, and clean up, rather than
+			 * build on for nobody or die leaving directories. */
+			if (!s->o->quiet && ferror(stderr)) {
+				ret = err_setk(e, ERR_INTERRUPT, "check: the output was closed");
+				break;
+			}
 			if (pipe2(p, O_CLOEXEC) < 0) {
 				ret = err_sys(e, "check: pipe");
 				break;
@@ -179,9 +235,19 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
 				if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
 					ret = err_setk(e, ERR_INTERRUPT, "check: interrupted");
-				else
-					ret = err_set(e, "check: build %s failed: %s", s->b[run[0]].dir,
+				else {
+					/* Named as the progress lines name it: its
+					 * directory goes when check returns. */
+					const struct cb *fb = &s->b[run[0]];
+					char *vs = mask_label(fb->mask);
+					char *what = fb->mask ? xasprintf("varied: %s", vs)
+							      : xasprintf("control, round %u", fb->round + 1);
+
+					ret = err_set(e, "check: build %zu (%s) failed: %s", run[0] + 1, what,
 						      got > 0 ? msg : "no message");
+					free(what);
+					free(vs);
+				}
 			}
 			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
 				ret = -1;
@@ -198,8 +264,11 @@ static int check_builds(struct check_state *s, const unsigned *masks, const unsi
 /* The index of the first output that differs between a and b, or -1. */
 static int cb_first_diff(const struct check_state *s, const struct cb *a, const struct cb *b)
 {
+	char **da = s->raw_pass ? a->raw_digests : a->digests;
+	char **db = s->raw_pass ? b->raw_digests : b->digests;
+
 	for (size_t i = 0; i < s->r->outputs.n; i++)
-		if (strcmp(a->digests[i], b->digests[i]))
+		if (strcmp(da[i], db[i]))
 			return (int)i;
 	return -1;
 }
@@ -224,8 +293,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	if (i < 0)
 		return 0;
 	name = recipe_output_name(s->r->outputs.v[i]);
-	pa = fs_join(ctl->dir, name);
-	pb = fs_join(b->dir, name);
+	pa = cb_path(s, ctl, (size_t)i);
+	pb = cb_path(s, b, (size_t)i);
 	d.have_sde = 1;
 	d.sde = s->r->source_date_epoch;
 	d.build_paths = bps;
@@ -248,7 +317,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	c->var = var;
 	c->artifact = xstrdup(name);
 	for (size_t k = (size_t)i; k < s->r->outputs.n; k++)
-		if (strcmp(ctl->digests[k], b->digests[k]))
+		if ((s->raw_pass ? strcmp(ctl->raw_digests[k], b->raw_digests[k])
+				 : strcmp(ctl->digests[k], b->digests[k])))
 			strv_push(&c->differing, recipe_output_name(s->r->outputs.v[k]));
 	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
 	c->detail = text;
@@ -264,74 +334,138 @@ out:
 	return ret;
 }
 
+/* Builds one more control round and compares it with the first: a build
+ * that differs from itself at fixed settings is flaky, and whatever the
+ * bisection would blame next is noise.  Returns 1 (verdict flaky, the
+ * finding recorded), 0 when the control held, -1 on error. */
+static int check_recheck(struct check_state *s, struct err *e)
+{
+	unsigned mask = 0, round = s->ctl_rounds;
+	const struct cb *ctl, *b;
+
+	if (check_builds(s, &mask, &round, 1, e) < 0)
+		return -1;
+	s->ctl_rounds++;
+	ctl = check_cb_find(s, 0, 0);
+	b = check_cb_find(s, 0, round);
+	if (cb_first_diff(s, ctl, b) < 0)
+		return 0;
+	s->verdict = CHECK_FLAKY;
+	check_culprits_release(s->res);
+	return check_blame(s, CHECK_NVARS, ctl, b, e) < 0 ? -1 : 1;
+}
+
 /* Delta debugging: building base alone matches the control, base plus all
  * of vars[] does not.  Splits vars in halves (fixed order) and recurses
  * into each half that changes the output alone; when neither does, the
- * cause is an interaction and each half is searched with the other kept. */
+ * cause is an interaction and each half is searched with the other kept.
+ * Both halves differing, or neither, is also what a build that is merely
+ * nondeterministic looks like: the control is built once more before
+ * recursing, and when it differs the search stops.  Returns 0, 1 when it
+ * stopped so (verdict flaky), -1 on error. */
 static int check_bisect(struct check_state *s, const unsigned *vars, size_t n, unsigned base,
 			struct err *e)
 {
-	const struct cb *ctl = cb_find(s, 0, 0);
+	const struct cb *ctl = check_cb_find(s, 0, 0);
 	unsigned m1 = base, m2 = base, masks[2];
 	size_t h = n / 2;
-	int d1, d2;
+	int d1, d2, rc;
 
 	if (n == 1)
-		return check_blame(s, vars[0], ctl, cb_find(s, base | 1u << vars[0], 0), e);
+		return check_blame(s, vars[0], ctl, check_cb_find(s, base | 1u << vars[0], 0), e);
 	for (size_t i = 0; i < n; i++)
 		*(i < h ? &m1 : &m2) |= 1u << vars[i];
 	masks[0] = m1, masks[1] = m2;
 	if (check_builds(s, masks, NULL, 2, e) < 0)
 		return -1;
-	ctl = cb_find(s, 0, 0);
-	d1 = cb_first_diff(s, ctl, cb_find(s, m1, 0)) >= 0;
-	d2 = cb_first_diff(s, ctl, cb_find(s, m2, 0)) >= 0;
-	if (d1 && check_bisect(s, vars, h, base, e) < 0)
-		return -1;
-	if (d2 && check_bisect(s, vars + h, n - h, base, e) < 0)
-		return -1;
+	ctl = check_cb_find(s, 0, 0);
+	d1 = cb_first_diff(s, ctl, check_cb_find(s, m1, 0)) >= 0;
+	d2 = cb_first_diff(s, ctl, check_cb_find(s, m2, 0)) >= 0;
+	if (d1 == d2 && (rc = check_recheck(s, e)) != 0)
+		return rc;
+	if (d1 && (rc = check_bisect(s, vars, h, base, e)) != 0)
+		return rc;
+	if (d2 && (rc = check_bisect(s, vars + h, n - h, base, e)) != 0)
+		return rc;
 	if (!d1 && !d2) {
-		if (check_bisect(s, vars, h, m2, e) < 0 || check_bisect(s, vars + h, n - h, m1, e) < 0)
-			return -1;
+		if ((rc = check_bisect(s, vars, h, m2, e)) != 0 ||
+		    (rc = check_bisect(s, vars + h, n - h, m1, e)) != 0)
+			return rc;
 	}
 	return 0;
 }
 
-/* Copies the control build and every culprit's other build into o->keep_dir
- * (all or nothing) and points the culprits at the copies. */
-static int check_keep(struct check_state *s, const char *staging, struct err *e)
+/* One pass over the builds, comparing normalized or (s->raw_pass) raw
+ * outputs: control rounds, the all-varied build, then bisection.  Sets
+ * s->verdict and s->res->culprits; 0 or -1. */
+static int check_analyse(struct check_state *s, struct err *e)
 {
-	const char *keep = s->o->keep_dir;
-	char *to = NULL;
 	struct check_result *res = s->res;
-	int ret = -1;
+	unsigned vars[CHECK_NVARS];
+	size_t nv = 0;
+	int ret;
 
-	to = fs_join(staging, "control");
-	if (fs_copy_tree(cb_find(s, 0, 0)->dir, to, e) < 0)
-		goto out;
+	for (unsigned i = 1; i < s->o->rounds; i++) {
+		const struct cb *b = check_cb_find(s, 0, i);
+
+		if (cb_first_diff(s, check_cb_find(s, 0, 0), b) >= 0) {
+			s->verdict = CHECK_FLAKY;
+			return check_blame(s, CHECK_NVARS, check_cb_find(s, 0, 0), b, e);
+		}
+	}
+	if (cb_first_diff(s, check_cb_find(s, 0, 0), check_cb_find(s, res->applied, 0)) < 0) {
+		s->verdict = CHECK_REPRODUCIBLE;
+		return 0;
+	}
+	s->verdict = CHECK_NOT_REPRODUCIBLE;
+	for (unsigned v = 0; v < CHECK_NVARS; v++)
+		if (res->applied & 1u << v)
+			vars[nv++] = v;
+	ret = check_bisect(s, vars, nv, 0, e);
+	/* Every variation blamed (or none although the all-varied build
+	 * differs) is what noise looks like: more control rounds decide. */
+	for (unsigned k = 0; ret == 0 && nv > 1 && k < CHECK_EXTRA_ROUNDS &&
+			     (res->nculprits == nv || !res->nculprits); k++)
+		ret = check_recheck(s, e);
+	if (ret == 0 && !res->nculprits) {
+		s->verdict = CHECK_FLAKY;
+		ret = check_blame(s, CHECK_NVARS, check_cb_find(s, 0, 0), check_cb_find(s, res->applied, 0), e);
+		if (ret == 0 && res->nculprits)
+			res->culprits[0].all_varied = 1;
+	}
+	return ret < 0 ? -1 : 0;
+}
+
+/* The same search over the raw outputs, into res->raw_only, less what the
+ * normalized one already blames. */
+static int check_raw_only(struct check_state *s, struct err *e)
+{
+	struct check_result *res = s->res;
+	struct check_culprit *found = res->culprits;
+	size_t nfound = res->nculprits;
+	enum check_verdict verdict = s->verdict;
+	int ret;
+
+	res->culprits = NULL, res->nculprits = 0;
+	s->raw_pass = 1;
+	ret = check_analyse(s, e);
+	s->raw_pass = 0;
+	s->verdict = verdict;
 	for (size_t i = 0; i < res->nculprits; i++) {
 		struct check_culprit *c = &res->culprits[i];
-		char name[32];
+		int dup = 0;
 
-		if (c->var < CHECK_NVARS)
-			snprintf(name, sizeof name, "%s", check_var_name(c->var));
-		for (size_t k = 0; c->var >= CHECK_NVARS && k < s->nb; k++)
-			if (!strcmp(s->b[k].dir, c->dir_b))
-				snprintf(name, sizeof name, "control-round-%u", s->b[k].round + 1);
-		free(to);
-		to = fs_join(staging, name);
-		if (fs_copy_tree(c->dir_b, to, e) < 0)
-			goto out;
-		free(c->dir_a);
-		free(c->dir_b);
-		c->dir_a = fs_join(keep, "control");
-		c->dir_b = fs_join(keep, name);
+		for (size_t k = 0; k < nfound && c->var < CHECK_NVARS; k++)
+			dup |= found[k].var == c->var;
+		if (dup) {
+			check_culprit_release(c);
+			continue;
+		}
+		res->raw_only = xrealloc(res->raw_only, (res->nraw_only + 1) * sizeof *c);
+		res->raw_only[res->nraw_only++] = *c;
 	}
-	if (fs_publish_dir(staging, keep, e) < 0)
-		goto out;
-	ret = 0;
-out:
-	free(to);
+	free(res->culprits);
+	res->culprits = found, res->nculprits = nfound;
 	return ret;
 }
 
@@ -366,20 +500,28 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	      struct err *e)
 {
 	struct check_state s = { 0 };
-	unsigned masks[33], rounds[33], vars[CHECK_NVARS];
-	size_t n = 0, nv = 0;
-	const struct cb *ctl;
+	unsigned masks[33], rounds[33];
+	size_t n = 0;
 	char *staging = NULL; /* owned: --keep's, made first to fail early */
 	int ret = -1;
 
 	memset(res, 0, sizeof *res);
 	res->raw = o->raw;
+	res->not_tried = ~o->mask & ((1u << CHECK_NVARS) - 1);
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
 	s.start = clock_now();
 	check_plan(&s);
-	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1)
-		return err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
-	s.tmp = xstrdup("/tmp/lockstep-check-XXXXXX");
+	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1) {
+		err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
+		goto out;
+	}
+	/* Identical builds compared prove nothing about any variation. */
+	if (!res->applied) {
+		err_set(e, "check: %s: none of the variations asked for can be applied here",
+			r->file);
+		goto out;
+	}
+	s.tmp = xasprintf("%s/lockstep-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(s.tmp)) {
 		err_sys(e, "check: temporary directory");
 		free(s.tmp);
@@ -411,6 +553,20 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		err_wrap(e, "%s: \"toolchain\"", r->file);
 		goto out;
 	}
+	/* Read once here, not in every build's child. */
+	{
+		const struct strv *ids;
+
+		if (toolchain_shipped_ids(s.root, &ids, e) < 0)
+			goto out;
+	}
+	if (res->applied & 1u << CHECK_LOCALE && check_locale_probe(&s, e) < 0)
+		goto out;
+	if (!res->applied) {
+		err_set(e, "check: %s: none of the variations asked for can be applied here",
+			r->file);
+		goto out;
+	}
 	/* The all-varied build rides along with the control rounds. */
 	for (unsigned i = 0; i < o->rounds; i++)
 		masks[n] = 0, rounds[n++] = i;
@@ -418,27 +574,17 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		masks[n] = res->applied, rounds[n++] = 0;
 	if (check_builds(&s, masks, rounds, n, e) < 0)
 		goto out;
-	ctl = cb_find(&s, 0, 0);
-	for (unsigned i = 1; i < o->rounds; i++) {
-		const struct cb *b = cb_find(&s, 0, i);
-
-		if (cb_first_diff(&s, ctl, b) >= 0) {
-			res->verdict = CHECK_FLAKY;
-			ret = check_blame(&s, CHECK_NVARS, ctl, b, e);
-			goto out;
-		}
-	}
-	if (!res->applied || cb_first_diff(&s, ctl, cb_find(&s, res->applied, 0)) < 0) {
-		res->verdict = CHECK_REPRODUCIBLE;
-		ret = 0;
-		goto out;
-	}
-	res->verdict = CHECK_NOT_REPRODUCIBLE;
-	for (unsigned v = 0; v < CHECK_NVARS; v++)
-		if (res->applied & 1u << v)
-			vars[nv++] = v;
-	ret = check_bisect(&s, vars, nv, 0, e);
+	s.ctl_rounds = o->rounds;
+	s.raw_pass = o->raw;
+	ret = check_analyse(&s, e);
+	res->verdict = s.verdict;
+	if (ret == 0 && !o->raw && s.verdict != CHECK_FLAKY)
+		ret = check_raw_only(&s, e);
 out:
+	if (ret == 0) {
+		check_relabel(&s, res->culprits, res->nculprits, staging != NULL);
+		check_relabel(&s, res->raw_only, res->nraw_only, staging != NULL);
+	}
 	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
 	if (staging && (ret < 0 || fs_exists(staging))) {
@@ -447,10 +593,13 @@ out:
 	}
 	free(staging);
 	/* Without a kept copy the directories go with s.tmp. */
-	for (size_t i = 0; i < res->nculprits && (ret < 0 || !o->keep_dir); i++) {
-		free(res->culprits[i].dir_a);
-		free(res->culprits[i].dir_b);
-		res->culprits[i].dir_a = res->culprits[i].dir_b = NULL;
+	for (size_t i = 0; i < res->nculprits + res->nraw_only && (ret < 0 || !o->keep_dir); i++) {
+		struct check_culprit *c = i < res->nculprits ? &res->culprits[i]
+							     : &res->raw_only[i - res->nculprits];
+
+		free(c->dir_a);
+		free(c->dir_b);
+		c->dir_a = c->dir_b = NULL;
 	}
 	res->elapsed = clock_mono() - s.t0;
 	if (s.tmp) {
@@ -460,7 +609,10 @@ out:
 	for (size_t i = 0; i < s.nb; i++) {
 		for (size_t k = 0; s.b[i].digests && s.b[i].digests[k]; k++)
 			free(s.b[i].digests[k]);
+		for (size_t k = 0; s.b[i].raw_digests && s.b[i].raw_digests[k]; k++)
+			free(s.b[i].raw_digests[k]);
 		free(s.b[i].digests);
+		free(s.b[i].raw_digests);
 		free(s.b[i].dir);
 	}
 	free(s.b);
@@ -479,81 +631,4 @@ out:
 	free(s.locale_dir);
 	toolchain_free(s.tc);
 	return ret;
-}
-
-static const char *verdict_name(enum check_verdict v)
-{
-	return v == CHECK_REPRODUCIBLE ? "reproducible" :
-	       v == CHECK_FLAKY ? "flaky" : "not-reproducible";
-}
-
-char *check_result_json(const struct recipe *r, const struct check_result *res)
-{
-	cJSON *j = cJSON_CreateObject(), *vs, *cs;
-	char *out;
-
-	json_add_str(j, "schema", "lockstep-check/1");
-	json_add_str(j, "recipe", r->name);
-	if (r->cell)
-		json_add_str(j, "cell", r->cell);
-	json_add_str(j, "verdict", verdict_name(res->verdict));
-	cJSON_AddBoolToObject(j, "raw", res->raw);
-	vs = cJSON_AddArrayToObject(j, "variations");
-	for (unsigned v = 0; v < CHECK_NVARS; v++) {
-		cJSON *x;
-
-		if (!((res->applied | res->not_applied) & 1u << v))
-			continue;
-		x = cJSON_CreateObject();
-		json_add_str(x, "name", check_var_name(v));
-		cJSON_AddBoolToObject(x, "applied", (res->applied & 1u << v) != 0);
-		if (res->applied & 1u << v)
-			json_add_str(x, "how", res->notes[v]);
-		else
-			json_add_str(x, "why_not", res->why_not[v]);
-		cJSON_AddItemToArray(vs, x);
-	}
-	cs = cJSON_AddArrayToObject(j, "culprits");
-	for (size_t i = 0; i < res->nculprits; i++) {
-		const struct check_culprit *c = &res->culprits[i];
-		cJSON *x = cJSON_CreateObject();
-
-		json_add_str(x, "variation", c->var < CHECK_NVARS ? check_var_name(c->var) : "none");
-		json_add_str(x, "artifact", c->artifact);
-		{
-			cJSON *d = cJSON_AddArrayToObject(x, "artifacts");
-			for (size_t k = 0; k < c->differing.n; k++)
-				cJSON_AddItemToArray(d, cJSON_CreateString(c->differing.v[k]));
-		}
-		json_add_str(x, "hint", c->hint);
-		json_add_str(x, "diff", c->detail);
-		if (c->dir_a && c->dir_b) {
-			json_add_str(x, "control_dir", c->dir_a);
-			json_add_str(x, "varied_dir", c->dir_b);
-		}
-		cJSON_AddItemToArray(cs, x);
-	}
-	cJSON_AddNumberToObject(j, "builds", res->builds);
-	cJSON_AddNumberToObject(j, "elapsed", (double)(long)(res->elapsed * 10) / 10);
-	out = json_print(j);
-	cJSON_Delete(j);
-	return out;
-}
-
-void check_result_release(struct check_result *res)
-{
-	for (unsigned v = 0; v < CHECK_NVARS; v++) {
-		free(res->why_not[v]);
-		free(res->notes[v]);
-	}
-	for (size_t i = 0; i < res->nculprits; i++) {
-		free(res->culprits[i].artifact);
-		strv_release(&res->culprits[i].differing);
-		free(res->culprits[i].hint);
-		free(res->culprits[i].detail);
-		free(res->culprits[i].dir_a);
-		free(res->culprits[i].dir_b);
-	}
-	free(res->culprits);
-	memset(res, 0, sizeof *res);
 }

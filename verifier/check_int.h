@@ -31,6 +31,14 @@ struct toolchain;
  * CPU: a race between rules shows, whatever -j the control used. */
 #define VARIED_MAKE_JOBS 4
 
+/* Control rounds added when every variation, or none, came out blamed:
+ * what a nondeterministic build looks like. */
+#define CHECK_EXTRA_ROUNDS 2
+
+/* Below each build's directory: its outputs as the steps wrote them (the
+ * normalized ones, what lockstep build publishes, are beside it). */
+#define CHECK_RAW_DIR "lockstep-raw"
+
 /* What every build of one check shares. */
 struct check_state {
 	const struct recipe *r;
@@ -44,14 +52,21 @@ struct check_state {
 	 * build of a class runs at a time. */
 	char *work_dir[2], *fileorder_dir[2]; /* owned */
 	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
-	char *locale;        /* owned: the varied locale */
+	char *locale;        /* owned: the varied locale, or NULL: none here */
 	char *locale_dir;    /* owned: the host directory holding it (a locale
 			      * compiled without the archive), or NULL */
 	struct toolchain *tc; /* owned: loaded and verified once for every build */
 	const char *root;       /* borrowed from tc: the build root */
 	unsigned ncpus;      /* CPUs this process may use */
-	struct cb { unsigned mask, round; char *dir; char **digests; } *b; /* owned */
+	struct cb {
+		unsigned mask, round;
+		char *dir;
+		char **digests, **raw_digests; /* normalized, as written */
+	} *b; /* owned */
 	size_t nb;
+	unsigned ctl_rounds; /* control rounds built so far */
+	int raw_pass;        /* comparing raw outputs (--raw, or the raw-only pass) */
+	enum check_verdict verdict; /* of the pass under way */
 	double t0;
 	int64_t start;       /* wall clock when the check began */
 };
@@ -71,11 +86,33 @@ struct vary_ctx {
 #define VARY_FAKETIME_INSIDE "/run/lockstep/libfaketime.so.1"
 #define VARY_LOCPATH_INSIDE "/run/lockstep/locale"
 
+/* The build with that mask and control round, or NULL (borrowed: s->b
+ * moves when a build is added). */
+struct cb *check_cb_find(const struct check_state *s, unsigned mask, unsigned round);
+
+/* check_report.c: a finding's release; all of res's culprits released and
+ * forgotten (a flaky finding replaces them). */
+void check_culprit_release(struct check_culprit *c);
+void check_culprits_release(struct check_result *res);
+/* Rewrites the diff reports of list[0..n) to name, instead of the builds'
+ * temporary directories, the kept copies (kept) or the labels "control"
+ * and the culprit's ("time", "control-round-2", "all-varied"). */
+void check_relabel(struct check_state *s, struct check_culprit *list, size_t n, int kept);
+/* Copies the control build and every finding's other build into staging
+ * (published as o->keep_dir, all or nothing) and points the findings at
+ * the copies.  0 or -1. */
+int check_keep(struct check_state *s, const char *staging, struct err *e);
+
 /* Applies the variations of a vary_ctx to one step's sandbox settings
  * (build_options.vary). */
 void check_vary_apply(struct sandbox_config *c, void *arg);
 /* Decides which asked-for variations this machine can apply, and how:
  * fills s->res->applied/not_applied/notes/why_not and s's tools. */
 void check_plan(struct check_state *s);
+/* Sorts a probe under the varied locale inside a sandbox on s->root (made
+ * under s->tmp): unless the order differs from C's, the locale variation
+ * moves to not_applied with the reason; else its note shows the order.
+ * 0, or -1 with e set when the probe could not run. */
+int check_locale_probe(struct check_state *s, struct err *e);
 
 #endif

@@ -82,6 +82,46 @@ TEST(hint_strings_that_change_length_are_text_not_integers)
 	CHECK(hints_span(&c, ra, 48, rb, 48, 5, 32) == HINT_RANDOM);
 }
 
+TEST(hint_yyyymmdd_is_a_timestamp_near_now_only)
+{
+	struct diff_ctx c;
+	ctx(&c); /* now: 2023-11-14 */
+	CHECK(hints_strings(&c, "fw-20231114.bin", "fw-20231117.bin") == HINT_TIMESTAMP);
+	CHECK(hints_strings(&c, "build 20231114", "build 20231115") == HINT_TIMESTAMP);
+	/* Not a date (month 56), or a year far from now: content. */
+	CHECK(hints_strings(&c, "part 12345678", "part 12345679") == HINT_CONTENT);
+	CHECK(hints_strings(&c, "id 19870101", "id 19870102") == HINT_CONTENT);
+}
+
+TEST(hint_printable_words_are_never_integer_times)
+{
+	struct diff_ctx c;
+	/* Two names swapped: "abcd" and "efgh" read as little-endian words
+	 * fall in 2023 and 2025, near "now"; they are text all the same. */
+	const unsigned char a[16] = "abcd\x01\x01\x01\x01" "efgh";
+	const unsigned char b[16] = "efgh\x01\x01\x01\x01" "abcd";
+	ctx(&c);
+	c.now = 1760000000;
+	CHECK(hints_span(&c, a, 16, b, 16, 0, 12) == HINT_CONTENT);
+}
+
+TEST(hint_random_salts_are_random_every_time)
+{
+	struct diff_ctx c;
+	/* 32 random bytes each side (one of the 1 in 500 pairs whose one side
+	 * failed the test alone, and that opens with two printable bytes and
+	 * a NUL): random, as every other pair. */
+	static const char ha[] = "50230067f4e836589444c630d5777d9a73fe3972e9a0f3cd82803e1f6b92bfb6";
+	static const char hb[] = "4a307bfe847399ae8af82dd6bb7e29cdbe73652d5a1ff8881148b01496e92c33";
+	unsigned char a[96] = { 0 }, b[96] = { 0 };
+	ctx(&c);
+	for (int i = 0; i < 32; i++) {
+		a[32 + i] = (unsigned char)strtoul((char[]){ ha[2 * i], ha[2 * i + 1], 0 }, NULL, 16);
+		b[32 + i] = (unsigned char)strtoul((char[]){ hb[2 * i], hb[2 * i + 1], 0 }, NULL, 16);
+	}
+	CHECK(hints_span(&c, a, 96, b, 96, 32, 32) == HINT_RANDOM);
+}
+
 TEST(byte_ranges_merge_close_differences)
 {
 	unsigned char a[100] = { 0 }, b[100] = { 0 };
@@ -138,6 +178,7 @@ TEST(report_json_and_first_offset)
 	free(b);
 }
 
-TEST_MAIN(T(hint_dates_are_timestamps), T(hint_paths_hosts_users), T(hint_integers_and_randomness),
+TEST_MAIN(T(hint_dates_are_timestamps), T(hint_yyyymmdd_is_a_timestamp_near_now_only),
+	  T(hint_printable_words_are_never_integer_times), T(hint_random_salts_are_random_every_time), T(hint_paths_hosts_users), T(hint_integers_and_randomness),
 	  T(hint_strings_that_change_length_are_text_not_integers),
 	  T(byte_ranges_merge_close_differences), T(report_json_and_first_offset))

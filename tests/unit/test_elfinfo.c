@@ -220,6 +220,27 @@ TEST(check_compiler_accepts_the_pin_and_names_a_foreign_compiler)
 	free(id);
 }
 
+TEST(check_compilers_accepts_what_the_pin_ships_and_nothing_else)
+{
+	struct err e = ERR_INIT;
+	cJSON *info = NULL;
+	char *fw = path_in("fw.elf"), *id = expected_id();
+	/* As if fw.elf's compiler were a library's, not the pinned one. */
+	const char *shipped[] = { "GCC: (12.1.0-7+11) 12.1.0", id };
+	const char *other[] = { "GCC: (12.1.0-7+11) 12.1.0" };
+
+	CHECK(build_samples());
+	CHECK(id != NULL);
+	CHECK(elfinfo_read(fw, &info, &e) == 0);
+	CHECK(elfinfo_check_compilers(info, "GCC: (Acme 9.9-1) 9.9.0", shipped, 2, fw, &e) == 0);
+	CHECK(elfinfo_check_compilers(info, "GCC: (Acme 9.9-1) 9.9.0", other, 1, fw, &e) < 0);
+	CHECK(e.kind == ERR_NO);
+	CHECK_CONTAINS(e.msg, "Acme");
+	cJSON_Delete(info);
+	free(fw);
+	free(id);
+}
+
 /* Writes the first n bytes of data to cut and reads it: 1 when that is an
  * error naming the file, as it must be. */
 static int truncated_is_refused(const char *cut, const char *data, size_t n, size_t len)
@@ -328,6 +349,7 @@ TEST_MAIN(T(is_elf_tells_elf_from_text_and_missing_files),
 	  T(producers_are_deduplicated_in_order_and_parsed),
 	  T(relocatable_object_producer_is_read_after_relocation),
 	  T(check_compiler_accepts_the_pin_and_names_a_foreign_compiler),
+	  T(check_compilers_accepts_what_the_pin_ships_and_nothing_else),
 	  T(every_truncation_is_an_error_naming_the_file),
 	  T(corrupted_section_offset_is_an_error),
 	  T(non_elf_file_is_an_error_naming_the_file),
