@@ -7,6 +7,8 @@
 #include <string.h>
 
 static int vset(struct err *e, enum err_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static int vset(struct err *e, enum err_kind kind, const char *fmt, va_list ap)
 {
 	if (!e)
 		return -1;
