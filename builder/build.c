@@ -131,6 +131,8 @@ static void base_config(const struct build *b, struct sandbox_config *c, int out
 	c->root_dir = b->root;
 	c->env = (const char *const *)b->env.v;
 	c->source_date_epoch = b->r->source_date_epoch;
+	c->max_disk = b->r->max_disk;
+	c->max_log = b->r->max_log;
 	c->stdout_fd = out_fd;
 	c->stderr_fd = out_fd;
 	if (b->o->vary)
@@ -156,6 +158,14 @@ static int run_in_sandbox(struct build *b, const char *dir, const char *cmd, uns
 		return err_setk(e, ERR_INTERRUPT, "%s: %s: interrupted", b->r->file, what);
 	if (res.timed_out)
 		return err_set(e, "%s: %s: stopped after the %u-second timeout", b->r->file, what, timeout);
+	if (res.over_disk)
+		return err_set(e, "%s: %s: stopped: the build directory grew past its %llu-byte limit "
+				  "(\"limits.disk_bytes\")",
+			       b->r->file, what, (unsigned long long)c.max_disk);
+	if (res.over_log)
+		return err_set(e, "%s: %s: stopped: the build log grew past its %llu-byte limit "
+				  "(\"limits.log_bytes\")",
+			       b->r->file, what, (unsigned long long)c.max_log);
 	if (res.signal)
 		return err_set(e, "%s: %s: killed by signal %d", b->r->file, what, res.signal);
 	if (res.exit_code != 0)

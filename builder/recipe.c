@@ -17,8 +17,9 @@
 static const char *const top_fields[] = {
 	"name", "kind", "version", "source", "toolchain", "environment", "packages", "target",
 	"env", "source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix",
-	"version_policy", NULL
+	"version_policy", "limits", NULL
 };
+static const char *const limits_fields[] = { "disk_bytes", "log_bytes", NULL };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
 static const char *const source_fields[] = { "dir",     "exclude", "git",     "commit",
@@ -488,6 +489,30 @@ static int load_source(const cJSON *s, struct recipe *r, const char *f, struct e
 	return load_exclude(s, r, f, e);
 }
 
+/* "limits": how far the build's directories may grow and how long its log
+ * may get (the sandbox stops the build past either; recorded in the
+ * sandbox profile).  Absent fields keep the defaults. */
+static int load_limits(const cJSON *l, struct recipe *r, const char *f, struct err *e)
+{
+	int64_t disk = (int64_t)RECIPE_DEFAULT_DISK, log = (int64_t)RECIPE_DEFAULT_LOG;
+
+	r->max_disk = RECIPE_DEFAULT_DISK;
+	r->max_log = RECIPE_DEFAULT_LOG;
+	if (!l)
+		return 0;
+	if (json_check_object(l, limits_fields, f, "limits", e) < 0 ||
+	    json_get_int(l, "disk_bytes", 0, f, "limits", &disk, e) < 0 ||
+	    json_get_int(l, "log_bytes", 0, f, "limits", &log, e) < 0)
+		return -1;
+	if (disk < (int64_t)1 << 20 || disk > (int64_t)1 << 40)
+		return err_set(e, "%s: \"limits.disk_bytes\": must be between 1 MiB and 1 TiB", f);
+	if (log < (int64_t)64 << 10 || log > (int64_t)8 << 30)
+		return err_set(e, "%s: \"limits.log_bytes\": must be between 64 KiB and 8 GiB", f);
+	r->max_disk = (uint64_t)disk;
+	r->max_log = (uint64_t)log;
+	return 0;
+}
+
 /* Validates r->text into r; *source gets a copy of the "source" field
  * (relative to the recipe's directory, checked lexically), caller frees. */
 static int parse(struct recipe *r, char **source, struct err *e)
@@ -574,7 +599,8 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    load_list(j, "outputs", &r->outputs, RECIPE_MAX_OUTPUTS, 1, f, e) < 0 ||
 	    check_output_names(r, e) < 0 ||
 	    load_matrix(cJSON_GetObjectItemCaseSensitive(j, "matrix"), r, f, e) < 0 ||
-	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0)
+	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0 ||
+	    load_limits(cJSON_GetObjectItemCaseSensitive(j, "limits"), r, f, e) < 0)
 		goto out;
 	*source = xstrdup(r->source_path);
 	ret = 0;

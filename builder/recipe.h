@@ -58,6 +58,9 @@ struct recipe {
 	unsigned timeout;    /* seconds for the whole build */
 	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
 	unsigned smoke_timeout;
+	uint64_t max_disk;   /* "limits.disk_bytes": how much the build's
+			      * writable directories may grow */
+	uint64_t max_log;    /* "limits.log_bytes": the build log's size cap */
 	struct recipe_axis *axes; /* owned: "matrix" in declared axis order */
 	size_t naxes;        /* 0 without "matrix" */
 	char *cell;          /* owned: the selected matrix cell, e.g.
@@ -65,6 +68,9 @@ struct recipe {
 			      * has no matrix or no cell was selected */
 };
 
+/* The limits a recipe without "limits" gets. */
+#define RECIPE_DEFAULT_DISK ((uint64_t)8 << 30)
+#define RECIPE_DEFAULT_LOG ((uint64_t)1 << 30)
 #define RECIPE_MAX_STEPS 64
 #define RECIPE_MAX_OUTPUTS 64
 #define RECIPE_MAX_EXCLUDES 256

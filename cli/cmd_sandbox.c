@@ -35,6 +35,10 @@ static const char usage[] =
 	"  --epoch N           SOURCE_DATE_EPOCH (default: $SOURCE_DATE_EPOCH or 0)\n"
 	"  --timeout S         kill everything after S seconds (default: none)\n"
 	"  --ncpus N           run on the first N CPUs\n"
+	"  --max-disk BYTES    stop everything once the build and output\n"
+	"                      directories grew by BYTES (default 8 GiB)\n"
+	"  --max-log BYTES     the same once stdout or stderr, when a file,\n"
+	"                      holds BYTES (default 1 GiB)\n"
 	"  --uname26           report a 2.6 kernel release\n"
 	"  --no-aslr           disable address space randomization\n"
 	"  --profile           print the sandbox profile (canonical JSON) and exit\n"
@@ -69,6 +73,8 @@ static int print_result(const struct sandbox_result *r)
 	cJSON_AddNumberToObject(o, "signal", r->signal);
 	cJSON_AddBoolToObject(o, "timed_out", r->timed_out != 0);
 	cJSON_AddBoolToObject(o, "interrupted", r->interrupted != 0);
+	cJSON_AddBoolToObject(o, "over_disk", r->over_disk != 0);
+	cJSON_AddBoolToObject(o, "over_log", r->over_log != 0);
 	s = json_print(o);
 	fputs(s, stdout);
 	free(s);
@@ -131,6 +137,14 @@ int cmd_sandbox(int argc, char **argv)
 				goto out;
 			}
 			i++;
+		} else if (!strcmp(a, "--max-disk") || !strcmp(a, "--max-log")) {
+			char *end;
+			unsigned long long v = strtoull(argv[++i], &end, 10);
+			if (!*argv[i] || *end || v < (1u << 16) || v > (1ull << 40)) {
+				ret = cli_usage_error("sandbox", "%s \"%s\": not a byte count from 65536 to 2^40", a, argv[i]);
+				goto out;
+			}
+			*(!strcmp(a, "--max-disk") ? &c.max_disk : &c.max_log) = v;
 		} else if (!strcmp(a, "--timeout") || !strcmp(a, "--ncpus")) {
 			char *end;
 			unsigned long v = strtoul(argv[++i], &end, 10);
@@ -192,6 +206,11 @@ int cmd_sandbox(int argc, char **argv)
 		fprintf(stderr, "lockstep: sandbox: timed out after %u s; everything killed\n",
 			c.timeout_sec);
 		ret = 124;
+	} else if (r.over_disk || r.over_log) {
+		fprintf(stderr, "lockstep: sandbox: the %s grew past its %llu-byte limit; everything killed\n",
+			r.over_disk ? "build directory" : "output file",
+			(unsigned long long)(r.over_disk ? c.max_disk : c.max_log));
+		ret = 125;
 	} else if (r.interrupted) {
 		fprintf(stderr, "lockstep: sandbox: interrupted; everything killed\n");
 		ret = 128 + r.interrupted;

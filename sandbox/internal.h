@@ -4,6 +4,9 @@
 #ifndef SANDBOX_INTERNAL_H
 #define SANDBOX_INTERNAL_H
 
+#include <stdint.h>
+#include <stddef.h>
+
 #include "core/err.h"
 #include "sandbox/sandbox.h"
 
@@ -44,6 +47,26 @@ int mounts_prepare_root(struct sandbox_plan *p, struct err *e);
 int mounts_setup(const struct sandbox_plan *p, struct err *e);
 /* Child: runs init and the command; never returns. */
 void child_main(const struct sandbox_plan *p, int sync_fd) __attribute__((noreturn));
+
+/* The parent's disk watch (sandbox/usage.c): what the writable mounts'
+ * trees and file systems held when the sandbox started. */
+#define USAGE_MAX_WATCH 16
+struct sandbox_usage {
+	const char *path[USAGE_MAX_WATCH]; /* borrowed from the plan's mounts */
+	uint64_t tree0[USAGE_MAX_WATCH];   /* bytes allocated in the tree */
+	uint64_t fs0[USAGE_MAX_WATCH];     /* bytes used on its file system */
+	size_t n;
+};
+/* Bytes allocated at path: a file's blocks, or a directory tree's. */
+uint64_t usage_path(const char *path);
+/* Bytes in use on the file system holding path (0 when unknown). */
+uint64_t usage_fs(const char *path);
+void usage_start(const struct sandbox_plan *p, struct sandbox_usage *u);
+/* 1 when the watched trees together grew by more than limit bytes, or one
+ * file system under them filled by more than limit. */
+int usage_over_disk(const struct sandbox_usage *u, uint64_t limit);
+/* 1 when fd is a regular file holding more than limit bytes. */
+int usage_over_log(int fd, uint64_t limit);
 
 /* The report the child sends on report_fd: a one-byte tag then text. */
 #define REPORT_ERROR 'E'  /* setup failed: the message follows */

@@ -8,7 +8,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
-#define PROFILE_VERSION "lockstep-sandbox/v2"
+#define PROFILE_VERSION "lockstep-sandbox/v3"
 
 static cJSON *seccomp_json(void)
 {
@@ -75,7 +75,11 @@ char *sandbox_profile_json(const struct sandbox_config *c)
 	add_num(o, "file_bytes", (double)c->max_fsize);
 	add_num(o, "open_files", (double)c->max_files);
 	add_num(o, "core_bytes", 0);
+	/* /tmp and /dev/shm are each a tmpfs of this size (host memory). */
 	add_num(o, "tmp_bytes", (double)c->tmp_size);
+	add_num(o, "dev_shm_bytes", (double)c->tmp_size);
+	add_num(o, "disk_bytes", (double)c->max_disk);
+	add_num(o, "log_bytes", (double)c->max_log);
 	add_num(o, "timeout_sec", c->timeout_sec);
 	/* Which packages the root holds is recorded by the builder (the pin's
 	 * digest); the profile says whether there is one. */

@@ -46,6 +46,8 @@ void sandbox_config_init(struct sandbox_config *c)
 	c->max_fsize = 8ull << 30;
 	c->max_files = 4096;
 	c->tmp_size = 2ull << 30;
+	c->max_disk = 8ull << 30;
+	c->max_log = 1ull << 30;
 }
 
 /* An absolute path with no empty, "." or ".." component, outside the
@@ -153,7 +155,8 @@ int sandbox_config_check(const struct sandbox_config *c, struct err *e)
 	if (c->umask > 0777)
 		return err_set(e, "sandbox: umask %o: not a file mode mask", c->umask);
 	if (c->max_procs < 8 || c->max_files < 16 || c->max_data < (1u << 20) ||
-	    c->max_fsize < (1u << 20) || c->tmp_size < (1u << 20))
+	    c->max_fsize < (1u << 20) || c->tmp_size < (1u << 20) || c->max_disk < (1u << 20) ||
+	    c->max_log < (1u << 16))
 		return err_set(e, "sandbox: limits too small to run anything");
 	if (c->source_date_epoch < 0)
 		return err_set(e, "sandbox: SOURCE_DATE_EPOCH %lld: negative",
@@ -340,13 +343,34 @@ static int relay(const struct sandbox_plan *p)
 	return n > 0 || (n < 0 && errno == EINTR);
 }
 
-/* Waits for init; kills it (and so the namespace) on timeout or Ctrl-C;
- * relays the command's output to the caller's terminal meanwhile. */
-static int wait_init(const struct sandbox_plan *p, pid_t pid, unsigned timeout,
-		     struct sandbox_result *r, int *status, struct err *e)
+/* How often the disk and log limits are checked: a build writing as fast
+ * as the disk takes can pass them by what it writes in this time. */
+#define USAGE_CHECK_SEC 1.0
+
+/* 1 (and the reason set in r) when the build passed its disk or log limit. */
+static int over_limits(const struct sandbox_plan *p, const struct sandbox_usage *u,
+		       struct sandbox_result *r)
+{
+	const struct sandbox_config *c = p->c;
+	/* -1: the command inherits ours, and writes where they point. */
+	int out = c->stdout_fd >= 0 ? c->stdout_fd : 1, err = c->stderr_fd >= 0 ? c->stderr_fd : 2;
+
+	if (usage_over_log(out, c->max_log) || (err != out && usage_over_log(err, c->max_log)))
+		r->over_log = 1;
+	else if (usage_over_disk(u, c->max_disk))
+		r->over_disk = 1;
+	return r->over_log || r->over_disk;
+}
+
+/* Waits for init; kills it (and so the namespace) on timeout, Ctrl-C or a
+ * passed disk or log limit; relays the command's output to the caller's
+ * terminal meanwhile. */
+static int wait_init(const struct sandbox_plan *p, const struct sandbox_usage *u, pid_t pid,
+		     unsigned timeout, struct sandbox_result *r, int *status, struct err *e)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	double deadline = timeout ? clock_mono() + timeout : 0;
+	double next_check = clock_mono() + USAGE_CHECK_SEC;
 
 	if (pidfd < 0) {
 		err_sys(e, "sandbox: pidfd_open");
@@ -360,6 +384,13 @@ static int wait_init(const struct sandbox_plan *p, pid_t pid, unsigned timeout,
 			r->interrupted = sig;
 			kill(pid, SIGKILL);
 			break;
+		}
+		if (clock_mono() >= next_check) {
+			if (over_limits(p, u, r)) {
+				kill(pid, SIGKILL);
+				break;
+			}
+			next_check = clock_mono() + USAGE_CHECK_SEC;
 		}
 		if (deadline) {
 			double left = deadline - clock_mono();
@@ -425,7 +456,7 @@ static int read_reports(int fd, int init_status, struct sandbox_result *r, struc
 				r->signal = WTERMSIG(st);
 		}
 	}
-	if (r->timed_out || r->interrupted)
+	if (r->timed_out || r->interrupted || r->over_disk || r->over_log)
 		ret = 0;
 	else if (err_msg)
 		err_set(e, "%s", err_msg);
@@ -441,6 +472,7 @@ static int read_reports(int fd, int init_status, struct sandbox_result *r, struc
 int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct err *e)
 {
 	struct sandbox_plan p = { .usr_fd = -1, .etc_fd = -1, .relay_fd = -1, .tty_fd = -1 };
+	struct sandbox_usage usage;
 	int sync[2] = { -1, -1 }, rep[2] = { -1, -1 }, tty[2] = { -1, -1 }, status = 0, ret = -1;
 	pid_t pid = -1;
 
@@ -452,6 +484,7 @@ int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct
 		goto out;
 	if (p.as_root && mounts_prepare_root(&p, e) < 0)
 		goto out;
+	usage_start(&p, &usage);
 	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || plan_relay(&p, tty, e) < 0) {
 		if (!e->msg[0])
 			err_sys(e, "sandbox: pipe");
@@ -488,8 +521,11 @@ int sandbox_run(const struct sandbox_config *c, struct sandbox_result *r, struct
 	}
 	close(sync[1]);
 	sync[1] = -1;
-	if (wait_init(&p, pid, c->timeout_sec, r, &status, e) < 0)
+	if (wait_init(&p, &usage, pid, c->timeout_sec, r, &status, e) < 0)
 		goto out;
+	/* The last writes before the command ended count too. */
+	if (!r->timed_out && !r->interrupted)
+		over_limits(&p, &usage, r);
 	ret = read_reports(rep[0], status, r, e);
 out:
 	for (int i = 0; i < 2; i++) {

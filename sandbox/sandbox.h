@@ -29,8 +29,10 @@
  *              seccomp (sandbox/seccomp.c), execve with the scrubbed env
  *           9. init reaps zombies; when the command exits it kills what is
  *              left in the pid namespace and reports the status
- *   parent 10. waits, polling cleanup_interrupted() and the timeout; on
- *              either it kills init, which takes the whole namespace down */
+ *   parent 10. waits, polling cleanup_interrupted() and the timeout, and
+ *              every second the disk and log limits (sandbox/usage.c); on
+ *              any of them it kills init, which takes the whole namespace
+ *              down */
 #ifndef SANDBOX_SANDBOX_H
 #define SANDBOX_SANDBOX_H
 
@@ -83,7 +85,13 @@ struct sandbox_config {
 	uint64_t max_data;             /* RLIMIT_DATA bytes, 8 GiB */
 	uint64_t max_fsize;            /* RLIMIT_FSIZE bytes, 8 GiB */
 	uint64_t max_files;            /* RLIMIT_NOFILE, 4096 */
-	uint64_t tmp_size;             /* /tmp and /dev/shm tmpfs size, 2 GiB */
+	uint64_t tmp_size;             /* /tmp and /dev/shm tmpfs size, 2 GiB each */
+	uint64_t max_disk;             /* bytes the writable host dirs (build dir,
+					* out dir, writable binds) may grow by, 8 GiB;
+					* checked every second, the build killed
+					* past it (see sandbox_result.over_disk) */
+	uint64_t max_log;              /* bytes stdout_fd/stderr_fd may hold when
+					* they are regular files, 1 GiB; the same */
 };
 
 struct sandbox_result {
@@ -91,6 +99,8 @@ struct sandbox_result {
 	int signal;      /* the signal that ended the command, or 0 */
 	int timed_out;   /* killed by the timeout */
 	int interrupted; /* killed because SIGINT/SIGTERM reached us (the signal) */
+	int over_disk;   /* killed, or finished, past max_disk */
+	int over_log;    /* killed, or finished, past max_log */
 };
 
 /* The fixed defaults; argv and build_dir are left NULL for the caller. */

@@ -34,6 +34,24 @@ for mode in root user; do
 	out=$(sb $mode --build-dir "$b" -- bash -c 'echo $(ulimit -c) $(ulimit -u) $(ulimit -n)' 2>&1)
 	check "$mode: core dumps off, 512 processes, 4096 files" [ "$out" = "0 512 4096" ]
 
+	# The build directory is bounded as a whole (many files each under
+	# RLIMIT_FSIZE), checked every second: writing past it stops the build.
+	expect_err "$mode: a build writing past --max-disk is stopped, the limit named" 125 \
+		'build directory grew past its 10485760-byte limit' \
+		sb $mode --build-dir "$b" --max-disk 10485760 -- \
+		sh -c 'i=0; while [ $i -lt 50 ]; do head -c 1000000 /dev/zero >f$i; i=$((i+1)); sleep 0.05; done'
+	check "$mode: it was stopped near the limit, not after 50 MB" [ "$(du -sk "$b" | cut -f1)" -lt 30000 ]
+	rm -f "$b"/f*
+	expect_exit "$mode: a build under --max-disk runs to the end" 0 \
+		sb $mode --build-dir "$b" --max-disk 10485760 -- sh -c 'head -c 1000000 /dev/zero >f; rm f'
+	# The log (the command's output into a file) likewise.
+	sb $mode --build-dir "$b" --max-log 100000 -- sh -c 'while :; do echo spam; done' >"$T/log" 2>"$T/err"
+	check "$mode: output past --max-log stops the build, the limit named" \
+		grep -q 'output file grew past its 100000-byte limit' "$T/err"
+	check "$mode: the profile records the disk, log, /tmp and /dev/shm limits" bash -c \
+		"'$LOCKSTEP' sandbox --profile --build-dir '$b' --max-disk 10485760 --max-log 100000 -- true |
+		 grep -q '\"dev_shm_bytes\":2147483648,\"disk_bytes\":10485760,\"file_bytes\":[0-9]*,\"log_bytes\":100000'"
+
 	# Forking until refused: the limit, not the host, says no.
 	out=$(sb $mode --build-dir "$b" -- python3 -c '
 import os, time
