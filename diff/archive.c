@@ -141,6 +141,67 @@ static int same_contents(struct member *x, struct member *y)
 	return !strcmp(member_digest(x), member_digest(y));
 }
 
+/* The number in the n characters at p, in base (16 or 8); -1 when one is
+ * not a digit of it. */
+static int64_t cpio_field(const unsigned char *p, size_t n, int base)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
+			: base == 16 && p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+			: base == 16 && p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+								: -1;
+		if (d < 0 || d >= base)
+			return -1;
+		v = v * base + d;
+	}
+	return v;
+}
+
+/* libarchive's cpio reader asks for a member's whole name at once and
+ * allocates what the header claims before it meets the end of the input:
+ * 1.6 KB claiming a 3.5 GB name cost a 3.5 GB allocation (found by
+ * tests/fuzz/fuzz_diff; regression tests/fuzz/regressions/diff/).  So the
+ * ASCII cpio headers (newc/crc and odc) are walked first: every name and
+ * body must fit in the bytes there are.  Other formats pass. */
+static int cpio_sizes_fit(const struct diff_blob *bl, const char *label, struct err *e)
+{
+	const unsigned char *p = bl->p;
+	size_t at = 0, len = bl->len;
+
+	if (len < 6 || (memcmp(p, "070701", 6) && memcmp(p, "070702", 6) && memcmp(p, "070707", 6)))
+		return 0;
+	while (at + 6 <= len) {
+		int newc = !memcmp(p + at, "070701", 6) || !memcmp(p + at, "070702", 6);
+		size_t hdr = newc ? 110 : 76;
+		int64_t name, body;
+
+		if (!newc && memcmp(p + at, "070707", 6))
+			return 0; /* past the trailer: padding, left to libarchive */
+		if (len - at < hdr)
+			return err_set(e, "\"%s\": corrupt archive: a cpio header cut short at byte %zu",
+				       label, at);
+		name = newc ? cpio_field(p + at + 94, 8, 16) : cpio_field(p + at + 59, 6, 8);
+		body = newc ? cpio_field(p + at + 54, 8, 16) : cpio_field(p + at + 65, 11, 8);
+		if (name < 0 || body < 0)
+			return 0; /* not a header libarchive reads either */
+		if ((uint64_t)name > len - at - hdr || (uint64_t)body > len - at - hdr - (uint64_t)name)
+			return err_set(e, "\"%s\": corrupt archive: the cpio member at byte %zu claims "
+					  "a %lld-byte name and %lld bytes, past the end",
+				       label, at, (long long)name, (long long)body);
+		if (name == 11 && !memcmp(p + at + hdr, "TRAILER!!!", 10))
+			return 0;
+		at += hdr + (size_t)name;
+		if (newc)
+			at = (at + 3) & ~(size_t)3;
+		at += (size_t)body;
+		if (newc)
+			at = (at + 3) & ~(size_t)3;
+	}
+	return 0;
+}
+
 static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const char *label,
 			struct members *out, struct err *e)
 {
@@ -153,6 +214,8 @@ static int read_members(struct diff_ctx *c, const struct diff_blob *bl, const ch
 	archive_read_support_format_cpio(ar);
 	archive_read_support_format_ar(ar);
 	archive_read_support_format_zip(ar);
+	if (cpio_sizes_fit(bl, label, e) < 0)
+		goto out;
 	if (archive_read_open_memory(ar, bl->p, bl->len) != ARCHIVE_OK) {
 		err_set(e, "\"%s\": not a readable archive: %s", label, archive_error_string(ar));
 		goto out;
