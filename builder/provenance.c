@@ -280,6 +280,11 @@ int provenance_parse(const char *text, size_t len, const char *what,
 		if (!cJSON_IsString(mt))
 			continue;
 		if (!strcmp(mt->valuestring, "application/vnd.lockstep.recipe+json")) {
+			/* One recipe: a second would leave which one was built
+			 * to the reader (and leaked the first copy: found by
+			 * tests/fuzz/fuzz_provenance). */
+			if (rec->recipe_text)
+				return err_set(e, "%s: \"%s\": a second recipe", what, at);
 			if (get_digest(c, what, at, hex, e) < 0)
 				return -1;
 			if (strcmp(hex, rec->recipe_digest))
