@@ -125,7 +125,9 @@ static void stream_init(struct stream *st, const struct bytes_side *s, const str
 	st->keep = xmalloc((n + 1) * sizeof(*st->keep));
 	if (n) {
 		cv = xmalloc(n * sizeof(*cv));
-		memcpy(cv, cov->v[side], cov->n[side] * sizeof(*cv));
+		/* One side may have no spans (and no array) while the other has. */
+		if (cov->n[side])
+			memcpy(cv, cov->v[side], cov->n[side] * sizeof(*cv));
 		if (both && cov->n[!side])
 			memcpy(cv + cov->n[side], cov->v[!side], cov->n[!side] * sizeof(*cv));
 		qsort(cv, n, sizeof(*cv), cmp_span);
