@@ -230,6 +230,14 @@ int diff_compress_is(const struct diff_blob *b);
 int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 		  struct diff_blob *b, struct err *e);
 
+/* dtb.c */
+/* 1 when the image starts like a flattened device tree (.dtb, FIT .itb). */
+int diff_dtb_is(const struct diff_blob *b);
+/* Header, reservations, nodes and properties by path; a FIT image's data
+ * blobs compared as files of their own. */
+int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	     struct err *e);
+
 /* archive.c */
 /* 1 when the image starts like an (uncompressed) archive. */
 int diff_archive_is(const struct diff_blob *b);
