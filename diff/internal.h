@@ -238,6 +238,14 @@ int diff_dtb_is(const struct diff_blob *b);
 int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 	     struct err *e);
 
+/* uimage.c */
+/* 1 when the image starts like a U-Boot legacy image (magic 0x27051956). */
+int diff_uimage_is(const struct diff_blob *b);
+/* The 64-byte header's fields by name, then the payload as a file of its
+ * own. */
+int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		struct diff_blob *b, struct err *e);
+
 /* archive.c */
 /* 1 when the image starts like an (uncompressed) archive. */
 int diff_archive_is(const struct diff_blob *b);
