@@ -529,7 +529,7 @@ struct symchange {
  * it.  Returns 1 when the functions are the same set with the same sizes
  * laid out in another order. */
 static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside *a,
-		       const struct eside *b)
+		       const struct eside *b, char **root)
 {
 	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)), *y = xmalloc((b->nsyms + 1) * sizeof(*y));
 	struct symchange *ch = xmalloc((a->nsyms + b->nsyms + 1) * sizeof(*ch));
@@ -585,13 +585,40 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	 * with nothing added or resized means a new order, and then each
 	 * moved symbol says so. */
 	layout = moved > 1 && !other && !same_delta;
+	/* Something grew or appeared and more moved than a list shows: a
+	 * layout shift.  Its root is named, the symbols that only moved after
+	 * it are one difference with a count. */
+	*root = NULL;
+	for (size_t k = 0; k < n && other && moved > c->keep; k++)
+		if (!strcmp(ch[k].what, "resized") || (!*root && !strcmp(ch[k].what, "added"))) {
+			free(*root);
+			*root = xasprintf("%s (%s -> %s)", ch[k].label, ch[k].va ? ch[k].va : "absent",
+					  ch[k].vb ? ch[k].vb : "absent");
+			if (!strcmp(ch[k].what, "resized"))
+				break;
+		}
+	if (*root) {
+		struct diff_item *it = report_add(c, name, "layout-shift", HINT_CONTENT,
+						  xasprintf("symbols after %s", *root),
+						  xasprintf("%zu symbols moved", moved), NULL);
+		for (size_t k = 0, shownm = 0; k < n; k++) {
+			if (strcmp(ch[k].what, "moved"))
+				continue;
+			if (it && shownm++ < c->keep)
+				strv_pushf(&it->detail, "%s: %s -> %s", ch[k].label, ch[k].va, ch[k].vb);
+			free(ch[k].label);
+			free(ch[k].va);
+			free(ch[k].vb);
+			ch[k].what = "folded";
+		}
+	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t k = 0; k < n; k++) {
 			struct symchange *h = &ch[k];
 			int is_moved = strcmp(h->what, "moved") == 0;
 			enum diff_hint hint = is_moved && layout ? HINT_ORDERING : HINT_CONTENT;
 
-			if (is_moved != pass)
+			if (is_moved != pass || !strcmp(h->what, "folded"))
 				continue;
 			if (shown++ < c->keep) {
 				report_add(c, name, "symbol", hint, h->label, h->va, h->vb);
@@ -616,6 +643,7 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	int ret = -1, layout, order_reported = 0, debug_differs = 0, stripped, moved_only = 0;
 	struct strv gone = STRV_INIT;
 	int shstrtab_changed = 0;
+	char *root = NULL;
 	struct diff_item *strip_it = NULL;
 	size_t strip_idx = 0;
 	enum diff_hint dwarf_hint = HINT_CONTENT;
@@ -643,7 +671,7 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 				      NULL, NULL);
 	}
 	pair = section_pairs(c, name, &a, &b, stripped, &gone);
-	layout = stripped >= 0 ? 0 : symbol_diff(c, name, &a, &b);
+	layout = stripped >= 0 ? 0 : symbol_diff(c, name, &a, &b, &root);
 	for (size_t i = 1; i < a.shnum; i++)
 		if (pair[i] && !strncmp(a.secs[i].name, ".debug_", 7) &&
 		    (a.secs[i].len != b.secs[pair[i]].len ||
@@ -742,6 +770,19 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 				h = dwarf_hint;
 		} else if (!strncmp(sa->name, ".debug_", 7) && !c->o->full) {
 			h = dwarf_hint;
+		} else if (root && (sa->sh.sh_flags & SHF_EXECINSTR) && sa->len == sb->len) {
+			/* Code of the same size whose bytes differ after a layout
+			 * shift: the references to what moved.  Counted, not
+			 * listed. */
+			size_t nr = bytes_ranges(sa->raw, sb->raw, sa->len, NULL, NULL, 0, &nbytes);
+			struct diff_item *li = report_add(c, name, "layout-shift", HINT_CONTENT,
+							  xasprintf("%s: references after %s", sa->name, root),
+							  xasprintf("%zu ranges, %zu bytes differ", nr, nbytes), NULL);
+			if (li)
+				strv_push(&li->detail, "the section did not grow: addresses of what moved "
+						       "(see --full for the ranges)");
+			if (c->o->full)
+				section_ranges(c, name, &a, sa, sb, 0, &nbytes);
 		} else if (strcmp(sa->name, ".symtab") && strcmp(sa->name, ".strtab")) {
 			h = section_ranges(c, name, &a, sa, sb, layout && (sa->sh.sh_flags & SHF_EXECINSTR),
 					   &nbytes);
@@ -766,6 +807,7 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	ret = 0;
 out:
 	strv_release(&gone);
+	free(root);
 	free(pair);
 	free(la);
 	free(lb);

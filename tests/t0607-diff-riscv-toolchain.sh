@@ -34,3 +34,22 @@ check "diff: fewer than 15 differences, not hundreds" \
 	bash -c "n=\$(sed -n 's/.*differ: \([0-9]*\) difference.*/\1/p' '$T/out'); [ \"\$n\" -lt 15 ]"
 expect_exit "diff: the stripped side may be a too" 1 $D "$T/s.elf" "$T/u.elf"
 check "diff: a is stripped" grep -qF 'stripped a is stripped (no .symtab/.debug_*)' "$T/out"
+
+# A longer banner shifts every address after it: the root is named and
+# the shifted symbols and code references counted, not listed by hundreds.
+python3 - "$T" <<'P'
+import sys
+for v, b in (("1", "fw 1.0"), ("2", "fw 1.0 with a much longer banner")):
+    src = ['const char banner[] = "%s";' % b]
+    src += ["int t%d[4] = {%d,1,2,3}; int g%d(int x) { return t%d[x&3] + banner[x&7]; }" % (i, i, i, i) for i in range(300)]
+    src.append("int main(void) { return g1(3); }")
+    open(f"{sys.argv[1]}/L{v}.c", "w").write("\n".join(src))
+P
+$CC -nostdlib -Wl,-e,main -o "$T/L1.elf" "$T/L1.c" && $CC -nostdlib -Wl,-e,main -o "$T/L2.elf" "$T/L2.c"
+expect_exit "diff: a grown banner shifts the layout" 1 $D "$T/L1.elf" "$T/L2.elf"
+check "diff: the root is named and the moved symbols counted in one difference" \
+	bash -c "grep -qE '^  \[content\] layout-shift symbols after resized banner \(0x[0-9a-f]+ size 7 -> 0x[0-9a-f]+ size 33\)' '$T/out' && grep -qE '^      a: [0-9]{3} symbols moved' '$T/out'"
+check "diff: the code's changed references are counted, not listed" \
+	bash -c "grep -qE 'layout-shift .text: references after resized banner' '$T/out' && ! grep -q 'range .text' '$T/out'"
+check "diff: a few dozen differences, not hundreds" \
+	bash -c "n=\$(sed -n 's/.*differ: \([0-9]*\) difference.*/\1/p' '$T/out'); [ \"\$n\" -lt 40 ]"
