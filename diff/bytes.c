@@ -262,8 +262,8 @@ static int report_range(struct scan *sc, uint64_t fa, uint64_t fb, uint64_t len,
 						   (unsigned long long)fa, (unsigned long long)(fa + len),
 						   (unsigned long long)fb, (unsigned long long)(fb + len));
 		struct diff_item *it = report_add(c, sc->name, "bytes", h, where,
-						  hints_render(ca + pre, (size_t)shown_len, 24),
-						  hints_render(cb + pre, (size_t)shown_len, 24));
+						  hints_render_at(ca, la, pre, (size_t)shown_len, 24),
+						  hints_render_at(cb, lb, pre, (size_t)shown_len, 24));
 		if (it) {
 			if (sc->residual)
 				strv_push(&it->detail, "not explained by the structure (padding, "

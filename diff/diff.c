@@ -77,12 +77,16 @@ const char *diff_username(const struct diff_ctx *c)
 
 /* What a pair of images is compared as: the first of these both sides are
  * (the order matters: a compressed tar is read by compress.c first). */
-enum blob_kind { K_ELF, K_COMPRESSED, K_ARCHIVE, K_TEXT, K_OTHER };
+enum blob_kind { K_ELF, K_DTB, K_UIMAGE, K_COMPRESSED, K_ARCHIVE, K_TEXT, K_OTHER };
 
 static enum blob_kind blob_kind(const struct diff_blob *b)
 {
 	if (diff_elf_is(b))
 		return K_ELF;
+	if (diff_dtb_is(b))
+		return K_DTB;
+	if (diff_uimage_is(b))
+		return K_UIMAGE;
 	if (diff_compress_is(b))
 		return K_COMPRESSED;
 	if (diff_archive_is(b))
@@ -90,7 +94,8 @@ static enum blob_kind blob_kind(const struct diff_blob *b)
 	return K_OTHER;
 }
 
-static const char *const kind_names[] = { "elf", "compressed", "archive", "text", "other" };
+static const char *const kind_names[] = { "elf", "device tree", "uimage", "compressed",
+					  "archive", "text", "other" };
 
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	       struct diff_blob *b, struct err *e)
@@ -114,6 +119,8 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	if (ka == kb && ka != K_OTHER) {
 		structured = 1;
 		ret = ka == K_ELF ? diff_elf(c, name, a, b, &fe)
+		      : ka == K_DTB ? diff_dtb(c, name, a, b, &fe)
+		      : ka == K_UIMAGE ? diff_uimage(c, name, a, b, &fe)
 		      : ka == K_COMPRESSED ? diff_compress(c, name, a, b, &fe)
 					   : diff_archive(c, name, a, b, &fe);
 		if (ret < 0) {

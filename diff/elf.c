@@ -264,6 +264,28 @@ static void header_diff(struct diff_ctx *c, const char *name, const struct eside
 			report_at(c, it, 1, ob, lb);
 		}
 	}
+	/* A table that moved is compared entry by entry (program headers
+	 * below, section headers with their sections), not at its old
+	 * offsets: the bytes where the other side's table lay are covered,
+	 * and only the null section entry, which no section compares, is
+	 * compared here. */
+	if (a->eh.e_shoff != b->eh.e_shoff) {
+		uint64_t sa = (uint64_t)a->shnum * a->eh.e_shentsize, sb = (uint64_t)b->shnum * b->eh.e_shentsize;
+		report_at(c, NULL, 0, a->eh.e_shoff, sa);
+		report_at(c, NULL, 1, b->eh.e_shoff, sb);
+		if (a->shnum && b->shnum && a->eh.e_shentsize == b->eh.e_shentsize &&
+		    memcmp(a->image + a->eh.e_shoff, b->image + b->eh.e_shoff, a->eh.e_shentsize)) {
+			struct diff_item *it = report_add(c, name, "section-header", HINT_CONTENT,
+							  xstrdup("[0] (null)"), xstrdup("differs"),
+							  xstrdup("differs"));
+			report_at(c, it, 0, a->eh.e_shoff, a->eh.e_shentsize);
+			report_at(c, it, 1, b->eh.e_shoff, b->eh.e_shentsize);
+		}
+	}
+	if (a->eh.e_phoff != b->eh.e_phoff) {
+		report_at(c, NULL, 0, a->eh.e_phoff, (uint64_t)a->phnum * a->eh.e_phentsize);
+		report_at(c, NULL, 1, b->eh.e_phoff, (uint64_t)b->phnum * b->eh.e_phentsize);
+	}
 	na = a->phnum;
 	nb = b->phnum;
 	for (size_t i = 0; i < na || i < nb; i++) {
@@ -393,8 +415,8 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 		s = sym_at(a, sa->idx, base + off[i], sa->name, off[i]);
 		t = sym_at(a, sa->idx, base + off[i] + len[i], sa->name, off[i] + len[i]);
 		it = report_add(c, name, "range", h, xasprintf("%s: %s .. %s", sa->name, s, t),
-				hints_render(sa->raw + off[i], len[i], 24),
-				hints_render(sb->raw + off[i], len[i], 24));
+				hints_render_at(sa->raw, sa->len, off[i], len[i], 24),
+				hints_render_at(sb->raw, sb->len, off[i], len[i], 24));
 		free(s);
 		free(t);
 		report_at(c, it, 0, sa->sh.sh_offset + off[i], len[i]);
@@ -414,6 +436,34 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 	return best;
 }
 
+/* A build attributes section: what the assembler records of -march and
+ * the ABI (SHT_RISCV_ATTRIBUTES, SHT_ARM_ATTRIBUTES, .gnu.attributes). */
+static int is_attributes(const struct esec *s)
+{
+	size_t n = strlen(s->name);
+
+	return s->sh.sh_type == 0x70000003 || s->sh.sh_type == SHT_GNU_ATTRIBUTES ||
+	       (n > 11 && !strcmp(s->name + n - 11, ".attributes"));
+}
+
+/* What strip removes: the symbol table and its strings, debugging
+ * information. */
+static int is_strippable(const struct esec *s)
+{
+	return s->sh.sh_type == SHT_SYMTAB || !strcmp(s->name, ".strtab") ||
+	       !strncmp(s->name, ".debug_", 7) || !strncmp(s->name, ".rela.debug_", 12) ||
+	       !strncmp(s->name, ".rel.debug_", 11);
+}
+
+/* 1 when a side has something strip removes. */
+static int has_strippable(const struct eside *s)
+{
+	for (size_t i = 1; i < s->shnum; i++)
+		if (s->secs[i].sh.sh_type == SHT_SYMTAB || !strncmp(s->secs[i].name, ".debug_", 7))
+			return 1;
+	return 0;
+}
+
 static int cmp_sec_name(const void *x, const void *y)
 {
 	const struct esec *const *a = x, *const *b = y;
@@ -424,7 +474,7 @@ static int cmp_sec_name(const void *x, const void *y)
 /* Pairs sections by name (the k-th of a name with the k-th): pair[i] is
  * b's index for a's section i, 0 when b has none. */
 static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct eside *a,
-			     const struct eside *b)
+			     const struct eside *b, int stripped, struct strv *gone)
 {
 	size_t *pair = xcalloc(a->shnum + 1, sizeof(size_t)), i = 0, j = 0;
 	const struct esec **x = xcalloc(a->shnum + 1, sizeof(*x)), **y = xcalloc(b->shnum + 1, sizeof(*y));
@@ -444,7 +494,16 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 			/* Only on one side: its contents and header are its difference. */
 			const struct esec *only = cmp < 0 ? x[i++] : y[j++];
 			const struct eside *side = cmp < 0 ? a : b;
-			struct diff_item *it = report_add(c, name, "section", HINT_CONTENT,
+			struct diff_item *it;
+			if (stripped == (cmp < 0 ? 1 : 0) && is_strippable(only)) {
+				/* Told once, as "b is stripped". */
+				strv_push(gone, only->name);
+				if (only->raw)
+					report_at(c, NULL, cmp > 0, only->sh.sh_offset, only->len);
+				report_at(c, NULL, cmp > 0, shdr_off(side, only->idx), side->eh.e_shentsize);
+				continue;
+			}
+			it = report_add(c, name, "section", HINT_CONTENT,
 							  xstrdup(only->name),
 							  xstrdup(cmp < 0 ? "present" : "absent"),
 							  xstrdup(cmp < 0 ? "absent" : "present"));
@@ -470,7 +529,7 @@ struct symchange {
  * it.  Returns 1 when the functions are the same set with the same sizes
  * laid out in another order. */
 static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside *a,
-		       const struct eside *b)
+		       const struct eside *b, char **root)
 {
 	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)), *y = xmalloc((b->nsyms + 1) * sizeof(*y));
 	struct symchange *ch = xmalloc((a->nsyms + b->nsyms + 1) * sizeof(*ch));
@@ -526,13 +585,40 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	 * with nothing added or resized means a new order, and then each
 	 * moved symbol says so. */
 	layout = moved > 1 && !other && !same_delta;
+	/* Something grew or appeared and more moved than a list shows: a
+	 * layout shift.  Its root is named, the symbols that only moved after
+	 * it are one difference with a count. */
+	*root = NULL;
+	for (size_t k = 0; k < n && other && moved > c->keep; k++)
+		if (!strcmp(ch[k].what, "resized") || (!*root && !strcmp(ch[k].what, "added"))) {
+			free(*root);
+			*root = xasprintf("%s (%s -> %s)", ch[k].label, ch[k].va ? ch[k].va : "absent",
+					  ch[k].vb ? ch[k].vb : "absent");
+			if (!strcmp(ch[k].what, "resized"))
+				break;
+		}
+	if (*root) {
+		struct diff_item *it = report_add(c, name, "layout-shift", HINT_CONTENT,
+						  xasprintf("symbols after %s", *root),
+						  xasprintf("%zu symbols moved", moved), NULL);
+		for (size_t k = 0, shownm = 0; k < n; k++) {
+			if (strcmp(ch[k].what, "moved"))
+				continue;
+			if (it && shownm++ < c->keep)
+				strv_pushf(&it->detail, "%s: %s -> %s", ch[k].label, ch[k].va, ch[k].vb);
+			free(ch[k].label);
+			free(ch[k].va);
+			free(ch[k].vb);
+			ch[k].what = "folded";
+		}
+	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t k = 0; k < n; k++) {
 			struct symchange *h = &ch[k];
 			int is_moved = strcmp(h->what, "moved") == 0;
 			enum diff_hint hint = is_moved && layout ? HINT_ORDERING : HINT_CONTENT;
 
-			if (is_moved != pass)
+			if (is_moved != pass || !strcmp(h->what, "folded"))
 				continue;
 			if (shown++ < c->keep) {
 				report_add(c, name, "symbol", hint, h->label, h->va, h->vb);
@@ -554,7 +640,12 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 {
 	struct eside a, b;
 	size_t *pair = NULL, prev_b = 0;
-	int ret = -1, layout, order_reported = 0, debug_differs = 0;
+	int ret = -1, layout, order_reported = 0, debug_differs = 0, stripped, moved_only = 0;
+	struct strv gone = STRV_INIT;
+	int shstrtab_changed = 0;
+	char *root = NULL;
+	struct diff_item *strip_it = NULL;
+	size_t strip_idx = 0;
 	enum diff_hint dwarf_hint = HINT_CONTENT;
 	char *la = NULL, *lb = NULL;
 
@@ -569,8 +660,18 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	if (c->cov)
 		c->cov->positional = 1;
 	header_diff(c, name, &a, &b);
-	pair = section_pairs(c, name, &a, &b);
-	layout = symbol_diff(c, name, &a, &b);
+	/* One side stripped: said once, and then only what both have is
+	 * compared (sections, and no symbols: the stripped side has none). */
+	stripped = has_strippable(&a) && !has_strippable(&b) ? 1
+		   : has_strippable(&b) && !has_strippable(&a) ? 0 : -1;
+	if (stripped >= 0) {
+		strip_idx = c->r->n_items;
+		strip_it = report_add(c, name, "stripped", HINT_CONTENT,
+				      xasprintf("%c is stripped (no .symtab/.debug_*)", "ab"[stripped]),
+				      NULL, NULL);
+	}
+	pair = section_pairs(c, name, &a, &b, stripped, &gone);
+	layout = stripped >= 0 ? 0 : symbol_diff(c, name, &a, &b, &root);
 	for (size_t i = 1; i < a.shnum; i++)
 		if (pair[i] && !strncmp(a.secs[i].name, ".debug_", 7) &&
 		    (a.secs[i].len != b.secs[pair[i]].len ||
@@ -600,8 +701,23 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		{
 			/* Every field of the header, each side's entry located. */
 			char *fa, *fb;
-			if (shdr_fields(sa, sb, &fa, &fb)) {
-				it = report_add(c, name, "section-header", HINT_CONTENT,
+			if (stripped >= 0 && data_same && sa->sh.sh_size == sb->sh.sh_size &&
+			    sa->sh.sh_type == sb->sh.sh_type && sa->sh.sh_flags == sb->sh.sh_flags &&
+			    sa->sh.sh_addr == sb->sh.sh_addr && sa->sh.sh_link == sb->sh.sh_link &&
+			    sa->sh.sh_info == sb->sh.sh_info && sa->sh.sh_addralign == sb->sh.sh_addralign &&
+			    sa->sh.sh_entsize == sb->sh.sh_entsize) {
+				/* Only its name offset or place changed: strip rewrote
+				 * the section table. */
+				moved_only += sa->sh.sh_name != sb->sh.sh_name || sa->sh.sh_offset != sb->sh.sh_offset;
+				report_at(c, NULL, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
+				report_at(c, NULL, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
+				if (sa->raw)
+					report_at(c, NULL, 0, sa->sh.sh_offset, sa->len);
+				if (sb->raw)
+					report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
+			} else if (shdr_fields(sa, sb, &fa, &fb)) {
+				it = report_add(c, name, "section-header",
+						is_attributes(sa) && !data_same ? HINT_COMPILER : HINT_CONTENT,
 						xstrdup(sa->name), fa, fb);
 				report_at(c, it, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
 				report_at(c, it, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
@@ -615,6 +731,13 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		}
 		if (data_same)
 			continue;
+		if (stripped >= 0 && !strcmp(sa->name, ".shstrtab")) {
+			/* The removed sections' names went with them. */
+			shstrtab_changed = 1;
+			report_at(c, NULL, 0, sa->sh.sh_offset, sa->len);
+			report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
+			continue;
+		}
 		if (sa->raw && sb->raw)
 			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL, NULL,
 				     0, &nbytes);
@@ -630,7 +753,10 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			report_at(c, it, 1, sb->sh.sh_offset, sb->len);
 		if (!it || !sa->raw || !sb->raw)
 			continue;
-		if (!strcmp(sa->name, ".comment") || !strcmp(sa->name, ".GCC.command.line")) {
+		if (is_attributes(sa) &&
+		    !diff_elf_attributes(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len)) {
+			h = HINT_COMPILER;
+		} else if (!strcmp(sa->name, ".comment") || !strcmp(sa->name, ".GCC.command.line")) {
 			h = HINT_COMPILER;
 			report_add(c, name, "comment", h, xstrdup(sa->name), join_strings(sa), join_strings(sb));
 		} else if (sa->sh.sh_type == SHT_NOTE && sb->sh.sh_type == SHT_NOTE) {
@@ -644,6 +770,19 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 				h = dwarf_hint;
 		} else if (!strncmp(sa->name, ".debug_", 7) && !c->o->full) {
 			h = dwarf_hint;
+		} else if (root && (sa->sh.sh_flags & SHF_EXECINSTR) && sa->len == sb->len) {
+			/* Code of the same size whose bytes differ after a layout
+			 * shift: the references to what moved.  Counted, not
+			 * listed. */
+			size_t nr = bytes_ranges(sa->raw, sb->raw, sa->len, NULL, NULL, 0, &nbytes);
+			struct diff_item *li = report_add(c, name, "layout-shift", HINT_CONTENT,
+							  xasprintf("%s: references after %s", sa->name, root),
+							  xasprintf("%zu ranges, %zu bytes differ", nr, nbytes), NULL);
+			if (li)
+				strv_push(&li->detail, "the section did not grow: addresses of what moved "
+						       "(see --full for the ranges)");
+			if (c->o->full)
+				section_ranges(c, name, &a, sa, sb, 0, &nbytes);
 		} else if (strcmp(sa->name, ".symtab") && strcmp(sa->name, ".strtab")) {
 			h = section_ranges(c, name, &a, sa, sb, layout && (sa->sh.sh_flags & SHF_EXECINSTR),
 					   &nbytes);
@@ -653,8 +792,22 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		if (h != HINT_CONTENT)
 			report_rehint(c, idx, h);
 	}
+	if (strip_it) {
+		struct diff_item *it = &c->r->items[strip_idx];
+		struct buf names = BUF_INIT;
+		for (size_t i = 0; i < gone.n; i++)
+			buf_addf(&names, "%s%s", i ? " " : "", gone.v[i]);
+		strv_pushf(&it->detail, "only in %c: %s", "ab"[!stripped], names.data ? names.data : "");
+		strv_push(&it->detail, "symbols not compared: only one side has a symbol table");
+		if (moved_only || shstrtab_changed)
+			strv_pushf(&it->detail, "%d section headers only renumbered or moved%s", moved_only,
+				   shstrtab_changed ? ", .shstrtab without the removed names" : "");
+		buf_release(&names);
+	}
 	ret = 0;
 out:
+	strv_release(&gone);
+	free(root);
 	free(pair);
 	free(la);
 	free(lb);

@@ -89,6 +89,21 @@ char *hints_render(const unsigned char *p, size_t len, size_t max)
 	return buf_take(&b, NULL);
 }
 
+char *hints_render_at(const unsigned char *p, size_t plen, size_t off, size_t len, size_t max)
+{
+	int edge_text = (off > 0 && isprint(p[off - 1])) || (off + len < plen && isprint(p[off + len]));
+
+	/* One to three printable bytes between binary ones are a length or a
+	 * flag that happens to read as "H" or ")", not text. */
+	if (len < 4 && !edge_text) {
+		struct buf b = BUF_INIT;
+		for (size_t i = 0; i < len; i++)
+			buf_addf(&b, "%s%02x", i ? " " : "", p[off + i]);
+		return len ? buf_take(&b, NULL) : xstrdup("(empty)");
+	}
+	return hints_render(p + off, len, max);
+}
+
 static int is_sep(char ch)
 {
 	return ch == '/' || ch == ' ' || ch == '=' || ch == ':' || ch == '"' || ch == '\'' ||

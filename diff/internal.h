@@ -160,6 +160,9 @@ int hints_is_random(const unsigned char *p, size_t len);
 /* A printable rendering of a span: a quoted string when it is text, hex
  * otherwise (at most max bytes); caller frees. */
 char *hints_render(const unsigned char *p, size_t len, size_t max);
+/* As hints_render, for [off, off + len) of an image of plen bytes: a
+ * short span is shown as text only when text surrounds it. */
+char *hints_render_at(const unsigned char *p, size_t plen, size_t off, size_t len, size_t max);
 /* The part of two strings that differs, widened to whole path components
  * and words: the cores are newly allocated. */
 void hints_core(const char *a, const char *b, char **ca, char **cb);
@@ -210,6 +213,12 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *a, struct d
 /* The name of the section that holds file offset off (caller frees) or NULL. */
 char *diff_elf_section_at(struct diff_blob *b, uint64_t off);
 
+/* elfattr.c: the tags of two build attribute sections (.riscv.attributes)
+ * that differ, by name, each hinted compiler.  -1 (nothing reported) when
+ * either is not in the attributes format. */
+int diff_elf_attributes(struct diff_ctx *c, const char *name, const char *sec,
+			const unsigned char *a, size_t alen, const unsigned char *b, size_t blen);
+
 /* dwarf.c: the DWARF strings (producer, comp_dir, names, files) that differ
  * between two open ELF handles (libelf's Elf). */
 struct Elf;
@@ -229,6 +238,22 @@ int diff_compress_is(const struct diff_blob *b);
  * then the decompressed contents compared as a file of their own. */
 int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 		  struct diff_blob *b, struct err *e);
+
+/* dtb.c */
+/* 1 when the image starts like a flattened device tree (.dtb, FIT .itb). */
+int diff_dtb_is(const struct diff_blob *b);
+/* Header, reservations, nodes and properties by path; a FIT image's data
+ * blobs compared as files of their own. */
+int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	     struct err *e);
+
+/* uimage.c */
+/* 1 when the image starts like a U-Boot legacy image (magic 0x27051956). */
+int diff_uimage_is(const struct diff_blob *b);
+/* The 64-byte header's fields by name, then the payload as a file of its
+ * own. */
+int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		struct diff_blob *b, struct err *e);
 
 /* archive.c */
 /* 1 when the image starts like an (uncompressed) archive. */

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+/* Device trees (.dtb) and FIT images (.itb), read with libfdt: the header
+ * fields by name, the memory reservations, then nodes and properties
+ * matched by path (added, removed, changed; values shown as strings, cells
+ * or bytes).  In a FIT image each /images/NAME data blob (embedded, or
+ * external after the tree) is compared as a file of its own, "fw.itb!NAME";
+ * its hash and signature values are labelled as what they are (they change
+ * because the data did, and take its hint), and the image's timestamp is a
+ * timestamp. */
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/digest.h"
+#include "diff/internal.h"
+
+/* Deeper trees are refused as malformed (then compared as bytes). */
+#define DTB_MAX_DEPTH 64
+
+/* A node (prop NULL) or a property, and the record that holds it in the
+ * file: a node from its BEGIN_NODE tag to its END_NODE, a property's tag,
+ * length, name offset and value. */
+struct dent {
+	const char *path; /* borrowed from the side's paths */
+	const char *prop; /* borrowed from the image's strings block; NULL: node */
+	const unsigned char *val;
+	int len;
+	uint64_t off, rlen;
+};
+
+struct dside {
+	const unsigned char *p;
+	size_t len;
+	unsigned char *copy; /* owned: an aligned copy of a misaligned image */
+	struct strv paths; /* owned: node paths */
+	struct dent *v;    /* owned, sorted by (path, node first, prop) */
+	size_t n, cap;
+};
+
+int diff_dtb_is(const struct diff_blob *b)
+{
+	return b->len >= sizeof(struct fdt_header) && fdt_magic(b->p) == FDT_MAGIC;
+}
+
+static void side_release(struct dside *s)
+{
+	strv_release(&s->paths);
+	free(s->v);
+	free(s->copy);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct dent *side_push(struct dside *s)
+{
+	if (s->n == s->cap)
+		s->v = xrealloc(s->v, (s->cap = s->cap ? 2 * s->cap : 64) * sizeof(*s->v));
+	memset(&s->v[s->n], 0, sizeof(s->v[0]));
+	return &s->v[s->n++];
+}
+
+static int cmp_key(const char *pa, const char *na, const char *pb, const char *nb)
+{
+	int c = strcmp(pa, pb);
+
+	if (c)
+		return c;
+	if (!na || !nb)
+		return (na != NULL) - (nb != NULL);
+	return strcmp(na, nb);
+}
+
+static int cmp_dent(const void *x, const void *y)
+{
+	const struct dent *a = x, *b = y;
+	int c = cmp_key(a->path, a->prop, b->path, b->prop);
+
+	return c ? c : (a->off > b->off) - (a->off < b->off);
+}
+
+/* Walks the structure block tag by tag (libfdt checked it first), so that
+ * every record's bytes are known exactly. */
+static int side_open(struct dside *s, const char *label, const struct diff_blob *b,
+		     struct err *e)
+{
+	size_t stack[DTB_MAX_DEPTH];
+	uint64_t base;
+	int depth = 0, off = 0, next, err;
+
+	memset(s, 0, sizeof(*s));
+	s->p = b->p;
+	s->len = b->len;
+	/* libfdt reads only 8-byte aligned trees; a FIT image's embedded
+	 * device tree is 4-byte aligned. */
+	if ((uintptr_t)b->p & 7) {
+		s->copy = xmalloc(b->len ? b->len : 1);
+		memcpy(s->copy, b->p, b->len);
+		s->p = s->copy;
+	}
+	if ((err = fdt_check_full(s->p, s->len)) < 0)
+		return err_set(e, "\"%s\": not a valid device tree: %s", label, fdt_strerror(err));
+	base = fdt_off_dt_struct(s->p);
+	for (;;) {
+		uint32_t tag = fdt_next_tag(s->p, off, &next);
+		if (tag == FDT_END || next < 0)
+			break;
+		if (tag == FDT_BEGIN_NODE) {
+			const char *nm = fdt_get_name(s->p, off, NULL);
+			const char *parent = depth ? s->v[stack[depth - 1]].path : NULL;
+			struct dent *d;
+			if (depth == DTB_MAX_DEPTH)
+				return err_set(e, "\"%s\": device tree nested deeper than %d", label,
+					       DTB_MAX_DEPTH);
+			strv_pushf(&s->paths, "%s%s%s", parent ? parent : "",
+				   parent && strcmp(parent, "/") ? "/" : "", parent ? nm : "/");
+			d = side_push(s);
+			d->path = s->paths.v[s->paths.n - 1];
+			d->off = base + (uint64_t)off;
+			stack[depth++] = s->n - 1;
+		} else if (tag == FDT_END_NODE) {
+			if (!depth)
+				break;
+			depth--;
+			s->v[stack[depth]].rlen = base + (uint64_t)next - s->v[stack[depth]].off;
+		} else if (tag == FDT_PROP && depth) {
+			const char *pn = NULL;
+			int len = 0;
+			const void *val = fdt_getprop_by_offset(s->p, off, &pn, &len);
+			struct dent *d;
+			if (!val || !pn)
+				return err_set(e, "\"%s\": bad property at structure offset %d", label, off);
+			d = side_push(s);
+			d->path = s->v[stack[depth - 1]].path;
+			d->prop = pn;
+			d->val = val;
+			d->len = len;
+			d->off = base + (uint64_t)off;
+			d->rlen = (uint64_t)(next - off);
+		}
+		off = next;
+	}
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_dent);
+	return 0;
+}
+
+/* The entry for (path, prop) on side s, NULL when it has none. */
+static const struct dent *side_find(const struct dside *s, const char *path, const char *prop)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = cmp_key(s->v[mid].path, s->v[mid].prop, path, prop);
+		if (!c)
+			return &s->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* 1 when v is a list of NUL-terminated printable strings. */
+static int is_strings(const unsigned char *v, int len)
+{
+	if (len < 2 || v[len - 1] || !v[0])
+		return 0;
+	for (int i = 0; i < len; i++)
+		if (v[i] ? v[i] < 0x20 || v[i] >= 0x7f : !v[i - 1])
+			return 0;
+	return 1;
+}
+
+/* A value as dtc would write it: "a", "b" for strings, <0x1 0x2> for
+ * cells, [01 02] for other bytes; long values cut short with their size. */
+static char *render_value(const unsigned char *v, int len)
+{
+	struct buf b = BUF_INIT;
+
+	if (!len)
+		return xstrdup("(empty)");
+	if (is_strings(v, len)) {
+		for (int i = 0; i < len && b.len < 160; i += (int)strlen((const char *)v + i) + 1)
+			buf_addf(&b, "%s\"%s\"", i ? ", " : "", (const char *)v + i);
+	} else if (len % 4 == 0) {
+		buf_addstr(&b, "<");
+		for (int i = 0; i < len && i < 64; i += 4)
+			buf_addf(&b, "%s0x%x", i ? " " : "", be32(v + i));
+		buf_addstr(&b, len > 64 ? " ...>" : ">");
+	} else {
+		buf_addstr(&b, "[");
+		for (int i = 0; i < len && i < 32; i++)
+			buf_addf(&b, "%s%02x", i ? " " : "", v[i]);
+		buf_addstr(&b, len > 32 ? " ...]" : "]");
+	}
+	if (len > 64) {
+		char hex[DIGEST_HEX_LEN + 1];
+		digest_buf(v, (size_t)len, hex);
+		buf_addf(&b, " (%d bytes, sha256 %.16s)", len, hex);
+	}
+	return buf_take(&b, NULL);
+}
+
+/* A digest as it is usually written: hex, no spaces. */
+static char *render_hex(const unsigned char *v, int len)
+{
+	struct buf b = BUF_INIT;
+
+	for (int i = 0; i < len && i < 64; i++)
+		buf_addf(&b, "%02x", v[i]);
+	if (len > 64)
+		buf_addstr(&b, "...");
+	return len ? buf_take(&b, NULL) : xstrdup("(empty)");
+}
+
+static char *render_time(const unsigned char *v, int len)
+{
+	char t[32];
+
+	if (len != 4)
+		return render_value(v, len);
+	clock_rfc3339(be32(v), t);
+	return xasprintf("%s (%u)", t, be32(v));
+}
+
+/* The header's fields, at their offsets in every version we read. */
+static const struct {
+	const char *name;
+	unsigned off;
+} hfields[] = {
+	{ "magic", 0 }, { "totalsize", 4 }, { "off_dt_struct", 8 }, { "off_dt_strings", 12 },
+	{ "off_mem_rsvmap", 16 }, { "version", 20 }, { "last_comp_version", 24 },
+	{ "boot_cpuid_phys", 28 }, { "size_dt_strings", 32 }, { "size_dt_struct", 36 },
+};
+
+static void header_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+			const struct dside *b)
+{
+	size_t ha = fdt_header_size(a->p), hb = fdt_header_size(b->p);
+
+	for (size_t i = 0; i < sizeof(hfields) / sizeof(hfields[0]); i++) {
+		unsigned o = hfields[i].off;
+		struct diff_item *it;
+		if (o + 4 > ha || o + 4 > hb || be32(a->p + o) == be32(b->p + o))
+			continue;
+		it = report_add(c, name, "dtb-header", HINT_CONTENT, xstrdup(hfields[i].name),
+				xasprintf("0x%x", be32(a->p + o)), xasprintf("0x%x", be32(b->p + o)));
+		report_at(c, it, 0, o, 4);
+		report_at(c, it, 1, o, 4);
+	}
+}
+
+/* The reservation block, through its terminating empty entry. */
+static uint64_t rsv_len(const struct dside *s)
+{
+	return ((uint64_t)fdt_num_mem_rsv(s->p) + 1) * 16;
+}
+
+static char *rsv_list(const struct dside *s)
+{
+	struct buf b = BUF_INIT;
+	int n = fdt_num_mem_rsv(s->p);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t addr, size;
+		fdt_get_mem_rsv(s->p, i, &addr, &size);
+		buf_addf(&b, "%s0x%llx+0x%llx", i ? " " : "", (unsigned long long)addr,
+			 (unsigned long long)size);
+	}
+	return b.len ? buf_take(&b, NULL) : (buf_release(&b), xstrdup("none"));
+}
+
+/* The first hint other than content among the items from idx on. */
+static enum diff_hint hint_since(const struct diff_ctx *c, size_t idx)
+{
+	for (size_t i = idx; i < c->r->n_items; i++)
+		if (c->r->items[i].hint != HINT_CONTENT)
+			return c->r->items[i].hint;
+	return HINT_CONTENT;
+}
+
+/* A FIT image's component: /images/NAME. */
+static int is_image_node(const char *path)
+{
+	return !strncmp(path, "/images/", 8) && path[8] && !strchr(path + 8, '/');
+}
+
+/* A hash or signature value: /images/NAME/hash-1:value and the like.
+ * *image (caller frees) is the image path it covers, NULL for a
+ * configuration's signature. */
+static int is_hash_value(const struct dent *d, char **image)
+{
+	const char *last = strrchr(d->path, '/');
+
+	*image = NULL;
+	if (!d->prop || strcmp(d->prop, "value") || !last ||
+	    (strncmp(last + 1, "hash", 4) && strncmp(last + 1, "signature", 9)))
+		return 0;
+	if (!strncmp(d->path, "/images/", 8))
+		*image = xstrndup(d->path, (size_t)(last - d->path));
+	return 1;
+}
+
+/* An image's data: the embedded "data" property, or the external data
+ * mkimage -E puts after the tree ("data-offset" from the end of the tree,
+ * 4-byte aligned, or "data-position" from the start of the file).  0 when
+ * there is none or it lies outside the file. */
+static int image_data(const struct dside *s, const char *path, uint64_t *off, uint64_t *len)
+{
+	const struct dent *d = side_find(s, path, "data"), *o, *p, *z;
+
+	if (d) {
+		*off = (uint64_t)(d->val - s->p);
+		*len = (uint64_t)d->len;
+		return 1;
+	}
+	z = side_find(s, path, "data-size");
+	o = side_find(s, path, "data-offset");
+	p = side_find(s, path, "data-position");
+	if (!z || z->len != 4 || (!(o && o->len == 4) && !(p && p->len == 4)))
+		return 0;
+	*len = be32(z->val);
+	*off = p && p->len == 4 ? be32(p->val)
+				: ((fdt_totalsize(s->p) + 3ull) & ~3ull) + be32(o->val);
+	return *off <= s->len && *len <= s->len - *off;
+}
+
+/* An image whose data differ: compared first, reported with the tree. */
+struct imghint {
+	char *path; /* owned */
+	enum diff_hint hint;
+	uint64_t off[2], len[2];
+};
+
+/* The data of the images both sides have, each differing one compared as a
+ * file of its own ("fw.itb!kernel") and remembered with its hint. */
+static int images_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+		       const struct dside *b, struct imghint **out, size_t *nout, struct err *e)
+{
+	for (size_t i = 0; i < a->n && !diff_over_limit(c); i++) {
+		const struct dent *x = &a->v[i];
+		uint64_t oa, la, ob, lb;
+		struct diff_blob da, db;
+		size_t before;
+		char *sub;
+		int ret;
+
+		if (x->prop || !is_image_node(x->path) || !side_find(b, x->path, NULL) ||
+		    !image_data(a, x->path, &oa, &la) || !image_data(b, x->path, &ob, &lb))
+			continue;
+		if (la == lb && !memcmp(a->p + oa, b->p + ob, la))
+			continue;
+		da = (struct diff_blob){ (unsigned char *)a->p + oa, (size_t)la };
+		db = (struct diff_blob){ (unsigned char *)b->p + ob, (size_t)lb };
+		sub = xasprintf("%s!%s", name, x->path + 8);
+		before = c->r->n_items;
+		c->depth++;
+		ret = c->depth > 8 ? 0 : diff_blobs(c, sub, &da, &db, e);
+		c->depth--;
+		free(sub);
+		if (ret < 0)
+			return -1;
+		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
+		(*out)[*nout] = (struct imghint){ xstrdup(x->path), hint_since(c, before),
+						  { oa, ob }, { la, lb } };
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* Each differing image's data as one property, hinted as its contents. */
+static void images_report(struct diff_ctx *c, const char *name, const struct dside *a,
+			  const struct dside *b, const struct imghint *ih, size_t nih)
+{
+	const struct dside *side[2] = { a, b };
+
+	for (size_t i = 0; i < nih; i++) {
+		char h[2][DIGEST_HEX_LEN + 1];
+		struct diff_item *it;
+		for (int s = 0; s < 2; s++)
+			digest_buf(side[s]->p + ih[i].off[s], ih[i].len[s], h[s]);
+		it = report_add(c, name, "property", ih[i].hint, xasprintf("%s:data", ih[i].path),
+				xasprintf("%llu bytes, sha256 %.16s", (unsigned long long)ih[i].len[0], h[0]),
+				xasprintf("%llu bytes, sha256 %.16s", (unsigned long long)ih[i].len[1], h[1]));
+		if (it)
+			strv_pushf(&it->detail, "compared as %s!%s", name, ih[i].path + 8);
+		for (int s = 0; s < 2; s++) {
+			/* The whole record when embedded: its length changes too. */
+			const struct dent *d = side_find(side[s], ih[i].path, "data");
+			report_at(c, it, s, d ? d->off : ih[i].off[s], d ? d->rlen : ih[i].len[s]);
+			if (!d)
+				report_at(c, NULL, s, ih[i].off[s], ih[i].len[s]);
+		}
+	}
+}
+
+static enum diff_hint value_hint(const struct diff_ctx *c, const struct dent *x,
+				 const struct dent *y)
+{
+	size_t s = 0, t;
+
+	if (!strcmp(x->prop, "timestamp"))
+		return HINT_TIMESTAMP;
+	if (is_strings(x->val, x->len) && is_strings(y->val, y->len))
+		return hints_strings(c, (const char *)x->val, (const char *)y->val);
+	if (x->len != y->len)
+		return HINT_CONTENT;
+	while ((int)s < x->len && x->val[s] == y->val[s])
+		s++;
+	for (t = (size_t)x->len; t > s && x->val[t - 1] == y->val[t - 1]; t--)
+		;
+	return hints_span(c, x->val, (size_t)x->len, y->val, (size_t)y->len, s, t - s);
+}
+
+/* One property on both sides whose value differs. */
+static void property_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+			  const struct dent *x, const struct dent *y, const struct imghint *ih,
+			  size_t nih)
+{
+	int is_time = !strcmp(x->prop, "timestamp");
+	enum diff_hint h = value_hint(c, x, y);
+	const char *kind = "property";
+	struct diff_item *it;
+	char *image = NULL;
+
+	if (is_hash_value(x, &image)) {
+		/* A digest changes with what it digests: never "random". */
+		kind = "hash";
+		h = HINT_CONTENT;
+		for (size_t i = 0; image && i < nih; i++)
+			if (!strcmp(ih[i].path, image))
+				h = ih[i].hint;
+	}
+	it = report_add(c, name, kind, h, xasprintf("%s:%s", x->path, x->prop),
+			is_time ? render_time(x->val, x->len)
+			: image || !strcmp(kind, "hash") ? render_hex(x->val, x->len)
+							 : render_value(x->val, x->len),
+			is_time ? render_time(y->val, y->len)
+			: image || !strcmp(kind, "hash") ? render_hex(y->val, y->len)
+							 : render_value(y->val, y->len));
+	if (it && !strcmp(kind, "hash")) {
+		const struct dent *algo = side_find(a, x->path, "algo");
+		int ok = algo && is_strings(algo->val, algo->len);
+		strv_pushf(&it->detail, "%s%s%s of %s", ok ? (const char *)algo->val : "",
+			   ok ? " " : "",
+			   !strncmp(strrchr(x->path, '/') + 1, "sig", 3) ? "signature" : "hash",
+			   image ? image : "the configuration");
+	}
+	free(image);
+	report_at(c, it, 0, x->off, x->rlen);
+	report_at(c, it, 1, y->off, y->rlen);
+}
+
+/* The parent path of a node path ("/" for "/a"). */
+static char *parent_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s == path ? xstrdup("/") : xstrndup(path, (size_t)(s - path));
+}
+
+/* Nodes and properties by path: merged in sorted order. */
+static void tree_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+		      const struct dside *b, int strings_differ, const struct imghint *ih,
+		      size_t nih)
+{
+	size_t i = 0, j = 0;
+
+	while ((i < a->n || j < b->n) && !diff_over_limit(c)) {
+		int cmp = i >= a->n ? 1 : j >= b->n ? -1
+			  : cmp_key(a->v[i].path, a->v[i].prop, b->v[j].path, b->v[j].prop);
+		const struct dent *x, *other;
+		const struct dside *os;
+		struct diff_item *it;
+		int side;
+
+		if (!cmp) {
+			const struct dent *y = &b->v[j];
+			x = &a->v[i];
+			i++, j++;
+			if (!x->prop)
+				continue;
+			if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len)) {
+				/* Same value, other name offset: the strings block's
+				 * layout, reported once below, explains it. */
+				if (strings_differ && x->rlen == y->rlen) {
+					report_at(c, NULL, 0, x->off, x->rlen);
+					report_at(c, NULL, 1, y->off, y->rlen);
+				}
+				continue;
+			}
+			/* An image's data was compared as a file of its own. */
+			if (!strcmp(x->prop, "data") && is_image_node(x->path))
+				continue;
+			property_diff(c, name, a, x, y, ih, nih);
+			continue;
+		}
+		side = cmp > 0;
+		x = side ? &b->v[j++] : &a->v[i++];
+		os = side ? a : b;
+		/* Only the topmost of a missing subtree is reported; its record
+		 * covers what is inside. */
+		if (!x->prop) {
+			char *parent = parent_of(x->path);
+			other = side_find(os, parent, NULL);
+			free(parent);
+			if (!other)
+				continue;
+			it = report_add(c, name, "node", HINT_CONTENT, xstrdup(x->path),
+					xstrdup(side ? "absent" : "present"),
+					xstrdup(side ? "present" : "absent"));
+		} else {
+			if (!side_find(os, x->path, NULL))
+				continue;
+			it = report_add(c, name, "property", HINT_CONTENT,
+					xasprintf("%s:%s", x->path, x->prop),
+					side ? xstrdup("absent") : render_value(x->val, x->len),
+					side ? render_value(x->val, x->len) : xstrdup("absent"));
+		}
+		report_at(c, it, side, x->off, x->rlen);
+	}
+}
+
+int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct diff_blob *bb,
+	     struct err *e)
+{
+	struct dside a, b;
+	struct imghint *ih = NULL;
+	size_t nih = 0;
+	char *la = diff_label(c, name, 0), *lb = diff_label(c, name, 1);
+	uint64_t ra, rb, sa, sb;
+	int ret = -1, strings_differ, fit;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
+		goto out;
+	fit = side_find(&a, "/images", NULL) && side_find(&b, "/images", NULL);
+	/* The images' contents first: their hints are their hashes'. */
+	if (fit && images_diff(c, name, &a, &b, &ih, &nih, e) < 0)
+		goto out;
+	report_file(c, name, fit ? "fit" : "dtb");
+	header_diff(c, name, &a, &b);
+	ra = rsv_len(&a);
+	rb = rsv_len(&b);
+	if (ra != rb || memcmp(a.p + fdt_off_mem_rsvmap(a.p), b.p + fdt_off_mem_rsvmap(b.p), ra)) {
+		struct diff_item *it = report_add(c, name, "memreserve", HINT_CONTENT, NULL,
+						  rsv_list(&a), rsv_list(&b));
+		report_at(c, it, 0, fdt_off_mem_rsvmap(a.p), ra);
+		report_at(c, it, 1, fdt_off_mem_rsvmap(b.p), rb);
+	}
+	sa = fdt_size_dt_strings(a.p);
+	sb = fdt_size_dt_strings(b.p);
+	strings_differ = sa != sb ||
+			 memcmp(a.p + fdt_off_dt_strings(a.p), b.p + fdt_off_dt_strings(b.p), sa);
+	if (strings_differ) {
+		/* Property names are shown with their properties; the block
+		 * itself is one difference. */
+		struct diff_item *it = report_add(c, name, "strings", HINT_CONTENT,
+						  xstrdup("property names"),
+						  xasprintf("%llu bytes", (unsigned long long)sa),
+						  xasprintf("%llu bytes", (unsigned long long)sb));
+		report_at(c, it, 0, fdt_off_dt_strings(a.p), sa);
+		report_at(c, it, 1, fdt_off_dt_strings(b.p), sb);
+	}
+	images_report(c, name, &a, &b, ih, nih);
+	tree_diff(c, name, &a, &b, strings_differ, ih, nih);
+	ret = 0;
+out:
+	for (size_t i = 0; i < nih; i++)
+		free(ih[i].path);
+	free(ih);
+	free(la);
+	free(lb);
+	side_release(&a);
+	side_release(&b);
+	return ret;
+}
