@@ -17,8 +17,8 @@ check "RELEASE.md names each artifact with its sha256" \
 check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: `GCC:' "$T/rel/RELEASE.md"
 check "RELEASE.md names the environment pin and its combined digest" \
 	grep -q '^Pin `riscv64-unknown-elf` (`environment.json` in the bundle), combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
-check "the bundle holds artifacts, source, environment pin, signed provenance and summary, key, RELEASE.md" bash -c "
-	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem source.tar.gz verification.intoto.json '"
+check "the bundle holds artifacts, source, environment pin, signed provenance, summary and SBOM, key, RELEASE.md" bash -c "
+	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem sbom.cdx.json sbom.intoto.json source.tar.gz verification.intoto.json '"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
 import sys, tarfile
 for m in tarfile.open(sys.argv[1]):
@@ -34,7 +34,7 @@ expect_exit "audit --no-rebuild of the untouched bundle passes" 0 \
 # Each DSSE signature in the bundle also checks with openssl alone.
 mkdir -p "$T/x"; tar -xf "$B" -C "$T/x"
 ok=1
-for env in provenance.intoto.json verification.intoto.json; do
+for env in provenance.intoto.json verification.intoto.json sbom.intoto.json; do
 	python3 - "$T/x/$env" "$T/pae" "$T/sig" <<'PY' || ok=0
 import base64, json, sys
 e = json.load(open(sys.argv[1]))

@@ -17,6 +17,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/sbom.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
 
@@ -138,8 +139,9 @@ static int in_strv(const struct strv *v, const char *s)
 static int check_member_set(const struct audit *a, const struct listing *l,
 			    const struct provenance_record *rec, struct err *e)
 {
-	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY, BUNDLE_PUBKEY,
-					     BUNDLE_SOURCE,	BUNDLE_PIN,	BUNDLE_RELEASE_MD };
+	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY,	BUNDLE_SBOM,
+					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	BUNDLE_SOURCE,
+					     BUNDLE_PIN,	 BUNDLE_RELEASE_MD };
 	struct strv want = STRV_INIT;
 	char dir[] = BUNDLE_ARTIFACTS;
 	int ret = -1;
@@ -331,6 +333,42 @@ out:
 	return ret;
 }
 
+/* The SBOM, plain and signed, must be exactly what release generates from
+ * the signed provenance and the (digest-checked) environment pin: a BOM
+ * that lists another package than the build root had is caught here. */
+static int check_sbom(const struct audit *a, const char *prov, size_t prov_len,
+		      const char *signed_st, size_t signed_len, struct err *e)
+{
+	char *pin = member(a, BUNDLE_PIN), *bom = NULL, *st = NULL, *plain = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (sbom_generate(prov, prov_len, pin, &bom, &st, e) < 0) {
+		err_wrap(e, "%s: %s", a->bundle, BUNDLE_SBOM);
+		goto out;
+	}
+	if (signed_len != strlen(st) || memcmp(signed_st, st, signed_len)) {
+		err_setk(e, ERR_NO, "%s: %s: the signed SBOM differs from the one generated from the signed provenance and the environment pin",
+			 a->bundle, BUNDLE_SBOM_SIGNED);
+		goto out;
+	}
+	if (archive_read_member(a->bundle, BUNDLE_SBOM, JSON_MAX_FILE, &plain, &len, e) < 0)
+		goto out;
+	if (len != strlen(bom) || memcmp(plain, bom, len)) {
+		err_setk(e, ERR_NO, "%s: %s: differs from the signed SBOM", a->bundle, BUNDLE_SBOM);
+		goto out;
+	}
+	buf_addf(a->report, "%s, %s: match the signed provenance and the environment pin\n",
+		 BUNDLE_SBOM, BUNDLE_SBOM_SIGNED);
+	ret = 0;
+out:
+	free(pin);
+	free(bom);
+	free(st);
+	free(plain);
+	return ret;
+}
+
 void audit_result_release(struct audit_result *res)
 {
 	if (!res)
@@ -354,8 +392,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
-	char *prov = NULL, *vsa = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
-	size_t prov_len = 0, vsa_len = 0;
+	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
+	size_t prov_len = 0, vsa_len = 0, sbom_len = 0;
 	int ret = -1;
 
 	memset(&rec, 0, sizeof(rec));
@@ -389,8 +427,12 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		goto out;
 	}
 	buf_addf(report, "%s: PASSED, vouches for the provenance (sha256 %s)\n", BUNDLE_SUMMARY, hex);
+	/* The SBOM's envelope after the member set (a bundle without one is
+	 * named as missing), still before anything is extracted. */
 	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, prov, prov_len, e) < 0 ||
-	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0)
+	    open_envelope(&a, BUNDLE_SBOM_SIGNED, &sbom, &sbom_len, e) < 0 ||
+	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0 ||
+	    check_sbom(&a, prov, prov_len, sbom, sbom_len, e) < 0)
 		goto out;
 	if (rebuild) {
 		arts = member(&a, BUNDLE_ARTIFACTS);
@@ -434,6 +476,7 @@ out:
 	free(a.key_path);
 	free(prov);
 	free(vsa);
+	free(sbom);
 	free(arts);
 	free(src);
 	free(rb);

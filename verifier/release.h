@@ -16,6 +16,9 @@
 /* The environment pin the provenance names by digest. */
 #define BUNDLE_PIN "environment.json"
 #define BUNDLE_RELEASE_MD "RELEASE.md"
+/* The SBOM (CycloneDX JSON) and the signed in-toto statement carrying it. */
+#define BUNDLE_SBOM "sbom.cdx.json"
+#define BUNDLE_SBOM_SIGNED "sbom.intoto.json"
 #define BUNDLE_ARTIFACTS "artifacts/"
 #define RELEASE_MD_MAX (1u << 20) /* bytes audit reads of RELEASE.md */
 
