@@ -26,6 +26,33 @@ for m in tarfile.open(sys.argv[1]):
     assert m.mtime <= 1768176000, (m.name, m.mtime)
 PY
 
+check "the summary names provenance.intoto.json by the sha256 of that file, with SLSA_BUILD_LEVEL_1" \
+	python3 - "$B" <<'PY'
+import base64, hashlib, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+env = t.extractfile("provenance.intoto.json").read()
+v = json.loads(base64.b64decode(json.loads(t.extractfile("verification.intoto.json").read())["payload"]))
+p = v["predicate"]
+assert p["inputAttestations"] == [{"uri": "provenance.intoto.json", "digest": {"sha256": hashlib.sha256(env).hexdigest()}}]
+assert "SLSA_BUILD_LEVEL_1" in p["verifiedLevels"]
+PY
+if /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	mkdir -p "$T/st"
+	python3 - "$B" "$T/st" <<'PY'
+import base64, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+for n in ("provenance", "verification", "sbom"):
+    e = json.loads(t.extractfile(n + ".intoto.json").read())
+    open(f"{sys.argv[2]}/{n}.json", "wb").write(base64.b64decode(e["payload"]))
+PY
+	check "every signed statement parses with strict protojson (in-toto Statement; the summary as VSA v1)" \
+		bash -c "/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/verification.json' vsa &&
+			/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/provenance.json' &&
+			/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/sbom.json'"
+else
+	skip "strict protojson: Debian's python3-protobuf is not installed (scripts/install-deps)"
+fi
+
 expect_exit "audit of the untouched bundle passes, with a rebuild" 0 \
 	"$LOCKSTEP" audit -q "$B" --pubkey "$T/k.pub"
 expect_exit "audit --no-rebuild of the untouched bundle passes" 0 \
@@ -108,6 +135,16 @@ PY
 "$LOCKSTEP" sign "$T/vsa.json" --key "$T/k" -o "$T/vsa.intoto.json" >/dev/null 2>&1
 tamper verification.intoto.json "b[:] = open('$T/vsa.intoto.json','rb').read()"
 expect_err "a summary whose inputAttestations digest does not match is refused" 1 'inputAttestations' \
+	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
+python3 - "$T/x/verification.intoto.json" "$T/vsa.json" <<'PY'
+import base64, json, sys
+e = json.load(open(sys.argv[1])); v = json.loads(base64.b64decode(e["payload"]))
+v["predicate"]["inputAttestations"][0]["uri"] = "other.intoto.json"
+open(sys.argv[2], "w").write(json.dumps(v))
+PY
+"$LOCKSTEP" sign "$T/vsa.json" --key "$T/k" -o "$T/vsa.intoto.json" >/dev/null 2>&1
+tamper verification.intoto.json "b[:] = open('$T/vsa.intoto.json','rb').read()"
+expect_err "a summary naming another file (the right digest) is refused" 1 'no entry names "provenance.intoto.json"' \
 	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
 
 python3 - "$T/evil.tar" <<'PY'

@@ -54,6 +54,12 @@ struct audit_result {
 	char *provenance;      /* owned: the verified provenance Statement's bytes */
 	size_t provenance_len;
 	char keyid[65];        /* the id of the key the bundle is signed with */
+	/* owned, also when the audit failed (what was established by then):
+	 * one object per provenance subject, {"name", "sha256" (recorded),
+	 * "bundled": "matches" | "differs" | "missing" (absent until checked),
+	 * "bundledSha256", "rebuild": "identical" | "different" | "missing"
+	 * (absent without a rebuild), "detail"}. */
+	struct cJSON *subjects;
 };
 void audit_result_release(struct audit_result *res);
 
