@@ -16,6 +16,16 @@ enum {
 int cli_fail(const struct err *e);
 /* Prints "lockstep: CMD: MSG" plus a hint to run --help; returns EXIT_ERR. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For getopt's '?' (main sets opterr = 0, so getopt itself prints nothing):
+ * one line naming the option, unknown or missing its value, then the
+ * hint; optstring is the one given to getopt.  Returns EXIT_ERR. */
+int cli_bad_option(const char *cmd, char *const *argv, const char *optstring);
+struct cJSON;
+/* --json output: adds KEY: {"file": path, "sha256": hex of its bytes} to o
+ * (no sha256 when the file cannot be read). */
+void cli_json_file(struct cJSON *o, const char *key, const char *path);
+/* Prints o (pretty, final newline) to stdout and frees it. */
+void cli_json_print(struct cJSON *o);
 /* 1 when stderr is a terminal (progress lines, colour). */
 int cli_is_tty(void);
 /* 1 when what goes to fd is coloured by default: fd is a terminal and

@@ -201,7 +201,7 @@ static int attest_agree(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return EXIT_OK;
-		default: return cli_usage_error("attest agree", "unknown option or missing value");
+		default: return cli_bad_option("attest agree", argv, "qh");
 		}
 	}
 	if (!kstr || !dir)
@@ -284,7 +284,7 @@ static int attest_merge_cmd(int argc, char **argv)
 		case 'k': keypath = optarg; break;
 		case 'f': passfile = optarg; break;
 		case 'h': puts(usage); return EXIT_OK;
-		default: return cli_usage_error("attest merge", "unknown option or missing value");
+		default: return cli_bad_option("attest merge", argv, "o:h");
 		}
 	}
 	/* Counting keys means nothing when the keys are unverified hints. */

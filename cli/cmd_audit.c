@@ -35,6 +35,7 @@ int cmd_audit(int argc, char **argv)
 	const char *pub = NULL;
 	struct buf report = BUF_INIT;
 	struct err e = ERR_INIT;
+	struct audit_result res;
 	int c, rebuild = 1, quiet = 0, json = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -44,32 +45,32 @@ int cmd_audit(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("audit", "unknown option");
+		default: return cli_bad_option("audit", argv, "qh");
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("audit", "expected exactly one BUNDLE");
 	if (!pub)
 		return cli_usage_error("audit", "--pubkey is required");
-	ret = audit_run(argv[optind], pub, rebuild, quiet, &report, &e);
+	ret = audit_bundle(argv[optind], pub, rebuild, quiet, &report, &res, &e);
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
-		json_add_str(o, "bundle", argv[optind]);
+		cli_json_file(o, "bundle", argv[optind]);
 		json_add_str(o, "result", ret == 0 ? "PASSED" : "FAILED");
-		json_add_str(o, "rebuilt", rebuild ? "yes" : "no");
-		json_add_str(o, "report", report.data ? report.data : "");
+		cJSON_AddBoolToObject(o, "rebuilt", rebuild);
+		if (ret == 0)
+			json_add_str(o, "keyid", res.keyid);
+		cJSON_AddItemToObject(o, "subjects", res.subjects ? res.subjects : cJSON_CreateArray());
+		res.subjects = NULL;
 		if (ret < 0)
 			json_add_str(o, "error", e.msg);
-		s = json_print(o);
-		fputs(s, stdout);
-		free(s);
-		cJSON_Delete(o);
+		cli_json_print(o);
 	} else {
 		fputs(report.data ? report.data : "", stdout);
 		if (ret == 0)
 			printf("%s: PASSED%s\n", argv[optind], rebuild ? " (rebuilt byte for byte)" : " (signatures and digests; not rebuilt)");
 	}
 	buf_release(&report);
+	audit_result_release(&res);
 	return ret < 0 ? cli_fail(&e) : EXIT_OK;
 }

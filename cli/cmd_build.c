@@ -186,7 +186,7 @@ int cmd_build(int argc, char **argv)
 						       optarg);
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("build", "unknown option");
+		default: return cli_bad_option("build", argv, "o:qhj:");
 		}
 	}
 	if (optind + 1 != argc)

@@ -156,7 +156,7 @@ int cmd_ci(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': print_engine_usage(argv[0]); rc = EXIT_OK; goto done;
-		default: rc = cli_usage_error(cmd, "unknown option"); goto done;
+		default: rc = cli_bad_option(cmd, argv, "o:h"); goto done;
 		}
 	}
 	if (optind + 1 != argc) {

@@ -6,10 +6,11 @@
 
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "core/json.h"
 #include "core/sign.h"
 
 static const char usage[] =
-	"usage: lockstep keygen -o KEY [--type ed25519|ecdsa-p256] [--passphrase-file F]\n"
+	"usage: lockstep keygen -o KEY [--type ed25519|ecdsa-p256] [--passphrase-file F] [--json]\n"
 	"\n"
 	"Generates a key pair and writes KEY (PKCS#8 PEM private key, mode 0600)\n"
 	"and KEY.pub (SubjectPublicKeyInfo PEM public key), then prints the key id\n"
@@ -18,6 +19,8 @@ static const char usage[] =
 	"\n"
 	"The private key is encrypted (AES-256-CBC, PKCS#8) when a passphrase is\n"
 	"given: the first line of --passphrase-file F, else $LOCKSTEP_PASSPHRASE.\n"
+	"--json prints one JSON object instead: the key file, KEY.pub with its\n"
+	"sha256, the key id, type and whether the key is encrypted.\n"
 	"A passphrase is never taken from the command line.\n"
 	"\n"
 	"exit status: 0 written, 2 usage error or nothing written.";
@@ -28,12 +31,14 @@ int cmd_keygen(int argc, char **argv)
 	const char *out = NULL, *type = "ed25519", *passfile = NULL, *env;
 	char *pass = NULL, *pubpath = NULL;
 	struct sign_key *pub = NULL;
-	int ret = EXIT_ERR;
+	int ret = EXIT_ERR, json = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts(usage);
 			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
 		} else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--type") && i + 1 < argc) {
@@ -66,9 +71,21 @@ int cmd_keygen(int argc, char **argv)
 	pubpath = xasprintf("%s.pub", out);
 	if (sign_key_load_public(pubpath, &pub, &e) < 0)
 		goto out;
-	printf("%s\n", sign_key_id(pub));
-	fprintf(stderr, "lockstep: wrote %s (%s%s) and %s\n", out, type,
-		pass ? ", encrypted" : "", pubpath);
+	if (json) {
+		/* The private key by name only: its digest tells nobody anything
+		 * they should rely on, and it is the one file never published. */
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(cJSON_AddObjectToObject(o, "key"), "file", out);
+		cli_json_file(o, "pubkey", pubpath);
+		json_add_str(o, "keyid", sign_key_id(pub));
+		json_add_str(o, "type", type);
+		cJSON_AddBoolToObject(o, "encrypted", pass != NULL);
+		cli_json_print(o);
+	} else {
+		printf("%s\n", sign_key_id(pub));
+		fprintf(stderr, "lockstep: wrote %s (%s%s) and %s\n", out, type,
+			pass ? ", encrypted" : "", pubpath);
+	}
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK)

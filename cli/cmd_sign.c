@@ -15,7 +15,7 @@
 
 static const char usage[] =
 	"usage: lockstep sign STATEMENT --key KEY [-o OUT] [--bundle BUNDLE]\n"
-	"                     [--passphrase-file F]\n"
+	"                     [--passphrase-file F] [--json]\n"
 	"\n"
 	"Checks that STATEMENT is a strict in-toto Statement v1, signs its exact\n"
 	"bytes as a DSSE envelope (payloadType application/vnd.in-toto+json, one\n"
@@ -26,7 +26,9 @@ static const char usage[] =
 	"cosign and sigstore-js verify with the public key and no transparency log.\n"
 	"\n"
 	"An encrypted KEY is opened with the first line of --passphrase-file F,\n"
-	"else $LOCKSTEP_PASSPHRASE.  Files are written atomically.\n"
+	"else $LOCKSTEP_PASSPHRASE.  Files are written atomically.  --json prints\n"
+	"one JSON object: the statement, envelope and bundle files with their\n"
+	"sha256, the key id and type.\n"
 	"\n"
 	"exit status: 0 signed, 2 usage error, bad statement or key (nothing written).";
 
@@ -57,12 +59,14 @@ int cmd_sign(int argc, char **argv)
 	char *out = NULL, *body = NULL, *pass = NULL, *env = NULL, *bjson = NULL;
 	size_t len = 0;
 	struct sign_key *k = NULL;
-	int ret = EXIT_ERR;
+	int ret = EXIT_ERR, json = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts(usage);
 			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
 		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
 			keypath = argv[++i];
 		} else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc) {
@@ -105,8 +109,19 @@ int cmd_sign(int argc, char **argv)
 	if (fs_write_atomic(out, env, strlen(env), 0644, &e) < 0 ||
 	    (bundle && fs_write_atomic(bundle, bjson, strlen(bjson), 0644, &e) < 0))
 		goto out;
-	printf("signed %s with key %s (%s): %s%s%s\n", statement, sign_key_id(k),
-	       sign_key_type(k), out, bundle ? ", " : "", bundle ? bundle : "");
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cli_json_file(o, "statement", statement);
+		cli_json_file(o, "envelope", out);
+		if (bundle)
+			cli_json_file(o, "bundle", bundle);
+		json_add_str(o, "keyid", sign_key_id(k));
+		json_add_str(o, "keyType", sign_key_type(k));
+		cli_json_print(o);
+	} else {
+		printf("signed %s with key %s (%s): %s%s%s\n", statement, sign_key_id(k),
+		       sign_key_type(k), out, bundle ? ", " : "", bundle ? bundle : "");
+	}
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK)

@@ -48,9 +48,29 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 identical, 1 different or tampered, 2 error.\n";
 
-/* Reads PROVENANCE; a DSSE envelope is opened with the public key. */
+/* "subjects": one object per recorded subject, "shippedFiles": one per
+ * --artifact, copied from the findings. */
+static void json_add_findings(cJSON *o, const cJSON *findings)
+{
+	cJSON *subj = cJSON_AddArrayToObject(o, "subjects"), *files = NULL;
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, findings) {
+		if (cJSON_GetObjectItemCaseSensitive(f, "name")) {
+			cJSON_AddItemToArray(subj, cJSON_Duplicate(f, 1));
+			continue;
+		}
+		if (!files)
+			files = cJSON_AddArrayToObject(o, "shippedFiles");
+		cJSON_AddItemToArray(files, cJSON_Duplicate(f, 1));
+	}
+}
+
+/* Reads PROVENANCE; a DSSE envelope is opened with the public key.
+ * file_sha256 gets the sha256 of the file's bytes (the envelope's when it is
+ * one): the summary names the file by it. */
 static int read_provenance(const char *path, const char *pubkey, char **text, size_t *len,
-			   struct err *e)
+			   char file_sha256[65], struct err *e)
 {
 	char *raw = NULL;
 	size_t n = 0;
@@ -61,6 +81,7 @@ static int read_provenance(const char *path, const char *pubkey, char **text, si
 	if (fs_read_file(path, JSON_MAX_FILE, &raw, &n, e) < 0 ||
 	    json_parse_buf(raw, n, path, &j, e) < 0)
 		goto out;
+	digest_buf(raw, n, file_sha256);
 	if (!cJSON_GetObjectItemCaseSensitive(j, "payloadType")) {
 		*text = raw;
 		*len = n;
@@ -82,12 +103,13 @@ out:
 	return ret;
 }
 
-static int write_summary(const struct verify_outcome *vo, const char *dir, const char *key,
-			 struct err *e)
+static int write_summary(const struct verify_outcome *vo, const char *prov_path,
+			 const char *prov_sha256, const char *dir, const char *key, struct err *e)
 {
 	struct vsa_subject *vs = xcalloc(vo->names.n, sizeof(*vs));
 	struct sign_key *k = NULL;
 	char *text, *path = fs_join(dir, "verification.json"), *env = NULL, *epath = NULL;
+	char *name = xstrdup(prov_path);
 	cJSON *vsa;
 	int ret = -1;
 
@@ -95,7 +117,10 @@ static int write_summary(const struct verify_outcome *vo, const char *dir, const
 		vs[i].name = vo->names.v[i];
 		vs[i].sha256 = vo->digests.v[i];
 	}
-	vsa = vsa_build(vs, vo->names.n, vo->resource_uri, "provenance.json", vo->provenance_sha256);
+	/* The summary is published beside the provenance it names (the
+	 * pipelines do): the file's name is the URI reference. */
+	vsa = vsa_build(vs, vo->names.n, vo->resource_uri, basename(name), prov_sha256);
+	free(name);
 	text = json_print(vsa);
 	if (fs_write_atomic(path, text, strlen(text), 0644, e) < 0)
 		goto out;
@@ -138,7 +163,7 @@ int cmd_verify(int argc, char **argv)
 	struct strv arts = STRV_INIT;
 	struct err e = ERR_INIT;
 	const char *pubkey = NULL, *key = NULL, *dir = "lockstep-verify";
-	char *text = NULL, *copy = NULL, *dflt_src = NULL, *rebuild = NULL;
+	char *text = NULL, *copy = NULL, *dflt_src = NULL, *rebuild = NULL, prov_sha256[65];
 	size_t len = 0;
 	int c, json = 0, ret;
 
@@ -155,7 +180,7 @@ int cmd_verify(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'q': vi.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_usage_error("verify", "unknown option");
+		default: return cli_bad_option("verify", argv, "o:qh");
 		}
 	}
 	if (optind + 1 != argc)
@@ -174,7 +199,7 @@ int cmd_verify(int argc, char **argv)
 		}
 		vi.source_archive = dflt_src;
 	}
-	if (read_provenance(argv[optind], pubkey, &text, &len, &e) < 0) {
+	if (read_provenance(argv[optind], pubkey, &text, &len, prov_sha256, &e) < 0) {
 		ret = cli_fail(&e);
 		goto done;
 	}
@@ -192,7 +217,7 @@ int cmd_verify(int argc, char **argv)
 		ret = cli_fail(&e);
 		goto done;
 	}
-	if (vo.identical && write_summary(&vo, dir, key, &e) < 0) {
+	if (vo.identical && write_summary(&vo, argv[optind], prov_sha256, dir, key, &e) < 0) {
 		ret = cli_fail(&e);
 		goto done;
 	}
@@ -204,8 +229,18 @@ int cmd_verify(int argc, char **argv)
 		if (vo.cell)
 			json_add_str(o, "cell", vo.cell);
 		json_add_str(o, "resourceUri", vo.resource_uri);
-		json_add_str(o, "report", vo.report.data ? vo.report.data : "");
+		json_add_findings(o, vo.findings);
 		json_add_str(o, "rebuild", rebuild);
+		if (vo.identical) {
+			char *sp = fs_join(dir, "verification.json");
+			cli_json_file(o, "summary", sp);
+			free(sp);
+			if (key) {
+				sp = fs_join(dir, "verification.intoto.json");
+				cli_json_file(o, "signedSummary", sp);
+				free(sp);
+			}
+		}
 		s = json_print(o);
 		fputs(s, stdout);
 		free(s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lockstep's entry point: the command table and the dispatch to one small
  * file per subcommand (cli/cmd_*.c). */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
+#include "core/digest.h"
+#include "core/json.h"
 #include "core/suggest.h"
 #include "core/workdir.h"
 
@@ -59,6 +62,45 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see 'lockstep %s --help')\n", cmd);
 	return EXIT_ERR;
+}
+
+int cli_bad_option(const char *cmd, char *const *argv, const char *optstring)
+{
+	const char *arg = argv[optind - 1];
+	const char *eq;
+
+	/* A long option: getopt leaves optopt 0 when it is unknown and sets
+	 * it to the option's value when its argument is missing. */
+	if (arg && !strncmp(arg, "--", 2)) {
+		eq = strchr(arg, '=');
+		if (!optopt)
+			return cli_usage_error(cmd, "\"%.*s\": unknown option",
+					       (int)(eq ? eq - arg : (long)strlen(arg)), arg);
+		return cli_usage_error(cmd, "\"%s\": missing its value", arg);
+	}
+	if (optopt && optopt != ':' && strchr(optstring, optopt))
+		return cli_usage_error(cmd, "\"-%c\": missing its value", optopt);
+	return cli_usage_error(cmd, "\"-%c\": unknown option", optopt ? optopt : '?');
+}
+
+void cli_json_file(cJSON *o, const char *key, const char *path)
+{
+	cJSON *f = cJSON_AddObjectToObject(o, key);
+	struct err e = ERR_INIT;
+	char hex[65];
+
+	json_add_str(f, "file", path);
+	if (digest_file(path, hex, &e) == 0)
+		json_add_str(f, "sha256", hex);
+}
+
+void cli_json_print(cJSON *o)
+{
+	char *s = json_print(o);
+
+	fputs(s, stdout);
+	free(s);
+	cJSON_Delete(o);
 }
 
 int cli_is_tty(void)
@@ -117,6 +159,9 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Every command reports a bad option in one line of its own
+	 * (cli_bad_option), never getopt's line and then ours. */
+	opterr = 0;
 	cleanup_init();
 	/* What a killed lockstep left behind (its owner is gone) goes now. */
 	workdir_sweep(workdir_base());

@@ -166,6 +166,9 @@ static void gate_job(const struct workflow *w, struct buf *b)
 	workflow_yaml_kv(b, 10, "name", "release");
 	workflow_yaml_kv(b, 10, "path", "release/");
 	workflow_yaml_kv(b, 10, "if-no-files-found", "error");
+	/* The verified release outlives the default retention: 90 days is
+	 * the most a repository's settings allow unless raised there. */
+	workflow_yaml_kv(b, 10, "retention-days", "90");
 	free(script);
 	free(title);
 }

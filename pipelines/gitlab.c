@@ -30,6 +30,12 @@ static void script(struct buf *b, const char *text)
 	workflow_yaml_block(b, 6, text);
 }
 
+/* expire_in: the shards' outputs and the summaries only feed the gate; the
+ * release the gate publishes is what a team keeps (never the 1 week GitLab
+ * defaults to on many instances). */
+#define GITLAB_KEEP_WORK "1 week"
+#define GITLAB_KEEP_RELEASE "1 year"
+
 static void artifacts(struct buf *b, const char *path, int always)
 {
 	const char *paths[] = { path };
@@ -42,7 +48,8 @@ static void artifacts(struct buf *b, const char *path, int always)
 	buf_addstr(b, "    paths: ");
 	workflow_yaml_flow(b, paths, 1);
 	buf_addstr(b, "\n");
-	workflow_yaml_kv(b, 4, "expire_in", "1 week");
+	workflow_yaml_kv(b, 4, "expire_in",
+			 !strcmp(path, "release/") ? GITLAB_KEEP_RELEASE : GITLAB_KEEP_WORK);
 }
 
 static void tags(struct buf *b, const char *label)

@@ -17,14 +17,41 @@ check "RELEASE.md names each artifact with its sha256" \
 check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: `GCC:' "$T/rel/RELEASE.md"
 check "RELEASE.md names the environment pin and its combined digest" \
 	grep -q '^Pin `riscv64-unknown-elf` (`environment.json` in the bundle), combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
-check "the bundle holds artifacts, source, environment pin, signed provenance and summary, key, RELEASE.md" bash -c "
-	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem source.tar.gz verification.intoto.json '"
+check "the bundle holds artifacts, source, environment pin, signed provenance, summary and SBOM, key, RELEASE.md" bash -c "
+	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem sbom.cdx.json sbom.intoto.json source.tar.gz verification.intoto.json '"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
 import sys, tarfile
 for m in tarfile.open(sys.argv[1]):
     assert m.uid == 0 and m.gid == 0 and m.uname == "" and m.gname == "", m.name
     assert m.mtime <= 1768176000, (m.name, m.mtime)
 PY
+
+check "the summary names provenance.intoto.json by the sha256 of that file, with SLSA_BUILD_LEVEL_1" \
+	python3 - "$B" <<'PY'
+import base64, hashlib, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+env = t.extractfile("provenance.intoto.json").read()
+v = json.loads(base64.b64decode(json.loads(t.extractfile("verification.intoto.json").read())["payload"]))
+p = v["predicate"]
+assert p["inputAttestations"] == [{"uri": "provenance.intoto.json", "digest": {"sha256": hashlib.sha256(env).hexdigest()}}]
+assert "SLSA_BUILD_LEVEL_1" in p["verifiedLevels"]
+PY
+if /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	mkdir -p "$T/st"
+	python3 - "$B" "$T/st" <<'PY'
+import base64, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+for n in ("provenance", "verification", "sbom"):
+    e = json.loads(t.extractfile(n + ".intoto.json").read())
+    open(f"{sys.argv[2]}/{n}.json", "wb").write(base64.b64decode(e["payload"]))
+PY
+	check "every signed statement parses with strict protojson (in-toto Statement; the summary as VSA v1)" \
+		bash -c "/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/verification.json' vsa &&
+			/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/provenance.json' &&
+			/usr/bin/python3 '$TOP/tests/proto/intoto_strict.py' '$T/st/sbom.json'"
+else
+	skip "strict protojson: Debian's python3-protobuf is not installed (scripts/install-deps)"
+fi
 
 expect_exit "audit of the untouched bundle passes, with a rebuild" 0 \
 	"$LOCKSTEP" audit -q "$B" --pubkey "$T/k.pub"
@@ -34,7 +61,7 @@ expect_exit "audit --no-rebuild of the untouched bundle passes" 0 \
 # Each DSSE signature in the bundle also checks with openssl alone.
 mkdir -p "$T/x"; tar -xf "$B" -C "$T/x"
 ok=1
-for env in provenance.intoto.json verification.intoto.json; do
+for env in provenance.intoto.json verification.intoto.json sbom.intoto.json; do
 	python3 - "$T/x/$env" "$T/pae" "$T/sig" <<'PY' || ok=0
 import base64, json, sys
 e = json.load(open(sys.argv[1]))
@@ -108,6 +135,16 @@ PY
 "$LOCKSTEP" sign "$T/vsa.json" --key "$T/k" -o "$T/vsa.intoto.json" >/dev/null 2>&1
 tamper verification.intoto.json "b[:] = open('$T/vsa.intoto.json','rb').read()"
 expect_err "a summary whose inputAttestations digest does not match is refused" 1 'inputAttestations' \
+	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
+python3 - "$T/x/verification.intoto.json" "$T/vsa.json" <<'PY'
+import base64, json, sys
+e = json.load(open(sys.argv[1])); v = json.loads(base64.b64decode(e["payload"]))
+v["predicate"]["inputAttestations"][0]["uri"] = "other.intoto.json"
+open(sys.argv[2], "w").write(json.dumps(v))
+PY
+"$LOCKSTEP" sign "$T/vsa.json" --key "$T/k" -o "$T/vsa.intoto.json" >/dev/null 2>&1
+tamper verification.intoto.json "b[:] = open('$T/vsa.intoto.json','rb').read()"
+expect_err "a summary naming another file (the right digest) is refused" 1 'no entry names "provenance.intoto.json"' \
 	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
 
 python3 - "$T/evil.tar" <<'PY'

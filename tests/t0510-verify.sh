@@ -11,18 +11,47 @@ cp "$T/b/libacme.so.1.0.0" "$T/shipped-under-another-name.so"
 
 expect_exit "verify rebuilds and finds every artifact identical" 0 \
 	"$LOCKSTEP" verify -q "$P" --artifact "$T/shipped-under-another-name.so" -o "$T/v"
-check "verify writes a SLSA verification summary naming the provenance by digest" python3 - "$T/v/verification.json" "$P" <<'PY'
-import hashlib, json, sys
+# vsa_names SUMMARY PROVENANCE-FILE: the summary names the file by name (a
+# URI reference) and by the sha256 of its bytes; one SLSA Build level.
+vsa_names() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, sys
 v = json.load(open(sys.argv[1])); p = v["predicate"]
 assert v["predicateType"] == "https://slsa.dev/verification_summary/v1"
 assert p["verificationResult"] == "PASSED" and p["policy"]["uri"]
-assert p["inputAttestations"][0]["digest"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
-assert not any(l.startswith("SLSA_") and l != "SLSA_BUILD_LEVEL_UNEVALUATED" for l in p["verifiedLevels"])
+ia = p["inputAttestations"]
+assert len(ia) == 1 and ia[0]["uri"] == os.path.basename(sys.argv[2]), ia
+assert ia[0]["digest"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert [l for l in p["verifiedLevels"] if l.startswith("SLSA_")] == ["SLSA_BUILD_LEVEL_1"], p["verifiedLevels"]
+assert "version" not in p["verifier"]
+assert all(s["annotations"]["verifierVersion"]["lockstep"] for s in v["subject"])
 PY
+}
+check "verify writes a SLSA verification summary naming the provenance by name and digest" \
+	vsa_names "$T/v/verification.json" "$P"
+if /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	check "the summary parses with strict protojson as an in-toto Statement and a VSA v1" \
+		/usr/bin/python3 "$TOP/tests/proto/intoto_strict.py" "$T/v/verification.json" vsa
+	python3 - "$T/v/verification.json" "$T/vsa-extra.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1])); v["predicate"]["verifier"]["version"] = {"lockstep": "0"}
+json.dump(v, open(sys.argv[2], "w"))
+PY
+	expect_err "the strict parser refuses what the in-toto proto lacks (verifier.version)" 1 'no field named "version"' \
+		/usr/bin/python3 "$TOP/tests/proto/intoto_strict.py" "$T/vsa-extra.json" vsa
+else
+	skip "strict protojson: Debian's python3-protobuf is not installed (scripts/install-deps)"
+fi
 "$LOCKSTEP" keygen -o "$T/k" >/dev/null 2>&1
 expect_exit "verify --key signs the summary" 0 "$LOCKSTEP" verify -q "$P" --key "$T/k" -o "$T/v2"
 expect_exit "the signed summary checks with verify-signature" 0 \
 	"$LOCKSTEP" verify-signature "$T/v2/verification.intoto.json" --pubkey "$T/k.pub"
+# A signed provenance: the summary names the envelope, the file given.
+"$LOCKSTEP" sign "$P" --key "$T/k" -o "$T/b/provenance.intoto.json" >/dev/null 2>&1
+expect_exit "verify of a signed provenance (DSSE envelope)" 0 \
+	"$LOCKSTEP" verify -q "$T/b/provenance.intoto.json" --pubkey "$T/k.pub" -o "$T/v5"
+check "its summary names the envelope file and the envelope's digest, not the statement's" \
+	vsa_names "$T/v5/verification.json" "$T/b/provenance.intoto.json"
 
 head -c 1000 /dev/urandom >"$T/stranger"
 expect_exit "a shipped file that matches no subject is a \"no\"" 1 \

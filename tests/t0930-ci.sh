@@ -61,7 +61,11 @@ check "github: the build passes --shard I/N" gh '.jobs.build.steps[1].run | test
 
 "$L" ci gitlab $R --shards 2 --verify-runner a --verify-runner b --verify-runner c --json \
 	>"$T/gl.json" 2>"$T/err" || fail "ci gitlab --json"
+check "github: the published release is kept 90 days, not the default retention" \
+	gh '[.jobs.gate.steps[] | select(.with.name == "release")][0].with["retention-days"] == "90"'
 gl() { jq -e "$1" "$T/gl.json" >/dev/null; }
+check "gitlab: the release is kept a year; the shards' work a week" \
+	gl '.gate.artifacts.expire_in == "1 year" and .build.artifacts.expire_in == "1 week"'
 check "gitlab: stages build, verify, gate and one job each" \
 	gl '.stages == ["build", "verify", "gate"] and (keys == ["build", "gate", "stages", "verify"])'
 check "gitlab: build's parallel matrix is shards 1..2 of the recipe" \

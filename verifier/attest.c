@@ -118,7 +118,12 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 		err_setk(e, ERR_NO, "a verification summary needs resourceUri and verifier.id");
 		goto out;
 	}
-	s->verifier_version = dup_or_null(get(get(get(p, "verifier"), "version"), "lockstep"));
+	/* The version sits in the subjects' annotations (the in-toto VSA proto
+	 * has no verifier.version); summaries from before kept it there. */
+	s->verifier_version = dup_or_null(get(get(get(cJSON_GetArrayItem(get(j, "subject"), 0), "annotations"),
+						  VSA_VERSION_ANNOTATION), "lockstep"));
+	if (!s->verifier_version)
+		s->verifier_version = dup_or_null(get(get(get(p, "verifier"), "version"), "lockstep"));
 	s->time_verified = dup_or_null(get(p, "timeVerified"));
 	s->provenance_sha256 = dup_or_null(
 		get(get(cJSON_GetArrayItem(get(p, "inputAttestations"), 0), "digest"), "sha256"));

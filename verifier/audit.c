@@ -17,6 +17,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/sbom.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
 
@@ -26,7 +27,20 @@ struct audit {
 	char *key_path;            /* owned: the bundled key read out, in dir */
 	struct sign_key *trusted;  /* owned */
 	struct buf *report;
+	cJSON *subjects;           /* owned: see struct audit_result */
 };
+
+static cJSON *subject_entry(const struct audit *a, const char *name)
+{
+	cJSON *o;
+
+	cJSON_ArrayForEach(o, a->subjects) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "name");
+		if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+			return o;
+	}
+	return NULL;
+}
 
 struct plain_members {
 	const char *kind;
@@ -138,8 +152,9 @@ static int in_strv(const struct strv *v, const char *s)
 static int check_member_set(const struct audit *a, const struct listing *l,
 			    const struct provenance_record *rec, struct err *e)
 {
-	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY, BUNDLE_PUBKEY,
-					     BUNDLE_SOURCE,	BUNDLE_PIN,	BUNDLE_RELEASE_MD };
+	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY,	BUNDLE_SBOM,
+					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	BUNDLE_SOURCE,
+					     BUNDLE_PIN,	 BUNDLE_RELEASE_MD };
 	struct strv want = STRV_INIT;
 	char dir[] = BUNDLE_ARTIFACTS;
 	int ret = -1;
@@ -221,9 +236,10 @@ static char *member(const struct audit *a, const char *name)
 	return fs_join(a->dir, name);
 }
 
-/* Reads a signed member and returns its verified payload. */
+/* Reads a signed member and returns its verified payload; file_sha256 (may
+ * be NULL) gets the sha256 of the envelope's bytes. */
 static int open_envelope(const struct audit *a, const char *name, char **payload, size_t *len,
-			 struct err *e)
+			 char file_sha256[65], struct err *e)
 {
 	char *text = NULL, *what = xasprintf("%s: %s", a->bundle, name);
 	size_t n = 0;
@@ -235,6 +251,8 @@ static int open_envelope(const struct audit *a, const char *name, char **payload
 		goto out;
 	if (dsse_verify(a->trusted, text, n, what, payload, len, e) < 0)
 		goto out;
+	if (file_sha256)
+		digest_buf(text, n, file_sha256);
 	buf_addf(a->report, "%s: signature good (key %s)\n", name, sign_key_id(a->trusted));
 	ret = 0;
 out:
@@ -311,15 +329,21 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 	for (size_t i = 0; i < rec->nsubjects; i++) {
 		char *rel = xasprintf("%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
 		char *p = member(a, rel);
+		cJSON *js = subject_entry(a, rec->subjects[i].name);
 		int r = digest_file(p, hex, e);
 
-		if (r < 0)
+		if (r < 0) {
 			err_wrap(e, "%s: %s", a->bundle, rel);
-		else if (strcmp(hex, rec->subjects[i].sha256))
+			json_add_str(js, "bundled", "missing");
+		} else if (strcmp(hex, rec->subjects[i].sha256)) {
 			r = err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s",
 				     a->bundle, rel, hex, rec->subjects[i].sha256);
-		else
+			json_add_str(js, "bundled", "differs");
+			json_add_str(js, "bundledSha256", hex);
+		} else {
 			buf_addf(a->report, "%s: sha256 matches the provenance\n", rel);
+			json_add_str(js, "bundled", "matches");
+		}
 		free(rel);
 		free(p);
 		if (r < 0)
@@ -331,12 +355,50 @@ out:
 	return ret;
 }
 
+/* The SBOM, plain and signed, must be exactly what release generates from
+ * the signed provenance and the (digest-checked) environment pin: a BOM
+ * that lists another package than the build root had is caught here. */
+static int check_sbom(const struct audit *a, const char *prov, size_t prov_len,
+		      const char *signed_st, size_t signed_len, struct err *e)
+{
+	char *pin = member(a, BUNDLE_PIN), *bom = NULL, *st = NULL, *plain = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (sbom_generate(prov, prov_len, pin, &bom, &st, e) < 0) {
+		err_wrap(e, "%s: %s", a->bundle, BUNDLE_SBOM);
+		goto out;
+	}
+	if (signed_len != strlen(st) || memcmp(signed_st, st, signed_len)) {
+		err_setk(e, ERR_NO, "%s: %s: the signed SBOM differs from the one generated from the signed provenance and the environment pin",
+			 a->bundle, BUNDLE_SBOM_SIGNED);
+		goto out;
+	}
+	if (archive_read_member(a->bundle, BUNDLE_SBOM, JSON_MAX_FILE, &plain, &len, e) < 0)
+		goto out;
+	if (len != strlen(bom) || memcmp(plain, bom, len)) {
+		err_setk(e, ERR_NO, "%s: %s: differs from the signed SBOM", a->bundle, BUNDLE_SBOM);
+		goto out;
+	}
+	buf_addf(a->report, "%s, %s: match the signed provenance and the environment pin\n",
+		 BUNDLE_SBOM, BUNDLE_SBOM_SIGNED);
+	ret = 0;
+out:
+	free(pin);
+	free(bom);
+	free(st);
+	free(plain);
+	return ret;
+}
+
 void audit_result_release(struct audit_result *res)
 {
 	if (!res)
 		return;
 	free(res->provenance);
 	res->provenance = NULL;
+	cJSON_Delete(res->subjects);
+	res->subjects = NULL;
 	res->provenance_len = 0;
 }
 
@@ -354,8 +416,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
-	char *prov = NULL, *vsa = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
-	size_t prov_len = 0, vsa_len = 0;
+	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
+	size_t prov_len = 0, vsa_len = 0, sbom_len = 0;
 	int ret = -1;
 
 	memset(&rec, 0, sizeof(rec));
@@ -379,18 +441,32 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	if (!pubkey_path && load_bundled_key(&a, e) < 0)
 		goto out;
 	if (check_pubkey(&a, e) < 0 ||
-	    open_envelope(&a, BUNDLE_PROVENANCE, &prov, &prov_len, e) < 0 ||
-	    provenance_parse(prov, prov_len, BUNDLE_PROVENANCE, &rec, e) < 0 ||
-	    open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, e) < 0)
+	    open_envelope(&a, BUNDLE_PROVENANCE, &prov, &prov_len, hex, e) < 0 ||
+	    provenance_parse(prov, prov_len, BUNDLE_PROVENANCE, &rec, e) < 0)
 		goto out;
-	digest_buf(prov, prov_len, hex);
-	if (vsa_check(vsa, vsa_len, BUNDLE_SUMMARY, hex, e) < 0) {
+	a.subjects = cJSON_CreateArray();
+	for (size_t i = 0; i < rec.nsubjects; i++) {
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(o, "name", rec.subjects[i].name);
+		json_add_str(o, "sha256", rec.subjects[i].sha256);
+		cJSON_AddItemToArray(a.subjects, o);
+	}
+	if (
+	    open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, NULL, e) < 0)
+		goto out;
+	/* The summary names the provenance envelope by its file's sha256. */
+	if (vsa_check(vsa, vsa_len, BUNDLE_SUMMARY, BUNDLE_PROVENANCE, hex, e) < 0) {
 		err_wrap(e, "%s", bundle);
 		goto out;
 	}
-	buf_addf(report, "%s: PASSED, vouches for the provenance (sha256 %s)\n", BUNDLE_SUMMARY, hex);
+	buf_addf(report, "%s: PASSED, vouches for %s (sha256 %s)\n", BUNDLE_SUMMARY,
+		 BUNDLE_PROVENANCE, hex);
+	/* The SBOM's envelope after the member set (a bundle without one is
+	 * named as missing), still before anything is extracted. */
 	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, prov, prov_len, e) < 0 ||
-	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0)
+	    open_envelope(&a, BUNDLE_SBOM_SIGNED, &sbom, &sbom_len, NULL, e) < 0 ||
+	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0 ||
+	    check_sbom(&a, prov, prov_len, sbom, sbom_len, e) < 0)
 		goto out;
 	if (rebuild) {
 		arts = member(&a, BUNDLE_ARTIFACTS);
@@ -408,6 +484,20 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		if (verify_rebuild(&vi, &vo, e) < 0)
 			goto out;
 		buf_add(report, vo.report.data ? vo.report.data : "", vo.report.len);
+		{
+			const cJSON *f;
+			cJSON_ArrayForEach(f, vo.findings) {
+				const cJSON *n = cJSON_GetObjectItemCaseSensitive(f, "name"), *x;
+				cJSON *js = cJSON_IsString(n) ? subject_entry(&a, n->valuestring) : NULL;
+				if (!js)
+					continue;
+				json_add_str(js, "rebuild", cJSON_GetObjectItemCaseSensitive(f, "result")->valuestring);
+				if ((x = cJSON_GetObjectItemCaseSensitive(f, "rebuiltSha256")))
+					json_add_str(js, "rebuiltSha256", x->valuestring);
+				if ((x = cJSON_GetObjectItemCaseSensitive(f, "detail")))
+					json_add_str(js, "detail", x->valuestring);
+			}
+		}
 		if (!vo.identical) {
 			err_setk(e, ERR_NO, "%s: the independent rebuild differs from the bundled artifacts", bundle);
 			goto out;
@@ -421,6 +511,11 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	}
 	ret = 0;
 out:
+	if (res) {
+		res->subjects = a.subjects;
+		a.subjects = NULL;
+	}
+	cJSON_Delete(a.subjects);
 	if (a.dir) {
 		fs_remove_tree(a.dir, NULL);
 		cleanup_remove_path(a.dir);
@@ -434,6 +529,7 @@ out:
 	free(a.key_path);
 	free(prov);
 	free(vsa);
+	free(sbom);
 	free(arts);
 	free(src);
 	free(rb);

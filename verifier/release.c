@@ -19,6 +19,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/sbom.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
 #include "toolchains/toolchain.h"
@@ -154,7 +155,8 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	struct verify_outcome vo;
 	char *work = NULL, *first = NULL, *second = NULL, *prov_path = NULL, *prov = NULL;
 	char *src = NULL, *stage = NULL, *md = NULL, *pem = NULL, *bundle = NULL, *vsa_text = NULL;
-	char *base = NULL;
+	char *base = NULL, *pin_path = NULL, *bom = NULL, *bom_st = NULL, *env_path = NULL;
+	char env_hex[65];
 	struct vsa_subject *vs = NULL;
 	struct archive_entry_spec *members = NULL;
 	struct strv paths = STRV_INIT, names = STRV_INIT;
@@ -225,16 +227,27 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 		vs[i].name = vo.names.v[i];
 		vs[i].sha256 = vo.digests.v[i];
 	}
-	vsa = vsa_build(vs, vo.names.n, vo.resource_uri, BUNDLE_PROVENANCE, vo.provenance_sha256);
-	vsa_text = json_print(vsa);
 	if (sign_key_load_private(key_path, &k, e) < 0)
 		goto out;
 	/* Written as audit regenerates it: from the signed bytes alone. */
 	md = release_md_regenerate(prov, prov_len, k, e);
 	if (!md)
 		goto out;
-	if (sign_file(k, prov, prov_len, work, BUNDLE_PROVENANCE, e) < 0 ||
-	    sign_file(k, vsa_text, strlen(vsa_text), work, BUNDLE_SUMMARY, e) < 0 ||
+	pin_path = fs_join(first, BUILD_PIN_NAME);
+	if (sbom_generate(prov, prov_len, pin_path, &bom, &bom_st, e) < 0)
+		goto out;
+	/* The summary names the provenance envelope by the sha256 of its
+	 * file, so the provenance is signed first. */
+	if (sign_file(k, prov, prov_len, work, BUNDLE_PROVENANCE, e) < 0)
+		goto out;
+	env_path = fs_join(work, BUNDLE_PROVENANCE);
+	if (digest_file(env_path, env_hex, e) < 0)
+		goto out;
+	vsa = vsa_build(vs, vo.names.n, vo.resource_uri, BUNDLE_PROVENANCE, env_hex);
+	vsa_text = json_print(vsa);
+	if (sign_file(k, vsa_text, strlen(vsa_text), work, BUNDLE_SUMMARY, e) < 0 ||
+	    sign_file(k, bom_st, strlen(bom_st), work, BUNDLE_SBOM_SIGNED, e) < 0 ||
+	    write_text(work, BUNDLE_SBOM, bom, e) < 0 ||
 	    sign_key_public_pem(k, &pem, e) < 0 || write_text(work, BUNDLE_PUBKEY, pem, e) < 0 ||
 	    write_text(work, BUNDLE_RELEASE_MD, md, e) < 0)
 		goto out;
@@ -245,8 +258,9 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	}
 	{
 		/* The first two come from the build, the rest were written here. */
-		static const char *const fixed[] = { BUNDLE_SOURCE,  BUNDLE_PIN,     BUNDLE_PROVENANCE,
-						     BUNDLE_SUMMARY, BUNDLE_PUBKEY, BUNDLE_RELEASE_MD };
+		static const char *const fixed[] = { BUNDLE_SOURCE,	BUNDLE_PIN,	    BUNDLE_PROVENANCE,
+						     BUNDLE_SUMMARY,	BUNDLE_SBOM,	    BUNDLE_SBOM_SIGNED,
+						     BUNDLE_PUBKEY,	BUNDLE_RELEASE_MD };
 		static const char *const built[] = { BUILD_SOURCE_NAME, BUILD_PIN_NAME };
 		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 			strv_push(&names, fixed[i]);
@@ -302,6 +316,10 @@ out:
 	free(bundle);
 	free(base);
 	free(vsa_text);
+	free(pin_path);
+	free(env_path);
+	free(bom);
+	free(bom_st);
 	return ret;
 }
 

@@ -16,6 +16,9 @@
 /* The environment pin the provenance names by digest. */
 #define BUNDLE_PIN "environment.json"
 #define BUNDLE_RELEASE_MD "RELEASE.md"
+/* The SBOM (CycloneDX JSON) and the signed in-toto statement carrying it. */
+#define BUNDLE_SBOM "sbom.cdx.json"
+#define BUNDLE_SBOM_SIGNED "sbom.intoto.json"
 #define BUNDLE_ARTIFACTS "artifacts/"
 #define RELEASE_MD_MAX (1u << 20) /* bytes audit reads of RELEASE.md */
 
@@ -51,6 +54,12 @@ struct audit_result {
 	char *provenance;      /* owned: the verified provenance Statement's bytes */
 	size_t provenance_len;
 	char keyid[65];        /* the id of the key the bundle is signed with */
+	/* owned, also when the audit failed (what was established by then):
+	 * one object per provenance subject, {"name", "sha256" (recorded),
+	 * "bundled": "matches" | "differs" | "missing" (absent until checked),
+	 * "bundledSha256", "rebuild": "identical" | "different" | "missing"
+	 * (absent without a rebuild), "detail"}. */
+	struct cJSON *subjects;
 };
 void audit_result_release(struct audit_result *res);
 

@@ -48,11 +48,14 @@ static int check_pin(const struct verify_input *in, const struct provenance_reco
 
 	if (in->pin_file) {
 		*path = xstrdup(in->pin_file);
-	} else {
+	} else if (strchr(in->provenance_file, '/')) {
 		dir = xstrdup(in->provenance_file);
 		*strrchr(dir, '/') = '\0';
-		*path = strchr(in->provenance_file, '/') ? fs_join(dir, rec->pin_file_name)
-							 : xstrdup(rec->pin_file_name);
+		*path = fs_join(dir, rec->pin_file_name);
+	} else {
+		/* A bare file name: the pin is beside it, in the current directory
+		 * (strrchr found no '/' to cut at: it crashed here before). */
+		*path = xstrdup(rec->pin_file_name);
 	}
 	if (!fs_exists(*path)) {
 		err_set(e, "%s: the environment pin \"%s\" it names is missing (no %s); give it with --pin",
@@ -107,21 +110,50 @@ static void describe(struct verify_outcome *out, const char *name, const char *w
 	uint64_t off = 0;
 	char *section = NULL;
 
-	buf_addf(&out->report, "%s: rebuilt sha256 %s, recorded %s", name, got ? got : "(missing)", want);
+	struct buf d = BUF_INIT;
+	char *detail;
+	cJSON *o = cJSON_CreateObject();
+
+	buf_addf(&d, "rebuilt sha256 %s, recorded %s", got ? got : "(missing)", want);
 	if (orig && got && fs_exists(orig) && diff_first_offset(orig, rebuilt, &off, &section, NULL) == 1) {
-		buf_addf(&out->report, "; sizes %lld (recorded) vs %lld (rebuilt); first difference at offset 0x%" PRIx64,
+		buf_addf(&d, "; sizes %lld (recorded) vs %lld (rebuilt); first difference at offset 0x%" PRIx64,
 			 file_size(orig), file_size(rebuilt), off);
 		if (section)
-			buf_addf(&out->report, " in section %s", section);
+			buf_addf(&d, " in section %s", section);
 	}
-	buf_addstr(&out->report, "\n");
+	detail = buf_take(&d, NULL);
+	buf_addf(&out->report, "%s: %s\n", name, detail);
+	json_add_str(o, "name", name);
+	json_add_str(o, "sha256", want);
+	if (got)
+		json_add_str(o, "rebuiltSha256", got);
+	json_add_str(o, "result", got ? "different" : "missing");
+	json_add_str(o, "detail", detail);
+	cJSON_AddItemToArray(out->findings, o);
+	free(detail);
 	free(section);
+}
+
+static void finding(struct verify_outcome *out, const char *key, const char *name,
+		    const char *sha256, const char *rebuilt, const char *result)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	json_add_str(o, key, name);
+	if (sha256)
+		json_add_str(o, "sha256", sha256);
+	if (rebuilt)
+		json_add_str(o, "rebuiltSha256", rebuilt);
+	json_add_str(o, "result", result);
+	cJSON_AddItemToArray(out->findings, o);
 }
 
 static void compare(const struct verify_input *in, const struct provenance_record *rec,
 		    const cJSON *rebuilt, struct verify_outcome *out)
 {
 	out->identical = 1;
+	if (!out->findings)
+		out->findings = cJSON_CreateArray();
 	for (size_t i = 0; i < rec->nsubjects; i++) {
 		const char *name = rec->subjects[i].name, *want = rec->subjects[i].sha256;
 		const char *got = rebuilt_digest(rebuilt, name);
@@ -132,6 +164,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		strv_push(&out->digests, want);
 		if (got && !strcmp(got, want)) {
 			buf_addf(&out->report, "%s: identical (sha256 %s)\n", name, want);
+			finding(out, "name", name, want, got, "identical");
 		} else {
 			out->identical = 0;
 			describe(out, name, want, got, orig, mine);
@@ -149,6 +182,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		if (digest_file(in->artifacts[i], hex, &e2) < 0) {
 			out->identical = 0;
 			buf_addf(&out->report, "%s\n", e2.msg);
+			finding(out, "file", in->artifacts[i], NULL, NULL, "unreadable");
 			continue;
 		}
 		for (size_t j = 0; j < rec->nsubjects; j++)
@@ -156,10 +190,12 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		if (found) {
 			buf_addf(&out->report, "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
 				 in->artifacts[i], hex);
+			finding(out, "file", in->artifacts[i], hex, NULL, "matches");
 		} else {
 			out->identical = 0;
 			buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s\n",
 				 in->artifacts[i], hex, in->provenance_file);
+			finding(out, "file", in->artifacts[i], hex, NULL, "matches no subject");
 		}
 	}
 }
@@ -240,6 +276,8 @@ out:
 void verify_outcome_release(struct verify_outcome *out)
 {
 	buf_release(&out->report);
+	cJSON_Delete(out->findings);
+	out->findings = NULL;
 	free(out->provenance_sha256);
 	free(out->resource_uri);
 	free(out->cell);

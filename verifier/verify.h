@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "core/alloc.h"
 #include "core/err.h"
+#include "core/json.h"
 
 struct verify_input {
 	const char *provenance;      /* the statement's exact bytes */
@@ -34,6 +35,12 @@ struct verify_outcome {
 	char *cell;              /* owned: the matrix cell rebuilt, or NULL */
 	/* The recorded subjects (names and digests), owned. */
 	struct strv names, digests;
+	/* owned: the same findings as report, one JSON object each: per
+	 * subject {"name", "sha256" (recorded), "rebuiltSha256" (absent when
+	 * not rebuilt), "result": "identical" | "different" | "missing",
+	 * "detail"}, per shipped file {"file", "sha256", "result": "matches" |
+	 * "matches no subject" | "unreadable", "subject"}. */
+	cJSON *findings;
 };
 
 /* Validates the record, checks every input's digest before building
