@@ -162,42 +162,34 @@ static int64_t cpio_field(const unsigned char *p, size_t n, int base)
 /* libarchive's cpio reader asks for a member's whole name at once and
  * allocates what the header claims before it meets the end of the input:
  * 1.6 KB claiming a 3.5 GB name cost a 3.5 GB allocation (found by
- * tests/fuzz/fuzz_diff; regression tests/fuzz/regressions/diff/).  So the
- * ASCII cpio headers (newc/crc and odc) are walked first: every name and
- * body must fit in the bytes there are.  Other formats pass. */
+ * tests/fuzz/fuzz_diff; regressions in tests/fuzz/regressions/diff/).  And
+ * where a header is not where one should be, the reader searches on for
+ * the next magic number and reads that one.  So every ASCII cpio header
+ * (newc/crc and odc) anywhere in an archive that opens with one is checked:
+ * its name and body must fit in the bytes there are.  Other formats pass. */
 static int cpio_sizes_fit(const struct diff_blob *bl, const char *label, struct err *e)
 {
-	const unsigned char *p = bl->p;
-	size_t at = 0, len = bl->len;
+	const unsigned char *p = bl->p, *m;
+	size_t len = bl->len;
 
 	if (len < 6 || (memcmp(p, "070701", 6) && memcmp(p, "070702", 6) && memcmp(p, "070707", 6)))
 		return 0;
-	while (at + 6 <= len) {
-		int newc = !memcmp(p + at, "070701", 6) || !memcmp(p + at, "070702", 6);
+	for (m = p; (m = memmem(m, len - (size_t)(m - p), "07070", 5)); m++) {
+		size_t at = (size_t)(m - p);
+		int newc = at + 6 <= len && (m[5] == '1' || m[5] == '2');
 		size_t hdr = newc ? 110 : 76;
 		int64_t name, body;
 
-		if (!newc && memcmp(p + at, "070707", 6))
-			return 0; /* past the trailer: padding, left to libarchive */
-		if (len - at < hdr)
-			return err_set(e, "\"%s\": corrupt archive: a cpio header cut short at byte %zu",
-				       label, at);
-		name = newc ? cpio_field(p + at + 94, 8, 16) : cpio_field(p + at + 59, 6, 8);
-		body = newc ? cpio_field(p + at + 54, 8, 16) : cpio_field(p + at + 65, 11, 8);
+		if (at + 6 > len || (!newc && m[5] != '7') || len - at < hdr)
+			continue; /* not a header the reader could take whole */
+		name = newc ? cpio_field(m + 94, 8, 16) : cpio_field(m + 59, 6, 8);
+		body = newc ? cpio_field(m + 54, 8, 16) : cpio_field(m + 65, 11, 8);
 		if (name < 0 || body < 0)
-			return 0; /* not a header libarchive reads either */
+			continue; /* not a header libarchive reads either */
 		if ((uint64_t)name > len - at - hdr || (uint64_t)body > len - at - hdr - (uint64_t)name)
 			return err_set(e, "\"%s\": corrupt archive: the cpio member at byte %zu claims "
 					  "a %lld-byte name and %lld bytes, past the end",
 				       label, at, (long long)name, (long long)body);
-		if (name == 11 && !memcmp(p + at + hdr, "TRAILER!!!", 10))
-			return 0;
-		at += hdr + (size_t)name;
-		if (newc)
-			at = (at + 3) & ~(size_t)3;
-		at += (size_t)body;
-		if (newc)
-			at = (at + 3) & ~(size_t)3;
 	}
 	return 0;
 }
