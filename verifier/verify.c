@@ -139,6 +139,23 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		free(orig);
 		free(mine);
 	}
+	/* A glob may match more in the rebuild than in the recorded build: a
+	 * file nobody vouched for is a difference too. */
+	{
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rebuilt, "subject")) {
+			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
+			int known = 0;
+
+			for (size_t i = 0; name && i < rec->nsubjects; i++)
+				known |= !strcmp(rec->subjects[i].name, name);
+			if (name && !known) {
+				out->identical = 0;
+				buf_addf(&out->report, "%s: rebuilt, but %s names no such subject\n", name,
+					 in->provenance_file);
+			}
+		}
+	}
 	/* Shipped files are matched by digest: a renamed artifact is still the
 	 * artifact, an unknown one is a finding. */
 	for (size_t i = 0; i < in->nartifacts; i++) {
