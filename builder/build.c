@@ -16,6 +16,7 @@
 
 #include "builder/elfinfo.h"
 #include "builder/fileorder.h"
+#include "builder/live.h"
 #include "builder/outputs.h"
 #include "builder/provenance.h"
 #include "builder/source.h"
@@ -300,12 +301,22 @@ static int run_steps(struct build *b, struct err *e)
 		char what[64];
 
 		snprintf(what, sizeof(what), "steps[%zu]", i);
-		progress(b, "step %zu/%zu: %s", i + 1, b->r->steps.n, b->r->steps.v[i]);
-		if (left < 1)
+		/* The log grows while the step runs: its path lets anyone follow
+		 * it (tail -f) where no live line is shown, in a CI log. */
+		progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n, b->r->steps.v[i],
+			 b->log_path);
+		if (left < 1) {
 			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
 				      what, b->r->timeout);
-		else
+		} else {
+			char step[32];
+			pid_t live;
+
+			snprintf(step, sizeof(step), "step %zu/%zu", i + 1, b->r->steps.n);
+			live = b->o->quiet ? -1 : live_start(b->log_path, b->o->tag, step, b->t0);
 			ret = run_in_sandbox(b, NULL, b->r->steps.v[i], (unsigned)left, fd, what, e);
+			live_stop(live);
+		}
 	}
 	close(fd);
 	if (ret < 0 && e->kind != ERR_INTERRUPT)
