@@ -46,7 +46,9 @@ static const char usage[] =
 	"--key, DIR/verification.intoto.json (its DSSE envelope).  The rebuilt\n"
 	"files stay in DIR/rebuild either way: the evidence when they differ.\n"
 	"\n"
-	"exit status: 0 identical, 1 different or tampered, 2 error.\n";
+	"exit status: 0 identical, 1 different or tampered, 2 error.  The last line\n"
+	"tells \"not reproducible\" (a subject rebuilt differently) from a shipped\n"
+	"file that does not match the provenance (the rebuild was identical).\n";
 
 /* Reads PROVENANCE; a DSSE envelope is opened with the public key. */
 static int read_provenance(const char *path, const char *pubkey, char **text, size_t *len,
@@ -200,6 +202,9 @@ int cmd_verify(int argc, char **argv)
 		cJSON *o = cJSON_CreateObject();
 		char *s;
 		json_add_str(o, "result", vo.identical ? "PASSED" : "FAILED");
+		cJSON_AddBoolToObject(o, "reproducible", vo.reproducible);
+		if (arts.n)
+			cJSON_AddBoolToObject(o, "shipped_artifacts_match", vo.unmatched == 0);
 		json_add_str(o, "provenance", argv[optind]);
 		if (vo.cell)
 			json_add_str(o, "cell", vo.cell);
@@ -214,8 +219,15 @@ int cmd_verify(int argc, char **argv)
 		fputs(vo.report.data ? vo.report.data : "", stdout);
 		if (vo.cell)
 			printf("cell: %s\n", vo.cell);
-		printf("%s: %s\n", argv[optind], vo.identical ? "PASSED: every artifact rebuilt byte for byte"
-							       : "FAILED: not reproducible");
+		/* The build and the shipped files are two questions: a file
+		 * altered after an identical rebuild is not the build's fault. */
+		if (vo.identical)
+			printf("%s: PASSED: every artifact rebuilt byte for byte\n", argv[optind]);
+		else if (!vo.reproducible)
+			printf("%s: FAILED: not reproducible\n", argv[optind]);
+		else
+			printf("%s: FAILED: every artifact rebuilt byte for byte, but %zu shipped file%s not match the provenance\n",
+			       argv[optind], vo.unmatched, vo.unmatched == 1 ? " does" : "s do");
 	}
 	ret = vo.identical ? EXIT_OK : EXIT_NO;
 done:

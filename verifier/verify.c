@@ -156,8 +156,10 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 			}
 		}
 	}
+	out->reproducible = out->identical;
 	/* Shipped files are matched by digest: a renamed artifact is still the
-	 * artifact, an unknown one is a finding. */
+	 * artifact, an unknown one is a finding about the file, not about the
+	 * build. */
 	for (size_t i = 0; i < in->nartifacts; i++) {
 		char hex[65];
 		struct err e2 = ERR_INIT;
@@ -165,6 +167,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 
 		if (digest_file(in->artifacts[i], hex, &e2) < 0) {
 			out->identical = 0;
+			out->unmatched++;
 			buf_addf(&out->report, "%s\n", e2.msg);
 			continue;
 		}
@@ -173,11 +176,25 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		if (found) {
 			buf_addf(&out->report, "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
 				 in->artifacts[i], hex);
-		} else {
-			out->identical = 0;
-			buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s\n",
-				 in->artifacts[i], hex, in->provenance_file);
+			continue;
 		}
+		out->identical = 0;
+		out->unmatched++;
+		buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s",
+			 in->artifacts[i], hex, in->provenance_file);
+		/* Named like a subject: most likely that artifact, altered
+		 * after the build. */
+		for (size_t j = 0; j < rec->nsubjects; j++) {
+			const char *a = in->artifacts[i], *n = rec->subjects[j].name;
+			size_t la = strlen(a), ln = strlen(n);
+
+			if (la >= ln && !strcmp(a + la - ln, n) && (la == ln || a[la - ln - 1] == '/')) {
+				buf_addf(&out->report, ": does not match the provenance's \"%s\" (sha256 %s)",
+					 n, rec->subjects[j].sha256);
+				break;
+			}
+		}
+		buf_addstr(&out->report, "\n");
 	}
 }
 
