@@ -20,7 +20,7 @@
 
 static const char usage[] =
 	"usage: lockstep verify PROVENANCE [--source ARCHIVE] [--pin FILE] [--artifact FILE]...\n"
-	"                       [--pubkey PUB] [--key KEY] [-o DIR] [--json] [-q]\n"
+	"                       [--pubkey PUB] [--key KEY] [-o DIR] [--keep] [--json] [-q]\n"
 	"\n"
 	"Rebuilds from the provenance record (the recipe it carries, the source\n"
 	"archive and the environment pin it names by digest) in a fresh sandbox\n"
@@ -40,11 +40,13 @@ static const char usage[] =
 	"  --key KEY          sign the verification summary with KEY\n"
 	"  -o, --output DIR   where the summary and the rebuilt files go\n"
 	"                     (default: ./lockstep-verify)\n"
+	"  --keep             keep DIR/rebuild after an identical rebuild too\n"
 	"  --json             print the result as JSON\n"
 	"\n"
 	"Writes DIR/verification.json (a SLSA Verification Summary v1) and, with\n"
 	"--key, DIR/verification.intoto.json (its DSSE envelope).  The rebuilt\n"
-	"files stay in DIR/rebuild either way: the evidence when they differ.\n"
+	"files stay in DIR/rebuild when they differ (the evidence), and are\n"
+	"removed after an identical rebuild unless --keep.\n"
 	"\n"
 	"exit status: 0 identical, 1 different or tampered, 2 error.  The last line\n"
 	"tells \"not reproducible\" (a subject rebuilt differently) from a shipped\n"
@@ -131,6 +133,7 @@ int cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -142,7 +145,7 @@ int cmd_verify(int argc, char **argv)
 	const char *pubkey = NULL, *key = NULL, *dir = "lockstep-verify";
 	char *text = NULL, *copy = NULL, *dflt_src = NULL, *rebuild = NULL;
 	size_t len = 0;
-	int c, json = 0, ret;
+	int c, json = 0, keep = 0, ret;
 
 	memset(&vo, 0, sizeof(vo));
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -155,6 +158,7 @@ int cmd_verify(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'o': dir = optarg; break;
 		case 'j': json = 1; break;
+		case 'K': keep = 1; break;
 		case 'q': vi.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage_error("verify", "unknown option");
@@ -198,6 +202,12 @@ int cmd_verify(int argc, char **argv)
 		ret = cli_fail(&e);
 		goto done;
 	}
+	/* Identical, the rebuild proves nothing more than the summary says,
+	 * and a kernel's is hundreds of MB: only a difference is evidence. */
+	if (vo.identical && !keep && fs_remove_tree(rebuild, &e) < 0) {
+		ret = cli_fail(&e);
+		goto done;
+	}
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;
@@ -210,7 +220,8 @@ int cmd_verify(int argc, char **argv)
 			json_add_str(o, "cell", vo.cell);
 		json_add_str(o, "resourceUri", vo.resource_uri);
 		json_add_str(o, "report", vo.report.data ? vo.report.data : "");
-		json_add_str(o, "rebuild", rebuild);
+		if (!vo.identical || keep)
+			json_add_str(o, "rebuild", rebuild);
 		s = json_print(o);
 		fputs(s, stdout);
 		free(s);
