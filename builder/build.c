@@ -16,6 +16,8 @@
 
 #include "builder/elfinfo.h"
 #include "builder/fileorder.h"
+#include "builder/live.h"
+#include "builder/outputs.h"
 #include "builder/provenance.h"
 #include "builder/source.h"
 #include "core/archive.h"
@@ -46,7 +48,10 @@ struct build {
 	char source_digest[65];
 	struct debsource debsrc; /* owned: which Debian source package it was */
 	char *profile;          /* owned: sandbox profile JSON */
-	struct provenance_subject *subjects; /* owned array */
+	struct output_file *files; /* owned: the outputs expanded */
+	size_t nfiles;
+	struct provenance_subject *subjects; /* owned array, names borrowed
+					      * from files */
 	size_t nsubjects;
 	double t0;
 };
@@ -306,12 +311,22 @@ static int run_steps(struct build *b, struct err *e)
 		char what[64];
 
 		snprintf(what, sizeof(what), "steps[%zu]", i);
-		progress(b, "step %zu/%zu: %s", i + 1, b->r->steps.n, b->r->steps.v[i]);
-		if (left < 1)
+		/* The log grows while the step runs: its path lets anyone follow
+		 * it (tail -f) where no live line is shown, in a CI log. */
+		progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n, b->r->steps.v[i],
+			 b->log_path);
+		if (left < 1) {
 			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
 				      what, b->r->timeout);
-		else
+		} else {
+			char step[32];
+			pid_t live;
+
+			snprintf(step, sizeof(step), "step %zu/%zu", i + 1, b->r->steps.n);
+			live = b->o->quiet ? -1 : live_start(b->log_path, b->o->tag, step, b->t0);
 			ret = run_in_sandbox(b, NULL, b->r->steps.v[i], (unsigned)left, fd, what, e);
+			live_stop(live);
+		}
 	}
 	close(fd);
 	if (ret < 0 && e->kind != ERR_INTERRUPT)
@@ -323,13 +338,16 @@ static int run_steps(struct build *b, struct err *e)
  * on the way, no "..", nothing but a regular file.  O_NONBLOCK: opening a
  * FIFO the build left would otherwise wait forever for a writer (the
  * recipe's timeout is over by now); the type check refuses it. */
-static int open_output(const struct build *b, int dirfd, const char *rel, size_t i, struct err *e)
+static int open_output(const struct build *b, int dirfd, const struct output_file *f,
+		       struct err *e)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat st;
+	const char *rel = f->rel;
+	size_t i = f->entry;
 	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
 	if (fd < 0) {
@@ -348,6 +366,22 @@ static int open_output(const struct build *b, int dirfd, const char *rel, size_t
 	return fd;
 }
 
+/* Creates the directories of a published name with a '/' below the
+ * staging directory: the layout below a glob's fixed part is kept. */
+static int make_parents(const struct build *b, const char *name, struct err *e)
+{
+	const char *slash = strrchr(name, '/');
+	char *dir;
+	int r;
+
+	if (!slash)
+		return 0;
+	dir = xasprintf("%s/%.*s", b->staging, (int)(slash - name), name);
+	r = fs_mkdirs(dir, e);
+	free(dir);
+	return r;
+}
+
 static int collect_outputs(struct build *b, struct err *e)
 {
 	int dirfd = open(b->build_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -355,9 +389,12 @@ static int collect_outputs(struct build *b, struct err *e)
 
 	if (dirfd < 0)
 		return err_sys(e, "%s: cannot open", b->build_dir);
-	b->subjects = xcalloc(b->r->outputs.n, sizeof(*b->subjects));
-	for (size_t i = 0; i < b->r->outputs.n; i++) {
-		const char *rel = b->r->outputs.v[i], *name = recipe_output_name(rel);
+	if (outputs_expand(b->r, b->build_dir, 1, &b->files, &b->nfiles, e) < 0)
+		goto out;
+	b->subjects = xcalloc(b->nfiles + 1, sizeof(*b->subjects));
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const struct output_file *f = &b->files[i];
+		const char *name = f->name;
 		char *to = fs_join(b->staging, name);
 		struct stat st;
 		int fd, changed = 0, r;
@@ -365,15 +402,17 @@ static int collect_outputs(struct build *b, struct err *e)
 
 		s->name = name;
 		b->nsubjects = i + 1;
-		fd = open_output(b, dirfd, rel, i, e);
+		fd = open_output(b, dirfd, f, e);
 		if (fd < 0) {
 			free(to);
 			goto out;
 		}
 		fstat(fd, &st);
 		/* Modes are normalized too: executable or not is all that survives. */
-		r = fs_copy_fd_atomic(fd, rel, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
-					: (st.st_mode & 0100) ? 0755 : 0644, BUILD_MAX_OUTPUT, e);
+		r = make_parents(b, name, e);
+		if (r == 0)
+			r = fs_copy_fd_atomic(fd, f->rel, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
+						: (st.st_mode & 0100) ? 0755 : 0644, BUILD_MAX_OUTPUT, e);
 		close(fd);
 		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {
 			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);
@@ -402,7 +441,7 @@ static int collect_outputs(struct build *b, struct err *e)
 		}
 		free(to);
 		if (r < 0) {
-			err_wrap(e, "%s: \"outputs[%zu]\"", b->r->file, i);
+			err_wrap(e, "%s: \"outputs[%zu]\"", b->r->file, f->entry);
 			goto out;
 		}
 		progress(b, "%s  %s", s->sha256, name);
@@ -681,6 +720,7 @@ out:
 	for (size_t i = 0; i < b.nsubjects; i++)
 		cJSON_Delete(b.subjects[i].elf);
 	free(b.subjects);
+	outputs_free(b.files, b.nfiles);
 	free(b.staging);
 	free(b.work);
 	free(b.shm_dir);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "builder/recipe.h"
 #include "builder/source.h"
 #include "core/alloc.h"
 #include "core/base64.h"
@@ -208,7 +209,7 @@ int provenance_parse(const char *text, size_t len, const char *what,
 {
 	static const char *const top[] = { "_type", "subject", "predicateType", "predicate", NULL };
 	const cJSON *subj, *pred, *bd, *bt, *deps, *ext, *c, *tc;
-	const char *s;
+	const char *s, *why;
 	int i = 0;
 
 	memset(rec, 0, sizeof(*rec));
@@ -232,8 +233,10 @@ int provenance_parse(const char *text, size_t len, const char *what,
 		if (json_get_string(c, "name", 1, what, at, &s, e) < 0 ||
 		    get_digest(c, what, at, rec->subjects[i].sha256, e) < 0)
 			return -1;
-		if (!*s || strchr(s, '/') || s[0] == '.')
-			return err_set(e, "%s: \"%s.name\": \"%s\" is not a plain file name", what, at, s);
+		/* Names become paths below an output directory and a
+		 * bundle's artifacts/: a record may not reach outside them. */
+		if (!recipe_subject_name_ok(s, &why))
+			return err_set(e, "%s: \"%s.name\": \"%s\" %s", what, at, s, why);
 		rec->subjects[i].name = s;
 		rec->nsubjects = (size_t)++i;
 	}

@@ -17,6 +17,15 @@ struct recipe_axis {
 	struct strv values;
 };
 
+/* One entry of "outputs" (docs/recipe.md, "Outputs"). */
+struct recipe_output {
+	char *path;   /* owned: a path relative to /build, or a glob */
+	char *as;     /* owned: the name it is published under ("as"), or NULL */
+	int glob;     /* path holds a wildcard ('*', '?', '['): builder/outputs.h
+		       * expands it after the steps */
+	int optional; /* a glob that may match no file */
+};
+
 /* How "source" selects the files (docs/recipe.md). */
 enum recipe_source_kind {
 	RECIPE_SOURCE_DIR,     /* a directory, minus .git and the "exclude" globs */
@@ -53,7 +62,8 @@ struct recipe {
 	struct strv steps;   /* shell command lines */
 	struct strv packages; /* Debian packages the steps need: each must be in
 			       * the environment pin (checked at build time) */
-	struct strv outputs; /* paths relative to the build directory */
+	struct recipe_output *outputs; /* owned: "outputs" in declared order */
+	size_t noutputs;
 	int64_t source_date_epoch;
 	unsigned timeout;    /* seconds for the whole build */
 	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
@@ -82,8 +92,19 @@ int recipe_load(const char *path, struct recipe *r, struct err *e);
  * the source in messages; the source directory is left NULL. */
 int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r,
 		    struct err *e);
-/* The name an output is published under: its last path component. */
+/* The last path component of a path (what a plain output is published
+ * under). */
 const char *recipe_output_name(const char *output);
+/* The name a non-glob entry is published under: "as", else the last
+ * component of its path; NULL for a glob (its names come from its matches,
+ * builder/outputs.h). */
+const char *recipe_output_published(const struct recipe_output *o);
+/* 1 when s may name a published artifact (a subject): a relative path of
+ * non-empty components, none "." or "..", of letters, digits and
+ * ". _ + - @ = , ~" (so that scripts can pass it unquoted), at most 1024
+ * bytes, whose first component is not one lockstep writes beside the
+ * artifacts (provenance.json, build.log, environment.json, source.*). */
+int recipe_subject_name_ok(const char *s, const char **why);
 void recipe_release(struct recipe *r);
 
 #endif

@@ -6,6 +6,7 @@
  * checked by sha256 and extracted safely.  A Debian source package is
  * unpacked in the sandbox (builder/build.c). */
 #include "builder/source.h"
+#include "builder/outputs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -310,15 +311,28 @@ int source_archive_write(const struct recipe *r, const char *scratch, const char
 int source_check_outputs(const struct recipe *r, const char *build_dir, const char *origin,
 			 struct err *e)
 {
-	for (size_t i = 0; i < r->outputs.n; i++) {
-		char *path = fs_join(build_dir, r->outputs.v[i]);
+	struct output_file *f = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	/* The globs too: a stale module left in a kernel tree would be
+	 * shipped as the sandbox's. */
+	if (outputs_expand(r, build_dir, 0, &f, &n, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *path = fs_join(build_dir, f[i].rel);
 		struct stat st;
 		int there = lstat(path, &st) == 0;
 
 		free(path);
-		if (there)
-			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is already in the source %s before the steps run (a stale build output? remove it, or leave it out of the source)",
-				       r->file, i, r->outputs.v[i], origin);
+		if (there) {
+			err_set(e, "%s: \"outputs[%zu]\": \"%s\" is already in the source %s before the steps run (a stale build output? remove it, or leave it out of the source)",
+				r->file, f[i].entry, f[i].rel, origin);
+			goto out;
+		}
 	}
-	return 0;
+	ret = 0;
+out:
+	outputs_free(f, n);
+	return ret;
 }

@@ -20,7 +20,7 @@
 
 static const char usage[] =
 	"usage: lockstep verify PROVENANCE [--source ARCHIVE] [--pin FILE] [--artifact FILE]...\n"
-	"                       [--pubkey PUB] [--key KEY] [-o DIR] [--json] [-q]\n"
+	"                       [--pubkey PUB] [--key KEY] [-o DIR] [--keep] [--json] [-q]\n"
 	"\n"
 	"Rebuilds from the provenance record (the recipe it carries, the source\n"
 	"archive and the environment pin it names by digest) in a fresh sandbox\n"
@@ -40,13 +40,17 @@ static const char usage[] =
 	"  --key KEY          sign the verification summary with KEY\n"
 	"  -o, --output DIR   where the summary and the rebuilt files go\n"
 	"                     (default: ./lockstep-verify)\n"
+	"  --keep             keep DIR/rebuild after an identical rebuild too\n"
 	"  --json             print the result as JSON\n"
 	"\n"
 	"Writes DIR/verification.json (a SLSA Verification Summary v1) and, with\n"
 	"--key, DIR/verification.intoto.json (its DSSE envelope).  The rebuilt\n"
-	"files stay in DIR/rebuild either way: the evidence when they differ.\n"
+	"files stay in DIR/rebuild when they differ (the evidence), and are\n"
+	"removed after an identical rebuild unless --keep.\n"
 	"\n"
-	"exit status: 0 identical, 1 different or tampered, 2 error.\n";
+	"exit status: 0 identical, 1 different or tampered, 2 error.  The last line\n"
+	"tells \"not reproducible\" (a subject rebuilt differently) from a shipped\n"
+	"file that does not match the provenance (the rebuild was identical).\n";
 
 /* "subjects": one object per recorded subject, "shippedFiles": one per
  * --artifact, copied from the findings. */
@@ -154,6 +158,7 @@ int cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -165,7 +170,7 @@ int cmd_verify(int argc, char **argv)
 	const char *pubkey = NULL, *key = NULL, *dir = "lockstep-verify";
 	char *text = NULL, *copy = NULL, *dflt_src = NULL, *rebuild = NULL, prov_sha256[65];
 	size_t len = 0;
-	int c, json = 0, ret;
+	int c, json = 0, keep = 0, ret;
 
 	memset(&vo, 0, sizeof(vo));
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -178,6 +183,7 @@ int cmd_verify(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'o': dir = optarg; break;
 		case 'j': json = 1; break;
+		case 'K': keep = 1; break;
 		case 'q': vi.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_bad_option("verify", argv, "o:qh");
@@ -221,16 +227,26 @@ int cmd_verify(int argc, char **argv)
 		ret = cli_fail(&e);
 		goto done;
 	}
+	/* Identical, the rebuild proves nothing more than the summary says,
+	 * and a kernel's is hundreds of MB: only a difference is evidence. */
+	if (vo.identical && !keep && fs_remove_tree(rebuild, &e) < 0) {
+		ret = cli_fail(&e);
+		goto done;
+	}
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;
 		json_add_str(o, "result", vo.identical ? "PASSED" : "FAILED");
+		cJSON_AddBoolToObject(o, "reproducible", vo.reproducible);
+		if (arts.n)
+			cJSON_AddBoolToObject(o, "shipped_artifacts_match", vo.unmatched == 0);
 		json_add_str(o, "provenance", argv[optind]);
 		if (vo.cell)
 			json_add_str(o, "cell", vo.cell);
 		json_add_str(o, "resourceUri", vo.resource_uri);
 		json_add_findings(o, vo.findings);
-		json_add_str(o, "rebuild", rebuild);
+		if (!vo.identical || keep)
+			json_add_str(o, "rebuild", rebuild);
 		if (vo.identical) {
 			char *sp = fs_join(dir, "verification.json");
 			cli_json_file(o, "summary", sp);
@@ -249,8 +265,15 @@ int cmd_verify(int argc, char **argv)
 		fputs(vo.report.data ? vo.report.data : "", stdout);
 		if (vo.cell)
 			printf("cell: %s\n", vo.cell);
-		printf("%s: %s\n", argv[optind], vo.identical ? "PASSED: every artifact rebuilt byte for byte"
-							       : "FAILED: not reproducible");
+		/* The build and the shipped files are two questions: a file
+		 * altered after an identical rebuild is not the build's fault. */
+		if (vo.identical)
+			printf("%s: PASSED: every artifact rebuilt byte for byte\n", argv[optind]);
+		else if (!vo.reproducible)
+			printf("%s: FAILED: not reproducible\n", argv[optind]);
+		else
+			printf("%s: FAILED: every artifact rebuilt byte for byte, but %zu shipped file%s not match the provenance\n",
+			       argv[optind], vo.unmatched, vo.unmatched == 1 ? " does" : "s do");
 	}
 	ret = vo.identical ? EXIT_OK : EXIT_NO;
 done:

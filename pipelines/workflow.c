@@ -179,7 +179,10 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 	 * the build job happened to upload: a missing cell is named.  The
 	 * files the gate publishes are the build job's, so each must match
 	 * what this verifier rebuilt (--artifact), not only the provenance's
-	 * claims. */
+	 * claims.  Every file below the cell's directory: a glob's matches
+	 * keep their directories, and ".config" is a name too.  The unquoted
+	 * list splits safely: subject names hold no blank and no wildcard
+	 * (recipe_subject_name_ok). */
 	buf_addstr(&b,
 		   "mkdir -p \"vsa/$VERIFIER\"\n"
 		   "failed=0\n"
@@ -192,10 +195,11 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 		   "    continue\n"
 		   "  fi\n"
 		   "  set --\n"
-		   "  for f in \"$dir\"/*; do\n"
-		   "    case \"${f##*/}\" in\n"
+		   "  for f in $(cd \"$dir\" && find . -type f | LC_ALL=C sort); do\n"
+		   "    f=${f#./}\n"
+		   "    case \"$f\" in\n"
 		   "    provenance.json | source.tar.gz | environment.json | build.log) ;;\n"
-		   "    *) set -- \"$@\" --artifact \"$f\" ;;\n"
+		   "    *) set -- \"$@\" --artifact \"$dir/$f\" ;;\n"
 		   "    esac\n"
 		   "  done\n"
 		   "  if ! lockstep verify \"$dir/provenance.json\" \"$@\" --key \"$LOCKSTEP_KEY\" \\\n"

@@ -155,7 +155,7 @@ static int check_member_set(const struct audit *a, const struct listing *l,
 	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY,	BUNDLE_SBOM,
 					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	BUNDLE_SOURCE,
 					     BUNDLE_PIN,	 BUNDLE_RELEASE_MD };
-	struct strv want = STRV_INIT;
+	struct strv want = STRV_INIT, dirs = STRV_INIT;
 	char dir[] = BUNDLE_ARTIFACTS;
 	int ret = -1;
 
@@ -170,8 +170,14 @@ static int check_member_set(const struct audit *a, const struct listing *l,
 				 a->bundle, l->files.v[i]);
 			goto out;
 		}
+	/* A directory is named only as one that holds a named artifact
+	 * (artifacts/platform/ for artifacts/platform/fw.bin). */
+	for (size_t i = 0; i < rec->nsubjects; i++)
+		for (const char *s = strchr(rec->subjects[i].name, '/'); s; s = strchr(s + 1, '/'))
+			strv_pushf(&dirs, "%s%.*s", BUNDLE_ARTIFACTS, (int)(s - rec->subjects[i].name),
+				   rec->subjects[i].name);
 	for (size_t i = 0; i < l->dirs.n; i++)
-		if (strcmp(l->dirs.v[i], dir)) {
+		if (strcmp(l->dirs.v[i], dir) && !in_strv(&dirs, l->dirs.v[i])) {
 			err_setk(e, ERR_NO, "%s: member \"%s/\": not named by the signed statements (an unsigned extra)",
 				 a->bundle, l->dirs.v[i]);
 			goto out;
@@ -185,6 +191,7 @@ static int check_member_set(const struct audit *a, const struct listing *l,
 	ret = 0;
 out:
 	strv_release(&want);
+	strv_release(&dirs);
 	return ret;
 }
 

@@ -58,8 +58,8 @@ static unsigned host_class(unsigned mask)
 static int normalize_outputs(const struct check_state *s, const char *dir, const char *raw,
 			     struct err *e)
 {
-	for (size_t i = 0; i < s->r->outputs.n; i++) {
-		const char *name = recipe_output_name(s->r->outputs.v[i]);
+	for (size_t i = 0; i < s->r->noutputs; i++) {
+		const char *name = recipe_output_published(&s->r->outputs[i]);
 		char *from = fs_join(raw, name), *to = fs_join(dir, name);
 		int changed, rc = fs_copy_file(from, to, e);
 
@@ -116,7 +116,7 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
  * the build's outputs are raw, dir/NAME). */
 static char *cb_path(const struct check_state *s, const struct cb *b, size_t i)
 {
-	const char *name = recipe_output_name(s->r->outputs.v[i]);
+	const char *name = recipe_output_published(&s->r->outputs[i]);
 
 	return s->raw_pass && !s->o->raw ? xasprintf("%s/" CHECK_RAW_DIR "/%s", b->dir, name)
 			   : fs_join(b->dir, name);
@@ -126,21 +126,21 @@ static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
 {
 	int pass = s->raw_pass;
 
-	b->digests = xcalloc(s->r->outputs.n + 1, sizeof *b->digests);
-	b->raw_digests = xcalloc(s->r->outputs.n + 1, sizeof *b->raw_digests);
-	for (size_t i = 0; i < 2 * s->r->outputs.n; i++) {
+	b->digests = xcalloc(s->r->noutputs + 1, sizeof *b->digests);
+	b->raw_digests = xcalloc(s->r->noutputs + 1, sizeof *b->raw_digests);
+	for (size_t i = 0; i < 2 * s->r->noutputs; i++) {
 		char hex[DIGEST_HEX_LEN + 1], *p;
 		int rc;
 
-		s->raw_pass = i >= s->r->outputs.n;
-		p = cb_path(s, b, i % s->r->outputs.n);
+		s->raw_pass = i >= s->r->noutputs;
+		p = cb_path(s, b, i % s->r->noutputs);
 		rc = digest_file(p, hex, e);
 		free(p);
 		if (rc < 0) {
 			s->raw_pass = pass;
 			return -1;
 		}
-		(s->raw_pass ? b->raw_digests : b->digests)[i % s->r->outputs.n] = xstrdup(hex);
+		(s->raw_pass ? b->raw_digests : b->digests)[i % s->r->noutputs] = xstrdup(hex);
 	}
 	s->raw_pass = pass;
 	return 0;
@@ -267,7 +267,7 @@ static int cb_first_diff(const struct check_state *s, const struct cb *a, const 
 	char **da = s->raw_pass ? a->raw_digests : a->digests;
 	char **db = s->raw_pass ? b->raw_digests : b->digests;
 
-	for (size_t i = 0; i < s->r->outputs.n; i++)
+	for (size_t i = 0; i < s->r->noutputs; i++)
 		if (strcmp(da[i], db[i]))
 			return (int)i;
 	return -1;
@@ -292,7 +292,7 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 			return 0;
 	if (i < 0)
 		return 0;
-	name = recipe_output_name(s->r->outputs.v[i]);
+	name = recipe_output_published(&s->r->outputs[i]);
 	pa = cb_path(s, ctl, (size_t)i);
 	pb = cb_path(s, b, (size_t)i);
 	d.have_sde = 1;
@@ -316,10 +316,10 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	memset(c, 0, sizeof(*c));
 	c->var = var;
 	c->artifact = xstrdup(name);
-	for (size_t k = (size_t)i; k < s->r->outputs.n; k++)
+	for (size_t k = (size_t)i; k < s->r->noutputs; k++)
 		if ((s->raw_pass ? strcmp(ctl->raw_digests[k], b->raw_digests[k])
 				 : strcmp(ctl->digests[k], b->digests[k])))
-			strv_push(&c->differing, recipe_output_name(s->r->outputs.v[k]));
+			strv_push(&c->differing, recipe_output_published(&s->r->outputs[k]));
 	c->hint = xstrdup(diff_report_first_hint(rep) ? diff_report_first_hint(rep) : "content");
 	c->detail = text;
 	c->dir_a = xstrdup(ctl->dir);
@@ -515,6 +515,14 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
 		goto out;
 	}
+	/* Builds are compared output by output, by entry: a glob's matches
+	 * are known only per build, and may differ between them. */
+	for (size_t i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].glob) {
+			err_set(e, "check: %s: \"outputs[%zu]\": \"%s\" is a glob, and check compares named outputs only (list the files, or check a copy of the recipe that does)",
+				r->file, i, r->outputs[i].path);
+			goto out;
+		}
 	/* Identical builds compared prove nothing about any variation. */
 	if (!res->applied) {
 		err_set(e, "check: %s: none of the variations asked for can be applied here",

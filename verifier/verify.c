@@ -172,8 +172,27 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		free(orig);
 		free(mine);
 	}
+	/* A glob may match more in the rebuild than in the recorded build: a
+	 * file nobody vouched for is a difference too. */
+	{
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rebuilt, "subject")) {
+			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
+			int known = 0;
+
+			for (size_t i = 0; name && i < rec->nsubjects; i++)
+				known |= !strcmp(rec->subjects[i].name, name);
+			if (name && !known) {
+				out->identical = 0;
+				buf_addf(&out->report, "%s: rebuilt, but %s names no such subject\n", name,
+					 in->provenance_file);
+			}
+		}
+	}
+	out->reproducible = out->identical;
 	/* Shipped files are matched by digest: a renamed artifact is still the
-	 * artifact, an unknown one is a finding. */
+	 * artifact, an unknown one is a finding about the file, not about the
+	 * build. */
 	for (size_t i = 0; i < in->nartifacts; i++) {
 		char hex[65];
 		struct err e2 = ERR_INIT;
@@ -181,6 +200,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 
 		if (digest_file(in->artifacts[i], hex, &e2) < 0) {
 			out->identical = 0;
+			out->unmatched++;
 			buf_addf(&out->report, "%s\n", e2.msg);
 			finding(out, "file", in->artifacts[i], NULL, NULL, "unreadable");
 			continue;
@@ -191,12 +211,26 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 			buf_addf(&out->report, "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
 				 in->artifacts[i], hex);
 			finding(out, "file", in->artifacts[i], hex, NULL, "matches");
-		} else {
-			out->identical = 0;
-			buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s\n",
-				 in->artifacts[i], hex, in->provenance_file);
-			finding(out, "file", in->artifacts[i], hex, NULL, "matches no subject");
+			continue;
 		}
+		out->identical = 0;
+		out->unmatched++;
+		buf_addf(&out->report, "%s: shipped file sha256 %s matches no subject of %s",
+			 in->artifacts[i], hex, in->provenance_file);
+		/* Named like a subject: most likely that artifact, altered
+		 * after the build. */
+		for (size_t j = 0; j < rec->nsubjects; j++) {
+			const char *a = in->artifacts[i], *n = rec->subjects[j].name;
+			size_t la = strlen(a), ln = strlen(n);
+
+			if (la >= ln && !strcmp(a + la - ln, n) && (la == ln || a[la - ln - 1] == '/')) {
+				buf_addf(&out->report, ": does not match the provenance's \"%s\" (sha256 %s)",
+					 n, rec->subjects[j].sha256);
+				break;
+			}
+		}
+		buf_addstr(&out->report, "\n");
+		finding(out, "file", in->artifacts[i], hex, NULL, "matches no subject");
 	}
 }
 

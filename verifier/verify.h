@@ -28,6 +28,12 @@ struct verify_input {
 
 struct verify_outcome {
 	int identical;        /* every subject and every shipped file matched */
+	int reproducible;     /* every subject rebuilt byte for byte (and no
+			       * more): the build's verdict, whatever the
+			       * shipped files are */
+	size_t unmatched;     /* shipped files that match no subject (or could
+			       * not be read): they do not match the
+			       * provenance */
 	struct buf report;    /* one line per finding, for people */
 	char *provenance_sha256; /* owned: sha256 of the statement bytes */
 	char *resource_uri;      /* owned: urn naming the recipe and version,

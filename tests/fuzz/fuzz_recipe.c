@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e = ERR_INIT;
 
 	if (recipe_load_buf((const char *)data, size, "fuzz.json", &r, &e) == 0)
-		for (size_t i = 0; i < r.outputs.n; i++)
-			(void)recipe_output_name(r.outputs.v[i]);
+		for (size_t i = 0; i < r.noutputs; i++)
+			(void)recipe_output_name(r.outputs[i].path);
 	recipe_release(&r);
 	return 0;
 }
