@@ -56,7 +56,8 @@ for mode in root user; do
 	check "$mode: --json reports the exit code" python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])
-assert r == {"exit_code": 3, "signal": 0, "timed_out": False, "interrupted": False}, r' "$out"
+assert r == {"exit_code": 3, "signal": 0, "timed_out": False, "interrupted": False,
+            "over_disk": False, "over_log": False}, r' "$out"
 
 	# The knobs lockstep check varies.
 	out=$(sb $mode --build-dir "$b" --uname26 -- uname -r 2>&1)
