@@ -423,17 +423,22 @@ static int collect_outputs(struct build *b, struct err *e)
 			r = digest_file(to, s->sha256, e);
 		if (r == 0 && elfinfo_is_elf(to)) {
 			const struct strv *shipped = NULL;
+			struct err first = ERR_INIT;
 
 			/* The pin's own libraries (picolibc) may come from
 			 * another compiler than the pinned one: linked in,
-			 * their identities are the pin's too. */
+			 * their identities are the pin's too.  Reading them
+			 * walks the root's libraries, so only when the pinned
+			 * compiler alone does not account for the file. */
 			r = elfinfo_read(to, &s->elf, e);
-			if (r == 0)
+			if (r == 0 && elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc), NULL,
+							      0, name, &first) < 0) {
 				r = toolchain_shipped_ids(b->root, &shipped, e);
-			if (r == 0)
-				r = elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc),
-							    (const char *const *)shipped->v,
-							    shipped->n, name, e);
+				if (r == 0)
+					r = elfinfo_check_compilers(
+						s->elf, toolchain_compiler_id(b->tc),
+						(const char *const *)shipped->v, shipped->n, name, e);
+			}
 			/* For build a foreign compiler is a failed build (exit 2),
 			 * whatever kind of "no" the check itself reports. */
 			if (r < 0)
