@@ -29,7 +29,8 @@ void cli_json_print(struct cJSON *o);
 /* 1 when stderr is a terminal (progress lines, colour). */
 int cli_is_tty(void);
 /* 1 when what goes to fd is coloured by default: fd is a terminal and
- * NO_COLOR is unset or empty (no-color.org); an explicit --color wins. */
+ * NO_COLOR is unset or empty (no-color.org) and TERM is not "dumb"; an
+ * explicit --color wins. */
 int cli_color(int fd);
 
 /* One function per subcommand: argv[0] is the subcommand's name. */

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/fs.h"
 #include "diff/diff.h"
 
 #define DIFF_REPORT_LINES 190 /* a report a person reads in a minute */
@@ -25,8 +26,10 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --json                 print the report as JSON (schema lockstep-diff/1)\n"
+	"  --html FILE            also write the report as one self-contained HTML\n"
+	"                         page to FILE (every difference kept, no script)\n"
 	"  --color=WHEN           auto (default: on a terminal, unless NO_COLOR\n"
-	"                         is set), always or never\n"
+	"                         is set or TERM=dumb), always or never\n"
 	"  --full                 every detail, no cap on report lines\n"
 	"  --max-report-lines N   cap the text report (default 190)\n"
 	"  --max-items N          differences kept, text and JSON (default 20000;\n"
@@ -66,10 +69,11 @@ static int parse_size(const char *s, size_t *out)
 int cmd_diff(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER,
-	       O_ITEMS };
+	       O_ITEMS, O_HTML };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "html", required_argument, NULL, O_HTML },
 		{ "color", required_argument, NULL, O_COLOR },
 		{ "colour", required_argument, NULL, O_COLOR },
 		{ "full", no_argument, NULL, O_FULL },
@@ -87,7 +91,7 @@ int cmd_diff(int argc, char **argv)
 	struct diff_report *r = NULL;
 	struct strv bps = STRV_INIT;
 	struct err e = ERR_INIT;
-	const char *why = NULL, *env;
+	const char *why = NULL, *env, *html = NULL;
 	int json = 0, color = -1, opt, ret = EXIT_ERR;
 	size_t lines = DIFF_REPORT_LINES;
 	char *end;
@@ -102,6 +106,13 @@ int cmd_diff(int argc, char **argv)
 			goto out;
 		case O_JSON:
 			json = 1;
+			break;
+		case O_HTML:
+			if (!*optarg) {
+				ret = cli_usage_error("diff", "--html: empty path");
+				goto out;
+			}
+			html = optarg;
 			break;
 		case O_COLOR:
 			if (!strcmp(optarg, "auto"))
@@ -195,6 +206,17 @@ int cmd_diff(int argc, char **argv)
 		free(s);
 	} else {
 		diff_report_print_text(r, stdout, color < 0 ? cli_color(1) : color, lines);
+	}
+	if (html) {
+		size_t len;
+		char *page = diff_report_html(r, &len);
+		int rc = fs_write_atomic(html, page, len, 0644, &e);
+
+		free(page);
+		if (rc < 0) {
+			ret = cli_fail(&e);
+			goto out;
+		}
 	}
 	if (!diff_report_identical(r))
 		ret = EXIT_NO;

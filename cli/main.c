@@ -110,8 +110,8 @@ int cli_is_tty(void)
 
 int cli_color(int fd)
 {
-	const char *no = getenv("NO_COLOR");
-	return isatty(fd) && !(no && *no);
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	return isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
 int cmd_version(int argc, char **argv)

@@ -54,6 +54,10 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 /* The report as JSON (schema "lockstep-diff/1", see docs/diff.md); caller
  * frees. */
 char *diff_report_json(const struct diff_report *r);
+/* The report as one self-contained HTML page (inline CSS, no script, no
+ * external reference; every text from the files escaped), every kept
+ * difference shown; caller frees, *len (may be NULL) its length. */
+char *diff_report_html(const struct diff_report *r, size_t *len);
 void diff_report_free(struct diff_report *r);
 
 /* The verifier's cheap helper: the first offset at which files a and b

@@ -142,6 +142,9 @@ void report_partial(struct diff_report *r, const char *why);
  * --full lifts). */
 void report_count(struct diff_ctx *c, enum diff_hint h);
 const char *hint_name(enum diff_hint h);
+/* Length of the valid UTF-8 sequence at p (not at its end), 0 when it
+ * starts with an invalid byte. */
+size_t report_utf8_len(const unsigned char *p);
 
 /* hints.c */
 /* The cause of a difference between two strings. */

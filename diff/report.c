@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The diff report: how differences are collected, and its two renderings,
- * text for people (bounded, a summary of causes first) and JSON for
- * pipelines (schema "lockstep-diff/1", docs/diff.md). */
+/* The diff report: how differences are collected, and two of its
+ * renderings, text for people (bounded, a summary of causes first) and JSON
+ * for pipelines (schema "lockstep-diff/1", docs/diff.md); the third, HTML,
+ * is diff/html.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,8 +320,7 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 when there is none. */
-static size_t utf8_len(const unsigned char *p)
+size_t report_utf8_len(const unsigned char *p)
 {
 	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
 		 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
@@ -343,7 +343,7 @@ static void add_str(cJSON *o, const char *key, const char *val)
 	char *clean;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = report_utf8_len(p);
 		if (n)
 			buf_add(&b, p, n);
 		else
