@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/cpio_check.h"
 
 #define RD_BLOCK 65536
 
@@ -24,7 +25,89 @@ static const char *la_msg(struct archive *a)
 	return s ? s : "unknown libarchive error";
 }
 
-int archive_rd_open(struct archive_rd *r, const char *path, struct err *e)
+/* Only the compressions libarchive decodes itself (filter_all would also run
+ * lrzip, lzop or grzip on a file that starts with their magic). */
+static void add_filters(struct archive *a)
+{
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_lzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
+}
+
+/* The most a cpio stream within the caps can hold: the members' content,
+ * and per member a header, a name and padding. */
+#define CPIO_SCAN_MAX (ARCHIVE_MAX_TOTAL + (int64_t)ARCHIVE_MAX_MEMBERS * (CPIO_CHECK_HDR + ARCHIVE_MAX_NAME + 8))
+
+/* Runs core/cpio_check.h over the stream libarchive's format readers will
+ * see: the file decompressed by the same filters, read through the raw
+ * format in RD_BLOCK chunks, so that the guard costs memory of one chunk
+ * whatever the compression.  A stream that does not open with an ASCII
+ * cpio magic is left after its first chunk (libarchive's cpio reader bids
+ * only on a magic at the start).  The fd is rewound for the real reader. */
+static int cpio_guard(struct archive_rd *r, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *en;
+	struct cpio_check c = CPIO_CHECK_INIT;
+	char *chunk = xmalloc(RD_BLOCK);
+	int ret = -1;
+
+	if (!a) {
+		err_set(e, "%s: out of memory", r->path);
+		goto out;
+	}
+	add_filters(a);
+	archive_read_support_format_raw(a);
+	/* A stream these filters cannot open or give is no cpio the real
+	 * reader, with the same filters, could read either. */
+	if (archive_read_open_fd(a, r->fd, RD_BLOCK) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &en) != ARCHIVE_OK) {
+		ret = 0;
+		goto out;
+	}
+	while (cpio_check_wanted(&c)) {
+		la_ssize_t got = archive_read_data(a, chunk, RD_BLOCK);
+		if (cleanup_interrupted()) {
+			err_setk(e, ERR_INTERRUPT, "%s: interrupted", r->path);
+			goto out;
+		}
+		if (got < 0) {
+			/* Past a cpio magic we cannot vouch for what follows. */
+			if (c.state == 1) {
+				err_set(e, "%s: corrupt or truncated archive: %s", r->path, la_msg(a));
+				goto out;
+			}
+			break;
+		}
+		if (got == 0)
+			break;
+		cpio_check_feed(&c, chunk, (size_t)got);
+		if (c.seen > (uint64_t)CPIO_SCAN_MAX) {
+			err_set(e, "%s: cpio stream beyond the cap of %lld bytes", r->path,
+				(long long)CPIO_SCAN_MAX);
+			goto out;
+		}
+	}
+	if (cpio_check_finish(&c, e) < 0) {
+		err_wrap(e, "%s", r->path);
+		goto out;
+	}
+	ret = 0;
+out:
+	cpio_check_release(&c);
+	free(chunk);
+	if (a)
+		archive_read_free(a);
+	if (ret == 0 && lseek(r->fd, 0, SEEK_SET) < 0)
+		ret = err_sys(e, "%s: seek", r->path);
+	return ret;
+}
+
+int archive_rd_open(struct archive_rd *r, const char *path, int formats, struct err *e)
 {
 	struct stat st;
 
@@ -36,25 +119,24 @@ int archive_rd_open(struct archive_rd *r, const char *path, struct err *e)
 		return err_sys(e, "%s: stat", path);
 	if (!S_ISREG(st.st_mode))
 		return err_set(e, "%s: not a regular file", path);
+	if (formats == ARCHIVE_RD_ANY && cpio_guard(r, e) < 0) {
+		r->cpio_refused = 1;
+		return -1;
+	}
 	r->a = archive_read_new();
 	if (!r->a)
 		return err_set(e, "%s: out of memory", path);
-	/* Only the compressions libarchive decodes itself (filter_all would
-	 * also run lrzip, lzop or grzip on a file that starts with their
-	 * magic), and only the four families we normalize: raw, mtree,
-	 * iso9660 and the rest would make a gzipped ELF or a text file look
-	 * like an archive. */
-	archive_read_support_filter_gzip(r->a);
-	archive_read_support_filter_bzip2(r->a);
-	archive_read_support_filter_xz(r->a);
-	archive_read_support_filter_lzma(r->a);
-	archive_read_support_filter_lzip(r->a);
-	archive_read_support_filter_zstd(r->a);
-	archive_read_support_filter_lz4(r->a);
+	/* Only the families asked for: raw, mtree, iso9660 and the rest would
+	 * make a gzipped ELF or a text file look like an archive, and a reader
+	 * of bundles, drops and source archives (all tar) has no use for the
+	 * cpio, ar and zip readers' attack surface. */
+	add_filters(r->a);
 	archive_read_support_format_tar(r->a);
-	archive_read_support_format_cpio(r->a);
-	archive_read_support_format_ar(r->a);
-	archive_read_support_format_zip(r->a);
+	if (formats == ARCHIVE_RD_ANY) {
+		archive_read_support_format_cpio(r->a);
+		archive_read_support_format_ar(r->a);
+		archive_read_support_format_zip(r->a);
+	}
 	if (archive_read_open_fd(r->a, r->fd, RD_BLOCK) != ARCHIVE_OK)
 		return err_set(e, "%s: not a readable archive: %s", path, la_msg(r->a));
 	return 0;
@@ -349,8 +431,15 @@ const char *archive_detect(const char *path)
 	struct archive_entry *en;
 	const char *name, *fmt = NULL;
 
-	/* Only a first member counts: a block of zeros reads as an empty tar. */
-	if (archive_rd_open(&r, path, NULL) < 0 || archive_rd_next(&r, &en, &name, NULL) != 1)
+	/* Only a first member counts: a block of zeros reads as an empty tar.
+	 * A cpio the guard refused is still a cpio: archive_normalize is then
+	 * the one to refuse it, rather than the output passing as plain bytes. */
+	if (archive_rd_open(&r, path, ARCHIVE_RD_ANY, NULL) < 0) {
+		if (r.cpio_refused)
+			fmt = "cpio";
+		goto out;
+	}
+	if (archive_rd_next(&r, &en, &name, NULL) != 1)
 		goto out;
 	switch (archive_format(r.a) & ARCHIVE_FORMAT_BASE_MASK) {
 	case ARCHIVE_FORMAT_TAR:
@@ -380,7 +469,7 @@ int archive_list(const char *path,
 	const char *name;
 	int ret = -1, rc;
 
-	if (archive_rd_open(&r, path, e) < 0)
+	if (archive_rd_open(&r, path, ARCHIVE_RD_TAR, e) < 0)
 		goto out;
 	while ((rc = archive_rd_next(&r, &en, &name, e)) == 1) {
 		char t = archive_entry_hardlink(en) ? ARCHIVE_TYPE_HARDLINK
@@ -408,7 +497,7 @@ int archive_read_member(const char *path, const char *name, size_t max, char **o
 	static char chunk[RD_BLOCK];
 	int ret = -1, rc;
 
-	if (archive_rd_open(&r, path, e) < 0)
+	if (archive_rd_open(&r, path, ARCHIVE_RD_TAR, e) < 0)
 		goto out;
 	while ((rc = archive_rd_next(&r, &en, &n, e)) == 1)
 		if (!strcmp(n, name))

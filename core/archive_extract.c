@@ -157,7 +157,7 @@ static int is_ar_table(struct archive_rd *r, const char *name)
 }
 
 /* Pass one: headers only.  Every refusal names the archive and the member. */
-static int check_all(const char *path, struct err *e)
+static int check_all(const char *path, int formats, struct err *e)
 {
 	struct archive_rd r = ARCHIVE_RD_INIT;
 	struct seen_list s = { NULL, 0, 0 };
@@ -165,7 +165,7 @@ static int check_all(const char *path, struct err *e)
 	const char *name;
 	int rc, ret = -1;
 
-	if (archive_rd_open(&r, path, e) < 0)
+	if (archive_rd_open(&r, path, formats, e) < 0)
 		goto out;
 	while ((rc = archive_rd_next(&r, &en, &name, e)) == 1) {
 		mode_t type = archive_entry_filetype(en);
@@ -322,7 +322,7 @@ out:
 	return ret;
 }
 
-int archive_extract(const char *path, const char *dir, struct err *e)
+static int extract(const char *path, const char *dir, int formats, struct err *e)
 {
 	struct archive_rd r = ARCHIVE_RD_INIT;
 	struct stat st;
@@ -333,10 +333,10 @@ int archive_extract(const char *path, const char *dir, struct err *e)
 		return err_sys(e, "%s", dir);
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, "%s: not a directory", dir);
-	if (check_all(path, e) < 0)
+	if (check_all(path, formats, e) < 0)
 		return -1;
 	/* Opened before changing directory: path may be relative. */
-	if (archive_rd_open(&r, path, e) < 0)
+	if (archive_rd_open(&r, path, formats, e) < 0)
 		goto out;
 	/* Staged inside dir itself: the same filesystem even when dir is a
 	 * mount point, so publishing is a rename of each top-level entry. */
@@ -375,4 +375,14 @@ out:
 	free(near);
 	archive_rd_release(&r);
 	return ret;
+}
+
+int archive_extract(const char *path, const char *dir, struct err *e)
+{
+	return extract(path, dir, ARCHIVE_RD_TAR, e);
+}
+
+int archive_extract_any(const char *path, const char *dir, struct err *e)
+{
+	return extract(path, dir, ARCHIVE_RD_ANY, e);
 }

@@ -12,8 +12,11 @@
 #include "core/archive.h"
 #include "core/err.h"
 
-/* A reader over one regular file (opened O_NOFOLLOW): tar, cpio, ar or zip
- * under any compression filter. */
+/* A reader over one regular file (opened O_NOFOLLOW) under any compression
+ * filter: tar only (ARCHIVE_RD_TAR), or tar, cpio, ar and zip
+ * (ARCHIVE_RD_ANY), where the decompressed stream is first checked by
+ * core/cpio_check.h so that no cpio header makes libarchive allocate more
+ * than the stream holds. */
 struct archive_rd {
 	struct archive *a; /* owned */
 	int fd;
@@ -21,10 +24,13 @@ struct archive_rd {
 	size_t members;
 	int64_t declared; /* sum of the members' declared sizes */
 	int64_t read;     /* bytes of member data read so far */
+	int cpio_refused; /* the stream opens as cpio and failed the guard */
 };
-#define ARCHIVE_RD_INIT { NULL, -1, NULL, 0, 0, 0 }
+#define ARCHIVE_RD_INIT { NULL, -1, NULL, 0, 0, 0, 0 }
 
-int archive_rd_open(struct archive_rd *r, const char *path, struct err *e);
+#define ARCHIVE_RD_TAR 0
+#define ARCHIVE_RD_ANY 1
+int archive_rd_open(struct archive_rd *r, const char *path, int formats, struct err *e);
 /* 1 with *en the next member (borrowed until the next call), 0 at the end,
  * -1 on a corrupt archive or a cap exceeded.  *name is the member's name
  * (never NULL when 1 is returned). */

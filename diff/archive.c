@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/cpio_check.h"
 #include "core/digest.h"
 #include "diff/internal.h"
 
@@ -141,56 +142,12 @@ static int same_contents(struct member *x, struct member *y)
 	return !strcmp(member_digest(x), member_digest(y));
 }
 
-/* The number in the n characters at p, in base (16 or 8); -1 when one is
- * not a digit of it. */
-static int64_t cpio_field(const unsigned char *p, size_t n, int base)
-{
-	int64_t v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
-			: base == 16 && p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
-			: base == 16 && p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
-								: -1;
-		if (d < 0 || d >= base)
-			return -1;
-		v = v * base + d;
-	}
-	return v;
-}
-
-/* libarchive's cpio reader asks for a member's whole name at once and
- * allocates what the header claims before it meets the end of the input:
- * 1.6 KB claiming a 3.5 GB name cost a 3.5 GB allocation (found by
- * tests/fuzz/fuzz_diff; regressions in tests/fuzz/regressions/diff/).  And
- * where a header is not where one should be, the reader searches on for
- * the next magic number and reads that one.  So every ASCII cpio header
- * (newc/crc and odc) anywhere in an archive that opens with one is checked:
- * its name and body must fit in the bytes there are.  Other formats pass. */
+/* An ASCII cpio header anywhere in the blob that claims more than there is
+ * would make libarchive allocate what it claims (core/cpio_check.h). */
 static int cpio_sizes_fit(const struct diff_blob *bl, const char *label, struct err *e)
 {
-	const unsigned char *p = bl->p, *m;
-	size_t len = bl->len;
-
-	if (len < 6 || (memcmp(p, "070701", 6) && memcmp(p, "070702", 6) && memcmp(p, "070707", 6)))
-		return 0;
-	for (m = p; (m = memmem(m, len - (size_t)(m - p), "07070", 5)); m++) {
-		size_t at = (size_t)(m - p);
-		int newc = at + 6 <= len && (m[5] == '1' || m[5] == '2');
-		size_t hdr = newc ? 110 : 76;
-		int64_t name, body;
-
-		if (at + 6 > len || (!newc && m[5] != '7') || len - at < hdr)
-			continue; /* not a header the reader could take whole */
-		name = newc ? cpio_field(m + 94, 8, 16) : cpio_field(m + 59, 6, 8);
-		body = newc ? cpio_field(m + 54, 8, 16) : cpio_field(m + 65, 11, 8);
-		if (name < 0 || body < 0)
-			continue; /* not a header libarchive reads either */
-		if ((uint64_t)name > len - at - hdr || (uint64_t)body > len - at - hdr - (uint64_t)name)
-			return err_set(e, "\"%s\": corrupt archive: the cpio member at byte %zu claims "
-					  "a %lld-byte name and %lld bytes, past the end",
-				       label, at, (long long)name, (long long)body);
-	}
+	if (cpio_check_buffer(bl->p, bl->len, e) < 0)
+		return err_wrap(e, "\"%s\"", label);
 	return 0;
 }
 
