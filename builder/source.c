@@ -265,7 +265,7 @@ static int tarball_archive(const struct recipe *r, const char *scratch, const ch
 		err_sys(e, "%s: cannot create", top);
 		goto out;
 	}
-	if (archive_extract(tarball, top, e) < 0) {
+	if (archive_extract_any(tarball, top, e) < 0) {
 		err_wrap(e, "%s: \"source.tarball\"", r->file);
 		goto out;
 	}

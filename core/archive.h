@@ -2,7 +2,16 @@
 /* Archives through libarchive, and only here: deterministic tar writing for
  * source archives and release bundles, in-place normalization of archives a
  * build produced (tar, cpio, ar, zip), and safe extraction of archives we did
- * not make.  Nothing in this header mentions libarchive's types. */
+ * not make.  Nothing in this header mentions libarchive's types.
+ *
+ * Readers of what lockstep itself writes or takes as tar (release bundles,
+ * drops, exported environments, source archives: archive_extract,
+ * archive_list, archive_read_member) open tar only, under any compression.
+ * Only archive_detect, archive_normalize (build outputs) and
+ * archive_extract_any (upstream source tarballs) also read cpio, ar and zip,
+ * and they first check every ASCII cpio header in the decompressed stream
+ * (core/cpio_check.h): a header claiming more name or content than the
+ * stream holds is refused before libarchive allocates what it claims. */
 #ifndef CORE_ARCHIVE_H
 #define CORE_ARCHIVE_H
 
@@ -72,7 +81,8 @@ const char *archive_detect(const char *path);
  * encrypted members, BSD ar, and archives beyond the caps. */
 int archive_normalize(const char *path, int64_t sde, int *changed, struct err *e);
 
-/* Extracts the archive at path into the existing directory dir: first
+/* Extracts the tar (under any compression) at path into the existing
+ * directory dir: first
  * checked whole (names relative without "..", symlinks resolving inside dir
  * even through other symlinks of the archive, hard links to earlier regular
  * members, no devices/FIFOs/sockets, caps), then extracted with libarchive's
@@ -82,6 +92,9 @@ int archive_normalize(const char *path, int64_t sde, int *changed, struct err *e
  * name tables are not extracted.  An escape is named like
  * `bundle.tar: member "../x": path escapes the destination`. */
 int archive_extract(const char *path, const char *dir, struct err *e);
+/* The same for an archive in any family archive_detect knows (tar, cpio, ar,
+ * zip): for upstream source tarballs (docs/recipe.md, "Source"). */
+int archive_extract_any(const char *path, const char *dir, struct err *e);
 
 /* Member types reported by archive_list. */
 #define ARCHIVE_TYPE_FILE 'f'
@@ -90,7 +103,7 @@ int archive_extract(const char *path, const char *dir, struct err *e);
 #define ARCHIVE_TYPE_HARDLINK 'h'
 #define ARCHIVE_TYPE_OTHER '?' /* devices, FIFOs, sockets */
 
-/* Calls fn for each member in archive order with its name, size, permission
+/* Calls fn for each member of the tar at path in archive order with its name, size, permission
  * bits (mode & 07777) and type.  fn returns 0 to go on; any other value
  * stops the listing and is returned as is (e untouched: fn reports through
  * arg).  Returns 0 at the end, -1 with e set when the archive is unreadable
@@ -99,7 +112,7 @@ int archive_list(const char *path,
 		 int (*fn)(const char *name, int64_t size, unsigned mode, char type, void *arg),
 		 void *arg, struct err *e);
 
-/* Reads the first regular member named exactly name into *out (at most max
+/* Reads the first regular member of the tar at path named exactly name into *out (at most max
  * bytes, NUL-terminated after *len bytes; caller frees).  A missing member,
  * a non-regular one or one larger than max is an error. */
 int archive_read_member(const char *path, const char *name, size_t max, char **out,

@@ -131,7 +131,7 @@ static int read_all(struct members *m, const char *path, struct err *e)
 	const char *name;
 	int rc, ret = -1;
 
-	if (archive_rd_open(&r, path, e) < 0)
+	if (archive_rd_open(&r, path, ARCHIVE_RD_ANY, e) < 0)
 		goto out;
 	while ((rc = archive_rd_next(&r, &en, &name, e)) == 1)
 		if (take_member(m, &r, en, name, e) < 0)
@@ -216,7 +216,7 @@ static int ar_check_offsets(const struct members *m, const char *tmp, const char
 	size_t i = 0;
 	int rc, ret = -1;
 
-	if (archive_rd_open(&r, tmp, e) < 0)
+	if (archive_rd_open(&r, tmp, ARCHIVE_RD_ANY, e) < 0)
 		goto out;
 	while ((rc = archive_rd_next(&r, &en, &name, e)) == 1) {
 		if (i >= m->n || archive_read_header_position(r.a) != m->v[i].pos) {
