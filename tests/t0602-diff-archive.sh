@@ -43,9 +43,19 @@ else
 	skip "diff: ELF in tar: no riscv64-unknown-elf-gcc"
 fi
 
-# Random bytes: 64 bytes replaced in a 4 KiB file.
-head -c 4096 /dev/urandom >"$T/r1"; cp "$T/r1" "$T/r2"
-head -c 64 /dev/urandom | dd of="$T/r2" bs=1 seek=1000 conv=notrunc status=none
+# Random bytes: 64 bytes replaced in a 4 KiB file.  Seeded, and every
+# replaced byte differs from the one it replaces, so the span is exactly
+# 0x3e8..0x428 in every run (from /dev/urandom an end byte could match).
+python3 - "$T/r1" "$T/r2" <<'PY'
+import random, sys
+g = random.Random(20260112)
+a = bytes(g.randrange(256) for _ in range(4096))
+b = bytearray(a)
+for i in range(1000, 1064):
+    b[i] ^= g.randrange(1, 256)
+open(sys.argv[1], "wb").write(a)
+open(sys.argv[2], "wb").write(bytes(b))
+PY
 expect_exit "diff: random bytes differ" 1 $D "$T/r1" "$T/r2"
 check "diff: a high-entropy span gets the random hint" grep -qE '^  \[random\] bytes 0x3e8 \.\. 0x428' "$T/out"
 # Low-entropy binary change: content, with hex context.
