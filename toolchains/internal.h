@@ -79,8 +79,6 @@ int pin_check_file(const struct toolchain *t, const struct pin_package *p,
  * first difference in pin order is the error.  Then refuses any file in
  * root that neither a package nor the alternatives account for. */
 int pin_verify_root(const struct toolchain *t, const char *root, struct err *e);
-/* Binary search of path in p's sorted files; NULL when absent. */
-const struct pin_file *pin_find_file(const struct pin_package *p, const char *path);
 /* "NAME_VERSION_ARCH.deb" with ':' written "%3a", as Debian names it;
  * caller frees. */
 char *pin_deb_name(const struct pin_package *p);

@@ -544,23 +544,6 @@ cJSON *toolchain_summary(const struct toolchain *t)
 	return o;
 }
 
-const struct pin_file *pin_find_file(const struct pin_package *p, const char *path)
-{
-	size_t lo = 0, hi = p->nfiles;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(p->files[mid].path, path);
-		if (!c)
-			return &p->files[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 char *pin_deb_name(const struct pin_package *p)
 {
 	struct buf b = BUF_INIT;

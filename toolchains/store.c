@@ -21,7 +21,6 @@
 /* Set once by the command line (--mirror, --snapshot); NULL: the
  * environment and the host's apt sources decide (mirror_bases). */
 static const char *opt_mirror, *opt_snapshot;
-static int opt_progress = 1;
 
 void toolchain_set_mirror(const char *mirror, const char *snapshot)
 {
@@ -37,11 +36,6 @@ const char *toolchain_mirror(void)
 const char *toolchain_snapshot(void)
 {
 	return opt_snapshot;
-}
-
-void toolchain_set_progress(int on)
-{
-	opt_progress = on;
 }
 
 /* Downloads the packages whose .deb is not cached, each checked against the
@@ -61,10 +55,9 @@ static int fetch_debs(const struct toolchain *t, const char *home, struct err *e
 				goto out;
 			}
 			what = xasprintf("package \"%s\" %s (%s)", p->name, p->version, p->arch);
-			if (opt_progress)
-				fprintf(stderr, "lockstep: fetching %s\n", p->pool);
+			fprintf(stderr, "lockstep: fetching %s\n", p->pool);
 			r = fetch_file((const char *const *)bases, p->pool, deb, p->deb_sha256, what, 0,
-				       opt_progress, NULL, e);
+				       1, NULL, e);
 			if (r < 0)
 				err_wrap(e, "%s", t->path);
 		}
@@ -105,8 +98,7 @@ int toolchain_fetch(const struct toolchain *t, struct err *e)
 	}
 	if (fetch_debs(t, home, e) < 0)
 		goto out;
-	if (opt_progress)
-		fprintf(stderr, "lockstep: making the root of %s (%zu packages)\n", t->name, t->npkgs);
+	fprintf(stderr, "lockstep: making the root of %s (%zu packages)\n", t->name, t->npkgs);
 	ret = root_make(t, home, root, e);
 out:
 	free(root);
@@ -168,11 +160,6 @@ int toolchain_prepare(struct toolchain *t, const char **root, struct err *e)
 out:
 	free(home);
 	return ret;
-}
-
-const char *toolchain_root(const struct toolchain *t)
-{
-	return t->root;
 }
 
 int toolchain_export(const struct toolchain *t, const char *out, struct err *e)

@@ -71,8 +71,6 @@ char *toolchain_home(struct err *e);
  * gave them (NULL: LOCKSTEP_MIRROR / LOCKSTEP_SNAPSHOT, else the host's apt
  * sources; see toolchains/fetch.h).  Borrowed for the process's life. */
 void toolchain_set_mirror(const char *mirror, const char *snapshot);
-/* 0 silences the per-package progress lines on stderr. */
-void toolchain_set_progress(int on);
 /* What toolchain_set_mirror set (NULL when nothing). */
 const char *toolchain_mirror(void);
 const char *toolchain_snapshot(void);
@@ -95,8 +93,6 @@ int toolchain_verify_store(const struct toolchain *t, int full, struct err *e);
  * root directory (holding usr/ and etc/) the sandbox is made of, owned by t
  * (valid until toolchain_free). */
 int toolchain_prepare(struct toolchain *t, const char **root, struct err *e);
-/* The root toolchain_prepare found, or NULL before. */
-const char *toolchain_root(const struct toolchain *t);
 
 /* Writes a deterministic tar (uncompressed) of the pin file (pin.json) and
  * every pinned .deb (debs/NAME_VERSION_ARCH.deb), each checked first, to
