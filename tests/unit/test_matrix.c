@@ -16,12 +16,9 @@ static const char head[] =
 /* Loads head + extra + "}" as a recipe. */
 static int load(const char *extra, struct recipe *r, struct err *e)
 {
-	char *t = malloc(strlen(head) + strlen(extra) + 2);
+	char *t = xasprintf("%s%s}", head, extra);
 	int ret;
 
-	strcpy(t, head);
-	strcat(t, extra);
-	strcat(t, "}");
 	ret = recipe_load_buf(t, strlen(t), "m.json", r, e);
 	free(t);
 	return ret;
