@@ -28,7 +28,10 @@ static const char usage[] =
 static const char engine_usage[] =
 	"usage: lockstep ci %s RECIPE [--shards N] [--require K]\n"
 	"                 [--build-runner LABEL] [--verify-runner LABEL]...\n"
-	"                 [--gate-runner LABEL] [--pubkeys DIR] [-o FILE] [--json]\n"
+	"                 [--gate-runner LABEL] [--pubkeys DIR] [--config FILE]\n"
+	"                 [-o FILE] [--json]\n"
+	"       lockstep ci %s RECIPE --script ROLE [--shards N] [--require K]\n"
+	"                 [--pubkeys DIR] [-o FILE]\n"
 	"\n"
 	"Prints a %s with three jobs:\n"
 	"  build   one job per shard (%s) runs 'lockstep build RECIPE\n"
@@ -39,7 +42,11 @@ static const char engine_usage[] =
 	"          the %s%s;\n"
 	"  gate    merges the summaries ('lockstep attest merge') and publishes\n"
 	"          only when K distinct keys from --pubkeys agree on every cell\n"
-	"          ('lockstep attest agree --require K').\n"
+	"          ('lockstep attest agree --require K'); signs the merged summary\n"
+	"          with the gate's own key, the " WORKFLOW_GATE_KEY " %s.\n"
+	"Every job first installs the lockstep release the configuration pins\n"
+	"(downloaded, used only when its sha256 matches, and its --version must\n"
+	"be the pinned one)%s.\n"
 	"\n"
 	"  --shards N            build jobs (default: one per cell; 1 without a\n"
 	"                        matrix); more shards than cells is an error, and\n"
@@ -53,6 +60,13 @@ static const char engine_usage[] =
 	"  --gate-runner LABEL   the gate's runner label (default: lockstep-gate)\n"
 	"  --pubkeys DIR         the trusted public keys, a directory in the\n"
 	"                        repository (default: " WORKFLOW_DEFAULT_PUBKEYS ")\n"
+	"  --config FILE         the CI configuration in the repository (default:\n"
+	"                        " WORKFLOW_DEFAULT_CONFIG "): {\"lockstep\": {\"version\",\n"
+	"                        \"url\", \"sha256\"}, \"actions\": {NAME: {\"commit\",\n"
+	"                        \"tag\"}}} (docs/ci.md)\n"
+	"  --script ROLE         print only the shell script of one role (install,\n"
+	"                        build, verify, gate) as the workflow runs it; for\n"
+	"                        the composite action and the GitLab component\n"
 	"  -o, --output FILE     write the workflow to FILE (atomically) instead\n"
 	"                        of printing it\n"
 	"  --json                print the workflow as JSON, as libyaml reads it back\n"
@@ -66,10 +80,13 @@ static void print_engine_usage(const char *engine)
 {
 	int gh = !strcmp(engine, "github");
 
-	printf(engine_usage, engine, gh ? "GitHub Actions workflow" : "GitLab CI pipeline",
+	printf(engine_usage, engine, engine, gh ? "GitHub Actions workflow" : "GitLab CI pipeline",
 	       gh ? "a strategy.matrix" : "a parallel:matrix", WORKFLOW_KEY_PREFIX,
 	       gh ? "<N> secret"
-		  : "<N> file variable\n          (environment scope lockstep-verifier-<N>)");
+		  : "<N> file variable\n          (environment scope lockstep-verifier-<N>)",
+	       gh ? "secret" : "file variable\n          (environment scope " WORKFLOW_GITLAB_GATE_ENV ")",
+	       gh ? ", and every third-party action runs at the\ncommit the configuration pins"
+		  : "");
 }
 
 static int parse_count(const char *cmd, const char *opt, const char *s, unsigned *out)
@@ -100,6 +117,30 @@ out:
 	return ret;
 }
 
+/* --script ROLE: the one script, as the workflow embeds it. */
+static int print_script(const struct workflow *w, enum workflow_engine engine, const char *cmd,
+			const char *role, const char *out)
+{
+	struct err e = ERR_INIT;
+	char *text;
+	int rc = EXIT_OK;
+
+	if (workflow_check_scripts(w, &e) < 0)
+		return cli_fail(&e);
+	text = workflow_role_script(w, engine, role);
+	if (!text)
+		return cli_usage_error(cmd, "--script \"%s\": unknown role (install, build, verify or gate)",
+				       role);
+	if (out) {
+		if (fs_write_atomic(out, text, strlen(text), 0644, &e) < 0)
+			rc = cli_fail(&e);
+	} else {
+		fputs(text, stdout);
+	}
+	free(text);
+	return rc;
+}
+
 int cmd_ci(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -109,6 +150,8 @@ int cmd_ci(int argc, char **argv)
 		{ "verify-runner", required_argument, NULL, 'v' },
 		{ "gate-runner", required_argument, NULL, 'g' },
 		{ "pubkeys", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "script", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -119,6 +162,7 @@ int cmd_ci(int argc, char **argv)
 	enum workflow_engine engine;
 	const char *out = NULL, *build_runner = WORKFLOW_DEFAULT_BUILD_RUNNER;
 	const char *gate_runner = WORKFLOW_DEFAULT_GATE_RUNNER, *pubkeys = WORKFLOW_DEFAULT_PUBKEYS;
+	const char *config = WORKFLOW_DEFAULT_CONFIG, *role = NULL;
 	unsigned shards = 0, require = 0;
 	int c, json = 0, have_shards = 0, have_require = 0, rc = EXIT_ERR;
 	char cmd[32], *text = NULL;
@@ -153,6 +197,8 @@ int cmd_ci(int argc, char **argv)
 		case 'v': strv_push(&w.verify_runners, optarg); break;
 		case 'g': gate_runner = optarg; break;
 		case 'p': pubkeys = optarg; break;
+		case 'c': config = optarg; break;
+		case 'r': role = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': print_engine_usage(argv[0]); rc = EXIT_OK; goto done;
@@ -172,11 +218,20 @@ int cmd_ci(int argc, char **argv)
 		strv_push(&w.verify_runners, "lockstep-verify-1");
 		strv_push(&w.verify_runners, "lockstep-verify-2");
 	}
+	if (role && json) {
+		rc = cli_usage_error(cmd, "--script prints a shell script, not JSON: give one of them");
+		goto done;
+	}
 	if (setup(&w, w.recipe, &e) < 0)
 		goto fail;
 	w.shards = have_shards ? shards : (w.cells.n ? (unsigned)w.cells.n : 1);
 	w.require = have_require ? require : (w.verify_runners.n >= 2 ? 2 : 1);
-	if (workflow_emit(&w, engine, &text, &len, json ? &tree : NULL, &e) < 0)
+	if (role) {
+		rc = print_script(&w, engine, cmd, role, out);
+		goto done;
+	}
+	if (workflow_config_load(&w, config, engine, &e) < 0 ||
+	    workflow_emit(&w, engine, &text, &len, json ? &tree : NULL, &e) < 0)
 		goto fail;
 	if (out && fs_write_atomic(out, text, len, 0644, &e) < 0)
 		goto fail;

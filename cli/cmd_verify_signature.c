@@ -11,9 +11,13 @@
 #include "core/json.h"
 #include "core/sign.h"
 
+/* An artifact checked against a message signature is read whole. */
+#define ARTIFACT_MAX ((size_t)1 << 30)
+
 static const char usage[] =
 	"usage: lockstep verify-signature ENVELOPE --pubkey PUB [--json]\n"
 	"                                 [--payload-out FILE]\n"
+	"       lockstep verify-signature BUNDLE --pubkey PUB --artifact FILE [--json]\n"
 	"\n"
 	"Verifies a DSSE envelope, or a sigstore bundle v0.3 holding one, with the\n"
 	"public key PUB (PEM).  The envelope must carry exactly one signature;\n"
@@ -21,6 +25,10 @@ static const char usage[] =
 	"envelope is only a hint: the signature decides.  --payload-out writes the\n"
 	"signed payload (e.g. the in-toto Statement) once, and only if, it verifies.\n"
 	"--json prints {\"verified\", \"envelope\", \"pubkey\", \"keyid\", \"payloadType\"}.\n"
+	"\n"
+	"--artifact FILE verifies a sigstore bundle v0.3 holding a messageSignature\n"
+	"(as cosign sign-blob writes): the signature over FILE's bytes, and the\n"
+	"bundle's messageDigest, which must be FILE's sha256.\n"
 	"\n"
 	"exit status: 0 good signature, 1 bad signature, 2 usage error or malformed\n"
 	"envelope or key.";
@@ -48,9 +56,9 @@ static void print_json(const char *envelope, const char *pubpath, const struct s
 int cmd_verify_signature(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
-	const char *envpath = NULL, *pubpath = NULL, *payload_out = NULL;
-	char *buf = NULL, *payload = NULL, *type = NULL, *keyid = NULL;
-	size_t len = 0, plen = 0;
+	const char *envpath = NULL, *pubpath = NULL, *payload_out = NULL, *artifact = NULL;
+	char *buf = NULL, *payload = NULL, *type = NULL, *keyid = NULL, *art = NULL;
+	size_t len = 0, plen = 0, alen = 0;
 	struct sign_key *pub = NULL;
 	int json = 0, ret = EXIT_ERR;
 
@@ -62,6 +70,8 @@ int cmd_verify_signature(int argc, char **argv)
 			pubpath = argv[++i];
 		} else if (!strcmp(argv[i], "--payload-out") && i + 1 < argc) {
 			payload_out = argv[++i];
+		} else if (!strcmp(argv[i], "--artifact") && i + 1 < argc) {
+			artifact = argv[++i];
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -76,9 +86,28 @@ int cmd_verify_signature(int argc, char **argv)
 	}
 	if (!envpath || !pubpath)
 		return cli_usage_error("verify-signature", "expected ENVELOPE and --pubkey PUB");
+	if (artifact && payload_out)
+		return cli_usage_error("verify-signature",
+				       "--payload-out: a message signature has no payload but the artifact");
 	if (sign_key_load_public(pubpath, &pub, &e) < 0 ||
 	    fs_read_file(envpath, JSON_MAX_FILE, &buf, &len, &e) < 0)
 		goto out;
+	if (artifact) {
+		if (fs_read_file(artifact, ARTIFACT_MAX, &art, &alen, &e) < 0)
+			goto out;
+		if (sigstore_verify_message(pub, buf, len, envpath, art, alen, artifact, &e) < 0) {
+			if (json && e.kind == ERR_NO)
+				print_json(envpath, pubpath, pub, 0, NULL, e.msg);
+			goto out;
+		}
+		if (json)
+			print_json(envpath, pubpath, pub, 1, NULL, NULL);
+		else
+			printf("%s: good signature over %s by %s (keyid %s)\n", envpath, artifact,
+			       pubpath, sign_key_id(pub));
+		ret = EXIT_OK;
+		goto out;
+	}
 	if (dsse_verify_ex(pub, buf, len, envpath, &payload, &plen, &type, &keyid, &e) < 0) {
 		if (json && e.kind == ERR_NO)
 			print_json(envpath, pubpath, pub, 0, NULL, e.msg);
@@ -100,5 +129,6 @@ out:
 	free(payload);
 	free(type);
 	free(keyid);
+	free(art);
 	return ret;
 }

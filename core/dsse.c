@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/base64.h"
+#include "core/digest.h"
 #include "core/json.h"
 
 /* The parts of an envelope, borrowed from its cJSON tree. */
@@ -78,7 +79,7 @@ static int envelope_read(const cJSON *env, const char *what, const char *at, str
  * log entries and timestamps would be evidence we do not check, so they are
  * refused rather than silently passed over. */
 static int bundle_read(const cJSON *j, const char *what, const cJSON **env, const char **hint,
-		       struct err *e)
+		       const cJSON **msg, struct err *e)
 {
 	static const char *const fields[] = { "mediaType", "verificationMaterial", "dsseEnvelope",
 					      "messageSignature", NULL };
@@ -96,13 +97,25 @@ static int bundle_read(const cJSON *j, const char *what, const cJSON **env, cons
 		return -1;
 	if (strcmp(mt, DSSE_BUNDLE_V03) && strcmp(mt, DSSE_BUNDLE_V03_LEGACY))
 		return err_set(e, "%s: \"mediaType\": \"%s\" is not a sigstore bundle v0.3", what, mt);
-	if (cJSON_GetObjectItemCaseSensitive(j, "messageSignature"))
-		return err_set(e, "%s: \"messageSignature\": a message-signature bundle, not a DSSE "
-				  "envelope",
+	if (cJSON_GetObjectItemCaseSensitive(j, "messageSignature") && !msg)
+		return err_set(e, "%s: \"messageSignature\": a message-signature bundle (cosign "
+				  "sign-blob): give the signed file with --artifact FILE",
 			       what);
-	*env = cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope");
-	if (!*env)
-		return err_set(e, "%s: \"dsseEnvelope\": missing required field", what);
+	if (msg) {
+		*msg = cJSON_GetObjectItemCaseSensitive(j, "messageSignature");
+		if (!*msg)
+			return err_set(e, "%s: \"messageSignature\": missing required field (--artifact "
+					  "checks a message-signature bundle)",
+				       what);
+		if (cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope"))
+			return err_set(e, "%s: a bundle holds a messageSignature or a dsseEnvelope, "
+					  "not both",
+				       what);
+	} else {
+		*env = cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope");
+		if (!*env)
+			return err_set(e, "%s: \"dsseEnvelope\": missing required field", what);
+	}
 	vm = cJSON_GetObjectItemCaseSensitive(j, "verificationMaterial");
 	if (!vm)
 		return err_set(e, "%s: \"verificationMaterial\": missing required field", what);
@@ -168,7 +181,7 @@ int dsse_verify_ex(const struct sign_key *pub, const char *envelope_json, size_t
 		goto out;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(j, "mediaType") &&
-	    bundle_read(j, what, &env, &hint, e) < 0)
+	    bundle_read(j, what, &env, &hint, NULL, e) < 0)
 		goto out;
 	if (envelope_read(env, what, env == j ? "" : "dsseEnvelope", &v, e) < 0)
 		goto out;
@@ -213,6 +226,75 @@ int dsse_verify(const struct sign_key *pub, const char *envelope_json, size_t le
 		const char *what, char **payload, size_t *plen, struct err *e)
 {
 	return dsse_verify_ex(pub, envelope_json, len, what, payload, plen, NULL, NULL, e);
+}
+
+int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json, size_t len,
+			    const char *what, const void *artifact, size_t alen,
+			    const char *artifact_name, struct err *e)
+{
+	static const char *const fields[] = { "messageDigest", "signature", NULL };
+	static const char *const md_fields[] = { "algorithm", "digest", NULL };
+	cJSON *j = NULL;
+	const cJSON *env = NULL, *msg = NULL, *md;
+	const char *hint = NULL, *alg, *d64, *s64;
+	unsigned char *digest = NULL, *sig = NULL, mine[32];
+	size_t dlen = 0, siglen = 0;
+	int ret = -1;
+
+	if (memmem(bundle_json, len, "\\u0000", 6)) {
+		err_set(e, "%s: a string holds an escaped NUL (\\u0000)", what);
+		goto out;
+	}
+	if (json_parse_buf(bundle_json, len, what, &j, e) < 0)
+		goto out;
+	if (!cJSON_IsObject(j) || !cJSON_GetObjectItemCaseSensitive(j, "mediaType")) {
+		err_set(e, "%s: expected a sigstore bundle (a JSON object with a \"mediaType\")", what);
+		goto out;
+	}
+	if (bundle_read(j, what, &env, &hint, &msg, e) < 0 ||
+	    json_check_object(msg, fields, what, "messageSignature", e) < 0 ||
+	    json_get_string(msg, "signature", 1, what, "messageSignature", &s64, e) < 0)
+		goto out;
+	md = cJSON_GetObjectItemCaseSensitive(msg, "messageDigest");
+	/* The digest is optional in the format; when present it must be the
+	 * artifact's, or the bundle describes another file. */
+	if (md) {
+		if (json_check_object(md, md_fields, what, "messageSignature.messageDigest", e) < 0 ||
+		    json_get_string(md, "algorithm", 1, what, "messageSignature.messageDigest", &alg,
+				    e) < 0 ||
+		    json_get_string(md, "digest", 1, what, "messageSignature.messageDigest", &d64,
+				    e) < 0)
+			goto out;
+		if (strcmp(alg, "SHA2_256")) {
+			err_set(e, "%s: \"messageSignature.messageDigest.algorithm\": \"%s\" (lockstep "
+				   "checks SHA2_256)",
+				what, alg);
+			goto out;
+		}
+		if (base64_decode(d64, what, &digest, &dlen, e) < 0)
+			goto out;
+		digest_buf_raw(artifact, alen, mine);
+		if (dlen != sizeof(mine) || memcmp(digest, mine, sizeof(mine))) {
+			err_setk(e, ERR_NO, "%s: the bundle's messageDigest is not the sha256 of %s", what,
+				 artifact_name);
+			goto out;
+		}
+	}
+	if (base64_decode(s64, what, &sig, &siglen, e) < 0)
+		goto out;
+	if (!sign_verify_data(pub, artifact, alen, sig, siglen)) {
+		err_setk(e, ERR_NO,
+			 "%s: bad signature: the signature over %s (key hint %s) does not verify with "
+			 "public key %s",
+			 what, artifact_name, hint && *hint ? hint : "(none)", sign_key_id(pub));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(digest);
+	free(sig);
+	cJSON_Delete(j);
+	return ret;
 }
 
 /* Compact JSON, keys sorted, newline at the end: one envelope per line, so

@@ -43,6 +43,16 @@ int dsse_verify_ex(const struct sign_key *pub, const char *envelope_json, size_t
 		   const char *what, char **payload, size_t *plen, char **payload_type,
 		   char **keyid, struct err *e);
 
+/* Verifies a sigstore bundle v0.3 holding a messageSignature (cosign
+ * sign-blob style) over the artifact's alen bytes with pub: the bundle's
+ * messageDigest, when present, must be the artifact's SHA2_256, and the
+ * signature must verify over the artifact itself.  Same verification
+ * material rules as dsse_verify (a public key; no log entries, no
+ * timestamps).  A mismatch is ERR_NO; anything malformed is ERR_OP. */
+int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json, size_t len,
+			    const char *what, const void *artifact, size_t alen,
+			    const char *artifact_name, struct err *e);
+
 /* Wraps a one-signature envelope made by k (checked: it must verify with
  * k) into a sigstore bundle v0.3: the key's hint, no transparency log
  * entries, the envelope without keyid.  *bundle_json (compact, canonical

@@ -23,12 +23,18 @@ static void shard_axes(const struct workflow *w, struct buf *b)
 	buf_addstr(b, "]\n");
 }
 
-static void step_uses(struct buf *b, const char *name, const char *uses)
+/* A third-party action by the commit the configuration pins, the tag it
+ * was read from as a comment: a tag can be moved to other code. */
+static void step_uses(const struct workflow *w, struct buf *b, const char *name, int action)
 {
+	char *uses = xasprintf("%s@%s", workflow_action_names[action], w->actions[action].commit);
+
 	buf_addstr(b, "      - name: ");
 	workflow_yaml_quote(b, name);
-	buf_addstr(b, "\n");
-	workflow_yaml_kv(b, 8, "uses", uses);
+	buf_addstr(b, "\n        uses: ");
+	workflow_yaml_quote(b, uses);
+	buf_addf(b, " # %s\n", w->actions[action].tag);
+	free(uses);
 }
 
 static void step_run(struct buf *b, const char *name, const char *script)
@@ -37,6 +43,11 @@ static void step_run(struct buf *b, const char *name, const char *script)
 	workflow_yaml_quote(b, name);
 	buf_addstr(b, "\n        run: ");
 	workflow_yaml_block(b, 10, script);
+}
+
+static void step_install(struct buf *b)
+{
+	step_run(b, "install the pinned lockstep", workflow_script_install());
 }
 
 static void job_env(struct buf *b, int verifier)
@@ -62,9 +73,10 @@ static void build_job(const struct workflow *w, struct buf *b)
 	shard_axes(w, b);
 	job_env(b, 0);
 	buf_addstr(b, "    steps:\n");
-	step_uses(b, "check out the repository", "actions/checkout@v4");
+	step_uses(w, b, "check out the repository", WORKFLOW_CHECKOUT);
+	step_install(b);
 	step_run(b, "build the shard's cells", script);
-	step_uses(b, "upload the shard's outputs", "actions/upload-artifact@v4");
+	step_uses(w, b, "upload the shard's outputs", WORKFLOW_UPLOAD);
 	buf_addstr(b, "        with:\n");
 	workflow_yaml_kv(b, 10, "name", "build-${{ matrix.shard }}");
 	workflow_yaml_kv(b, 10, "path", "out/");
@@ -74,12 +86,17 @@ static void build_job(const struct workflow *w, struct buf *b)
 
 static const char key_preamble[] =
 	"if [ -z \"${LOCKSTEP_KEY_PEM:-}\" ]; then\n"
-	"  echo \"lockstep: the secret $KEY_SECRET (verifier $VERIFIER's private key) is not set\" >&2\n"
+	"  echo \"lockstep: the secret $KEY_SECRET (the private key this job signs with) is not set\" >&2\n"
 	"  exit 2\n"
 	"fi\n"
 	"LOCKSTEP_KEY=\"$RUNNER_TEMP/lockstep-verifier.pem\"\n"
 	"(umask 077 && printf '%s\\n' \"$LOCKSTEP_KEY_PEM\" >\"$LOCKSTEP_KEY\")\n"
 	"trap 'rm -f \"$LOCKSTEP_KEY\"' EXIT\n";
+
+const char *github_key_setup(void)
+{
+	return key_preamble;
+}
 
 static void verify_job(const struct workflow *w, struct buf *b)
 {
@@ -114,7 +131,8 @@ static void verify_job(const struct workflow *w, struct buf *b)
 	/* A self-hosted runner keeps its workspace between jobs: summaries or
 	 * outputs left by an earlier run must not be uploaded as this one's. */
 	step_run(b, "start from an empty workspace", "rm -rf out verify vsa\n");
-	step_uses(b, "download the shard's outputs", "actions/download-artifact@v4");
+	step_install(b);
+	step_uses(w, b, "download the shard's outputs", WORKFLOW_DOWNLOAD);
 	buf_addstr(b, "        with:\n");
 	workflow_yaml_kv(b, 10, "name", "build-${{ matrix.shard }}");
 	workflow_yaml_kv(b, 10, "path", "out");
@@ -123,7 +141,7 @@ static void verify_job(const struct workflow *w, struct buf *b)
 	 * job also runs never see it. */
 	buf_addstr(b, "        env:\n");
 	workflow_yaml_kv(b, 10, "LOCKSTEP_KEY_PEM", "${{ secrets[matrix.key] }}");
-	step_uses(b, "upload the verification summaries", "actions/upload-artifact@v4");
+	step_uses(w, b, "upload the verification summaries", WORKFLOW_UPLOAD);
 	/* What did verify still counts towards k-of-n. */
 	workflow_yaml_kv(b, 8, "if", "${{ !cancelled() }}");
 	buf_addstr(b, "        with:\n");
@@ -133,9 +151,10 @@ static void verify_job(const struct workflow *w, struct buf *b)
 	free(script);
 }
 
-static void download_all(struct buf *b, const char *name, const char *pattern, const char *path)
+static void download_all(const struct workflow *w, struct buf *b, const char *name,
+			 const char *pattern, const char *path)
 {
-	step_uses(b, name, "actions/download-artifact@v4");
+	step_uses(w, b, name, WORKFLOW_DOWNLOAD);
 	buf_addstr(b, "        with:\n");
 	workflow_yaml_kv(b, 10, "pattern", pattern);
 	workflow_yaml_kv(b, 10, "path", path);
@@ -144,7 +163,7 @@ static void download_all(struct buf *b, const char *name, const char *pattern, c
 
 static void gate_job(const struct workflow *w, struct buf *b)
 {
-	char *script = workflow_script_gate(w);
+	char *script = workflow_script_gate(w, key_preamble);
 	char *title = xasprintf("gate: %u of %zu verifiers agree", w->require, w->verify_runners.n);
 	const char *needs[] = { "verify" };
 
@@ -156,12 +175,18 @@ static void gate_job(const struct workflow *w, struct buf *b)
 	/* A failed verifier must not stop the gate: K others may suffice. */
 	workflow_yaml_kv(b, 4, "if", "${{ !cancelled() }}");
 	workflow_yaml_kv(b, 4, "runs-on", w->gate_runner);
+	buf_addstr(b, "    env:\n");
+	workflow_yaml_kv(b, 6, "KEY_SECRET", WORKFLOW_GATE_KEY);
 	buf_addstr(b, "    steps:\n");
-	step_uses(b, "check out the repository (the trusted public keys)", "actions/checkout@v4");
-	download_all(b, "download every shard's outputs", "build-*", "out");
-	download_all(b, "download every verification summary", "vsa-*", "vsa");
-	step_run(b, "require agreement on every cell", script);
-	step_uses(b, "publish the verified release", "actions/upload-artifact@v4");
+	step_uses(w, b, "check out the repository (the trusted public keys)", WORKFLOW_CHECKOUT);
+	step_install(b);
+	download_all(w, b, "download every shard's outputs", "build-*", "out");
+	download_all(w, b, "download every verification summary", "vsa-*", "vsa");
+	step_run(b, "require agreement on every cell, sign the merged summary", script);
+	/* The gate's key reaches this step only. */
+	buf_addstr(b, "        env:\n");
+	workflow_yaml_kv(b, 10, "LOCKSTEP_KEY_PEM", "${{ secrets." WORKFLOW_GATE_KEY " }}");
+	step_uses(w, b, "publish the verified release", WORKFLOW_UPLOAD);
 	buf_addstr(b, "        with:\n");
 	workflow_yaml_kv(b, 10, "name", "release");
 	workflow_yaml_kv(b, 10, "path", "release/");
@@ -182,6 +207,11 @@ void github_render(const struct workflow *w, struct buf *b)
 	/* Quoted: YAML 1.1 readers take a bare on for true. */
 	buf_addstr(b, "\"on\":\n  push:\n  workflow_dispatch:\n");
 	buf_addstr(b, "permissions:\n  contents: read\n");
+	/* Every job installs the same lockstep (pipelines/install.c). */
+	buf_addstr(b, "env:\n");
+	workflow_yaml_kv(b, 2, "LOCKSTEP_VERSION", w->version);
+	workflow_yaml_kv(b, 2, "LOCKSTEP_URL", w->url);
+	workflow_yaml_kv(b, 2, "LOCKSTEP_SHA256", w->sha256);
 	buf_addstr(b, "jobs:\n");
 	build_job(w, b);
 	verify_job(w, b);

@@ -66,25 +66,48 @@ static void needs(struct buf *b, const char *const *jobs, size_t n)
 	buf_addstr(b, "\n");
 }
 
-static const char key_preamble[] =
-	"key_var=\"LOCKSTEP_VERIFY_KEY_$VERIFIER\"\n"
-	"LOCKSTEP_KEY=$(printenv \"$key_var\" || true)\n"
-	"if [ -z \"$LOCKSTEP_KEY\" ] || [ ! -f \"$LOCKSTEP_KEY\" ]; then\n"
-	"  echo \"lockstep: the file variable $key_var (verifier $VERIFIER's private key) is not set\" >&2\n"
-	"  exit 2\n"
-	"fi\n";
+#define KEY_CHECK                                                                        \
+	"LOCKSTEP_KEY=$(printenv \"$key_var\" || true)\n"                                     \
+	"if [ -z \"$LOCKSTEP_KEY\" ] || [ ! -f \"$LOCKSTEP_KEY\" ]; then\n"                     \
+	"  echo \"lockstep: the file variable $key_var (the private key this job signs with) is not set\" >&2\n" \
+	"  exit 2\n"                                                                        \
+	"fi\n"
+static const char key_preamble[] = "key_var=\"" WORKFLOW_KEY_PREFIX "$VERIFIER\"\n" KEY_CHECK;
+static const char gate_key_preamble[] = "key_var=\"" WORKFLOW_GATE_KEY "\"\n" KEY_CHECK;
+
+const char *gitlab_key_setup(int gate)
+{
+	return gate ? gate_key_preamble : key_preamble;
+}
+
+/* A job's environment: the scope its key variable is limited to, so no
+ * other job receives that key.  prepare: the job deploys nothing. */
+static void environment(struct buf *b, const char *name)
+{
+	buf_addstr(b, "  environment:\n");
+	workflow_yaml_kv(b, 4, "name", name);
+	workflow_yaml_kv(b, 4, "action", "prepare");
+}
 
 void gitlab_render(const struct workflow *w, struct buf *b)
 {
 	static const char *const stages[] = { "build", "verify", "gate" };
 	static const char *const build_only[] = { "build" };
 	char *build = workflow_script_build(w), *verify = workflow_script_verify(w, key_preamble);
-	char *gate = workflow_script_gate(w);
+	char *gate = workflow_script_gate(w, gate_key_preamble);
 
 	workflow_header(w, WORKFLOW_GITLAB, b);
 	buf_addstr(b, "stages: ");
 	workflow_yaml_flow(b, stages, 3);
-	buf_addstr(b, "\n\nbuild:\n");
+	/* Every job installs the same lockstep first (pipelines/install.c);
+	 * before_script runs in the shell of the job's script. */
+	buf_addstr(b, "\nvariables:\n");
+	workflow_yaml_kv(b, 2, "LOCKSTEP_VERSION", w->version);
+	workflow_yaml_kv(b, 2, "LOCKSTEP_URL", w->url);
+	workflow_yaml_kv(b, 2, "LOCKSTEP_SHA256", w->sha256);
+	buf_addstr(b, "default:\n  before_script:\n    - ");
+	workflow_yaml_block(b, 6, workflow_script_install());
+	buf_addstr(b, "\nbuild:\n");
 	workflow_yaml_kv(b, 2, "stage", "build");
 	tags(b, w->build_runner);
 	buf_addstr(b, "  parallel:\n    matrix:\n");
@@ -106,12 +129,9 @@ void gitlab_render(const struct workflow *w, struct buf *b)
 		workflow_yaml_kv(b, 8, "VERIFIER", n);
 		workflow_yaml_kv(b, 8, "VERIFY_RUNNER", w->verify_runners.v[i]);
 	}
-	/* One environment per verifier: its key variable is scoped to it, so
-	 * no other job (build, gate, another verifier) receives that key.
-	 * prepare: the job deploys nothing. */
-	buf_addstr(b, "  environment:\n");
-	workflow_yaml_kv(b, 4, "name", WORKFLOW_GITLAB_ENV_PREFIX "$VERIFIER");
-	workflow_yaml_kv(b, 4, "action", "prepare");
+	/* One environment per verifier: no other job (build, gate, another
+	 * verifier) receives its key. */
+	environment(b, WORKFLOW_GITLAB_ENV_PREFIX "$VERIFIER");
 	script(b, verify);
 	artifacts(b, "vsa/", 1);
 
@@ -123,6 +143,7 @@ void gitlab_render(const struct workflow *w, struct buf *b)
 	 * K others may suffice. */
 	workflow_yaml_kv(b, 2, "when", "always");
 	tags(b, w->gate_runner);
+	environment(b, WORKFLOW_GITLAB_GATE_ENV);
 	script(b, gate);
 	artifacts(b, "release/", 0);
 	free(build);

@@ -34,6 +34,14 @@ void workflow_release(struct workflow *w)
 	strv_release(&w->verify_runners);
 	free(w->gate_runner);
 	free(w->pubkeys);
+	free(w->config);
+	free(w->version);
+	free(w->url);
+	free(w->sha256);
+	for (int i = 0; i < WORKFLOW_NACTIONS; i++) {
+		free(w->actions[i].commit);
+		free(w->actions[i].tag);
+	}
 	workflow_init(w);
 }
 
@@ -76,11 +84,9 @@ static int repo_path_ok(const char *s)
 	return 1;
 }
 
-int workflow_check(const struct workflow *w, enum workflow_engine engine, struct err *e)
+int workflow_check_scripts(const struct workflow *w, struct err *e)
 {
-	size_t ncells = w->cells.n ? w->cells.n : 1, nv = w->verify_runners.n;
-	unsigned max_jobs = engine == WORKFLOW_GITHUB ? GITHUB_MAX_MATRIX_JOBS
-						      : GITLAB_MAX_MATRIX_JOBS;
+	size_t ncells = w->cells.n ? w->cells.n : 1;
 
 	if (!repo_path_ok(w->recipe))
 		return err_set(e, "\"%s\": the recipe must be a path relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
@@ -94,6 +100,29 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 		return err_set(e, "--shards %u: %s has %zu cell%s, so at most %zu shard%s (every shard needs a cell to build)",
 			       w->shards, w->recipe, ncells, ncells == 1 ? "" : "s", ncells,
 			       ncells == 1 ? "" : "s");
+	if (w->require == 0)
+		return err_set(e, "--require 0: at least one key must vouch for every cell");
+	return 0;
+}
+
+int workflow_check(const struct workflow *w, enum workflow_engine engine, struct err *e)
+{
+	size_t nv = w->verify_runners.n;
+	unsigned max_jobs = engine == WORKFLOW_GITHUB ? GITHUB_MAX_MATRIX_JOBS
+						      : GITLAB_MAX_MATRIX_JOBS;
+
+	if (workflow_check_scripts(w, e) < 0)
+		return -1;
+	if (!w->config || !repo_path_ok(w->config))
+		return err_set(e, "--config \"%s\": must be a file relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
+			       w->config ? w->config : "");
+	if (!w->version || !w->url || !w->sha256)
+		return err_set(e, "%s: no pinned lockstep release", w->config);
+	if (engine == WORKFLOW_GITHUB)
+		for (int i = 0; i < WORKFLOW_NACTIONS; i++)
+			if (!w->actions[i].commit)
+				return err_set(e, "%s: no commit for \"%s\"", w->config,
+					       workflow_action_names[i]);
 	if (nv == 0)
 		return err_set(e, "no --verify-runner: the gate needs at least one verifier");
 	if (nv > WORKFLOW_MAX_VERIFIERS)
@@ -120,7 +149,7 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 				return err_set(e, "--verify-runner \"%s\": given twice; each verifier needs its own runner",
 					       v);
 	}
-	if (w->require == 0 || w->require > nv)
+	if (w->require > nv)
 		return err_set(e, "--require %u: must be 1 to the number of verifiers (%zu)", w->require, nv);
 	if ((size_t)w->shards * nv > max_jobs)
 		return err_set(e, "%u shards x %zu verifiers = %zu verify jobs, more than %s runs in one matrix (%u)",
@@ -146,12 +175,14 @@ static void cell_lines(const struct workflow *w, struct buf *b)
 				buf_addf(b, "%u %s\n", s, w->cells.v[k]);
 }
 
+/* The install step put the pinned lockstep first on PATH; checking again
+ * here keeps a runner's own lockstep (or none) from standing in for it. */
 static const char need_lockstep[] =
-	"command -v lockstep >/dev/null || {\n"
-	"  echo \"lockstep: not installed on this runner (docs/ci.md: make deps && make install)\" >&2\n"
+	"have=$(lockstep --version 2>/dev/null || true)\n"
+	"if [ \"$have\" != \"lockstep $LOCKSTEP_VERSION\" ]; then\n"
+	"  echo \"lockstep: this job must run the pinned lockstep $LOCKSTEP_VERSION, PATH has ${have:-none} (docs/ci.md)\" >&2\n"
 	"  exit 2\n"
-	"}\n"
-	"lockstep version\n";
+	"fi\n";
 
 char *workflow_script_build(const struct workflow *w)
 {
@@ -224,11 +255,12 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 	return buf_take(&b, NULL);
 }
 
-char *workflow_script_gate(const struct workflow *w)
+char *workflow_script_gate(const struct workflow *w, const char *key_setup)
 {
 	struct buf b = BUF_INIT;
 
 	buf_addstr(&b, "set -eu\n");
+	buf_addstr(&b, key_setup);
 	buf_addstr(&b, need_lockstep);
 	/* --recipe makes every cell the recipe promises count, so a cell no
 	 * verifier vouched for fails the gate by name.  Agreement decides
@@ -243,6 +275,10 @@ char *workflow_script_gate(const struct workflow *w)
 		 "cp -R vsa release/vsa\n"
 		 "cp -R out release/out\n",
 		 w->require, w->pubkeys, w->recipe, w->pubkeys, w->require);
+	/* The merged summary is what a consumer checks: signed by the gate's
+	 * own key, as a DSSE envelope and as a sigstore bundle. */
+	buf_addstr(&b, "lockstep sign release/summary.json --key \"$LOCKSTEP_KEY\" \\\n"
+		       "  -o release/summary.intoto.json --bundle release/summary.sigstore.json\n");
 	return buf_take(&b, NULL);
 }
 
@@ -253,19 +289,23 @@ static void add_command(const struct workflow *w, enum workflow_engine engine, s
 	buf_addf(b, "#     --build-runner %s", w->build_runner);
 	for (size_t i = 0; i < w->verify_runners.n; i++)
 		buf_addf(b, " --verify-runner %s", w->verify_runners.v[i]);
-	buf_addf(b, " \\\n#     --gate-runner %s --pubkeys %s\n", w->gate_runner, w->pubkeys);
+	buf_addf(b, " \\\n#     --gate-runner %s --pubkeys %s --config %s\n", w->gate_runner, w->pubkeys,
+		 w->config);
 }
 
 void workflow_header(const struct workflow *w, enum workflow_engine engine, struct buf *b)
 {
 	buf_addstr(b, "# Generated by lockstep; regenerate it (do not edit) when the recipe's\n"
-		      "# matrix changes:\n");
+		      "# matrix or the CI configuration changes:\n");
 	add_command(w, engine, b);
 	buf_addf(b, "# %u build shard%s on %s; %zu verifier%s on their own runners, each with\n"
 		    "# its own key (%s<N>); the gate publishes only when %u distinct\n"
 		    "# trusted keys in %s agree on every cell.  See docs/ci.md.\n",
 		 w->shards, w->shards == 1 ? "" : "s", w->build_runner, w->verify_runners.n,
 		 w->verify_runners.n == 1 ? "" : "s", WORKFLOW_KEY_PREFIX, w->require, w->pubkeys);
+	buf_addf(b, "# Every job installs lockstep %s, sha256\n#   %s,\n"
+		    "# and the gate signs the merged summary with " WORKFLOW_GATE_KEY ".\n",
+		 w->version, w->sha256);
 	for (unsigned s = 1; s <= w->shards; s++) {
 		buf_addf(b, "#   shard %u:", s);
 		/* One cell per line keeps long matrices readable. */
@@ -335,6 +375,22 @@ void workflow_yaml_flow(struct buf *b, const char *const *items, size_t n)
 		workflow_yaml_quote(b, items[i]);
 	}
 	buf_addstr(b, "]");
+}
+
+char *workflow_role_script(const struct workflow *w, enum workflow_engine engine,
+			   const char *role)
+{
+	const char *key = engine == WORKFLOW_GITHUB ? github_key_setup() : gitlab_key_setup(0);
+
+	if (!strcmp(role, "install"))
+		return xstrdup(workflow_script_install());
+	if (!strcmp(role, "build"))
+		return workflow_script_build(w);
+	if (!strcmp(role, "verify"))
+		return workflow_script_verify(w, key);
+	if (!strcmp(role, "gate"))
+		return workflow_script_gate(w, engine == WORKFLOW_GITHUB ? key : gitlab_key_setup(1));
+	return NULL;
 }
 
 int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text,

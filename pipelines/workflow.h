@@ -24,6 +24,22 @@
 /* GitLab: verifier N's jobs run in this environment followed by N, the
  * scope its key variable is limited to. */
 #define WORKFLOW_GITLAB_ENV_PREFIX "lockstep-verifier-"
+/* The gate signs the merged summary with this key (GitHub secret, GitLab
+ * file variable scoped to the environment WORKFLOW_GITLAB_GATE_ENV). */
+#define WORKFLOW_GATE_KEY "LOCKSTEP_GATE_KEY"
+#define WORKFLOW_GITLAB_GATE_ENV "lockstep-gate"
+/* The pinned lockstep release and the actions' commits (docs/ci.md). */
+#define WORKFLOW_DEFAULT_CONFIG ".lockstep/ci.json"
+
+/* The third-party GitHub actions the workflow uses, each named in the
+ * configuration by a commit (40 hex digits) and the tag it was read from. */
+enum { WORKFLOW_CHECKOUT, WORKFLOW_UPLOAD, WORKFLOW_DOWNLOAD, WORKFLOW_NACTIONS };
+extern const char *const workflow_action_names[WORKFLOW_NACTIONS];
+
+struct workflow_pin {
+	char *commit; /* owned: 40 lowercase hex digits */
+	char *tag;    /* owned: the tag the commit was read from, a comment */
+};
 
 struct workflow {
 	char *recipe;               /* owned: recipe path from the repository root */
@@ -35,6 +51,13 @@ struct workflow {
 	struct strv verify_runners; /* one label per verifier, in verifier order */
 	char *gate_runner;          /* owned: the gate's runner label */
 	char *pubkeys;              /* owned: repository directory of trusted keys */
+	char *config;               /* owned: the CI configuration's path, for the header */
+	/* From the configuration: the lockstep release every job installs.
+	 * All owned. */
+	char *version;              /* what `lockstep --version` must say */
+	char *url;                  /* the .deb or the self-contained .tar.gz */
+	char *sha256;               /* its digest, 64 lowercase hex digits */
+	struct workflow_pin actions[WORKFLOW_NACTIONS]; /* GitHub only */
 };
 
 /* The engines lockstep renders for. */
@@ -49,6 +72,16 @@ int workflow_engine_find(const char *name, enum workflow_engine *out);
  * well formed, verification on runners other than the build's, shards and
  * K in range, the engine's job limit.  Errors name the option at fault. */
 int workflow_check(const struct workflow *w, enum workflow_engine engine, struct err *e);
+/* The part of that check the role scripts depend on (recipe, keys
+ * directory, shards, K >= 1): what `lockstep ci --script` needs. */
+int workflow_check_scripts(const struct workflow *w, struct err *e);
+
+/* Reads the CI configuration at path into w: {"lockstep": {"version",
+ * "url", "sha256"}, "actions": {NAME: {"commit", "tag"}}}; "actions" is
+ * required for GitHub and must pin every action the workflow uses.  Errors
+ * name the file and the field. */
+int workflow_config_load(struct workflow *w, const char *path, enum workflow_engine engine,
+			 struct err *e);
 
 /* Renders w for engine, parses the text back with libyaml and checks the
  * three role jobs are there.  *text (caller frees) is the YAML; *tree, when
@@ -56,13 +89,22 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text,
 		  size_t *len, cJSON **tree, struct err *e);
 
-/* The shell scripts of the roles.  They read RECIPE, SHARD, SHARDS and
- * VERIFIER from the environment, which the engine sets; key_setup is the
- * engine's shell lines that set LOCKSTEP_KEY to the verifier's private key
- * file.  Caller frees. */
+/* The shell scripts of the roles.  They read RECIPE, SHARD, SHARDS,
+ * VERIFIER and LOCKSTEP_VERSION from the environment, which the engine
+ * sets; key_setup is the engine's shell lines that set LOCKSTEP_KEY to the
+ * private key file of the job (a verifier's, the gate's).  Caller frees. */
 char *workflow_script_build(const struct workflow *w);
 char *workflow_script_verify(const struct workflow *w, const char *key_setup);
-char *workflow_script_gate(const struct workflow *w);
+char *workflow_script_gate(const struct workflow *w, const char *key_setup);
+/* The script that installs the pinned lockstep (pipelines/install.c):
+ * the same text for every workflow, reading LOCKSTEP_URL, LOCKSTEP_SHA256
+ * and LOCKSTEP_VERSION from the environment.  Static storage. */
+const char *workflow_script_install(void);
+/* One role's script ("install", "build", "verify", "gate") exactly as the
+ * engine's workflow runs it, key set-up included; NULL for another name.
+ * Caller frees. */
+char *workflow_role_script(const struct workflow *w, enum workflow_engine engine,
+			   const char *role);
 /* The header comment: how to regenerate the file, the cells per shard. */
 void workflow_header(const struct workflow *w, enum workflow_engine engine, struct buf *b);
 
@@ -81,6 +123,9 @@ void workflow_yaml_flow(struct buf *b, const char *const *items, size_t n);
 /* Engines (pipelines/github.c, pipelines/gitlab.c): append the workflow. */
 void github_render(const struct workflow *w, struct buf *b);
 void gitlab_render(const struct workflow *w, struct buf *b);
+/* The engines' key set-up lines for the verify role and the gate. */
+const char *github_key_setup(void);
+const char *gitlab_key_setup(int gate);
 /* The object holding the jobs in a parsed document, NULL if missing. */
 const cJSON *github_jobs(const cJSON *doc);
 const cJSON *gitlab_jobs(const cJSON *doc);

@@ -25,17 +25,19 @@ have_sigstore_js=1
 if ! command -v node >/dev/null || [ ! -d "$NPM/node_modules/@sigstore/verify" ]; then
 	have_sigstore_js=0
 fi
-# sigstore_js NAME CODE BUNDLE PUB [PATTERN]: the independent verdict (and
-# its reason, matched against its output).
+# sigstore_js NAME CODE BUNDLE "PUB [ARTIFACT]" [PATTERN]: the independent
+# verdict (and its reason, matched against its output).
 sigstore_js() {
 	if [ "$have_sigstore_js" = 0 ]; then
 		skip "$1 (sigstore-js is not installed: run scripts/install-deps)"
 		return
 	fi
 	if [ "$2" -eq 0 ]; then
-		expect_exit "$1" 0 node "$NPM/verify-bundle.js" "$3" "$4"
+		# shellcheck disable=SC2086 # PUB and the artifact: two words
+		expect_exit "$1" 0 node "$NPM/verify-bundle.js" "$3" $4
 	else
-		expect_err "$1" "$2" "$5" node "$NPM/verify-bundle.js" "$3" "$4"
+		# shellcheck disable=SC2086
+		expect_err "$1" "$2" "$5" node "$NPM/verify-bundle.js" "$3" $4
 	fi
 }
 
@@ -92,3 +94,53 @@ expect_err "a keyless (certificate) bundle is refused" 2 't-cert.json: "verifica
 edit ed25519.sigstore.json t-legacy.json 'e["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.3"'
 expect_exit "the older spelling of the v0.3 media type is accepted" 0 \
 	"$L" verify-signature t-legacy.json --pubkey ed25519.key.pub
+
+# Message-signature bundles (cosign sign-blob style), made with plain
+# openssl: the signature is over the file's bytes, the messageDigest its
+# sha256.  lockstep verify-signature --artifact and sigstore-js agree.
+printf 'firmware image bytes\n' >blob.bin
+msg_bundle() { # KEY SIG OUT [DIGEST-FILE]: a v0.3 bundle around SIG
+	python3 -c '
+import base64, hashlib, json, subprocess, sys
+key, sig, out, art = sys.argv[1:5]
+der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"], check=True, capture_output=True).stdout
+b = {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+     "verificationMaterial": {"publicKey": {"hint": base64.b64encode(hashlib.sha256(der).digest()).decode()}, "tlogEntries": []},
+     "messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": base64.b64encode(hashlib.sha256(open(art, "rb").read()).digest()).decode()},
+                          "signature": base64.b64encode(open(sig, "rb").read()).decode()}}
+open(out, "w").write(json.dumps(b))' "$1" "$2" "$3" "${4:-blob.bin}"
+}
+openssl dgst -sha256 -sign ecdsa-p256.key -out blob.ecdsa-p256.sig blob.bin
+openssl pkeyutl -sign -rawin -inkey ed25519.key -in blob.bin -out blob.ed25519.sig
+printf 'firmware image bytez\n' >other.bin
+for type in ed25519 ecdsa-p256; do
+	msg_bundle "$type.key" "blob.$type.sig" "blob.$type.sigstore.json"
+	# sigstore-js 3.1.1 checks a message signature as ECDSA over the
+	# digest; pure Ed25519 over the file it rejects, so openssl is the
+	# independent check there.
+	if [ "$type" = ecdsa-p256 ]; then
+		sigstore_js "sigstore-js verifies the openssl-made $type message-signature bundle" 0 \
+			"blob.$type.sigstore.json" "$type.key.pub blob.bin"
+	else
+		check "openssl verifies the $type message signature" openssl pkeyutl -verify -rawin \
+			-pubin -inkey "$type.key.pub" -in blob.bin -sigfile "blob.$type.sig"
+	fi
+	expect_exit "lockstep verify-signature --artifact accepts the $type message-signature bundle" 0 \
+		"$L" verify-signature "blob.$type.sigstore.json" --pubkey "$type.key.pub" --artifact blob.bin
+	expect_err "  ... and rejects it for another file (the digest differs)" 1 \
+		"messageDigest is not the sha256 of other.bin" \
+		"$L" verify-signature "blob.$type.sigstore.json" --pubkey "$type.key.pub" --artifact other.bin
+	msg_bundle "$type.key" "blob.$type.sig" "t-$type-lie.json" other.bin
+	expect_err "  ... and a bundle whose digest matches another file but whose signature does not" 1 \
+		"bad signature: the signature over other.bin" \
+		"$L" verify-signature "t-$type-lie.json" --pubkey "$type.key.pub" --artifact other.bin
+	[ "$type" = ed25519 ] ||
+		sigstore_js "  ... which sigstore-js rejects too" 1 "t-$type-lie.json" "$type.key.pub other.bin" SIGNATURE_ERROR
+done
+expect_err "a message-signature bundle checked with the other key is rejected" 1 'bad signature' \
+	"$L" verify-signature blob.ed25519.sigstore.json --pubkey ecdsa-p256.key.pub --artifact blob.bin
+expect_err "a message-signature bundle without --artifact says what to give" 2 \
+	'"messageSignature": a message-signature bundle .*--artifact FILE' \
+	"$L" verify-signature blob.ed25519.sigstore.json --pubkey ed25519.key.pub
+expect_err "--artifact on a DSSE bundle is refused" 2 '"messageSignature": missing required field' \
+	"$L" verify-signature ed25519.sigstore.json --pubkey ed25519.key.pub --artifact blob.bin

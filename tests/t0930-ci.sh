@@ -13,6 +13,7 @@ export LOCKSTEP_TOOLCHAINS="${LOCKSTEP_TOOLCHAINS:-$TOP/toolchains}"
 unset LOCKSTEP_PASSPHRASE
 D=tests/data/ci
 R=$D/recipe.json
+C=$D/ci.json
 cd "$TOP" || exit 2
 
 # golden NAME FILE CMD...: CMD's stdout must be FILE byte for byte.
@@ -28,13 +29,13 @@ golden() {
 }
 
 golden "ci github prints the golden workflow" $D/github.yml \
-	"$L" ci github $R --shards 3
+	"$L" ci github $R --shards 3 --config $C
 golden "ci gitlab prints the golden pipeline" $D/gitlab.yml \
 	"$L" ci gitlab $R --build-runner rv-build --verify-runner rv-a --verify-runner rv-b \
-	--verify-runner rv-c --gate-runner rv-gate --pubkeys ci/keys
+	--verify-runner rv-c --gate-runner rv-gate --pubkeys ci/keys --config $C
 
 # The structure, as libyaml reads the YAML back (the binary's --json).
-"$L" ci github $R --shards 3 --json >"$T/gh.json" 2>"$T/err" || fail "ci github --json"
+"$L" ci github $R --shards 3 --config $C --json >"$T/gh.json" 2>"$T/err" || fail "ci github --json"
 gh() { jq -e "$1" "$T/gh.json" >/dev/null; }
 check "github: exactly one job per role: build, verify, gate" \
 	gh '.jobs | keys == ["build", "gate", "verify"]'
@@ -51,15 +52,15 @@ check "github: each verifier reads its own key secret" \
 	gh '[.jobs.verify.strategy.matrix.include[].key] == ["LOCKSTEP_VERIFY_KEY_1", "LOCKSTEP_VERIFY_KEY_2"]'
 check "github: the key reaches only the verify step, not the job (whose actions would see it)" \
 	gh '(.jobs.verify.env | has("LOCKSTEP_KEY_PEM") | not)
-	    and .jobs.verify.steps[2].env.LOCKSTEP_KEY_PEM == "${{ secrets[matrix.key] }}"
+	    and .jobs.verify.steps[3].env.LOCKSTEP_KEY_PEM == "${{ secrets[matrix.key] }}"
 	    and ([.jobs.verify.steps[] | select(.uses) | has("env")] | all(. == false))'
 check "github: a verify job empties its workspace before downloading (self-hosted runners keep it)" \
-	gh '(.jobs.verify.steps[0].run | test("rm -rf out verify vsa")) and (.jobs.verify.steps[1].uses | test("download-artifact"))'
+	gh '(.jobs.verify.steps[0].run | test("rm -rf out verify vsa")) and (.jobs.verify.steps[2].uses | test("download-artifact"))'
 check "github: the gate runs after a failed verifier (k-of-n decides) and requires 2" \
-	gh '.jobs.gate.if == "${{ !cancelled() }}" and (.jobs.gate.steps[3].run | test("attest agree --require 2 "))'
-check "github: the build passes --shard I/N" gh '.jobs.build.steps[1].run | test("--shard \"\\$SHARD/\\$SHARDS\"")'
+	gh '.jobs.gate.if == "${{ !cancelled() }}" and (.jobs.gate.steps[4].run | test("attest agree --require 2 "))'
+check "github: the build passes --shard I/N" gh '.jobs.build.steps[2].run | test("--shard \"\\$SHARD/\\$SHARDS\"")'
 
-"$L" ci gitlab $R --shards 2 --verify-runner a --verify-runner b --verify-runner c --json \
+"$L" ci gitlab $R --shards 2 --verify-runner a --verify-runner b --verify-runner c --config $C --json \
 	>"$T/gl.json" 2>"$T/err" || fail "ci gitlab --json"
 check "github: the published release is kept 90 days, not the default retention" \
 	gh '[.jobs.gate.steps[] | select(.with.name == "release")][0].with["retention-days"] == "90"'
@@ -67,7 +68,7 @@ gl() { jq -e "$1" "$T/gl.json" >/dev/null; }
 check "gitlab: the release is kept a year; the shards' work a week" \
 	gl '.gate.artifacts.expire_in == "1 year" and .build.artifacts.expire_in == "1 week"'
 check "gitlab: stages build, verify, gate and one job each" \
-	gl '.stages == ["build", "verify", "gate"] and (keys == ["build", "gate", "stages", "verify"])'
+	gl '.stages == ["build", "verify", "gate"] and (keys == ["build", "default", "gate", "stages", "variables", "verify"])'
 check "gitlab: build's parallel matrix is shards 1..2 of the recipe" \
 	gl '.build.parallel.matrix == [{"RECIPE": "tests/data/ci/recipe.json", "SHARDS": "2", "SHARD": ["1", "2"]}]'
 check "gitlab: one verify matrix entry per verifier, each with its own runner tag" \
@@ -75,24 +76,24 @@ check "gitlab: one verify matrix entry per verifier, each with its own runner ta
 	    and ([.verify.parallel.matrix[] | .SHARD] | unique) == [["1", "2"]]'
 check "gitlab: verify needs build; the gate waits for its stage (no needs: GitLab caps them) and runs always" \
 	gl '.verify.needs == ["build"] and (.gate | has("needs") | not) and .gate.when == "always"'
-check "gitlab: each verifier's jobs run in its own environment, the scope of its key variable" \
+check "gitlab: each verifier's jobs run in its own environment, the scope of its key variable; the gate in its own" \
 	gl '.verify.environment == {"name": "lockstep-verifier-$VERIFIER", "action": "prepare"}
-	    and (.build | has("environment") | not) and (.gate | has("environment") | not)'
+	    and (.build | has("environment") | not) and .gate.environment == {"name": "lockstep-gate", "action": "prepare"}'
 check "gitlab: no verifier runs on the build runner" \
 	gl '.build.tags[0] as $b | [.verify.parallel.matrix[] | .VERIFY_RUNNER] | index($b) == null'
 
 check "every emitted script is valid shell" bash -c '
-	for q in ".jobs.build.steps[1].run" ".jobs.verify.steps[2].run" ".jobs.gate.steps[3].run"; do
+	for q in ".jobs.build.steps[1].run" ".jobs.build.steps[2].run" ".jobs.verify.steps[3].run" ".jobs.gate.steps[4].run"; do
 		jq -r "$q" "$1" | bash -n || exit 1; done
-	for q in ".build.script[0]" ".verify.script[0]" ".gate.script[0]"; do
+	for q in ".default.before_script[0]" ".build.script[0]" ".verify.script[0]" ".gate.script[0]"; do
 		jq -r "$q" "$2" | sh -n || exit 1; done' _ "$T/gh.json" "$T/gl.json"
 
-"$L" ci github recipes/qemu-virt-firmware/recipe.json --json >"$T/one.json" 2>"$T/err"
+"$L" ci github recipes/qemu-virt-firmware/recipe.json --config $C --json >"$T/one.json" 2>"$T/err"
 check "a recipe without a matrix is one shard built without --shard" jq -e '
 	.jobs.build.strategy.matrix.shard == ["1"]
-	and (.jobs.build.steps[1].run | test("-o \"out/shard-1/qemu-virt-firmware\"") and (test("--shard") | not))' "$T/one.json"
+	and (.jobs.build.steps[2].run | test("-o \"out/shard-1/qemu-virt-firmware\"") and (test("--shard") | not))' "$T/one.json"
 
-expect_exit "-o writes the same bytes as stdout" 0 "$L" ci github $R --shards 3 -o "$T/wf.yml"
+expect_exit "-o writes the same bytes as stdout" 0 "$L" ci github $R --shards 3 --config $C -o "$T/wf.yml"
 check "-o file equals the golden file" cmp -s "$T/wf.yml" $D/github.yml
 
 # Bad input: exit 2, one line naming what is wrong, nothing written.
@@ -100,27 +101,28 @@ expect_err "a missing recipe is named" 2 'no/such/recipe.json' "$L" ci github no
 expect_err "an unknown engine is named" 2 '"jenkins": unknown engine' "$L" ci jenkins $R
 expect_err "no engine at all" 2 'expected an engine' "$L" ci
 expect_err "no recipe" 2 'ci gitlab: expected RECIPE' "$L" ci gitlab
-expect_err "--shards 0 is refused" 2 '--shards 0: at least one shard' "$L" ci github $R --shards 0
+expect_err "--shards 0 is refused" 2 '--shards 0: at least one shard' "$L" ci github $R --config $C --shards 0
 expect_err "more shards than cells is refused (no empty shard)" 2 \
-	'--shards 5: tests/data/ci/recipe.json has 4 cells, so at most 4 shards' "$L" ci gitlab $R --shards 5
+	'--shards 5: tests/data/ci/recipe.json has 4 cells, so at most 4 shards' "$L" ci gitlab $R --config $C --shards 5
 expect_err "--shards 2 on a recipe without a matrix is refused" 2 '--shards 2: .* has 1 cell' \
-	"$L" ci github recipes/qemu-virt-firmware/recipe.json --shards 2
-expect_err "--shards must be a number" 2 '--shards "3x": expected a whole number' "$L" ci github $R --shards 3x
+	"$L" ci github --config $C recipes/qemu-virt-firmware/recipe.json --shards 2
+expect_err "--shards must be a number" 2 '--shards "3x": expected a whole number' "$L" ci github $R --config $C --shards 3x
 expect_err "--require above the number of verifiers can never pass" 2 \
-	'--require 3: must be 1 to the number of verifiers \(2\)' "$L" ci github $R --require 3
+	'--require 3: must be 1 to the number of verifiers \(2\)' "$L" ci github $R --config $C --require 3
 expect_err "a verifier on the build runner is refused" 2 'is the build runner too' \
-	"$L" ci gitlab $R --build-runner box --verify-runner box --verify-runner other
+	"$L" ci gitlab $R --config $C --build-runner box --verify-runner box --verify-runner other
 expect_err "an absolute recipe path is refused" 2 'must be a path relative to the repository root' \
-	"$L" ci github "$TOP/$R"
+	"$L" ci github --config $C "$TOP/$R"
 # 51 cells: each GitLab verify job would need 51 build jobs, over GitLab's cap.
 jq '.matrix = {"board": ["a","b","c"], "rev": [range(17) | "r\(.)"]}' $R >"$T/wide.json"
 cp -R "$D/src" "$T/src"
+mkdir -p "$T/.lockstep"; cp $C "$T/.lockstep/ci.json"   # the default --config
 in_t() { (cd "$T" && "$@"); }
 expect_err "gitlab: more than 50 shards is refused (GitLab caps a job's needs at 50)" 2 \
 	'--shards 51: each verify job needs every build shard and GitLab CI allows 50 needs' \
 	in_t "$L" ci gitlab wide.json
 expect_exit "gitlab: 50 shards of the same 51 cells are fine" 0 in_t "$L" ci gitlab wide.json --shards 50
-expect_exit "a failed run writes nothing" 2 "$L" ci github $R --shards 0 -o "$T/nothing.yml"
+expect_exit "a failed run writes nothing" 2 "$L" ci github $R --config $C --shards 0 -o "$T/nothing.yml"
 check "  ... and no file appeared" test ! -e "$T/nothing.yml"
 
 expect_exit "ci --help" 0 "$L" ci --help
@@ -137,17 +139,23 @@ ln -s "$L" "$T/bin/lockstep"
 cp -R "$D/recipe.json" "$D/src" "$T/repo/$D/"
 for v in 1 2 3; do "$L" keygen -o "$T/key$v" >/dev/null 2>&1; done
 cp "$T/key1.pub" "$T/key2.pub" "$T/repo/.lockstep/pubkeys/"   # key3 is an outsider
-"$L" ci github $R --shards 2 --json >"$T/sim-gh.json" && "$L" ci gitlab $R --shards 2 --json >"$T/sim-gl.json"
-jq -r '.jobs.build.steps[1].run' "$T/sim-gh.json" >"$T/build.sh"
-jq -r '.jobs.verify.steps[2].run' "$T/sim-gh.json" >"$T/verify-github.sh"
+"$L" ci github $R --shards 2 --config $C --json >"$T/sim-gh.json" &&
+	"$L" ci gitlab $R --shards 2 --config $C --json >"$T/sim-gl.json"
+jq -r '.jobs.build.steps[2].run' "$T/sim-gh.json" >"$T/build.sh"
+jq -r '.jobs.verify.steps[3].run' "$T/sim-gh.json" >"$T/verify-github.sh"
 jq -r '.verify.script[0]' "$T/sim-gl.json" >"$T/verify-gitlab.sh"
-jq -r '.jobs.gate.steps[3].run' "$T/sim-gh.json" >"$T/gate.sh"
+jq -r '.jobs.gate.steps[4].run' "$T/sim-gh.json" >"$T/gate.sh"
+jq -r '.gate.script[0]' "$T/sim-gl.json" >"$T/gate-gitlab.sh"
+"$L" keygen -o "$T/gate.key" >/dev/null 2>&1
 checkout() { rm -rf "$1"; cp -R "$T/repo" "$1"; }
 run() { # DIR SCRIPT ENV...: SCRIPT runs in DIR as a job's step would
 	local dir=$1 script=$2 sh=bash; shift 2
 	# GitLab's shell executor may well be a POSIX sh (dash here).
 	case $script in *gitlab*) sh=sh ;; esac
-	(cd "$dir" && env PATH="$T/bin:$PATH" RECIPE=$R SHARDS=2 "$@" $sh "$script" </dev/null) \
+	# The install step (t0931 runs it for real) put the pinned version first on PATH.
+	(cd "$dir" && env PATH="$T/bin:$PATH" RECIPE=$R SHARDS=2 LOCKSTEP_VERSION=0.1.0 \
+		KEY_SECRET=LOCKSTEP_GATE_KEY LOCKSTEP_KEY_PEM="$(cat "$T/gate.key")" RUNNER_TEMP="$dir" \
+		"$@" $sh "$script" </dev/null) \
 		>"$dir.log" 2>&1
 }
 # Runners are separate machines: the shards build at the same time.
@@ -195,6 +203,26 @@ gate
 expect_exit "the gate passes when 2 trusted keys agree on every cell" 0 run "$T/gate" "$T/gate.sh"
 check "  ... and publishes the merged summary, the summaries and the outputs" test \
 	-s "$T/gate/release/summary.json" -a -d "$T/gate/release/vsa/2" -a -d "$T/gate/release/out/shard-2"
+expect_exit "  ... the merged summary signed by the gate's key (DSSE)" 0 \
+	"$L" verify-signature "$T/gate/release/summary.intoto.json" --pubkey "$T/gate.key.pub" --payload-out "$T/signed-summary.json"
+check "  ... over exactly the merged summary's bytes" cmp -s "$T/signed-summary.json" "$T/gate/release/summary.json"
+if command -v node >/dev/null && [ -d "$TOP/tests/npm/node_modules/@sigstore/verify" ]; then
+	expect_exit "  ... and as a sigstore bundle that sigstore-js verifies with the gate's public key" 0 \
+		node "$TOP/tests/npm/verify-bundle.js" "$T/gate/release/summary.sigstore.json" "$T/gate.key.pub"
+else
+	skip "  ... sigstore bundle check (sigstore-js is not installed: run scripts/install-deps)"
+fi
+check "the gate's key file is gone after the GitHub gate step" test ! -e "$T/gate/lockstep-verifier.pem"
+gate
+expect_exit "the GitLab gate script passes too, signing with the file variable's key" 0 \
+	run "$T/gate" "$T/gate-gitlab.sh" LOCKSTEP_GATE_KEY="$T/gate.key"
+check "  ... and the summary verifies with the gate's public key" \
+	"$L" verify-signature "$T/gate/release/summary.intoto.json" --pubkey "$T/gate.key.pub"
+gate
+expect_exit "a gate without its key stops before anything is published" 2 \
+	run "$T/gate" "$T/gate.sh" LOCKSTEP_KEY_PEM=
+check "  ... naming the secret" grep -q 'the secret LOCKSTEP_GATE_KEY .* is not set' "$T/gate.log"
+check "  ... and publishes nothing" test ! -e "$T/gate/release"
 
 gate; rm "$T/gate/vsa/2/board=virt,march=rv64gc_zicsr_zifencei.intoto.json"
 expect_exit "the gate fails when a cell has one summary of the 2 required" 1 run "$T/gate" "$T/gate.sh"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // An independent check of a lockstep sigstore bundle: sigstore-js's own
 // parser and verifier, offline, trusting one public key and nothing else.
-// usage: node verify-bundle.js BUNDLE PUBKEY.pem
+// usage: node verify-bundle.js BUNDLE PUBKEY.pem [ARTIFACT]
+// (ARTIFACT: the signed file of a messageSignature bundle)
 // exit 0 verified, 1 rejected, 2 usage or unreadable input.
 'use strict';
 const crypto = require('crypto');
@@ -9,14 +10,16 @@ const fs = require('fs');
 const { bundleFromJSON } = require('@sigstore/bundle');
 const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify');
 
-if (process.argv.length !== 4) {
-	console.error('usage: node verify-bundle.js BUNDLE PUBKEY.pem');
+if (process.argv.length !== 4 && process.argv.length !== 5) {
+	console.error('usage: node verify-bundle.js BUNDLE PUBKEY.pem [ARTIFACT]');
 	process.exit(2);
 }
-let json, pem;
+let json, pem, artifact;
 try {
 	json = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 	pem = fs.readFileSync(process.argv[3], 'utf8');
+	if (process.argv[4])
+		artifact = fs.readFileSync(process.argv[4]);
 } catch (err) {
 	console.error(`verify-bundle: ${err.message}`);
 	process.exit(2);
@@ -42,7 +45,7 @@ try {
 		timestampThreshold: 0,
 	});
 	const bundle = bundleFromJSON(json);
-	verifier.verify(toSignedEntity(bundle));
+	verifier.verify(toSignedEntity(bundle, artifact));
 	console.log(`verified: ${process.argv[2]} (key hint ${hint})`);
 	process.exit(0);
 } catch (err) {

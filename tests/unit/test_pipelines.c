@@ -141,6 +141,15 @@ static void model(struct workflow *w)
 	strv_push(&w->verify_runners, "v-three");
 	w->gate_runner = xstrdup("gate");
 	w->pubkeys = xstrdup("keys/trusted");
+	/* What workflow_config_load reads from .lockstep/ci.json. */
+	w->config = xstrdup(".lockstep/ci.json");
+	w->version = xstrdup("0.1.0");
+	w->url = xstrdup("https://downloads.example.org/lockstep-0.1.0-x86_64.tar.gz");
+	w->sha256 = xstrdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	for (int i = 0; i < WORKFLOW_NACTIONS; i++) {
+		w->actions[i].commit = xasprintf("%040d", i + 1);
+		w->actions[i].tag = xasprintf("v%d.0.0", i + 1);
+	}
 }
 
 static const cJSON *at(const cJSON *j, const char *path)
@@ -180,14 +189,14 @@ TEST(github_workflow_has_the_three_roles_chained)
 	CHECK(cJSON_GetArraySize(at(doc, "jobs.verify.strategy.matrix.verifier")) == 3);
 	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.runner"), "v-three");
 	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.key"), "LOCKSTEP_VERIFY_KEY_3");
-	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"),
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"),
 		       "attest agree --require 2 --pubkeys 'keys/trusted'");
 	/* The verify script names each shard's cells: 0, 2, 4 land in 1. */
-	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.2.run"), "1 board=b4,march=rv64gc\n2 board=b1");
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.3.run"), "1 board=b4,march=rv64gc\n2 board=b1");
 	/* The key reaches the verify step alone, never the job's actions. */
-	CHECK_STR(str_at(doc, "jobs.verify.steps.2.env.LOCKSTEP_KEY_PEM"), "${{ secrets[matrix.key] }}");
+	CHECK_STR(str_at(doc, "jobs.verify.steps.3.env.LOCKSTEP_KEY_PEM"), "${{ secrets[matrix.key] }}");
 	CHECK(!at(doc, "jobs.verify.env.LOCKSTEP_KEY_PEM"));
-	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "attest merge vsa/*/*.intoto.json "
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"), "attest merge vsa/*/*.intoto.json "
 							     "--pubkeys 'keys/trusted' --require 2 ");
 	CHECK_CONTAINS(text, "#     board=b3,march=rv64gc\n");
 	free(text);
@@ -259,8 +268,46 @@ static void huge_matrix(struct workflow *w)
 	w->shards = 90; /* 270 verify jobs */
 }
 
+static void no_config(struct workflow *w) { free(w->config); w->config = NULL; }
+static void unpinned_action(struct workflow *w)
+{
+	free(w->actions[WORKFLOW_UPLOAD].commit);
+	w->actions[WORKFLOW_UPLOAD].commit = NULL;
+}
+
+TEST(actions_run_at_pinned_commits_and_every_job_installs_lockstep)
+{
+	struct workflow w;
+	struct err e = ERR_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL;
+
+	model(&w);
+	CHECK(workflow_emit(&w, WORKFLOW_GITHUB, &text, &len, &doc, &e) == 0);
+	CHECK_CONTAINS(text, "uses: \"actions/checkout@0000000000000000000000000000000000000001\" # v1.0.0\n");
+	CHECK_CONTAINS(text, "uses: \"actions/upload-artifact@0000000000000000000000000000000000000002\" # v2.0.0\n");
+	CHECK(!strstr(text, "@v"));
+	CHECK_STR(str_at(doc, "env.LOCKSTEP_VERSION"), "0.1.0");
+	CHECK_STR(str_at(doc, "jobs.build.steps.1.run"), workflow_script_install());
+	CHECK_STR(str_at(doc, "jobs.verify.steps.1.run"), workflow_script_install());
+	CHECK_STR(str_at(doc, "jobs.gate.steps.1.run"), workflow_script_install());
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"), "lockstep sign release/summary.json");
+	CHECK_STR(str_at(doc, "jobs.gate.steps.4.env.LOCKSTEP_KEY_PEM"), "${{ secrets.LOCKSTEP_GATE_KEY }}");
+	free(text);
+	cJSON_Delete(doc);
+	CHECK(workflow_emit(&w, WORKFLOW_GITLAB, &text, &len, &doc, &e) == 0);
+	CHECK_STR(str_at(doc, "default.before_script.0"), workflow_script_install());
+	CHECK_STR(str_at(doc, "variables.LOCKSTEP_SHA256"), w.sha256);
+	free(text);
+	cJSON_Delete(doc);
+	workflow_release(&w);
+}
+
 TEST(bad_models_are_refused_naming_the_option)
 {
+	CHECK(refused(no_config, WORKFLOW_GITLAB, "--config"));
+	CHECK(refused(unpinned_action, WORKFLOW_GITHUB, "no commit for \"actions/upload-artifact\""));
 	CHECK(refused(zero_shards, WORKFLOW_GITHUB, "--shards 0"));
 	CHECK(refused(too_many_shards, WORKFLOW_GITHUB, "--shards 6: fw/recipe.json has 5 cells"));
 	CHECK(refused(zero_k, WORKFLOW_GITLAB, "--require 0"));
@@ -287,17 +334,17 @@ TEST(a_recipe_without_matrix_is_one_shard_named_after_it)
 	strv_release(&w.cells);
 	w.shards = 1;
 	CHECK(workflow_emit(&w, WORKFLOW_GITHUB, &text, &len, &doc, &e) == 0);
-	CHECK_CONTAINS(str_at(doc, "jobs.build.steps.1.run"),
+	CHECK_CONTAINS(str_at(doc, "jobs.build.steps.2.run"),
 		       "lockstep build \"$RECIPE\" -o \"out/shard-1/fw\" -q\n");
-	CHECK(!strstr(str_at(doc, "jobs.build.steps.1.run"), "--shard"));
-	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.2.run"), "<<'CELLS'\n1 fw\nCELLS\n");
-	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.3.run"), "--recipe '");
+	CHECK(!strstr(str_at(doc, "jobs.build.steps.2.run"), "--shard"));
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.3.run"), "<<'CELLS'\n1 fw\nCELLS\n");
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"), "--recipe '");
 	free(text);
 	cJSON_Delete(doc);
 	workflow_release(&w);
 }
 
-TEST_MAIN(T(quoted_scalars_read_back_exactly), T(flow_sequences_of_awkward_strings_read_back),
+TEST_MAIN(T(quoted_scalars_read_back_exactly), T(actions_run_at_pinned_commits_and_every_job_installs_lockstep), T(flow_sequences_of_awkward_strings_read_back),
 	  T(literal_blocks_keep_scripts_verbatim), T(github_workflow_has_the_three_roles_chained),
 	  T(gitlab_pipeline_has_stages_matrices_and_needs), T(bad_models_are_refused_naming_the_option),
 	  T(a_recipe_without_matrix_is_one_shard_named_after_it))
