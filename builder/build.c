@@ -20,7 +20,7 @@
 #include "builder/outputs.h"
 #include "builder/provenance.h"
 #include "builder/source.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
 #include "core/digest.h"

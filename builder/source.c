@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/run.h"

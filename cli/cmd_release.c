@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/alloc.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/json.h"

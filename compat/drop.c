@@ -13,7 +13,7 @@
 #include "builder/provenance.h"
 #include "compat/manifest.h"
 #include "compat/matrix.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/dsse.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "compat/manifest.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/dsse.h"

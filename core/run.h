@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Running trusted host tools (dpkg-query, apt-get download) outside the
+/* Running trusted host tools (git, gpgv) outside the
  * sandbox.  Never used for anything a recipe or an artifact controls: those
  * run inside sandbox/. */
 #ifndef CORE_RUN_H

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/cpio_check.h"
+#include "archive/cpio_check.h"
 #include "core/digest.h"
 #include "diff/internal.h"
 
@@ -139,7 +139,7 @@ static int same_contents(struct member *x, struct member *y) {
 }
 
 /* An ASCII cpio header anywhere in the blob that claims more than there is
- * would make libarchive allocate what it claims (core/cpio_check.h). */
+ * would make libarchive allocate what it claims (archive/cpio_check.h). */
 static int cpio_sizes_fit(const struct diff_blob *bl, const char *label,
                           struct err *e) {
   if (cpio_check_buffer(bl->p, bl->len, e) < 0)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "builder/provenance.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/dsse.h"

@@ -15,7 +15,7 @@
 #include "builder/build.h"
 #include "builder/fileorder.h"
 #include "core/alloc.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
 #include "core/digest.h"

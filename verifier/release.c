@@ -11,7 +11,7 @@
 #include "builder/provenance.h"
 #include "builder/matrix.h"
 #include "builder/recipe.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/dsse.h"

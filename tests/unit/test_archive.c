@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* core/archive: deterministic writing, normalization of archives made by
+/* archive/archive: deterministic writing, normalization of archives made by
  * the usual tools (tar, cpio, zip, ar), and extraction that refuses every
  * way out of the destination.  Archives under test are built with the real
  * tools or with python3's tarfile (for the hostile ones), and the results
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/fs.h"
 #include "tests/unit/harness.h"
 

@@ -6,10 +6,10 @@
  * allocation), and where a header is not where one should be it searches on
  * for the next magic number and reads that one, so every header anywhere
  * counts, not only the ones on the member chain.  Used by diff/archive.c on
- * a blob in memory and by core/archive.c on a (decompressed) stream read in
+ * a blob in memory and by archive/archive.c on a (decompressed) stream read in
  * chunks; one scanner for both. */
-#ifndef CORE_CPIO_CHECK_H
-#define CORE_CPIO_CHECK_H
+#ifndef ARCHIVE_CPIO_CHECK_H
+#define ARCHIVE_CPIO_CHECK_H
 
 #include "core/err.h"
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * under audit): the whole archive is checked before one byte is written,
  * then libarchive's secure extraction writes into a staging directory that
  * is moved into place only when everything succeeded. */
-#include "core/archive_int.h"
+#include "archive/archive_int.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * (data spooled to an unlinked temporary file beside the archive), then
  * write them again with only the metadata we pin, in the same family and
  * compression.  ELF and other member bytes are copied, never patched. */
-#include "core/archive_int.h"
+#include "archive/archive_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

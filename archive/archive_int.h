@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to core/archive*.c: the libarchive reader and writer with our caps,
- * our temp-file discipline and our normalized entries.  Nothing outside the
- * archive module includes this header. */
-#ifndef CORE_ARCHIVE_INT_H
-#define CORE_ARCHIVE_INT_H
+/* Private to archive/archive*.c: the libarchive reader and writer with our
+ * caps, our temp-file discipline and our normalized entries.  Nothing outside
+ * the archive module includes this header. */
+#ifndef ARCHIVE_ARCHIVE_INT_H
+#define ARCHIVE_ARCHIVE_INT_H
 
-#include "core/archive.h"
+#include "archive/archive.h"
 #include "core/err.h"
 #include <archive.h>
 #include <archive_entry.h>
@@ -15,7 +15,7 @@
 /* A reader over one regular file (opened O_NOFOLLOW) under any compression
  * filter: tar only (ARCHIVE_RD_TAR), or tar, cpio, ar and zip
  * (ARCHIVE_RD_ANY), where the decompressed stream is first checked by
- * core/cpio_check.h so that no cpio header makes libarchive allocate more
+ * archive/cpio_check.h so that no cpio header makes libarchive allocate more
  * than the stream holds. */
 struct archive_rd {
   struct archive *a; /* owned */

@@ -2,7 +2,7 @@
 /* The archive module's shared half: the capped libarchive reader, the writer
  * into a temporary file, normalized entries, and the small read-only
  * queries (detect, list, read one member). */
-#include "core/archive_int.h"
+#include "archive/archive_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive/cpio_check.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
-#include "core/cpio_check.h"
 
 #define RD_BLOCK 65536
 
@@ -42,7 +42,7 @@ static void add_filters(struct archive *a) {
   (ARCHIVE_MAX_TOTAL +                                                         \
    (int64_t)ARCHIVE_MAX_MEMBERS * (CPIO_CHECK_HDR + ARCHIVE_MAX_NAME + 8))
 
-/* Runs core/cpio_check.h over the stream libarchive's format readers will
+/* Runs archive/cpio_check.h over the stream libarchive's format readers will
  * see: the file decompressed by the same filters, read through the raw
  * format in RD_BLOCK chunks, so that the guard costs memory of one chunk
  * whatever the compression.  A stream that does not open with an ASCII

@@ -3,7 +3,7 @@
  * explicit list of files (release bundles), sorted, clamped and normalized
  * so that the bytes depend only on names, contents, symlink targets,
  * execute bits and SOURCE_DATE_EPOCH. */
-#include "core/archive_int.h"
+#include "archive/archive_int.h"
 
 #include <dirent.h>
 #include <fcntl.h>

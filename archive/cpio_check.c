@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The cpio header guard of core/cpio_check.h: a scan for every ASCII cpio
+/* The cpio header guard of archive/cpio_check.h: a scan for every ASCII cpio
  * magic in a stream, fed whole or in chunks. */
-#include "core/cpio_check.h"
+#include "archive/cpio_check.h"
 
 #include <stdlib.h>
 #include <string.h>

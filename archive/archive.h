@@ -10,10 +10,10 @@
  * Only archive_detect, archive_normalize (build outputs) and
  * archive_extract_any (upstream source tarballs) also read cpio, ar and zip,
  * and they first check every ASCII cpio header in the decompressed stream
- * (core/cpio_check.h): a header claiming more name or content than the
+ * (archive/cpio_check.h): a header claiming more name or content than the
  * stream holds is refused before libarchive allocates what it claims. */
-#ifndef CORE_ARCHIVE_H
-#define CORE_ARCHIVE_H
+#ifndef ARCHIVE_ARCHIVE_H
+#define ARCHIVE_ARCHIVE_H
 
 #include <stddef.h>
 #include <stdint.h>
