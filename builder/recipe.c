@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 
 #include "builder/matrix.h"
-#include "compat/version.h"
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "versioning/version.h"
 
 static const char *const top_fields[] = {
 	"name", "kind", "version", "source", "toolchain", "environment", "packages", "target",

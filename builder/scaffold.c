@@ -15,13 +15,13 @@
 
 #include "builder/build.h"
 #include "builder/recipe.h"
-#include "compat/version.h"
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/run.h"
 #include "core/workdir.h"
 #include "toolchains/toolchain.h"
+#include "versioning/version.h"
 
 #define BUILD_FILE_MAX (1u << 20)
 #define WALK_MAX_DEPTH 32

@@ -8,8 +8,8 @@
 
 #include "cli/cli.h"
 #include "compat/abi.h"
-#include "compat/version.h"
 #include "core/json.h"
+#include "versioning/version.h"
 
 static const char usage[] =
 	"usage: lockstep abi-diff [--json] [--versions vOLD vNEW] OLD NEW\n"

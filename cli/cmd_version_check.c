@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "compat/version.h"
+#include "versioning/version.h"
 
 static const char usage[] =
 	"usage: lockstep version check [--policy FILE] KIND VERSION\n"

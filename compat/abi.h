@@ -6,8 +6,8 @@
 #define COMPAT_ABI_H
 
 #include <stddef.h>
-#include "compat/version.h"
 #include "core/err.h"
+#include "versioning/version.h"
 
 /* One difference between the old and the new library. */
 struct abi_change {

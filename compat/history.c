@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/version.h"
 #include "core/alloc.h"
 #include "core/fs.h"
+#include "versioning/version.h"
 
 static const char *status_static(const char *s)
 {

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/version.h"
 #include "compat/vouch.h"
 #include "compat/yamljson.h"
 #include "core/digest.h"
 #include "core/dsse.h"
 #include "core/fs.h"
+#include "versioning/version.h"
 
 static const char *const top_fields[] = { "platform", "tested_on", "recommended", NULL };
 static const char *const row_fields[] = { "board", "rtos", "riscv_core", "riscv_microcode",

@@ -3,8 +3,8 @@
  * bumps, and that the shipped policy file says what the defaults say. */
 #include <stdlib.h>
 
-#include "compat/version.h"
 #include "core/fs.h"
+#include "versioning/version.h"
 #include "tests/unit/harness.h"
 
 static int ok(const char *kind, const char *v)

@@ -3,8 +3,8 @@
  * microcode versions, how two of them order, and how big a step between two
  * driver versions is.  The patterns live in a JSON file a team can adjust
  * (docs/versioning.md); without one the built-in defaults apply. */
-#ifndef COMPAT_VERSION_H
-#define COMPAT_VERSION_H
+#ifndef VERSIONING_VERSION_H
+#define VERSIONING_VERSION_H
 
 #include "core/err.h"
 

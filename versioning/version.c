@@ -2,7 +2,7 @@
 /* The versioning policy: patterns (POSIX extended regex) per kind of version,
  * loaded from a JSON file or the built-in defaults, and what follows from
  * them: checks with a reason, ordering, and the bump between two drivers. */
-#include "compat/version.h"
+#include "versioning/version.h"
 
 #include <limits.h>
 #include <regex.h>
