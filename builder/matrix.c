@@ -81,11 +81,6 @@ static struct recipe_axis *find_axis(struct recipe *r, const char *name, size_t 
 	return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Puts the chosen values where the build reads them: march/mabi/toolchain
  * replace the recipe's, every other axis becomes an upper-cased variable. */
 static void apply(struct recipe *r, const char *const *chosen)
@@ -114,8 +109,7 @@ static void apply(struct recipe *r, const char *const *chosen)
 		strv_pushf(&r->env, "%s=%s", up, v);
 		free(up);
 	}
-	if (r->env.n)
-		qsort(r->env.v, r->env.n, sizeof(char *), cmp_str);
+	strv_sort(&r->env);
 }
 
 int recipe_select_cell(struct recipe *r, const char *sel, struct err *e)

@@ -69,11 +69,6 @@ struct walk {
 	struct strv hits; /* matching paths, in walk order */
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Walks the directory open at fd (which it closes), at rel ("" for the
  * top) and depth components down, never following a symlink. */
 static int walk(struct walk *w, int fd, const char *rel, size_t depth, struct err *e)
@@ -92,8 +87,7 @@ static int walk(struct walk *w, int fd, const char *rel, size_t depth, struct er
 			strv_push(&names, de->d_name);
 	/* Directory order is the file system's: sorted, the matches come in
 	 * the same order on every host. */
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n; i++) {
 		char *sub = *rel ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
 		struct stat st;

@@ -67,11 +67,6 @@ static int flag_ok(const char *s)
 	return 1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int load_target(const cJSON *t, struct recipe *r, const char *f, struct err *e)
 {
 	const char *triple, *march, *mabi;
@@ -111,8 +106,7 @@ static int load_env(const cJSON *env, struct recipe *r, const char *f, struct er
 			return err_set(e, "%s: \"env.%s\": expected a string", f, c->string);
 		strv_pushf(&r->env, "%s=%s", c->string, c->valuestring);
 	}
-	if (r->env.n)
-		qsort(r->env.v, r->env.n, sizeof(char *), cmp_str);
+	strv_sort(&r->env);
 	return 0;
 }
 

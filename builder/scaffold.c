@@ -135,11 +135,6 @@ static char *find_prefix(const char *text)
 	return p;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The pin for prefix: the one named like the prefix (the Debian 12 pins
  * are), else the first by name; the others are mentioned in a note. */
 static int choose_pin(const char *prefix, struct scaffold *s, struct err *e)
@@ -355,7 +350,7 @@ static char *first_defconfig(const char *dir)
 				strv_push(&names, de->d_name);
 		closedir(d);
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strv_sort(&names);
 	if (names.n)
 		found = xstrdup(names.v[0]);
 	strv_release(&names);
@@ -681,7 +676,7 @@ int scaffold_trial(struct scaffold *s, int quiet, struct err *e)
 	o.after_steps_arg = &t;
 	if (build_run(&r, &o, e) < 0)
 		goto out;
-	qsort(t.found.v, t.found.n, sizeof(*t.found.v), cmp_str);
+	strv_sort(&t.found);
 	/* Outputs are published by file name: the first of two namesakes. */
 	strv_release(&s->outputs);
 	for (size_t i = 0; i < t.found.n; i++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What every subcommand file shares: the exit codes, printing an error, and
- * the prototypes of the command functions listed in cli/main.c. */
+/* What every subcommand file shares: the exit codes, the helpers of
+ * cli/cli.c (printing an error, usage lines, --help, --json), and the
+ * prototypes of the command functions listed in cli/main.c. */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
@@ -20,14 +21,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * one line naming the option, unknown or missing its value, then the
  * hint; optstring is the one given to getopt.  Returns EXIT_ERR. */
 int cli_bad_option(const char *cmd, char *const *argv, const char *optstring);
+/* 1 when arg asks for help: "--help" or "-h". */
+int cli_is_help(const char *arg);
 struct cJSON;
 /* --json output: adds KEY: {"file": path, "sha256": hex of its bytes} to o
  * (no sha256 when the file cannot be read). */
 void cli_json_file(struct cJSON *o, const char *key, const char *path);
 /* Prints o (pretty, final newline) to stdout and frees it. */
 void cli_json_print(struct cJSON *o);
-/* 1 when stderr is a terminal (progress lines, colour). */
-int cli_is_tty(void);
 /* 1 when what goes to fd is coloured by default: fd is a terminal and
  * NO_COLOR is unset or empty (no-color.org) and TERM is not "dumb"; an
  * explicit --color wins. */

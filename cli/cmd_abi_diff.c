@@ -31,7 +31,6 @@ static void print_json(const char *o, const char *n, const struct abi_report *r,
 		       const char *vo, const char *vn, enum version_bump declared, int ok)
 {
 	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "changes");
-	char *s;
 
 	json_add_str(j, "old", o);
 	json_add_str(j, "new", n);
@@ -56,10 +55,7 @@ static void print_json(const char *o, const char *n, const struct abi_report *r,
 		json_add_str(j, "declared", version_bump_name(declared));
 		cJSON_AddBoolToObject(j, "ok", ok);
 	}
-	s = json_print(j);
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(j);
+	cli_json_print(j);
 }
 
 int cmd_abi_diff(int argc, char **argv)
@@ -71,7 +67,7 @@ int cmd_abi_diff(int argc, char **argv)
 	int npos = 0, json = 0, ok = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (cli_is_help(argv[i])) {
 			puts(usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {

@@ -217,11 +217,7 @@ static int attest_agree(int argc, char **argv)
 		goto out;
 	attest_decide(&t, k);
 	if (json) {
-		cJSON *j = attest_agree_json(&t, &kr, k);
-		char *s = json_print(j);
-		fputs(s, stdout);
-		free(s);
-		cJSON_Delete(j);
+		cli_json_print(attest_agree_json(&t, &kr, k));
 	} else {
 		if (!quiet)
 			print_keyring(&kr);
@@ -369,7 +365,7 @@ int cmd_attest(int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage_error("attest", "expected a subcommand: agree or merge");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cli_is_help(argv[1])) {
 		puts(usage);
 		return EXIT_OK;
 	}

@@ -70,14 +70,6 @@ static cJSON *dir_json(const char *dir)
 	return out;
 }
 
-static void print_json(cJSON *j)
-{
-	char *s = json_print(j);
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(j);
-}
-
 static unsigned cpus_available(void)
 {
 	cpu_set_t set;
@@ -113,7 +105,7 @@ static int build_cells(struct recipe *r, const struct strv *cells, const char *r
 			}
 			cJSON_AddItemToArray(arr, c);
 		}
-		print_json(j);
+		cli_json_print(j);
 	}
 	if (failed) {
 		fprintf(stderr, "lockstep: %s: %d of %zu cells failed:\n", r->file, failed, cells->n);
@@ -135,7 +127,7 @@ static int list_cells(const struct recipe *r, const struct strv *cells, int json
 		json_add_str(j, "version", r->version);
 		for (size_t i = 0; i < cells->n; i++)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(cells->v[i]));
-		print_json(j);
+		cli_json_print(j);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < cells->n; i++)
@@ -244,7 +236,7 @@ int cmd_build(int argc, char **argv)
 	if (build_run(&r, &o, &e) < 0)
 		goto fail;
 	if (json)
-		print_json(dir_json(o.out_dir));
+		cli_json_print(dir_json(o.out_dir));
 	ret = EXIT_OK;
 	goto out;
 fail:

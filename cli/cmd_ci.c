@@ -172,7 +172,7 @@ int cmd_ci(int argc, char **argv)
 	workflow_init(&w);
 	if (argc < 2)
 		return cli_usage_error("ci", "expected an engine: github or gitlab");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cli_is_help(argv[1])) {
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}
@@ -236,9 +236,8 @@ int cmd_ci(int argc, char **argv)
 	if (out && fs_write_atomic(out, text, len, 0644, &e) < 0)
 		goto fail;
 	if (json) {
-		char *s = json_print(tree);
-		fputs(s, stdout);
-		free(s);
+		cli_json_print(tree);
+		tree = NULL;
 	} else if (!out) {
 		fwrite(text, 1, len, stdout);
 	}

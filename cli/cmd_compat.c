@@ -27,11 +27,6 @@ static const char usage[] =
 	"read wherever a manifest is, given --pubkey.  See docs/compat-manifest.md\n"
 	"and 'lockstep compat SUBCOMMAND --help'.";
 
-static int is_help(const char *a)
-{
-	return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
-
 static const char validate_usage[] =
 	"usage: lockstep compat validate FILE [--provenance-dir DIR [--pubkey P]] [--canonical]\n"
 	"\n"
@@ -55,7 +50,7 @@ static int compat_validate(int argc, char **argv)
 	int canonical = 0, rc = EXIT_ERR, n;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(validate_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--provenance-dir") && i + 1 < argc) {
@@ -129,7 +124,7 @@ static int compat_sign(int argc, char **argv)
 	int rc = EXIT_ERR;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(sign_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
@@ -191,7 +186,7 @@ static int compat_render(int argc, char **argv)
 	int rc = EXIT_ERR;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(render_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
@@ -240,7 +235,7 @@ static const struct {
 
 int cmd_compat(int argc, char **argv)
 {
-	if (argc < 2 || is_help(argv[1])) {
+	if (argc < 2 || cli_is_help(argv[1])) {
 		puts(usage);
 		return argc < 2 ? EXIT_ERR : EXIT_OK;
 	}

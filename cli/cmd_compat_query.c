@@ -11,19 +11,6 @@
 
 #define MAX_DRIVERS 16
 
-static int is_help(const char *a)
-{
-	return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
-
-static void print_json(cJSON *j)
-{
-	char *s = json_print(j);
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(j);
-}
-
 static const char query_usage[] =
 	"usage: lockstep compat query MANIFEST --board B [--driver V|NAME=V]... [--firmware F]\n"
 	"         [--rtos R] [--core C] [--microcode U] [--gpu-firmware G] [--pubkey P] [--json]\n"
@@ -48,7 +35,7 @@ int cmd_compat_query(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (is_help(a)) {
+		if (cli_is_help(a)) {
 			puts(query_usage);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--json")) {
@@ -116,7 +103,7 @@ int cmd_compat_query(int argc, char **argv)
 	cJSON_AddBoolToObject(out, "tested", hits > 0);
 	cJSON_AddBoolToObject(out, "green", rc == EXIT_OK);
 	if (json) {
-		print_json(out);
+		cli_json_print(out);
 		out = NULL;
 	} else if (!hits) {
 		printf("not tested: no row of %s matches\n", file);
@@ -149,7 +136,7 @@ int cmd_compat_diff(int argc, char **argv)
 	size_t n = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(diff_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
@@ -182,7 +169,7 @@ int cmd_compat_diff(int argc, char **argv)
 				json_add_str(x, "new_status", c[i].new_status);
 			cJSON_AddItemToArray(a, x);
 		}
-		print_json(j);
+		cli_json_print(j);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (c[i].old_status && c[i].new_status)
@@ -225,7 +212,7 @@ int cmd_compat_last_good(int argc, char **argv)
 	int json = 0, rc = EXIT_ERR;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(last_good_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
@@ -252,7 +239,7 @@ int cmd_compat_last_good(int argc, char **argv)
 		json_add_str(j, "manifest", file);
 		cJSON_AddItemToObject(j, "row", row);
 		row = NULL;
-		print_json(j);
+		cli_json_print(j);
 	} else {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(row, "driver"), *x;
 		const cJSON *fw = cJSON_GetObjectItemCaseSensitive(row, "firmware");

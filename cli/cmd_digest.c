@@ -20,7 +20,7 @@ int cmd_digest(int argc, char **argv)
 
 	if (argc < 2)
 		return cli_usage_error("digest", "expected at least one FILE");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cli_is_help(argv[1])) {
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}

@@ -47,11 +47,6 @@ static const char verify_usage[] =
 	"exit status: 0 everything holds, 1 something does not (tampered,\n"
 	"missing), 2 malformed input or usage error.";
 
-static int is_help(const char *a)
-{
-	return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
-
 static int drop_create_cmd(int argc, char **argv)
 {
 	struct drop_create_options o = { 0 };
@@ -61,7 +56,7 @@ static int drop_create_cmd(int argc, char **argv)
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(create_usage);
 			free(bundles);
 			return EXIT_OK;
@@ -106,7 +101,7 @@ static int drop_verify_cmd(int argc, char **argv)
 	int rebuild = 0, json = 0, quiet = 0, ret;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			puts(verify_usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--pubkey") && i + 1 < argc) {
@@ -128,7 +123,6 @@ static int drop_verify_cmd(int argc, char **argv)
 	ret = drop_verify(file, pub, rebuild, quiet, &report, &comps, &e);
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 		json_add_str(o, "drop", file);
 		json_add_str(o, "result", ret == 0 ? "PASSED" : "FAILED");
 		cJSON_AddBoolToObject(o, "rebuilt", rebuild && ret == 0);
@@ -137,10 +131,7 @@ static int drop_verify_cmd(int argc, char **argv)
 		json_add_str(o, "report", report.data ? report.data : "");
 		if (ret < 0)
 			json_add_str(o, "error", e.msg);
-		s = json_print(o);
-		fputs(s, stdout);
-		free(s);
-		cJSON_Delete(o);
+		cli_json_print(o);
 	} else {
 		fputs(report.data ? report.data : "", stdout);
 		if (ret == 0)
@@ -154,7 +145,7 @@ static int drop_verify_cmd(int argc, char **argv)
 
 int cmd_drop(int argc, char **argv)
 {
-	if (argc < 2 || is_help(argv[1])) {
+	if (argc < 2 || cli_is_help(argv[1])) {
 		puts(usage);
 		return argc < 2 ? EXIT_ERR : EXIT_OK;
 	}

@@ -121,18 +121,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void print_json(cJSON *j)
-{
-	char *s = json_print(j);
-	fputs(s, stdout);
-	free(s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int do_list(const struct opts *o)
 {
 	const char *dir = toolchain_dir();
@@ -154,8 +142,7 @@ static int do_list(const struct opts *o)
 			strv_pushf(&names, "%.*s", (int)(n - 5), de->d_name);
 	}
 	closedir(d);
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n; i++) {
 		struct toolchain *t = NULL;
 		cJSON *j;
@@ -177,8 +164,10 @@ static int do_list(const struct opts *o)
 		cJSON_AddItemToArray(arr, j);
 		toolchain_free(t);
 	}
-	if (o->json)
-		print_json(arr);
+	if (o->json) {
+		cli_json_print(arr);
+		arr = NULL;
+	}
 	ret = EXIT_OK;
 out:
 	cJSON_Delete(arr);
@@ -192,8 +181,7 @@ static int do_show(const struct opts *o, struct toolchain *t)
 	double total = 0;
 
 	if (o->json) {
-		print_json(s);
-		cJSON_Delete(s);
+		cli_json_print(s);
 		return EXIT_OK;
 	}
 	for (p = cJSON_GetObjectItem(s, "packages")->child; p; p = p->next)
@@ -232,8 +220,7 @@ static int do_verify(const struct opts *o, struct toolchain *t)
 		cJSON_AddBoolToObject(j, "verified", r == 0);
 		if (r < 0)
 			json_add_str(j, "reason", e.msg);
-		print_json(j);
-		cJSON_Delete(j);
+		cli_json_print(j);
 	}
 	if (r < 0)
 		return cli_fail(&e);
@@ -363,12 +350,12 @@ int cmd_env(int argc, char **argv)
 	struct opts o;
 	int known = 0, ret;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (argc < 2 || cli_is_help(argv[1])) {
 		puts(usage);
 		return argc < 2 ? EXIT_ERR : EXIT_OK;
 	}
 	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (cli_is_help(argv[i])) {
 			puts(usage);
 			return EXIT_OK;
 		}

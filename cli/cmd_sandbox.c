@@ -64,7 +64,6 @@ static int parse_bind(const char *arg, struct sandbox_bind *b, int writable)
 static int print_result(const struct sandbox_result *r)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *s;
 
 	if (r->exit_code >= 0)
 		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
@@ -75,10 +74,7 @@ static int print_result(const struct sandbox_result *r)
 	cJSON_AddBoolToObject(o, "interrupted", r->interrupted != 0);
 	cJSON_AddBoolToObject(o, "over_disk", r->over_disk != 0);
 	cJSON_AddBoolToObject(o, "over_log", r->over_log != 0);
-	s = json_print(o);
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(o);
+	cli_json_print(o);
 	return 0;
 }
 
@@ -104,7 +100,7 @@ int cmd_sandbox(int argc, char **argv)
 	c.binds = binds;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (cli_is_help(a)) {
 			fputs(usage, stdout);
 			ret = EXIT_OK;
 			goto out;

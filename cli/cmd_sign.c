@@ -62,7 +62,7 @@ int cmd_sign(int argc, char **argv)
 	int ret = EXIT_ERR, json = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (cli_is_help(argv[i])) {
 			puts(usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {

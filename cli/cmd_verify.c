@@ -235,7 +235,6 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 		json_add_str(o, "result", vo.identical ? "PASSED" : "FAILED");
 		cJSON_AddBoolToObject(o, "reproducible", vo.reproducible);
 		if (arts.n)
@@ -257,10 +256,7 @@ int cmd_verify(int argc, char **argv)
 				free(sp);
 			}
 		}
-		s = json_print(o);
-		fputs(s, stdout);
-		free(s);
-		cJSON_Delete(o);
+		cli_json_print(o);
 	} else {
 		fputs(vo.report.data ? vo.report.data : "", stdout);
 		if (vo.cell)

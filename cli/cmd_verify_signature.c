@@ -37,7 +37,6 @@ static void print_json(const char *envelope, const char *pubpath, const struct s
 		       int ok, const char *type, const char *reason)
 {
 	cJSON *j = cJSON_CreateObject();
-	char *s;
 
 	cJSON_AddBoolToObject(j, "verified", ok);
 	json_add_str(j, "envelope", envelope);
@@ -47,10 +46,7 @@ static void print_json(const char *envelope, const char *pubpath, const struct s
 		json_add_str(j, "payloadType", type);
 	if (reason)
 		json_add_str(j, "reason", reason);
-	s = json_print(j);
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(j);
+	cli_json_print(j);
 }
 
 int cmd_verify_signature(int argc, char **argv)
@@ -63,7 +59,7 @@ int cmd_verify_signature(int argc, char **argv)
 	int json = 0, ret = EXIT_ERR;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (cli_is_help(argv[i])) {
 			puts(usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--pubkey") && i + 1 < argc) {

@@ -2,16 +2,11 @@
 /* lockstep's entry point: the command table and the dispatch to one small
  * file per subcommand (cli/cmd_*.c). */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/digest.h"
-#include "core/json.h"
 #include "core/suggest.h"
 #include "core/workdir.h"
 
@@ -46,88 +41,6 @@ static const struct command commands[] = {
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 };
 
-int cli_fail(const struct err *e)
-{
-	fprintf(stderr, "lockstep: %s\n", e->msg[0] ? e->msg : "unknown error");
-	return e->kind == ERR_NO ? EXIT_NO : EXIT_ERR;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "lockstep: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see 'lockstep %s --help')\n", cmd);
-	return EXIT_ERR;
-}
-
-int cli_bad_option(const char *cmd, char *const *argv, const char *optstring)
-{
-	const char *arg = argv[optind - 1];
-	const char *eq;
-
-	/* A long option: getopt leaves optopt 0 when it is unknown and sets
-	 * it to the option's value when its argument is missing. */
-	if (arg && !strncmp(arg, "--", 2)) {
-		eq = strchr(arg, '=');
-		if (!optopt)
-			return cli_usage_error(cmd, "\"%.*s\": unknown option",
-					       (int)(eq ? eq - arg : (long)strlen(arg)), arg);
-		return cli_usage_error(cmd, "\"%s\": missing its value", arg);
-	}
-	if (optopt && optopt != ':' && strchr(optstring, optopt))
-		return cli_usage_error(cmd, "\"-%c\": missing its value", optopt);
-	return cli_usage_error(cmd, "\"-%c\": unknown option", optopt ? optopt : '?');
-}
-
-void cli_json_file(cJSON *o, const char *key, const char *path)
-{
-	cJSON *f = cJSON_AddObjectToObject(o, key);
-	struct err e = ERR_INIT;
-	char hex[65];
-
-	json_add_str(f, "file", path);
-	if (digest_file(path, hex, &e) == 0)
-		json_add_str(f, "sha256", hex);
-}
-
-void cli_json_print(cJSON *o)
-{
-	char *s = json_print(o);
-
-	fputs(s, stdout);
-	free(s);
-	cJSON_Delete(o);
-}
-
-int cli_is_tty(void)
-{
-	return isatty(2);
-}
-
-int cli_color(int fd)
-{
-	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
-	return isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
-}
-
-int cmd_version(int argc, char **argv)
-{
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: lockstep version\n       lockstep version check KIND VERSION\n\n"
-		     "Prints lockstep's version, or checks VERSION against the versioning\n"
-		     "policy (see 'lockstep version check --help').");
-		return EXIT_OK;
-	}
-	if (argc > 1 && !strcmp(argv[1], "check"))
-		return cmd_version_check(argc - 1, argv + 1);
-	printf("lockstep %s\n", LOCKSTEP_VERSION);
-	return EXIT_OK;
-}
-
 static const struct command *find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -138,7 +51,7 @@ static const struct command *find(const char *name)
 
 int cmd_help(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
+	if (argc > 1 && !cli_is_help(argv[1])) {
 		const struct command *c = find(argv[1]);
 		char help[] = "--help";
 		char *sub[] = { argv[1], help, NULL };
@@ -170,7 +83,7 @@ int main(int argc, char **argv)
 		return cmd_help(1, argv) == EXIT_OK ? EXIT_ERR : EXIT_ERR;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(1, argv);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+	if (cli_is_help(argv[1]))
 		return cmd_help(1, argv);
 	c = find(argv[1]);
 	if (!c) {

@@ -69,11 +69,6 @@ out:
 	cJSON_Delete(j);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int vouch_collect(const char *dir, const struct sign_key *pub, struct strv *digests, struct err *e)
 {
 	DIR *d = opendir(dir);
@@ -110,8 +105,7 @@ int vouch_collect(const char *dir, const struct sign_key *pub, struct strv *dige
 		free(path);
 	}
 	closedir(d);
-	if (digests->n)
-		qsort(digests->v, digests->n, sizeof(*digests->v), cmp_str);
+	strv_sort(digests);
 	for (size_t i = 0; i < digests->n; i++) {
 		if (j && !strcmp(digests->v[j - 1], digests->v[i])) {
 			free(digests->v[i]);

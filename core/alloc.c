@@ -162,3 +162,15 @@ void strv_release(struct strv *s)
 	s->v = NULL;
 	s->n = s->cap = 0;
 }
+
+int strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(struct strv *s)
+{
+	/* qsort's pointer must be valid even for 0 elements; v is NULL then. */
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), strv_cmp);
+}

@@ -37,5 +37,10 @@ void strv_push(struct strv *s, const char *str);   /* copies str */
 void strv_take(struct strv *s, char *str);         /* takes ownership of str */
 void strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_release(struct strv *s);
+/* Sorts s's strings bytewise (strcmp). */
+void strv_sort(struct strv *s);
+/* The comparator strv_sort uses, for qsort and bsearch over any array of
+ * char * (a and b point at the elements). */
+int strv_cmp(const void *a, const void *b);
 
 #endif

@@ -275,11 +275,6 @@ out:
 	return ret;
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* The entries of dir sorted bytewise (readdir order must not matter). */
 static int list_dir(const char *dir, struct strv *out, struct err *e)
 {
@@ -292,8 +287,7 @@ static int list_dir(const char *dir, struct strv *out, struct err *e)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			strv_push(out, de->d_name);
 	closedir(d);
-	if (out->n)
-		qsort(out->v, out->n, sizeof(char *), cmp_names);
+	strv_sort(out);
 	return 0;
 }
 

@@ -174,11 +174,6 @@ static void groups_emit(struct diff_ctx *c, const char *name, struct groups *gs,
 	free(gs);
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static size_t split_strings(const unsigned char *p, size_t len, const char ***out)
 {
 	size_t n = 0, cap = 0, i = 0;
@@ -194,7 +189,7 @@ static size_t split_strings(const unsigned char *p, size_t len, const char ***ou
 		i += k + 1;
 	}
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
+		qsort(v, n, sizeof(*v), strv_cmp);
 	*out = v;
 	return n;
 }

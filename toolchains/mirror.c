@@ -233,11 +233,6 @@ static int ends_with(const char *s, const char *suffix)
 	return n > k && !strcmp(s + n - k, suffix);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* dir/sources.list, then dir/sources.list.d/ *.list and *.sources in name
  * order: the order apt reads them in. */
 static void apt_sources(struct strv *v, const char *dir)
@@ -251,8 +246,7 @@ static void apt_sources(struct strv *v, const char *dir)
 	while (dh && (de = readdir(dh)))
 		if (ends_with(de->d_name, ".list") || ends_with(de->d_name, ".sources"))
 			strv_push(&names, de->d_name);
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = fs_join(d, names.v[i]);
 		apt_file(v, path, ends_with(names.v[i], ".sources"));

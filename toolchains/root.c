@@ -21,13 +21,8 @@
 /* Adds one line per entry below dir/rel, in name order, to d: its type and
  * mode, size and modification time, which any edit changes.  Not the inode
  * or change time: a copy (cp -a) or a hard link of the store keeps a valid
- * seal.  The seal catches accidents cheaply; `env verify --full` rehashes. */
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* rel (length len, in a PATH_MAX buffer) is the directory fd is open on;
+ * seal.  The seal catches accidents cheaply; `env verify --full` rehashes.
+ * rel (length len, in a PATH_MAX buffer) is the directory fd is open on;
  * every build walks this, so it stays on descriptors, sorts with strcmp and
  * allocates only the names. */
 static int seal_walk(struct digest_stream *d, int fd, char *rel, size_t len, struct err *e)
@@ -52,7 +47,7 @@ static int seal_walk(struct digest_stream *d, int fd, char *rel, size_t len, str
 		names[n++] = xstrdup(de->d_name);
 	}
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_name);
+		qsort(names, n, sizeof(*names), strv_cmp);
 	for (size_t i = 0; i < n; i++) {
 		size_t nl = strlen(names[i]), sub = len ? len + 1 + nl : nl;
 		struct stat st;

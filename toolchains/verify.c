@@ -128,11 +128,6 @@ static unsigned pool_threads(size_t total)
 	return n;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every path the root may hold besides directories: the packages' files at
  * their root paths and the alternatives' two links.  Sorted; caller frees
  * with strv_release. */
@@ -151,8 +146,7 @@ static void root_paths(const struct toolchain *t, struct strv *out)
 		strv_pushf(out, "etc/alternatives/%s", t->alts[i].name);
 		free(rel);
 	}
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	strv_sort(out);
 }
 
 /* Walks dir/rel: every non-directory entry must be in the sorted paths. */
@@ -180,7 +174,7 @@ static int find_extra(const struct toolchain *t, const struct strv *paths, const
 			bad = err_sys(e, "%s: cannot stat", f);
 		else if (S_ISDIR(st.st_mode))
 			bad = find_extra(t, paths, dir, r, e);
-		else if (!bsearch(&r, paths->v, paths->n, sizeof(*paths->v), cmp_str))
+		else if (!bsearch(&r, paths->v, paths->n, sizeof(*paths->v), strv_cmp))
 			bad = err_setk(e, ERR_NO, "%s: file \"/%s\": no package of the pin ships it (%s)",
 				       t->path, r, f);
 		free(r);

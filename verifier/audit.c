@@ -103,11 +103,6 @@ static int list_member(const char *name, int64_t size, unsigned mode, char type,
 	return 0;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* Lists the bundle: only regular files and directories, each name once
  * (a second copy would let first-match and last-match readers see
  * different bytes under one signed name). */
@@ -124,8 +119,7 @@ static int list_bundle(const char *bundle, struct listing *l, struct err *e)
 		strv_push(&all, l->files.v[i]);
 	for (size_t i = 0; i < l->dirs.n; i++)
 		strv_push(&all, l->dirs.v[i]);
-	if (all.n)
-		qsort(all.v, all.n, sizeof(*all.v), cmp_str);
+	strv_sort(&all);
 	for (size_t i = 1; i < all.n; i++)
 		if (!strcmp(all.v[i - 1], all.v[i])) {
 			err_setk(e, ERR_NO, "%s: member \"%s\": appears more than once", bundle,

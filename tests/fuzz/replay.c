@@ -33,11 +33,6 @@ static int replay_file(const char *path)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(int argc, char **argv)
 {
 	int bad = 0;
@@ -61,8 +56,7 @@ int main(int argc, char **argv)
 			if (de->d_name[0] != '.')
 				strv_push(&names, de->d_name);
 		closedir(d);
-		if (names.n)
-			qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+		strv_sort(&names);
 		for (size_t j = 0; j < names.n; j++) {
 			char *p = fs_join(argv[i], names.v[j]);
 			bad |= replay_file(p) < 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* `lockstep version check KIND VERSION`: is VERSION a valid KIND version
- * under the versioning policy (compat/version-policy.json)? */
+/* `lockstep version`: lockstep's own version; `lockstep version check KIND
+ * VERSION`: is VERSION a valid KIND version under the versioning policy
+ * (compat/version-policy.json)? */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ int cmd_version_check(int argc, char **argv)
 	int npos = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (cli_is_help(argv[i])) {
 			puts(usage);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
@@ -50,5 +51,19 @@ int cmd_version_check(int argc, char **argv)
 	if (version_check(pos[0], pos[1], &e) < 0)
 		return cli_fail(&e);
 	printf("%s version \"%s\": ok (%s)\n", pos[0], pos[1], version_policy_source());
+	return EXIT_OK;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && cli_is_help(argv[1])) {
+		puts("usage: lockstep version\n       lockstep version check KIND VERSION\n\n"
+		     "Prints lockstep's version, or checks VERSION against the versioning\n"
+		     "policy (see 'lockstep version check --help').");
+		return EXIT_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return cmd_version_check(argc - 1, argv + 1);
+	printf("lockstep %s\n", LOCKSTEP_VERSION);
 	return EXIT_OK;
 }
