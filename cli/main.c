@@ -79,12 +79,15 @@ int main(int argc, char **argv)
 	/* What a killed lockstep left behind (its owner is gone) goes now. */
 	workdir_sweep(workdir_base());
 	workdir_sweep("/dev/shm");
-	if (argc < 2)
-		return cmd_help(1, argv) == EXIT_OK ? EXIT_ERR : EXIT_ERR;
+	/* No command at all is a usage error (exit 2) that shows the list;
+	 * asking for it is not.  The same as compat, drop and env without a
+	 * subcommand. */
+	if (argc < 2 || cli_is_help(argv[1])) {
+		cmd_help(1, argv);
+		return argc < 2 ? EXIT_ERR : EXIT_OK;
+	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(1, argv);
-	if (cli_is_help(argv[1]))
-		return cmd_help(1, argv);
 	c = find(argv[1]);
 	if (!c) {
 		const char *names[sizeof(commands) / sizeof(commands[0])], *near;

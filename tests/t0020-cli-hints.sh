@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# What a person who mistypes sees: a mistyped command or pin name gets a
-# "did you mean" (and the pins there are); a word far from every name gets
-# no guess; NO_COLOR turns colour off where it would be on by default, and
-# an explicit --color still wins.
+# What a person who mistypes sees: no command at all gets the command list
+# and exit 2; a mistyped command or pin name gets a "did you mean" (and the
+# pins there are); a word far from every name gets no guess; NO_COLOR turns
+# colour off where it would be on by default, and an explicit --color still
+# wins.
 . "$(dirname "$0")/lib.sh"
 unset LOCKSTEP_TOOLCHAINS
 L=$LOCKSTEP
 
+expect_exit "no command at all is a usage error" 2 "$L"
+check "... that lists the commands" grep -q '^  build ' "$T/out"
+expect_exit "lockstep --help is not" 0 "$L" --help
+check "... and lists the same commands" grep -q '^  build ' "$T/out"
 expect_err "a swapped pair of letters: did you mean \"build\"" 2 \
 	'^lockstep: "biuld" is not a command; did you mean "build"\? \(see .lockstep help.\)$' "$L" biuld
 expect_err "a letter missing: did you mean \"verify-signature\"" 2 \

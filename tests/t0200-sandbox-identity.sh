@@ -10,6 +10,13 @@ sb() {
 	local mode=$1; shift
 	if [ "$mode" = user ]; then as_user "$LOCKSTEP" sandbox "$@"; else "$LOCKSTEP" sandbox "$@"; fi
 }
+# contains TEXT WORD...: every WORD occurs in TEXT.  A "does not contain"
+# check first asserts what the output must hold: an empty output contains
+# no host path either.
+contains() {
+	local text=$1 w; shift
+	for w; do case "$text" in *"$w"*) ;; *) echo "    missing: $w"; return 1 ;; esac; done
+}
 
 expect_exit "sandbox --help exits 0" 0 "$LOCKSTEP" sandbox --help
 expect_err "sandbox without a command is a usage error" 2 "no command" "$LOCKSTEP" sandbox --build-dir "$T"
@@ -40,6 +47,10 @@ for mode in root user; do
 
 	# (/proc/self/mountinfo still names bind sources: see docs/sandbox.md.)
 	out=$(sb $mode --build-dir "$b" -- sh -c 'cat /proc/1/cmdline /proc/1/environ 2>/dev/null | tr "\0" " "; ls -la / /build; env; cat /etc/*' 2>&1)
+	rc=$?
+	check "$mode: the leak probe exits 0" [ "$rc" = 0 ]
+	check "$mode: the leak probe printed init's argv, both listings, its env and /etc/passwd" \
+		contains "$out" lockstep-init $'/:\n' $'\n/build:\n' HOME=/build build:x:1000:1000:build:/build:/bin/sh
 	case "$out" in *"$T"*) fail "$mode: the host build path does not leak (init argv and env, listings, /etc)" ;;
 	*) pass "$mode: the host build path does not leak (init argv and env, listings, /etc)" ;; esac
 
@@ -72,8 +83,15 @@ done
 
 # The profile: canonical, stable, free of host paths, and it changes with
 # what it describes.
-p1=$("$LOCKSTEP" sandbox --build-dir "$T/root-build" --profile)
-p2=$(cd / && "$LOCKSTEP" sandbox --build-dir "$T/user-build" --profile)
+p1=$("$LOCKSTEP" sandbox --build-dir "$T/root-build" --profile); rc1=$?
+p2=$(cd / && "$LOCKSTEP" sandbox --build-dir "$T/user-build" --profile); rc2=$?
+p3=$("$LOCKSTEP" sandbox --build-dir "$T/root-build" --uname26 --profile); rc3=$?
+check "each --profile exits 0 and prints a profile (the knob set only in the third)" python3 -c '
+import json, sys
+for i, (rc, s) in enumerate(zip(sys.argv[1::2], sys.argv[2::2])):
+    p = json.loads(s)
+    assert rc == "0" and p["hostname"] == "lockstep", (rc, s)
+    assert p["personality"]["uname26"] == (i == 2), p["personality"]' "$rc1" "$p1" "$rc2" "$p2" "$rc3" "$p3"
 check "the profile is the same for another host build directory" [ "$p1" = "$p2" ]
 check "the profile is canonical JSON (sorted keys, compact)" python3 -c '
 import json, sys
@@ -85,6 +103,5 @@ p = json.loads(sys.argv[1])
 assert p["hostname"] == "lockstep" and p["uid"] == 1000 and p["umask"] == "0022"
 names = {r["syscall"] for r in p["seccomp"]}
 assert {"mount", "ptrace", "unshare", "io_uring_setup", "socket", "clone3"} <= names' "$p1"
-p3=$("$LOCKSTEP" sandbox --build-dir "$T/root-build" --uname26 --profile)
 check "the profile changes with a knob" [ "$p1" != "$p3" ]
 case "$p1" in *"$T"*) fail "the profile holds no host path" ;; *) pass "the profile holds no host path" ;; esac
