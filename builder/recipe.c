@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing and validating recipe.json. */
-#include "builder/recipe.h"
+/* Parsing and validating recipe.json: the top-level fields, the target,
+ * env, steps, matrix, smoke test and limits.  "source" is
+ * builder/recipe_source.c, "outputs" builder/recipe_outputs.c. */
+#include "builder/recipe_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -23,9 +25,6 @@ static const char *const top_fields[] = {
 static const char *const limits_fields[] = { "disk_bytes", "log_bytes", NULL };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
 static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL };
-static const char *const source_fields[] = { "dir",     "exclude", "git",     "commit",
-					       "tarball", "sha256",  "strip",   "debian-source",
-					       "version", "suite",   NULL };
 
 /* Variables the sandbox and the builder set; a recipe may not override
  * them, or two builds of "the same" recipe could differ silently. */
@@ -34,7 +33,7 @@ static const char *const reserved_env[] = {
 	"CROSS_COMPILE", "TARGET_TRIPLE", "MARCH", "MABI", "LD_PRELOAD", "LD_LIBRARY_PATH", NULL
 };
 
-static int name_ok(const char *s)
+int recipe_name_ok(const char *s)
 {
 	if (!*s || strlen(s) > 64)
 		return 0;
@@ -76,7 +75,7 @@ static int load_target(const cJSON *t, struct recipe *r, const char *f, struct e
 	    json_get_string(t, "march", 1, f, "target", &march, e) < 0 ||
 	    json_get_string(t, "mabi", 1, f, "target", &mabi, e) < 0)
 		return -1;
-	if (!name_ok(triple))
+	if (!recipe_name_ok(triple))
 		return err_set(e, "%s: \"target.triple\": \"%s\" is not a target triple", f, triple);
 	if (!flag_ok(march) || strncmp(march, "rv", 2))
 		return err_set(e, "%s: \"target.march\": \"%s\" is not a RISC-V -march value", f, march);
@@ -133,148 +132,6 @@ static int load_list(const cJSON *j, const char *key, struct strv *out, size_t m
 		return err_set(e, "%s: \"%s\": must not be empty", f, key);
 	if ((size_t)i > max)
 		return err_set(e, "%s: \"%s\": more than %zu entries", f, key, max);
-	return 0;
-}
-
-static const char *const output_fields[] = { "path", "glob", "as", "optional", NULL };
-
-int recipe_subject_name_ok(const char *s, const char **why)
-{
-	static const char *const reserved[] = { "provenance.json", "build.log", "environment.json",
-						NULL };
-	size_t first = strcspn(s, "/");
-	const char *p = s;
-
-	*why = "is not a relative path of plain names";
-	if (!*s || strlen(s) > 1024 || *s == '/')
-		return 0;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		p += n + (p[n] == '/');
-		if (p[-1] == '/' && !*p)
-			return 0; /* a trailing '/' names a directory */
-	}
-	*why = "holds a character other than letters, digits and \". _ + - @ = , ~ /\"";
-	for (p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._+-@=,~/", *p)))
-			return 0;
-	*why = "is reserved";
-	for (const char *const *r = reserved; *r; r++)
-		if (first == strlen(*r) && !strncmp(s, *r, first))
-			return 0;
-	return strncmp(s, "source.", 7) != 0;
-}
-
-/* A glob's "**" stands for whole path components: "a**" would mean
- * something different to every reader. */
-static int glob_ok(const char *g)
-{
-	for (const char *p = strstr(g, "**"); p; p = strstr(p + 2, "**"))
-		if ((p != g && p[-1] != '/') || (p[2] && p[2] != '/'))
-			return 0;
-	return 1;
-}
-
-static int load_output(const cJSON *c, size_t i, struct recipe_output *o, const char *f,
-		       struct err *e)
-{
-	const char *path = NULL, *glob = NULL, *as = NULL;
-	char at[32];
-	int opt = 0;
-
-	snprintf(at, sizeof(at), "outputs[%zu]", i);
-	if (cJSON_IsString(c)) {
-		path = c->valuestring;
-	} else if (!cJSON_IsObject(c)) {
-		return err_set(e, "%s: \"%s\": expected a path or an object", f, at);
-	} else {
-		const cJSON *oj = cJSON_GetObjectItemCaseSensitive(c, "optional");
-		if (json_check_object(c, output_fields, f, at, e) < 0 ||
-		    json_get_string(c, "path", 0, f, at, &path, e) < 0 ||
-		    json_get_string(c, "glob", 0, f, at, &glob, e) < 0 ||
-		    json_get_string(c, "as", 0, f, at, &as, e) < 0)
-			return -1;
-		if (!path == !glob)
-			return err_set(e, "%s: \"%s\": needs exactly one of \"path\" and \"glob\"", f, at);
-		if (oj && !cJSON_IsBool(oj))
-			return err_set(e, "%s: \"%s.optional\": expected true or false", f, at);
-		opt = cJSON_IsTrue(oj);
-		if (as && glob)
-			return err_set(e, "%s: \"%s.as\": only with \"path\" (a glob's matches keep their own names)",
-				       f, at);
-		if (oj && path)
-			return err_set(e, "%s: \"%s.optional\": only with \"glob\" (a named file must be produced)",
-				       f, at);
-		if (glob)
-			path = glob;
-	}
-	if (!*path)
-		return err_set(e, "%s: \"%s\": empty", f, at);
-	if (!fs_rel_path_ok(path))
-		return err_set(e, "%s: \"%s\": path escapes the build directory", f, at);
-	if (path[strlen(path) - 1] == '/')
-		return err_set(e, "%s: \"%s\": names a directory, not a file", f, at);
-	o->path = xstrdup(path);
-	o->glob = path[strcspn(path, "*?[")] != '\0';
-	o->optional = opt;
-	if (glob && !o->glob)
-		return err_set(e, "%s: \"%s.glob\": \"%s\" has no wildcard; give it as \"path\"", f, at, glob);
-	if (o->glob && !glob_ok(path))
-		return err_set(e, "%s: \"%s\": \"%s\": ** must be a whole path component", f, at, path);
-	if (as) {
-		const char *why;
-		if (!recipe_subject_name_ok(as, &why))
-			return strcmp(why, "is reserved")
-				       ? err_set(e, "%s: \"%s.as\": \"%s\" %s", f, at, as, why)
-				       : err_set(e, "%s: \"%s.as\": the name \"%s\" is reserved", f, at, as);
-		o->as = xstrdup(as);
-	}
-	return 0;
-}
-/* "outputs": 1 to RECIPE_MAX_OUTPUTS entries.  The names of entries
- * without a wildcard are known now: two alike, or one lockstep writes
- * itself, are refused before anything is built. */
-static int load_outputs(const cJSON *j, struct recipe *r, const char *f, struct err *e)
-{
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "outputs"), *c;
-	size_t n;
-
-	if (!arr)
-		return err_set(e, "%s: \"outputs\": missing required field", f);
-	if (!cJSON_IsArray(arr))
-		return err_set(e, "%s: \"outputs\": expected an array", f);
-	n = (size_t)cJSON_GetArraySize(arr);
-	if (n == 0)
-		return err_set(e, "%s: \"outputs\": must not be empty", f);
-	if (n > RECIPE_MAX_OUTPUTS)
-		return err_set(e, "%s: \"outputs\": more than %d entries", f, RECIPE_MAX_OUTPUTS);
-	r->outputs = xcalloc(n, sizeof(*r->outputs));
-	cJSON_ArrayForEach(c, arr) {
-		if (load_output(c, r->noutputs, &r->outputs[r->noutputs], f, e) < 0) {
-			r->noutputs++;
-			return -1;
-		}
-		r->noutputs++;
-	}
-	for (size_t i = 0; i < r->noutputs; i++) {
-		const char *name = recipe_output_published(&r->outputs[i]), *why;
-
-		if (!name)
-			continue;
-		for (size_t k = 0; k < i; k++) {
-			const char *other = recipe_output_published(&r->outputs[k]);
-			if (other && !strcmp(name, other))
-				return err_set(e, "%s: \"outputs[%zu]\": \"%s\" has the same published name \"%s\" as outputs[%zu] (publish one under another name with {\"path\": ..., \"as\": ...})",
-					       f, i, r->outputs[i].path, name, k);
-		}
-		if (!r->outputs[i].as && !recipe_subject_name_ok(name, &why))
-			return strcmp(why, "is reserved")
-				       ? err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" %s", f, i, name, why)
-				       : err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" is reserved", f, i, name);
-	}
 	return 0;
 }
 
@@ -345,7 +202,7 @@ static int axis_value_fits(const char *axis, const char *v)
 	if (!strcmp(axis, "mabi"))
 		return flag_ok(v);
 	if (!strcmp(axis, "toolchain"))
-		return name_ok(v);
+		return recipe_name_ok(v);
 	return 1;
 }
 
@@ -427,187 +284,6 @@ static int load_matrix(const cJSON *m, struct recipe *r, const char *f, struct e
 	return 0;
 }
 
-static int commit_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != 40 && n != 64) /* SHA-1 or SHA-256 object names, in full */
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
-}
-
-/* A relative path naming a file or directory by where it lies from the
- * recipe: ".." may climb out (a kernel tree beside the recipe's
- * repository), an absolute path may not (a host path in the recipe text,
- * which the provenance embeds, would make two hosts' builds differ). */
-static int source_path_ok(const char *p)
-{
-	return *p && *p != '/';
-}
-
-/* An http(s) URL a tarball may be fetched from. */
-static int url_ok(const char *s)
-{
-	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
-}
-
-static int hex64_ok(const char *s)
-{
-	if (strlen(s) != 64)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
-}
-
-/* A Debian source package name and version, as policy 5.6.1 and 5.6.12
- * spell them: they become a pool path and file names. */
-static int deb_name_ok(const char *s)
-{
-	if (strlen(s) < 2 || strlen(s) > 100 || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789+-.") == strlen(s);
-}
-
-static int deb_version_ok(const char *s)
-{
-	return *s && strlen(s) <= 128 && *s >= '0' && *s <= '9' &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.+~:-") ==
-		       strlen(s);
-}
-
-static int load_exclude(const cJSON *s, struct recipe *r, const char *f, struct err *e)
-{
-	const cJSON *arr = cJSON_IsObject(s) ? cJSON_GetObjectItemCaseSensitive(s, "exclude") : NULL, *c;
-	size_t i = 0;
-
-	if (arr && !cJSON_IsArray(arr))
-		return err_set(e, "%s: \"source.exclude\": expected an array of strings", f);
-	cJSON_ArrayForEach(c, arr) {
-		if (!cJSON_IsString(c) || !*c->valuestring)
-			return err_set(e, "%s: \"source.exclude[%zu]\": expected a non-empty string", f, i);
-		if (c->valuestring[0] == '/')
-			return err_set(e, "%s: \"source.exclude[%zu]\": \"%s\" must be relative to the source directory",
-				       f, i, c->valuestring);
-		if (++i > RECIPE_MAX_EXCLUDES)
-			return err_set(e, "%s: \"source.exclude\": more than %d entries", f, RECIPE_MAX_EXCLUDES);
-		strv_push(&r->source_exclude, c->valuestring);
-	}
-	return 0;
-}
-
-/* {"tarball": PATH-or-URL, "sha256": HEX[, "strip": 0|1]} */
-static int load_tarball(const cJSON *s, const char *where, struct recipe *r, const char *f,
-			struct err *e)
-{
-	const char *sha;
-	int64_t strip = 0;
-
-	if (json_get_string(s, "sha256", 1, f, "source", &sha, e) < 0 ||
-	    json_get_int(s, "strip", 0, f, "source", &strip, e) < 0)
-		return -1;
-	if (!hex64_ok(sha))
-		return err_set(e, "%s: \"source.sha256\": \"%s\" is not a sha256 (64 lowercase hex digits)",
-			       f, sha);
-	if (strip != 0 && strip != 1)
-		return err_set(e, "%s: \"source.strip\": 0 or 1 (drop the tarball's one top directory)", f);
-	if (!url_ok(where) && (strstr(where, "://") || !source_path_ok(where)))
-		return err_set(e, "%s: \"source.tarball\": \"%s\" must be a path relative to the recipe's directory or an http(s) URL",
-			       f, where);
-	r->source_kind = RECIPE_SOURCE_TARBALL;
-	r->source_sha256 = xstrdup(sha);
-	r->source_strip = (int)strip;
-	return 0;
-}
-
-/* {"debian-source": NAME, "version": V[, "suite": S]} */
-static int load_debian(const cJSON *s, const char *name, struct recipe *r, const char *f,
-		       struct err *e)
-{
-	const char *version, *suite = NULL;
-
-	if (json_get_string(s, "version", 1, f, "source", &version, e) < 0 ||
-	    json_get_string(s, "suite", 0, f, "source", &suite, e) < 0)
-		return -1;
-	if (!deb_name_ok(name))
-		return err_set(e, "%s: \"source.debian-source\": \"%s\" is not a Debian source package name",
-			       f, name);
-	if (!deb_version_ok(version))
-		return err_set(e, "%s: \"source.version\": \"%s\" is not a Debian version", f, version);
-	if (suite && !name_ok(suite))
-		return err_set(e, "%s: \"source.suite\": \"%s\" is not a suite name", f, suite);
-	r->source_kind = RECIPE_SOURCE_DEBIAN;
-	r->source_version = xstrdup(version);
-	r->source_suite = suite ? xstrdup(suite) : NULL;
-	return 0;
-}
-
-/* "source": a directory as a string (back-compatible), or an object with
- * exactly one of "dir" (+ "exclude"), "git" (+ "commit"), "tarball" (+
- * "sha256", "strip") or "debian-source" (+ "version", "suite"); the
- * fields of one form are refused with another. */
-static int load_source(const cJSON *s, struct recipe *r, const char *f, struct err *e)
-{
-	static const char *const forms[] = { "dir", "git", "tarball", "debian-source" };
-	static const char *const own[][4] = {
-		{ "exclude", NULL }, { "commit", NULL }, { "sha256", "strip", NULL },
-		{ "version", "suite", NULL }
-	};
-	const char *val[4] = { NULL }, *what = NULL;
-	size_t form = 0, nforms = 0;
-
-	if (!s)
-		return err_set(e, "%s: \"source\": missing required field", f);
-	if (cJSON_IsString(s)) {
-		val[0] = s->valuestring;
-	} else if (!cJSON_IsObject(s)) {
-		return err_set(e, "%s: \"source\": expected a directory or an object", f);
-	} else if (json_check_object(s, source_fields, f, "source", e) < 0) {
-		return -1;
-	}
-	for (size_t i = 0; i < 4 && cJSON_IsObject(s); i++)
-		if (json_get_string(s, forms[i], 0, f, "source", &val[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < 4; i++)
-		if (val[i]) {
-			form = i;
-			nforms++;
-		}
-	if (nforms != 1)
-		return err_set(e, "%s: \"source\": needs exactly one of \"dir\", \"git\", \"tarball\" and \"debian-source\"",
-			       f);
-	what = val[form];
-	for (size_t i = 0; i < 4 && cJSON_IsObject(s); i++)
-		for (size_t k = 0; i != form && own[i][k]; k++)
-			if (cJSON_GetObjectItemCaseSensitive(s, own[i][k]))
-				return err_set(e, "%s: \"source.%s\": only with \"%s\"", f, own[i][k], forms[i]);
-	r->source_path = xstrdup(what);
-	if (form == 2)
-		return load_tarball(s, what, r, f, e);
-	if (form == 3)
-		return load_debian(s, what, r, f, e);
-	if (form == 1) {
-		const char *commit = NULL;
-		if (json_get_string(s, "commit", 0, f, "source", &commit, e) < 0)
-			return -1;
-		if (!commit)
-			return err_set(e, "%s: \"source.commit\": missing (\"git\" builds one named commit)", f);
-		if (!commit_ok(commit))
-			return err_set(e, "%s: \"source.commit\": \"%s\" is not a full commit id (40 or 64 lowercase hex digits)",
-				       f, commit);
-		r->source_commit = xstrdup(commit);
-	}
-	if (!source_path_ok(what))
-		return err_set(e, "%s: \"source%s\": \"%s\" must be a path relative to the recipe's directory",
-			       f, cJSON_IsString(s) ? "" : form ? ".git" : ".dir", what);
-	r->source_kind = form ? RECIPE_SOURCE_GIT : RECIPE_SOURCE_DIR;
-	return load_exclude(s, r, f, e);
-}
-
 /* "limits": how far the build's directories may grow and how long its log
  * may get (the sandbox stops the build past either; recorded in the
  * sandbox profile).  Absent fields keep the defaults. */
@@ -652,11 +328,11 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    json_get_int(j, "source_date_epoch", 1, f, "", &r->source_date_epoch, e) < 0 ||
 	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
 		goto out;
-	if (!name_ok(name)) {
+	if (!recipe_name_ok(name)) {
 		err_set(e, "%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'", f, name);
 		goto out;
 	}
-	if (load_source(cJSON_GetObjectItemCaseSensitive(j, "source"), r, f, e) < 0)
+	if (recipe_load_source(cJSON_GetObjectItemCaseSensitive(j, "source"), r, f, e) < 0)
 		goto out;
 	/* "environment" is the newer name of "toolchain": one of them. */
 	{
@@ -672,7 +348,7 @@ static int parse(struct recipe *r, char **source, struct err *e)
 		if (envname)
 			tc = envname;
 	}
-	if (!name_ok(tc)) {
+	if (!recipe_name_ok(tc)) {
 		err_set(e, "%s: \"environment\": \"%s\" is not an environment pin name", f, tc);
 		goto out;
 	}
@@ -715,7 +391,7 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    load_list(j, "steps", &r->steps, RECIPE_MAX_STEPS, 0, f, e) < 0 ||
 	    (cJSON_GetObjectItemCaseSensitive(j, "packages") &&
 	     load_list(j, "packages", &r->packages, RECIPE_MAX_STEPS, 0, f, e) < 0) ||
-	    load_outputs(j, r, f, e) < 0 ||
+	    recipe_load_outputs(j, r, f, e) < 0 ||
 	    load_matrix(cJSON_GetObjectItemCaseSensitive(j, "matrix"), r, f, e) < 0 ||
 	    load_smoke(cJSON_GetObjectItemCaseSensitive(j, "smoke"), r, f, e) < 0 ||
 	    load_limits(cJSON_GetObjectItemCaseSensitive(j, "limits"), r, f, e) < 0)
@@ -779,7 +455,7 @@ int recipe_load(const char *path, struct recipe *r, struct err *e)
 	/* A Debian source package and a tarball by URL are found by name,
 	 * not on this host. */
 	if (r->source_kind == RECIPE_SOURCE_DEBIAN ||
-	    (r->source_kind == RECIPE_SOURCE_TARBALL && url_ok(source))) {
+	    (r->source_kind == RECIPE_SOURCE_TARBALL && recipe_url_ok(source))) {
 		ret = 0;
 		goto out;
 	}
@@ -816,19 +492,6 @@ out:
 	free(src);
 	free(real);
 	return ret;
-}
-
-const char *recipe_output_name(const char *output)
-{
-	const char *s = strrchr(output, '/');
-	return s ? s + 1 : output;
-}
-
-const char *recipe_output_published(const struct recipe_output *o)
-{
-	if (o->as)
-		return o->as;
-	return o->glob ? NULL : recipe_output_name(o->path);
 }
 
 void recipe_release(struct recipe *r)
