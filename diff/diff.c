@@ -120,7 +120,7 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	struct err fe = ERR_INIT;
 	enum blob_kind ka, kb;
 	size_t before;
-	int ret = 0, structured = 0;
+	int ret = 0, structured = 0, failed = 0;
 
 	c->r->files_compared++;
 	if (diff_over_limit(c))
@@ -146,14 +146,19 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 			if (it)
 				strv_push(&it->detail, fe.msg);
 			structured = 0;
+			failed = 1;
 			ret = 0;
 		}
 	} else if (ka != kb) {
 		report_file(c, name, "binary");
 		report_add(c, name, "format", HINT_CONTENT, NULL, xstrdup(kind_names[ka]),
 			   xstrdup(kind_names[kb]));
+		failed = 1;
 	}
-	if (!structured && text_is_text(a) && text_is_text(b)) {
+	/* Text read line by line, but not a format that failed to parse
+	 * (a record file with a bad checksum): that is compared as bytes, as
+	 * its report says, each change located. */
+	if (!structured && !failed && text_is_text(a) && text_is_text(b)) {
 		text_diff(c, name, a, b);
 		/* Lines explain all the bytes when they differ; when they do not,
 		 * the bytes are still compared below. */

@@ -19,12 +19,24 @@ struct hrun {
 	struct buf data; /* owned */
 };
 
+/* A data record as read: its bytes' address, where they are in the
+ * decoded data, and the line that holds them in the file. */
+struct chunk {
+	uint64_t addr;
+	size_t off, len, seq;
+	uint64_t line_off, line_len;
+};
+
 struct himage {
 	struct hrun *v; /* owned, sorted by address, disjoint */
 	size_t n, cap;
+	struct chunk *ch; /* owned, sorted by address */
+	size_t nch;
 	int has_start;
 	uint64_t start;
+	uint64_t start_line[2]; /* offset, length of the start record */
 	char *header; /* owned, S0 contents; NULL: none */
+	uint64_t header_line[2];
 };
 
 static void himage_release(struct himage *h)
@@ -32,6 +44,7 @@ static void himage_release(struct himage *h)
 	for (size_t i = 0; i < h->n; i++)
 		buf_release(&h->v[i].data);
 	free(h->v);
+	free(h->ch);
 	free(h->header);
 	memset(h, 0, sizeof(*h));
 }
@@ -59,12 +72,6 @@ static int line_bytes(const unsigned char *p, size_t n, unsigned char *out)
 	return (int)(n / 2);
 }
 
-/* Chunks as read, in file order; sorted and merged into runs afterwards. */
-struct chunk {
-	uint64_t addr;
-	size_t off, len, seq;
-};
-
 static int cmp_chunk(const void *x, const void *y)
 {
 	const struct chunk *a = x, *b = y;
@@ -87,10 +94,11 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 
 	*line = 0;
 	while (i < len) {
-		size_t e = i, n;
+		size_t e = i, n, next;
 		int nb;
 		while (e < len && p[e] != '\n')
 			e++;
+		next = e < len ? e + 1 : e; /* the line with its newline */
 		n = e;
 		if (n > i && p[n - 1] == '\r')
 			n--;
@@ -101,7 +109,7 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 				*why = "data after the end record";
 				goto out;
 			}
-			i = e + 1;
+			i = next;
 			continue;
 		}
 		if (*line > HEX_MAX_RECORDS) {
@@ -130,7 +138,7 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 			if (type == 0) {
 				if (nch == cap)
 					ch = xrealloc(ch, (cap = cap ? 2 * cap : 256) * sizeof(*ch));
-				ch[nch] = (struct chunk){ base + addr, all.len, cnt, nch };
+				ch[nch] = (struct chunk){ base + addr, all.len, cnt, nch, i, next - i };
 				nch++;
 				buf_add(&all, rec + 4, cnt);
 			} else if (type == 1) {
@@ -142,6 +150,8 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 			} else if ((type == 3 || type == 5) && cnt == 4) {
 				h->has_start = 1;
 				h->start = (uint64_t)rec[4] << 24 | (uint64_t)rec[5] << 16 | rec[6] << 8 | rec[7];
+				h->start_line[0] = i;
+				h->start_line[1] = next - i;
 			} else {
 				*why = "unknown record type";
 				goto out;
@@ -176,19 +186,23 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 				size_t cnt = (size_t)nb - 2 - alen;
 				if (nch == cap)
 					ch = xrealloc(ch, (cap = cap ? 2 * cap : 256) * sizeof(*ch));
-				ch[nch] = (struct chunk){ addr, all.len, cnt, nch };
+				ch[nch] = (struct chunk){ addr, all.len, cnt, nch, i, next - i };
 				nch++;
 				buf_add(&all, rec + 1 + alen, cnt);
 			} else if (t == 0) {
 				free(h->header);
 				h->header = hints_render(rec + 1 + alen, (size_t)nb - 2 - alen, 64);
+				h->header_line[0] = i;
+				h->header_line[1] = next - i;
 			} else if (t >= 7) {
 				h->has_start = 1;
 				h->start = addr;
+				h->start_line[0] = i;
+				h->start_line[1] = next - i;
 				done = 1;
 			} /* S5, S6: record counts, checked by their checksum only */
 		}
-		i = e + 1;
+		i = next;
 	}
 	if (nch)
 		qsort(ch, nch, sizeof(*ch), cmp_chunk);
@@ -210,6 +224,9 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 			buf_add(&r->data, all.data + ch[k].off + over, ch[k].len - over);
 		}
 	}
+	h->ch = ch;
+	h->nch = nch;
+	ch = NULL;
 	ret = 0;
 out:
 	free(ch);
@@ -267,25 +284,51 @@ static char *addr_name(const struct diff_ctx *c, uint64_t addr)
 struct walk {
 	struct diff_ctx *c;
 	const char *name;
+	const struct himage *img[2];
 	size_t shown;
 };
 
-static void range_item(struct walk *w, const char *what, enum diff_hint h, uint64_t from,
-		       uint64_t to, char *va, char *vb)
+/* Says that the record lines of side s loading bytes of [from, to) are
+ * what item it is about (it NULL: explained, not listed). */
+static void locate(struct walk *w, struct diff_item *it, int s, uint64_t from, uint64_t to)
 {
+	const struct himage *h = w->img[s];
+	uint64_t lo = from > 256 ? from - 256 : 0; /* a record holds at most 255 bytes */
+	size_t a = 0, b = h->nch;
+
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (h->ch[m].addr < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (; a < h->nch && h->ch[a].addr < to; a++)
+		if (h->ch[a].addr + h->ch[a].len > from)
+			report_at(w->c, it, s, h->ch[a].line_off, h->ch[a].line_len);
+}
+
+/* A differing address range; present[s]: side s loads bytes there. */
+static void range_item(struct walk *w, enum diff_hint h, uint64_t from, uint64_t to,
+		       const int present[2], char *va, char *vb)
+{
+	struct diff_item *it = NULL;
 	char *f, *t;
 
 	if (w->shown++ >= w->c->keep) {
 		report_count(w->c, h);
 		free(va);
 		free(vb);
-		return;
+	} else {
+		f = addr_name(w->c, from);
+		t = addr_name(w->c, to);
+		it = report_add(w->c, w->name, "range", h, xasprintf("%s .. %s", f, t), va, vb);
+		free(f);
+		free(t);
 	}
-	f = addr_name(w->c, from);
-	t = addr_name(w->c, to);
-	report_add(w->c, w->name, what, h, xasprintf("%s .. %s", f, t), va, vb);
-	free(f);
-	free(t);
+	for (int s = 0; s < 2; s++)
+		if (present[s])
+			locate(w, it, s, from, to);
 }
 
 /* The stretch [lo, hi) where both sides load bytes (pa, pb, of runs
@@ -312,7 +355,7 @@ static void both(struct walk *w, const struct hrun *ra, const struct hrun *rb, u
 			    ? hints_span(w->c, da, ra->data.len, db, rb->data.len,
 					 (size_t)(lo - ra->addr) + off[i], len[i])
 			    : hints_span(w->c, pa, n, pb, n, off[i], len[i]);
-		range_item(w, "range", h, lo + off[i], lo + off[i] + len[i],
+		range_item(w, h, lo + off[i], lo + off[i] + len[i], (const int[]){ 1, 1 },
 			   hints_render_at(pa, n, off[i], len[i], 24),
 			   hints_render_at(pb, n, off[i], len[i], 24));
 	}
@@ -357,7 +400,7 @@ static void compare(struct walk *w, const struct himage *a, const struct himage 
 		if (ra && rb)
 			both(w, ra, rb, lo, next);
 		else
-			range_item(w, "range", HINT_CONTENT, lo, next,
+			range_item(w, HINT_CONTENT, lo, next, (const int[]){ ra != NULL, rb != NULL },
 				   ra ? xasprintf("%llu bytes", (unsigned long long)(next - lo))
 				      : xstrdup("absent"),
 				   rb ? xasprintf("%llu bytes", (unsigned long long)(next - lo))
@@ -372,8 +415,9 @@ int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *ba,
 	struct himage a, b;
 	const char *why = NULL;
 	int srec = first_line_ok(ba, 1);
-	struct walk w = { c, name, 0 };
-	size_t line, before;
+	struct walk w = { c, name, { &a, &b }, 0 };
+	struct diff_item *it;
+	size_t line;
 	int ret = -1;
 
 	memset(&a, 0, sizeof(a));
@@ -395,23 +439,29 @@ int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *ba,
 		}
 	}
 	report_file(c, name, srec ? "srec" : "ihex");
-	before = c->r->n_items + c->r->dropped;
-	if (a.has_start != b.has_start || a.start != b.start)
-		report_add(c, name, "start-address", HINT_CONTENT, NULL,
-			   a.has_start ? addr_name(c, a.start) : xstrdup("absent"),
-			   b.has_start ? addr_name(c, b.start) : xstrdup("absent"));
-	if (strcmp(a.header ? a.header : "", b.header ? b.header : ""))
-		report_add(c, name, "header", hints_strings(c, a.header ? a.header : "",
-							      b.header ? b.header : ""),
-			   xstrdup("S0"), xstrdup(a.header ? a.header : ""),
-			   xstrdup(b.header ? b.header : ""));
-	compare(&w, &a, &b);
-	/* Addresses, not file offsets: the records that encode what was
-	 * reported are explained by it. */
-	if (c->r->n_items + c->r->dropped > before) {
-		report_at(c, NULL, 0, 0, ba->len);
-		report_at(c, NULL, 1, 0, bb->len);
+	if (a.has_start != b.has_start || a.start != b.start) {
+		it = report_add(c, name, "start-address", HINT_CONTENT, NULL,
+				a.has_start ? addr_name(c, a.start) : xstrdup("absent"),
+				b.has_start ? addr_name(c, b.start) : xstrdup("absent"));
+		if (a.has_start)
+			report_at(c, it, 0, a.start_line[0], a.start_line[1]);
+		if (b.has_start)
+			report_at(c, it, 1, b.start_line[0], b.start_line[1]);
 	}
+	if (strcmp(a.header ? a.header : "", b.header ? b.header : "")) {
+		it = report_add(c, name, "header",
+				hints_strings(c, a.header ? a.header : "", b.header ? b.header : ""),
+				xstrdup("S0"), xstrdup(a.header ? a.header : ""),
+				xstrdup(b.header ? b.header : ""));
+		if (a.header)
+			report_at(c, it, 0, a.header_line[0], a.header_line[1]);
+		if (b.header)
+			report_at(c, it, 1, b.header_line[0], b.header_line[1]);
+	}
+	/* The record lines holding differing bytes are located on each
+	 * difference; every other line (address records, another record
+	 * length) is compared as bytes afterwards. */
+	compare(&w, &a, &b);
 	ret = 0;
 out:
 	himage_release(&a);

@@ -273,6 +273,11 @@ static int read_file(struct diff_ctx *c, struct sqside *s, const sqfs_inode_gene
 	out->p = NULL;
 	out->len = 0;
 	sqfs_inode_get_file_size(in, &size);
+	/* A size its blocks cannot hold (a damaged inode) is refused before
+	 * anything is allocated for it. */
+	if (size > ((uint64_t)sqfs_inode_get_file_block_count(in) + 1) * s->super.block_size)
+		return err_set(e, "\"%s\": squashfs inode says %llu bytes, more than its blocks hold",
+			       label, (unsigned long long)size);
 	if (size > c->mem_budget - c->mem_used || size > 0x7fffffff) {
 		report_partial(c->r, "squashfs files beyond --max-memory were not compared");
 		return 0;
