@@ -220,7 +220,8 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 		{
 			size_t at = (size_t)(ch[k].addr - r->addr);
 			size_t over = r->data.len - at < ch[k].len ? r->data.len - at : ch[k].len;
-			memcpy(r->data.data + at, all.data + ch[k].off, over);
+			if (over)
+				memcpy(r->data.data + at, all.data + ch[k].off, over);
 			buf_add(&r->data, all.data + ch[k].off + over, ch[k].len - over);
 		}
 	}
