@@ -340,25 +340,23 @@ static void both(struct walk *w, const struct hrun *ra, const struct hrun *rb, u
 	const unsigned char *da = (const unsigned char *)ra->data.data;
 	const unsigned char *db = (const unsigned char *)rb->data.data;
 	const unsigned char *pa = da + (lo - ra->addr), *pb = db + (lo - rb->addr);
-	size_t n = (size_t)(hi - lo), nr, nd, keep = w->c->keep + 1;
-	size_t *off = xcalloc(keep, sizeof(size_t)), *len = xcalloc(keep, sizeof(size_t));
+	size_t n = (size_t)(hi - lo), nd;
+	/* Every range, not only those listed: the ones past the cap are
+	 * counted, and their record lines still explained. */
+	size_t nr = bytes_ranges(pa, pb, n, NULL, NULL, 0, &nd);
+	size_t *off = xcalloc(nr + 1, sizeof(size_t)), *len = xcalloc(nr + 1, sizeof(size_t));
 
-	nr = bytes_ranges(pa, pb, n, off, len, keep, &nd);
+	bytes_ranges(pa, pb, n, off, len, nr, &nd);
 	for (size_t i = 0; i < nr; i++) {
-		enum diff_hint h;
-		if (i >= keep) {
-			report_count(w->c, HINT_CONTENT);
-			continue;
-		}
 		/* Both runs hold the span at the same offset only when they
 		 * start together: else judge the stretch alone. */
-		h = ra->addr == rb->addr
-			    ? hints_span(w->c, da, ra->data.len, db, rb->data.len,
-					 (size_t)(lo - ra->addr) + off[i], len[i])
-			    : hints_span(w->c, pa, n, pb, n, off[i], len[i]);
+		enum diff_hint h = ra->addr == rb->addr
+					   ? hints_span(w->c, da, ra->data.len, db, rb->data.len,
+							(size_t)(lo - ra->addr) + off[i], len[i])
+					   : hints_span(w->c, pa, n, pb, n, off[i], len[i]);
 		range_item(w, h, lo + off[i], lo + off[i] + len[i], (const int[]){ 1, 1 },
-			   hints_render_at(pa, n, off[i], len[i], 24),
-			   hints_render_at(pb, n, off[i], len[i], 24));
+			   w->shown < w->c->keep ? hints_render_at(pa, n, off[i], len[i], 24) : NULL,
+			   w->shown < w->c->keep ? hints_render_at(pb, n, off[i], len[i], 24) : NULL);
 	}
 	free(off);
 	free(len);
