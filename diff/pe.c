@@ -237,12 +237,9 @@ static int section_diff(struct diff_ctx *c, const char *name, const struct pe *a
 	report_at(c, it, 0, (size_t)(da.p - a->p), da.len);
 	report_at(c, it, 1, (size_t)(db.p - b->p), db.len);
 	c->depth++;
-	if (c->depth <= 8) {
-		int saved = c->no_offsets;
-		c->no_offsets = 1;
+	/* Offsets inside are the section's, as an archive member's are. */
+	if (c->depth <= 8)
 		ret = diff_blobs(c, sub, &da, &db, e);
-		c->no_offsets = saved;
-	}
 	c->depth--;
 	free(sub);
 	return ret;

@@ -310,13 +310,9 @@ static int contents_diff(struct diff_ctx *c, const char *name, const char *path,
 	if (!da.p || !db.p)
 		goto out;
 	c->depth++;
-	if (c->depth <= 8) {
-		/* Offsets inside are the file's, not the image's. */
-		int saved = c->no_offsets;
-		c->no_offsets = 1;
+	/* Offsets inside are the file's, as an archive member's are. */
+	if (c->depth <= 8)
 		ret = diff_blobs(c, sub, &da, &db, e);
-		c->no_offsets = saved;
-	}
 	c->depth--;
 out:
 	if (da.p)
