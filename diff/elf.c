@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* ELF (libelf): header, program headers, the section table matched by
- * name, differing byte ranges named by the symbol they fall in, symbol
- * table changes, notes and .comment; DWARF strings are in dwarf.c.  Works
- * on any machine libelf reads (RISC-V included), without binutils. */
+/* ELF (libelf): the section table matched by name, differing byte ranges
+ * named by the symbol they fall in, symbol table changes, notes, .comment,
+ * string tables and .modinfo (elfmod.c); the file is read by elfread.c,
+ * its headers compared by elfhead.c, DWARF strings by dwarf.c.  Works on
+ * any machine libelf reads (RISC-V included), without binutils. */
 #include <gelf.h>
 #include <stddef.h>
 #include <stdio.h>

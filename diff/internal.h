@@ -210,7 +210,7 @@ int text_is_text(const struct diff_blob *b);
 int text_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
 	      const struct diff_blob *b);
 
-/* elf.c */
+/* elf.c (diff_elf), elfread.c (the other two) */
 int diff_elf_is(const struct diff_blob *b);
 int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 	     struct err *e);
