@@ -19,8 +19,10 @@ static const char usage[] =
 	"usage: lockstep diff [OPTIONS] A B\n"
 	"\n"
 	"Compares two files or two directories (by relative path) structurally:\n"
-	"ELF sections, symbols, notes and DWARF strings; archive members and their\n"
-	"metadata; text lines; other bytes.  Each difference carries a likely cause:\n"
+	"ELF sections, symbols, notes, .modinfo and DWARF strings; archive and\n"
+	"squashfs members and their metadata; PE/COFF, uImage, device tree headers;\n"
+	"Intel HEX and S-record bytes by address; text lines; other bytes.  Each\n"
+	"difference carries a likely cause:\n"
 	"timestamp, build-path, hostname, username, ordering, random, compiler,\n"
 	"umask or content.\n"
 	"\n"
@@ -41,6 +43,8 @@ static const char usage[] =
 	"  --build-path P         a build directory to recognise (repeatable)\n"
 	"  --hostname H           the build host's name (default: this machine's)\n"
 	"  --username U           the build user's name (default: this user's)\n"
+	"  --symbols ELF          the ELF an Intel HEX or S-record image was made\n"
+	"                         from: differing addresses named by symbol\n"
 	"\n"
 	"exit status: 0 identical, 1 different, 2 error (or nothing found before a limit).\n";
 
@@ -66,168 +70,194 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-int cmd_diff(int argc, char **argv)
+/* What the command line asked for, apart from the engine's options. */
+struct diff_cli {
+	struct diff_options o;
+	struct strv build_paths; /* owned: o.build_paths points into it */
+	const char *html;        /* borrowed from argv */
+	int json, color;         /* color: -1 auto */
+	size_t lines;
+	const char *a, *b;       /* borrowed from argv */
+};
+
+enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER,
+       O_ITEMS, O_HTML, O_SYMBOLS };
+static const struct option opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "html", required_argument, NULL, O_HTML },
+	{ "color", required_argument, NULL, O_COLOR },
+	{ "colour", required_argument, NULL, O_COLOR },
+	{ "full", no_argument, NULL, O_FULL },
+	{ "max-report-lines", required_argument, NULL, O_LINES },
+	{ "max-items", required_argument, NULL, O_ITEMS },
+	{ "max-memory", required_argument, NULL, O_MEM },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "sde", required_argument, NULL, O_SDE },
+	{ "build-path", required_argument, NULL, O_BP },
+	{ "hostname", required_argument, NULL, O_HOST },
+	{ "username", required_argument, NULL, O_USER },
+	{ "symbols", required_argument, NULL, O_SYMBOLS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option into d.  Returns -1 to go on, else the exit code (--help:
+ * EXIT_OK, a bad value: the usage error's). */
+static int parse_option(struct diff_cli *d, int opt, char **argv)
 {
-	enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER,
-	       O_ITEMS, O_HTML };
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "html", required_argument, NULL, O_HTML },
-		{ "color", required_argument, NULL, O_COLOR },
-		{ "colour", required_argument, NULL, O_COLOR },
-		{ "full", no_argument, NULL, O_FULL },
-		{ "max-report-lines", required_argument, NULL, O_LINES },
-		{ "max-items", required_argument, NULL, O_ITEMS },
-		{ "max-memory", required_argument, NULL, O_MEM },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "sde", required_argument, NULL, O_SDE },
-		{ "build-path", required_argument, NULL, O_BP },
-		{ "hostname", required_argument, NULL, O_HOST },
-		{ "username", required_argument, NULL, O_USER },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct diff_options o = DIFF_OPTIONS_INIT;
-	struct diff_report *r = NULL;
-	struct strv bps = STRV_INIT;
 	struct err e = ERR_INIT;
-	const char *why = NULL, *env, *html = NULL;
-	int json = 0, color = -1, opt, ret = EXIT_ERR;
-	size_t lines = DIFF_REPORT_LINES;
 	char *end;
+
+	switch (opt) {
+	case 'h':
+		fputs(usage, stdout);
+		return EXIT_OK;
+	case O_JSON:
+		d->json = 1;
+		return -1;
+	case O_HTML:
+		if (!*optarg)
+			return cli_usage_error("diff", "--html: empty path");
+		d->html = optarg;
+		return -1;
+	case O_COLOR:
+		if (!strcmp(optarg, "auto"))
+			d->color = -1;
+		else if (!strcmp(optarg, "always"))
+			d->color = 1;
+		else if (!strcmp(optarg, "never"))
+			d->color = 0;
+		else
+			return cli_usage_error("diff", "--color: \"%s\": want auto, always or never", optarg);
+		return -1;
+	case O_FULL:
+		d->o.full = 1;
+		d->lines = 0;
+		return -1;
+	case O_LINES:
+		d->lines = strtoul(optarg, &end, 10);
+		if (*end || end == optarg || *optarg == '-')
+			return cli_usage_error("diff", "--max-report-lines: \"%s\": not a count", optarg);
+		return -1;
+	case O_ITEMS:
+		d->o.max_items = strtoul(optarg, &end, 10);
+		if (*end || end == optarg || *optarg == '-' || !d->o.max_items)
+			return cli_usage_error("diff", "--max-items: \"%s\": not a count of at least 1", optarg);
+		return -1;
+	case O_MEM:
+		if (parse_size(optarg, &d->o.max_memory) < 0)
+			return cli_usage_error("diff", "--max-memory: \"%s\": not a size", optarg);
+		return -1;
+	case O_TIMEOUT:
+		d->o.timeout = strtod(optarg, &end);
+		if (*end || end == optarg || !(d->o.timeout > 0))
+			return cli_usage_error("diff", "--timeout: \"%s\": not a positive number of seconds", optarg);
+		return -1;
+	case O_SDE:
+		if (clock_parse_epoch(optarg, &d->o.sde, "--sde", &e) < 0)
+			return cli_fail(&e);
+		d->o.have_sde = 1;
+		return -1;
+	case O_BP:
+		if (!*optarg)
+			return cli_usage_error("diff", "--build-path: empty path");
+		strv_push(&d->build_paths, optarg);
+		return -1;
+	case O_HOST:
+		d->o.hostname = optarg;
+		return -1;
+	case O_USER:
+		d->o.username = optarg;
+		return -1;
+	case O_SYMBOLS:
+		if (!*optarg)
+			return cli_usage_error("diff", "--symbols: empty path");
+		d->o.symbols = optarg;
+		return -1;
+	default:
+		return cli_usage_error("diff", "\"%s\": unknown option or missing value", argv[optind - 1]);
+	}
+}
+
+/* The command line into d; -1 to go on, else the exit code. */
+static int parse_args(struct diff_cli *d, int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	const char *env;
+	int opt, rc;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			fputs(usage, stdout);
-			ret = EXIT_OK;
-			goto out;
-		case O_JSON:
-			json = 1;
-			break;
-		case O_HTML:
-			if (!*optarg) {
-				ret = cli_usage_error("diff", "--html: empty path");
-				goto out;
-			}
-			html = optarg;
-			break;
-		case O_COLOR:
-			if (!strcmp(optarg, "auto"))
-				color = -1;
-			else if (!strcmp(optarg, "always"))
-				color = 1;
-			else if (!strcmp(optarg, "never"))
-				color = 0;
-			else {
-				ret = cli_usage_error("diff", "--color: \"%s\": want auto, always or never", optarg);
-				goto out;
-			}
-			break;
-		case O_FULL:
-			o.full = 1;
-			lines = 0;
-			break;
-		case O_LINES:
-			lines = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || *optarg == '-') {
-				ret = cli_usage_error("diff", "--max-report-lines: \"%s\": not a count", optarg);
-				goto out;
-			}
-			break;
-		case O_ITEMS:
-			o.max_items = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || *optarg == '-' || !o.max_items) {
-				ret = cli_usage_error("diff", "--max-items: \"%s\": not a count of at least 1", optarg);
-				goto out;
-			}
-			break;
-		case O_MEM:
-			if (parse_size(optarg, &o.max_memory) < 0) {
-				ret = cli_usage_error("diff", "--max-memory: \"%s\": not a size", optarg);
-				goto out;
-			}
-			break;
-		case O_TIMEOUT:
-			o.timeout = strtod(optarg, &end);
-			if (*end || end == optarg || !(o.timeout > 0)) {
-				ret = cli_usage_error("diff", "--timeout: \"%s\": not a positive number of seconds", optarg);
-				goto out;
-			}
-			break;
-		case O_SDE:
-			if (clock_parse_epoch(optarg, &o.sde, "--sde", &e) < 0) {
-				ret = cli_fail(&e);
-				goto out;
-			}
-			o.have_sde = 1;
-			break;
-		case O_BP:
-			if (!*optarg) {
-				ret = cli_usage_error("diff", "--build-path: empty path");
-				goto out;
-			}
-			strv_push(&bps, optarg);
-			break;
-		case O_HOST:
-			o.hostname = optarg;
-			break;
-		case O_USER:
-			o.username = optarg;
-			break;
-		default:
-			ret = cli_usage_error("diff", "\"%s\": unknown option or missing value", argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (argc - optind != 2) {
-		ret = cli_usage_error("diff", "want two paths, A and B");
-		goto out;
-	}
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((rc = parse_option(d, opt, argv)) >= 0)
+			return rc;
+	if (argc - optind != 2)
+		return cli_usage_error("diff", "want two paths, A and B");
+	d->a = argv[optind];
+	d->b = argv[optind + 1];
 	env = getenv("SOURCE_DATE_EPOCH");
-	if (!o.have_sde && env && *env) {
-		if (clock_parse_epoch(env, &o.sde, "environment", &e) < 0) {
-			ret = cli_fail(&e);
-			goto out;
-		}
-		o.have_sde = 1;
+	if (!d->o.have_sde && env && *env) {
+		if (clock_parse_epoch(env, &d->o.sde, "environment", &e) < 0)
+			return cli_fail(&e);
+		d->o.have_sde = 1;
 	}
-	o.build_paths = (const char *const *)bps.v;
-	o.n_build_paths = bps.n;
-	if (diff_paths(argv[optind], argv[optind + 1], &o, &r, &e) < 0) {
-		ret = cli_fail(&e);
-		goto out;
-	}
-	if (json) {
+	d->o.build_paths = (const char *const *)d->build_paths.v;
+	d->o.n_build_paths = d->build_paths.n;
+	return -1;
+}
+
+/* The report on stdout (text or JSON) and, asked for, as an HTML page. */
+static int print_report(const struct diff_cli *d, const struct diff_report *r, struct err *e)
+{
+	if (d->json) {
 		char *s = diff_report_json(r);
 		fputs(s, stdout);
 		free(s);
 	} else {
-		diff_report_print_text(r, stdout, color < 0 ? cli_color(1) : color, lines);
+		diff_report_print_text(r, stdout, d->color < 0 ? cli_color(1) : d->color, d->lines);
 	}
-	if (html) {
+	if (d->html) {
 		size_t len;
 		char *page = diff_report_html(r, &len);
-		int rc = fs_write_atomic(html, page, len, 0644, &e);
+		int rc = fs_write_atomic(d->html, page, len, 0644, e);
 
 		free(page);
-		if (rc < 0) {
-			ret = cli_fail(&e);
-			goto out;
-		}
+		return rc;
 	}
+	return 0;
+}
+
+/* 0 identical, 1 different; 2 when a limit stopped it before anything
+ * was found (an answer "identical" it cannot give). */
+static int exit_code(const struct diff_report *r)
+{
+	const char *why = NULL;
+
 	if (!diff_report_identical(r))
-		ret = EXIT_NO;
-	else if (diff_report_partial(r, &why)) {
+		return EXIT_NO;
+	if (diff_report_partial(r, &why)) {
 		fprintf(stderr, "lockstep: diff: no difference found before a limit stopped the comparison (%s)\n",
 			why);
-		ret = EXIT_ERR;
-	} else
-		ret = EXIT_OK;
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	struct diff_cli d = { DIFF_OPTIONS_INIT, STRV_INIT, NULL, 0, -1, DIFF_REPORT_LINES, NULL, NULL };
+	struct diff_report *r = NULL;
+	struct err e = ERR_INIT;
+	int ret;
+
+	if ((ret = parse_args(&d, argc, argv)) >= 0)
+		goto out;
+	if (diff_paths(d.a, d.b, &d.o, &r, &e) < 0 || print_report(&d, r, &e) < 0)
+		ret = cli_fail(&e);
+	else
+		ret = exit_code(r);
 out:
 	diff_report_free(r);
-	strv_release(&bps);
+	strv_release(&d.build_paths);
 	return ret;
 }

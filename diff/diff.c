@@ -77,7 +77,8 @@ const char *diff_username(const struct diff_ctx *c)
 
 /* What a pair of images is compared as: the first of these both sides are
  * (the order matters: a compressed tar is read by compress.c first). */
-enum blob_kind { K_ELF, K_DTB, K_UIMAGE, K_COMPRESSED, K_ARCHIVE, K_TEXT, K_OTHER };
+enum blob_kind { K_ELF, K_DTB, K_UIMAGE, K_PE, K_SQUASHFS, K_COMPRESSED, K_ARCHIVE, K_HEXREC,
+		 K_TEXT, K_OTHER };
 
 static enum blob_kind blob_kind(const struct diff_blob *b)
 {
@@ -87,15 +88,29 @@ static enum blob_kind blob_kind(const struct diff_blob *b)
 		return K_DTB;
 	if (diff_uimage_is(b))
 		return K_UIMAGE;
+	if (diff_pe_is(b))
+		return K_PE;
+	if (diff_squashfs_is(b))
+		return K_SQUASHFS;
 	if (diff_compress_is(b))
 		return K_COMPRESSED;
 	if (diff_archive_is(b))
 		return K_ARCHIVE;
+	if (diff_hexrec_is(b))
+		return K_HEXREC;
 	return K_OTHER;
 }
 
-static const char *const kind_names[] = { "elf", "device tree", "uimage", "compressed",
-					  "archive", "text", "other" };
+static const char *const kind_names[] = { "elf", "device tree", "uimage", "pe", "squashfs",
+					  "compressed", "archive", "hex records", "text", "other" };
+
+/* Each structured kind's comparison, by blob_kind. */
+static int (*const kind_diff[])(struct diff_ctx *, const char *, struct diff_blob *,
+				struct diff_blob *, struct err *) = {
+	[K_ELF] = diff_elf, [K_DTB] = diff_dtb, [K_UIMAGE] = diff_uimage, [K_PE] = diff_pe,
+	[K_SQUASHFS] = diff_squashfs, [K_COMPRESSED] = diff_compress, [K_ARCHIVE] = diff_archive,
+	[K_HEXREC] = diff_hexrec,
+};
 
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	       struct diff_blob *b, struct err *e)
@@ -105,7 +120,7 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	struct err fe = ERR_INIT;
 	enum blob_kind ka, kb;
 	size_t before;
-	int ret = 0, structured = 0;
+	int ret = 0, structured = 0, failed = 0;
 
 	c->r->files_compared++;
 	if (diff_over_limit(c))
@@ -118,11 +133,7 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	kb = blob_kind(b);
 	if (ka == kb && ka != K_OTHER) {
 		structured = 1;
-		ret = ka == K_ELF ? diff_elf(c, name, a, b, &fe)
-		      : ka == K_DTB ? diff_dtb(c, name, a, b, &fe)
-		      : ka == K_UIMAGE ? diff_uimage(c, name, a, b, &fe)
-		      : ka == K_COMPRESSED ? diff_compress(c, name, a, b, &fe)
-					   : diff_archive(c, name, a, b, &fe);
+		ret = kind_diff[ka](c, name, a, b, &fe);
 		if (ret < 0) {
 			/* Malformed or truncated: what it is not, said once, and then
 			 * every byte compared. */
@@ -135,14 +146,19 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 			if (it)
 				strv_push(&it->detail, fe.msg);
 			structured = 0;
+			failed = 1;
 			ret = 0;
 		}
 	} else if (ka != kb) {
 		report_file(c, name, "binary");
 		report_add(c, name, "format", HINT_CONTENT, NULL, xstrdup(kind_names[ka]),
 			   xstrdup(kind_names[kb]));
+		failed = 1;
 	}
-	if (!structured && text_is_text(a) && text_is_text(b)) {
+	/* Text read line by line, but not a format that failed to parse
+	 * (a record file with a bad checksum): that is compared as bytes, as
+	 * its report says, each change located. */
+	if (!structured && !failed && text_is_text(a) && text_is_text(b)) {
 		text_diff(c, name, a, b);
 		/* Lines explain all the bytes when they differ; when they do not,
 		 * the bytes are still compared below. */
@@ -442,6 +458,8 @@ int diff_paths(const char *a, const char *b, const struct diff_options *o,
 	ctx_init(&c, o ? o : &def, r);
 	c.top[0] = a;
 	c.top[1] = b;
+	if (c.o->symbols && diff_elfsyms_open(c.o->symbols, &c.syms, e) < 0)
+		goto out;
 	if (lstat(a, &sa) < 0) {
 		err_sys(e, "\"%s\": cannot compare", a);
 		goto out;

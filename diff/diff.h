@@ -27,8 +27,11 @@ struct diff_options {
 	size_t max_items;           /* differences kept in the report (text and
 				     * JSON); past it only counted, partial;
 				     * 0: 20000, or 2000000 with full */
+	const char *symbols;        /* borrowed, may be NULL: the ELF file an
+				     * Intel HEX or S-record image was made
+				     * from, to name addresses by symbol */
 };
-#define DIFF_OPTIONS_INIT { 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0 }
+#define DIFF_OPTIONS_INIT { 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL }
 
 struct diff_report; /* opaque */
 

@@ -61,7 +61,8 @@ static struct dent *side_push(struct dside *s)
 
 static int cmp_key(const char *pa, const char *na, const char *pb, const char *nb)
 {
-	int c = strcmp(pa, pb);
+	/* A node's properties share its path string: no need to compare it. */
+	int c = pa == pb ? 0 : strcmp(pa, pb);
 
 	if (c)
 		return c;
@@ -76,6 +77,25 @@ static int cmp_dent(const void *x, const void *y)
 	int c = cmp_key(a->path, a->prop, b->path, b->prop);
 
 	return c ? c : (a->off > b->off) - (a->off < b->off);
+}
+
+/* parent/name ("/" for the root, whose parent is NULL); caller frees.
+ * Thousands of nodes: built by hand, not through printf. */
+static char *node_path(const char *parent, const char *nm)
+{
+	size_t lp = parent ? strlen(parent) : 0, ln = strlen(nm);
+	char *p = xmalloc(lp + ln + 2), *q = p;
+
+	if (!parent) {
+		memcpy(p, "/", 2);
+		return p;
+	}
+	memcpy(q, parent, lp);
+	q += lp;
+	if (lp != 1 || parent[0] != '/')
+		*q++ = '/';
+	memcpy(q, nm, ln + 1);
+	return p;
 }
 
 /* Walks the structure block tag by tag (libfdt checked it first), so that
@@ -111,8 +131,7 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 			if (depth == DTB_MAX_DEPTH)
 				return err_set(e, "\"%s\": device tree nested deeper than %d", label,
 					       DTB_MAX_DEPTH);
-			strv_pushf(&s->paths, "%s%s%s", parent ? parent : "",
-				   parent && strcmp(parent, "/") ? "/" : "", parent ? nm : "/");
+			strv_take(&s->paths, node_path(parent, nm));
 			d = side_push(s);
 			d->path = s->paths.v[s->paths.n - 1];
 			d->off = base + (uint64_t)off;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* ELF (libelf): header, program headers, the section table matched by
- * name, differing byte ranges named by the symbol they fall in, symbol
- * table changes, notes and .comment; DWARF strings are in dwarf.c.  Works
- * on any machine libelf reads (RISC-V included), without binutils. */
+/* ELF (libelf): the section table matched by name, differing byte ranges
+ * named by the symbol they fall in, symbol table changes, notes, .comment,
+ * string tables and .modinfo (elfmod.c); the file is read by elfread.c,
+ * its headers compared by elfhead.c, DWARF strings by dwarf.c.  Works on
+ * any machine libelf reads (RISC-V included), without binutils. */
 #include <gelf.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,57 +12,7 @@
 #include <string.h>
 
 #include "core/digest.h"
-#include "diff/internal.h"
-
-struct esym {
-	const char *name;
-	uint64_t value, size;
-	size_t shndx;
-	int type;
-};
-
-struct esec {
-	const char *name;
-	size_t idx;
-	GElf_Shdr sh;
-	const unsigned char *raw; /* NULL for NOBITS */
-	size_t len;
-};
-
-struct eside {
-	const unsigned char *image; /* borrowed: the file's bytes */
-	size_t image_len;
-	Elf *elf;
-	GElf_Ehdr eh;
-	size_t shnum, phnum;
-	struct esec *secs;  /* owned, [0] unused */
-	struct esym *syms;  /* owned, sorted by (shndx, value) */
-	size_t nsyms;
-};
-
-int diff_elf_is(const struct diff_blob *b)
-{
-	return b->len >= 4 && !memcmp(b->p, ELFMAG, SELFMAG);
-}
-
-static void side_release(struct eside *s)
-{
-	free(s->secs);
-	free(s->syms);
-	if (s->elf)
-		elf_end(s->elf);
-	memset(s, 0, sizeof(*s));
-}
-
-static int cmp_sym_addr(const void *x, const void *y)
-{
-	const struct esym *a = x, *b = y;
-	if (a->shndx != b->shndx)
-		return a->shndx < b->shndx ? -1 : 1;
-	if (a->value != b->value)
-		return a->value < b->value ? -1 : 1;
-	return strcmp(a->name, b->name);
-}
+#include "diff/elf.h"
 
 static int cmp_sym_name(const void *x, const void *y)
 {
@@ -70,294 +21,6 @@ static int cmp_sym_name(const void *x, const void *y)
 	if (c)
 		return c;
 	return a->value < b->value ? -1 : a->value > b->value;
-}
-
-static void side_symbols(struct eside *s)
-{
-	size_t cap = 0, tab = 0;
-
-	for (size_t i = 1; i < s->shnum; i++)
-		if (s->secs[i].sh.sh_type == SHT_SYMTAB)
-			tab = i;
-	for (size_t i = 1; i < s->shnum && !tab; i++)
-		if (s->secs[i].sh.sh_type == SHT_DYNSYM)
-			tab = i;
-	if (!tab)
-		return;
-	{
-		Elf_Data *d = elf_getdata(elf_getscn(s->elf, tab), NULL);
-		size_t n = d && s->secs[tab].sh.sh_entsize ? s->secs[tab].sh.sh_size / s->secs[tab].sh.sh_entsize : 0;
-		for (size_t i = 1; d && i < n; i++) {
-			GElf_Sym sym;
-			const char *nm;
-			if (!gelf_getsym(d, (int)i, &sym))
-				break;
-			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE)
-				continue;
-			nm = elf_strptr(s->elf, s->secs[tab].sh.sh_link, sym.st_name);
-			if (!nm || !*nm || !strncmp(nm, ".L", 2) || nm[0] == '$')
-				continue;
-			if (s->nsyms == cap)
-				s->syms = xrealloc(s->syms, (cap = cap ? 2 * cap : 256) * sizeof(*s->syms));
-			s->syms[s->nsyms++] = (struct esym){ nm, sym.st_value, sym.st_size, sym.st_shndx,
-							     GELF_ST_TYPE(sym.st_info) };
-		}
-	}
-	if (s->nsyms)
-		qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym_addr);
-}
-
-static int side_open(struct eside *s, const char *name, struct diff_blob *b, struct err *e)
-{
-	size_t shstr;
-
-	memset(s, 0, sizeof(*s));
-	s->image = b->p;
-	s->image_len = b->len;
-	s->elf = elf_memory((char *)b->p, b->len);
-	if (!s->elf || elf_kind(s->elf) != ELF_K_ELF || !gelf_getehdr(s->elf, &s->eh)) {
-		int en = elf_errno();
-
-		/* libelf has nothing to say about a file shorter than its own
-		 * header: say that instead of "no error". */
-		return err_set(e, "\"%s\": not a valid ELF file: %s", name,
-			       en ? elf_errmsg(en) : "too short or not ELF");
-	}
-	if (elf_getshdrnum(s->elf, &s->shnum) < 0 || elf_getshdrstrndx(s->elf, &shstr) < 0 ||
-	    elf_getphdrnum(s->elf, &s->phnum) < 0)
-		return err_set(e, "\"%s\": corrupt or truncated ELF: %s", name, elf_errmsg(-1));
-	if (s->eh.e_shoff + (uint64_t)s->shnum * s->eh.e_shentsize > b->len)
-		return err_set(e, "\"%s\": truncated ELF: the section table ends past the file", name);
-	s->secs = xcalloc(s->shnum ? s->shnum : 1, sizeof(*s->secs));
-	for (size_t i = 1; i < s->shnum; i++) {
-		struct esec *x = &s->secs[i];
-		Elf_Scn *scn = elf_getscn(s->elf, i);
-		if (!scn || !gelf_getshdr(scn, &x->sh))
-			return err_set(e, "\"%s\": corrupt section header %zu: %s", name, i, elf_errmsg(-1));
-		x->idx = i;
-		x->name = elf_strptr(s->elf, shstr, x->sh.sh_name);
-		if (!x->name)
-			return err_set(e, "\"%s\": section %zu has a bad name offset", name, i);
-		if (x->sh.sh_type == SHT_NOBITS)
-			continue;
-		if (x->sh.sh_offset > b->len || x->sh.sh_size > b->len - x->sh.sh_offset)
-			return err_set(e, "\"%s\": section \"%s\" extends past the end of the file "
-				       "(truncated ELF?)", name, x->name);
-		x->raw = b->p + x->sh.sh_offset;
-		x->len = x->sh.sh_size;
-	}
-	side_symbols(s);
-	return 0;
-}
-
-/* "main+0x24" for the address in section shndx; "+0x24" after the section
- * name when no symbol covers it. */
-static char *sym_at(const struct eside *s, size_t shndx, uint64_t addr, const char *secname,
-		    uint64_t secoff)
-{
-	size_t lo = 0, hi = s->nsyms;
-	const struct esym *best = NULL;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct esym *m = &s->syms[mid];
-		if (m->shndx < shndx || (m->shndx == shndx && m->value <= addr))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* The last symbol at or below addr in this section, preferring one
-	 * that covers addr by its size. */
-	for (size_t i = lo; i-- > 0 && s->syms[i].shndx == shndx;) {
-		const struct esym *m = &s->syms[i];
-		if (addr < m->value + (m->size ? m->size : 1) || (!best && !m->size)) {
-			best = m;
-			if (m->size)
-				break;
-		} else if (!best) {
-			break;
-		}
-	}
-	if (best)
-		return xasprintf("%s+0x%llx", best->name, (unsigned long long)(addr - best->value));
-	return xasprintf("%s+0x%llx", secname, (unsigned long long)secoff);
-}
-
-/* An ELF header field: its name as reported and where it lies in each
- * class's header. */
-struct efield {
-	const char *name;
-	unsigned char off32, len32, off64, len64;
-};
-
-#define EF(n, f) { n, offsetof(Elf32_Ehdr, f), sizeof(((Elf32_Ehdr *)0)->f), \
-		   offsetof(Elf64_Ehdr, f), sizeof(((Elf64_Ehdr *)0)->f) }
-static const struct efield efields[] = {
-	EF("type", e_type), EF("machine", e_machine), EF("version", e_version),
-	EF("entry", e_entry), EF("phoff", e_phoff), EF("shoff", e_shoff),
-	EF("flags", e_flags), EF("ehsize", e_ehsize), EF("phentsize", e_phentsize),
-	EF("phnum", e_phnum), EF("shentsize", e_shentsize), EF("shnum", e_shnum),
-	EF("shstrndx", e_shstrndx),
-};
-#undef EF
-
-/* The e_ident bytes by name; the padding after EI_ABIVERSION by index. */
-static const char *ident_name(size_t i, char *buf, size_t n)
-{
-	static const char *const names[] = { "magic[0]", "magic[1]", "magic[2]", "magic[3]",
-					     "class", "data", "ident version", "osabi",
-					     "abiversion" };
-	if (i < sizeof(names) / sizeof(names[0]))
-		return names[i];
-	snprintf(buf, n, "e_ident[%zu] (padding)", i);
-	return buf;
-}
-
-/* The value of a field read from the image: libelf's GElf_Ehdr would hide
- * what the file stores (the counts it extends, say). */
-static uint64_t load_field(const struct eside *s, size_t off, size_t len)
-{
-	const unsigned char *p = s->image + off;
-	uint64_t v = 0;
-
-	if (off + len > s->image_len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		v |= (uint64_t)p[s->eh.e_ident[EI_DATA] == ELFDATA2MSB ? len - 1 - i : i] << (8 * i);
-	return v;
-}
-
-static int is64(const struct eside *s)
-{
-	return s->eh.e_ident[EI_CLASS] == ELFCLASS64;
-}
-
-/* Every byte of the ELF header, the program header table and, by entry,
- * what differs in them: each reported with where it lies in the file. */
-static void header_diff(struct diff_ctx *c, const char *name, const struct eside *a,
-			const struct eside *b)
-{
-	char buf[48];
-	size_t na, nb;
-
-	for (size_t i = 0; i < EI_NIDENT; i++)
-		if (a->eh.e_ident[i] != b->eh.e_ident[i]) {
-			struct diff_item *it = report_add(
-				c, name, "elf-header", HINT_CONTENT,
-				xstrdup(ident_name(i, buf, sizeof(buf))),
-				xasprintf("0x%x", a->eh.e_ident[i]), xasprintf("0x%x", b->eh.e_ident[i]));
-			report_at(c, it, 0, i, 1);
-			report_at(c, it, 1, i, 1);
-		}
-	for (size_t i = 0; i < sizeof(efields) / sizeof(efields[0]); i++) {
-		const struct efield *f = &efields[i];
-		size_t oa = is64(a) ? f->off64 : f->off32, la = is64(a) ? f->len64 : f->len32;
-		size_t ob = is64(b) ? f->off64 : f->off32, lb = is64(b) ? f->len64 : f->len32;
-		uint64_t va = load_field(a, oa, la), vb = load_field(b, ob, lb);
-		if (va != vb || (oa == ob && la == lb && oa + la <= a->image_len &&
-				 oa + la <= b->image_len && memcmp(a->image + oa, b->image + ob, la))) {
-			struct diff_item *it = report_add(c, name, "elf-header", HINT_CONTENT,
-							  xstrdup(f->name),
-							  xasprintf("0x%llx", (unsigned long long)va),
-							  xasprintf("0x%llx", (unsigned long long)vb));
-			report_at(c, it, 0, oa, la);
-			report_at(c, it, 1, ob, lb);
-		}
-	}
-	/* A table that moved is compared entry by entry (program headers
-	 * below, section headers with their sections), not at its old
-	 * offsets: the bytes where the other side's table lay are covered,
-	 * and only the null section entry, which no section compares, is
-	 * compared here. */
-	if (a->eh.e_shoff != b->eh.e_shoff) {
-		uint64_t sa = (uint64_t)a->shnum * a->eh.e_shentsize, sb = (uint64_t)b->shnum * b->eh.e_shentsize;
-		report_at(c, NULL, 0, a->eh.e_shoff, sa);
-		report_at(c, NULL, 1, b->eh.e_shoff, sb);
-		if (a->shnum && b->shnum && a->eh.e_shentsize == b->eh.e_shentsize &&
-		    memcmp(a->image + a->eh.e_shoff, b->image + b->eh.e_shoff, a->eh.e_shentsize)) {
-			struct diff_item *it = report_add(c, name, "section-header", HINT_CONTENT,
-							  xstrdup("[0] (null)"), xstrdup("differs"),
-							  xstrdup("differs"));
-			report_at(c, it, 0, a->eh.e_shoff, a->eh.e_shentsize);
-			report_at(c, it, 1, b->eh.e_shoff, b->eh.e_shentsize);
-		}
-	}
-	if (a->eh.e_phoff != b->eh.e_phoff) {
-		report_at(c, NULL, 0, a->eh.e_phoff, (uint64_t)a->phnum * a->eh.e_phentsize);
-		report_at(c, NULL, 1, b->eh.e_phoff, (uint64_t)b->phnum * b->eh.e_phentsize);
-	}
-	na = a->phnum;
-	nb = b->phnum;
-	for (size_t i = 0; i < na || i < nb; i++) {
-		GElf_Phdr p, q;
-		int hp = i < na && gelf_getphdr(a->elf, (int)i, &p);
-		int hq = i < nb && gelf_getphdr(b->elf, (int)i, &q);
-		uint64_t pa = a->eh.e_phoff + (uint64_t)i * a->eh.e_phentsize;
-		uint64_t pb = b->eh.e_phoff + (uint64_t)i * b->eh.e_phentsize;
-		struct diff_item *it;
-		if (hp && hq && !memcmp(&p, &q, sizeof(p)))
-			continue;
-#define PH(h) xasprintf("type=0x%x off=0x%llx vaddr=0x%llx paddr=0x%llx filesz=0x%llx memsz=0x%llx flags=0x%x align=0x%llx", \
-	(h).p_type, (unsigned long long)(h).p_offset, (unsigned long long)(h).p_vaddr,             \
-	(unsigned long long)(h).p_paddr, (unsigned long long)(h).p_filesz,                         \
-	(unsigned long long)(h).p_memsz, (h).p_flags, (unsigned long long)(h).p_align)
-		it = report_add(c, name, "program-header", HINT_CONTENT, xasprintf("phdr[%zu]", i),
-				hp ? PH(p) : xstrdup("absent"), hq ? PH(q) : xstrdup("absent"));
-#undef PH
-		if (hp)
-			report_at(c, it, 0, pa, a->eh.e_phentsize);
-		if (hq)
-			report_at(c, it, 1, pb, b->eh.e_phentsize);
-	}
-}
-
-/* Where section idx's header lies in the file. */
-static uint64_t shdr_off(const struct eside *s, size_t idx)
-{
-	return s->eh.e_shoff + (uint64_t)idx * s->eh.e_shentsize;
-}
-
-/* The section header fields that differ, as "sh_link=3" lists (a, b);
- * NULL when none does. */
-static int shdr_fields(const struct esec *x, const struct esec *y, char **da, char **db)
-{
-	struct buf ba = BUF_INIT, bb = BUF_INIT;
-	struct { const char *f; uint64_t va, vb; } fs[] = {
-		{ "sh_name", x->sh.sh_name, y->sh.sh_name },
-		{ "sh_type", x->sh.sh_type, y->sh.sh_type },
-		{ "sh_flags", x->sh.sh_flags, y->sh.sh_flags },
-		{ "sh_addr", x->sh.sh_addr, y->sh.sh_addr },
-		{ "sh_offset", x->sh.sh_offset, y->sh.sh_offset },
-		{ "sh_size", x->sh.sh_size, y->sh.sh_size },
-		{ "sh_link", x->sh.sh_link, y->sh.sh_link },
-		{ "sh_info", x->sh.sh_info, y->sh.sh_info },
-		{ "sh_addralign", x->sh.sh_addralign, y->sh.sh_addralign },
-		{ "sh_entsize", x->sh.sh_entsize, y->sh.sh_entsize },
-	};
-	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
-		if (fs[i].va != fs[i].vb) {
-			buf_addf(&ba, "%s%s=0x%llx", ba.len ? " " : "", fs[i].f, (unsigned long long)fs[i].va);
-			buf_addf(&bb, "%s%s=0x%llx", bb.len ? " " : "", fs[i].f, (unsigned long long)fs[i].vb);
-		}
-	*da = buf_take(&ba, NULL);
-	*db = buf_take(&bb, NULL);
-	if (**da)
-		return 1;
-	free(*da);
-	free(*db);
-	*da = *db = NULL;
-	return 0;
-}
-
-static char *sec_desc(const struct esec *s)
-{
-	char hex[DIGEST_HEX_LEN + 1] = "-";
-
-	if (s->raw)
-		digest_buf(s->raw, s->len, hex);
-	return xasprintf("type=%u flags=0x%llx addr=0x%llx size=0x%llx sha256=%.16s", s->sh.sh_type,
-			 (unsigned long long)s->sh.sh_flags, (unsigned long long)s->sh.sh_addr,
-			 (unsigned long long)s->sh.sh_size, hex);
 }
 
 /* Joins the NUL-separated strings of a section with " | ". */
@@ -412,8 +75,8 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 		if (!exec && !layout)
 			h = hints_span(c, sa->raw, sa->len, sb->raw, sb->len, off[i], len[i]);
 		counts[h]++;
-		s = sym_at(a, sa->idx, base + off[i], sa->name, off[i]);
-		t = sym_at(a, sa->idx, base + off[i] + len[i], sa->name, off[i] + len[i]);
+		s = elf_sym_at(a, sa->idx, base + off[i], sa->name, off[i]);
+		t = elf_sym_at(a, sa->idx, base + off[i] + len[i], sa->name, off[i] + len[i]);
 		it = report_add(c, name, "range", h, xasprintf("%s: %s .. %s", sa->name, s, t),
 				hints_render_at(sa->raw, sa->len, off[i], len[i], 24),
 				hints_render_at(sb->raw, sb->len, off[i], len[i], 24));
@@ -500,7 +163,7 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 				strv_push(gone, only->name);
 				if (only->raw)
 					report_at(c, NULL, cmp > 0, only->sh.sh_offset, only->len);
-				report_at(c, NULL, cmp > 0, shdr_off(side, only->idx), side->eh.e_shentsize);
+				report_at(c, NULL, cmp > 0, elf_shdr_off(side, only->idx), side->eh.e_shentsize);
 				continue;
 			}
 			it = report_add(c, name, "section", HINT_CONTENT,
@@ -509,7 +172,7 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 							  xstrdup(cmp < 0 ? "absent" : "present"));
 			if (only->raw)
 				report_at(c, it, cmp > 0, only->sh.sh_offset, only->len);
-			report_at(c, it, cmp > 0, shdr_off(side, only->idx), side->eh.e_shentsize);
+			report_at(c, it, cmp > 0, elf_shdr_off(side, only->idx), side->eh.e_shentsize);
 		}
 	}
 	free(x);
@@ -654,12 +317,12 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	memset(&b, 0, sizeof(b));
 	la = diff_label(c, name, 0);
 	lb = diff_label(c, name, 1);
-	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
+	if (elf_side_open(&a, la, ba, e) < 0 || elf_side_open(&b, lb, bb, e) < 0)
 		goto out;
 	report_file(c, name, "elf");
 	if (c->cov)
 		c->cov->positional = 1;
-	header_diff(c, name, &a, &b);
+	elf_header_diff(c, name, &a, &b);
 	/* One side stripped: said once, and then only what both have is
 	 * compared (sections, and no symbols: the stripped side has none). */
 	stripped = has_strippable(&a) && !has_strippable(&b) ? 1
@@ -709,18 +372,18 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 				/* Only its name offset or place changed: strip rewrote
 				 * the section table. */
 				moved_only += sa->sh.sh_name != sb->sh.sh_name || sa->sh.sh_offset != sb->sh.sh_offset;
-				report_at(c, NULL, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
-				report_at(c, NULL, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
+				report_at(c, NULL, 0, elf_shdr_off(&a, sa->idx), a.eh.e_shentsize);
+				report_at(c, NULL, 1, elf_shdr_off(&b, sb->idx), b.eh.e_shentsize);
 				if (sa->raw)
 					report_at(c, NULL, 0, sa->sh.sh_offset, sa->len);
 				if (sb->raw)
 					report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
-			} else if (shdr_fields(sa, sb, &fa, &fb)) {
+			} else if (elf_shdr_fields(sa, sb, &fa, &fb)) {
 				it = report_add(c, name, "section-header",
 						is_attributes(sa) && !data_same ? HINT_COMPILER : HINT_CONTENT,
 						xstrdup(sa->name), fa, fb);
-				report_at(c, it, 0, shdr_off(&a, sa->idx), a.eh.e_shentsize);
-				report_at(c, it, 1, shdr_off(&b, sb->idx), b.eh.e_shentsize);
+				report_at(c, it, 0, elf_shdr_off(&a, sa->idx), a.eh.e_shentsize);
+				report_at(c, it, 1, elf_shdr_off(&b, sb->idx), b.eh.e_shentsize);
 				/* A section that moved is explained by its header, equal
 				 * contents or not: the bytes around it are what is left. */
 				if (sa->raw)
@@ -742,8 +405,8 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL, NULL,
 				     0, &nbytes);
 		idx = c->r->n_items;
-		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name), sec_desc(sa),
-				sec_desc(sb));
+		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name), elf_sec_desc(sa),
+				elf_sec_desc(sb));
 		if (it)
 			strv_pushf(&it->detail, "%zu bytes differ%s", nbytes,
 				   sa->len != sb->len ? " (and the sizes differ)" : "");
@@ -763,7 +426,9 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			char *na = note_list(a.elf, sa->idx), *nb = note_list(b.elf, sb->idx);
 			report_add(c, name, "note", HINT_CONTENT,
 				   xstrdup(strstr(na, "GNU/3:") ? "build-id" : sa->name), na, nb);
-		} else if (sa->sh.sh_flags & SHF_STRINGS) {
+		} else if (!strcmp(sa->name, ".modinfo")) {
+			diff_elf_modinfo(c, name, sa->raw, sa->len, sb->raw, sb->len, &h);
+		} else if ((sa->sh.sh_flags & SHF_STRINGS) || sa->sh.sh_type == SHT_STRTAB) {
 			/* String tables: which strings changed, not where. */
 			diff_dwarf_strtab(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len, &h);
 			if (h == HINT_CONTENT && !strncmp(sa->name, ".debug_", 7))
@@ -811,31 +476,7 @@ out:
 	free(pair);
 	free(la);
 	free(lb);
-	side_release(&a);
-	side_release(&b);
+	elf_side_release(&a);
+	elf_side_release(&b);
 	return ret;
-}
-
-char *diff_elf_section_at(struct diff_blob *b, uint64_t off)
-{
-	struct eside s;
-	struct err e = ERR_INIT;
-	char *name = NULL;
-
-	elf_version(EV_CURRENT);
-	if (side_open(&s, "", b, &e) < 0)
-		goto out;
-	for (size_t i = 1; i < s.shnum && !name; i++)
-		if (s.secs[i].raw && off >= s.secs[i].sh.sh_offset &&
-		    off - s.secs[i].sh.sh_offset < s.secs[i].len)
-			name = xstrdup(s.secs[i].name);
-	if (!name && off < s.eh.e_ehsize)
-		name = xstrdup("(ELF header)");
-	if (!name && off >= s.eh.e_shoff && off < s.eh.e_shoff + (uint64_t)s.shnum * s.eh.e_shentsize)
-		name = xstrdup("(section headers)");
-	if (!name && off >= s.eh.e_phoff && off < s.eh.e_phoff + (uint64_t)s.phnum * s.eh.e_phentsize)
-		name = xstrdup("(program headers)");
-out:
-	side_release(&s);
-	return name;
 }

@@ -94,6 +94,7 @@ struct diff_ctx {
 	struct diff_cover *cov; /* borrowed: the image being compared (diff_blobs) */
 	int no_offsets;         /* offsets of this image are not the file's (a
 				 * decompressed stream under the file's name) */
+	struct diff_elfsyms *syms; /* owned, may be NULL: --symbols */
 };
 
 /* The host and user names the hints look for, found on first use: looking
@@ -209,12 +210,26 @@ int text_is_text(const struct diff_blob *b);
 int text_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
 	      const struct diff_blob *b);
 
-/* elf.c */
+/* elf.c (diff_elf), elfread.c (the other two) */
 int diff_elf_is(const struct diff_blob *b);
 int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 	     struct err *e);
 /* The name of the section that holds file offset off (caller frees) or NULL. */
 char *diff_elf_section_at(struct diff_blob *b, uint64_t off);
+
+/* elfread.c: the symbols of an ELF file, to name the addresses of an
+ * image made from it (Intel HEX, S-record).  *out owned by the caller
+ * (diff_elfsyms_free). */
+struct diff_elfsyms;
+int diff_elfsyms_open(const char *path, struct diff_elfsyms **out, struct err *e);
+/* "main+0x10" for an address an allocated section holds, NULL for others;
+ * caller frees. */
+char *diff_elfsyms_name(const struct diff_elfsyms *s, uint64_t addr);
+void diff_elfsyms_free(struct diff_elfsyms *s);
+
+/* elfmod.c: a kernel module's .modinfo entries ("license=GPL") by key. */
+void diff_elf_modinfo(struct diff_ctx *c, const char *name, const unsigned char *a, size_t alen,
+		      const unsigned char *b, size_t blen, enum diff_hint *dominant);
 
 /* elfattr.c: the tags of two build attribute sections (.riscv.attributes)
  * that differ, by name, each hinted compiler.  -1 (nothing reported) when
@@ -256,6 +271,31 @@ int diff_uimage_is(const struct diff_blob *b);
 /* The 64-byte header's fields by name, then the payload as a file of its
  * own. */
 int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		struct diff_blob *b, struct err *e);
+
+/* pe.c */
+/* 1 when the image is a PE/COFF image ("MZ", then "PE\0\0" where
+ * e_lfanew says, headers within the image). */
+int diff_pe_is(const struct diff_blob *b);
+/* The DOS, COFF and optional headers and the data directories field by
+ * field, sections by name, each differing section compared as a file of
+ * its own ("app.efi!.text"). */
+int diff_pe(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	    struct err *e);
+
+/* squashfs.c */
+/* 1 when the image starts like a SquashFS superblock ("hsqs"). */
+int diff_squashfs_is(const struct diff_blob *b);
+/* The superblock by field, then the trees by path: entries, metadata and
+ * file contents (as files of their own, "fs.squashfs!etc/motd"). */
+int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *a,
+		  struct diff_blob *b, struct err *e);
+
+/* hexrec.c */
+/* 1 when the image's first line is an Intel HEX or S-record record. */
+int diff_hexrec_is(const struct diff_blob *b);
+/* Decoded into addressed bytes; differences by address (and symbol). */
+int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *a,
 		struct diff_blob *b, struct err *e);
 
 /* archive.c */

@@ -52,6 +52,8 @@ void report_ctx_release(struct diff_ctx *c)
 	c->nfmt = 0;
 	free(c->names);
 	c->names = NULL;
+	diff_elfsyms_free(c->syms);
+	c->syms = NULL;
 }
 
 /* Enters file in the report's list of differing files (once). */

@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP(S) downloads from Debian archives with libcurl: the bytes are hashed
  * as they arrive into a temporary file (or memory), capped in size, and a
- * file appears under its name only once complete and checked. */
+ * file appears under its name only once complete and checked.
+ *
+ * libcurl is opened with dlopen on the first fetch, not linked: it brings
+ * some twenty libraries of its own (GnuTLS, nghttp2, libssh2, LDAP,
+ * Kerberos, ...) whose loading and relocation every run of lockstep paid,
+ * `lockstep diff` or `verify` included, which never download anything.
+ * Only the calls below go through the table; the types and constants come
+ * from <curl/curl.h> as before (docs/hacking.md). */
 #include "toolchains/fetch.h"
 
+/* The calls go through pointers: no need for curl's checking macros. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,16 +51,46 @@ struct sink {
 
 enum progress_state { PROGRESS_RUNNING, PROGRESS_DONE, PROGRESS_STOPPED };
 
-/* curl_global_init is not thread-safe and costs TLS set-up: done once, on
- * the first fetch, and kept for the life of the process (like OpenSSL's
- * own state, which it shares). */
+/* The library's soname: the ABI the headers we build with describe
+ * (Debian's libcurl4, the bundle's lib/; scripts/make-dist reads it here). */
+#define FETCH_LIBCURL "libcurl.so.4"
+
+/* The libcurl functions fetching calls, found by fetch_init. */
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+} lc;
+
+/* Loads libcurl and runs curl_global_init (not thread-safe, costs TLS
+ * set-up): done once, on the first fetch, and kept for the life of the
+ * process (like OpenSSL's own state, which it shares). */
 static int fetch_init(struct err *e)
 {
 	static int done;
+	void *h;
 
 	if (done)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	h = dlopen(FETCH_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return err_set(e, "cannot load %s (Debian package libcurl4): %s", FETCH_LIBCURL,
+			       dlerror());
+#define SYM(field, name) (*(void **)&lc.field = dlsym(h, name))
+	if (!SYM(global_init, "curl_global_init") || !SYM(easy_init, "curl_easy_init") ||
+	    !SYM(easy_setopt, "curl_easy_setopt") || !SYM(easy_perform, "curl_easy_perform") ||
+	    !SYM(easy_getinfo, "curl_easy_getinfo") || !SYM(easy_cleanup, "curl_easy_cleanup") ||
+	    !SYM(easy_strerror, "curl_easy_strerror")) {
+		err_set(e, "%s: a function is missing: %s", FETCH_LIBCURL, dlerror());
+		dlclose(h);
+		return -1;
+	}
+#undef SYM
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return err_set(e, "cannot initialize libcurl");
 	done = 1;
 	return 0;
@@ -188,7 +228,7 @@ static int transfer_setup(CURL *c, const char *url, struct sink *s, char *errbuf
 {
 	CURLcode r = CURLE_OK;
 
-#define SET(opt, val) (r = r != CURLE_OK ? r : curl_easy_setopt(c, opt, val))
+#define SET(opt, val) (r = r != CURLE_OK ? r : lc.easy_setopt(c, opt, val))
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https,file");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -221,12 +261,12 @@ static void describe_failure(CURL *c, CURLcode rc, const char *errbuf, struct bu
 	long code = 0, oserr = 0;
 
 	if (rc == CURLE_HTTP_RETURNED_ERROR &&
-	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code)
+	    lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code)
 		buf_addf(why, "HTTP %ld", code);
-	else if (curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr)
-		buf_addf(why, "%s: %s", curl_easy_strerror(rc), strerror((int)oserr));
+	else if (lc.easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr)
+		buf_addf(why, "%s: %s", lc.easy_strerror(rc), strerror((int)oserr));
 	else
-		buf_addstr(why, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		buf_addstr(why, errbuf[0] ? errbuf : lc.easy_strerror(rc));
 }
 
 /* One attempt at url.  Returns 0 when the bytes are all in s, 1 when this
@@ -235,7 +275,7 @@ static void describe_failure(CURL *c, CURLcode rc, const char *errbuf, struct bu
 static int transfer_one(const char *url, struct sink *s, struct buf *why, struct err *e)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *c = curl_easy_init();
+	CURL *c = lc.easy_init();
 	CURLcode rc;
 	int ret = -1;
 
@@ -243,7 +283,7 @@ static int transfer_one(const char *url, struct sink *s, struct buf *why, struct
 		err_set(e, "%s: cannot set up libcurl", url);
 		goto out;
 	}
-	rc = curl_easy_perform(c);
+	rc = lc.easy_perform(c);
 	progress_show(s, rc == CURLE_OK ? PROGRESS_DONE : PROGRESS_STOPPED);
 	if (rc == CURLE_OK) {
 		s->url = xstrdup(url);
@@ -260,7 +300,7 @@ static int transfer_one(const char *url, struct sink *s, struct buf *why, struct
 		ret = 1;
 	}
 out:
-	curl_easy_cleanup(c);
+	lc.easy_cleanup(c);
 	return ret;
 }
 
