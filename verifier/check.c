@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* lockstep check: control builds, an all-varied build, and delta debugging
- * over the variations (halves built two at a time in child processes) to
- * name the ones that change the artifacts. */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
+ * over the variations (halves built two at a time, each build a child of
+ * the process pool, core/pool.h) to name the ones that change the
+ * artifacts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "builder/build.h"
@@ -20,6 +17,7 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/fs.h"
+#include "core/pool.h"
 #include "diff/diff.h"
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
@@ -52,7 +50,6 @@ static unsigned host_class(unsigned mask)
 	return (mask >> CHECK_HOST_PATH) & 1u;
 }
 
-/* The child: one build into its own directory; the message goes up a pipe. */
 /* What lockstep build publishes, from the outputs as the steps wrote them
  * (raw/NAME): each copied to dir/NAME, an archive normalized there. */
 static int normalize_outputs(const struct check_state *s, const char *dir, const char *raw,
@@ -73,16 +70,14 @@ static int normalize_outputs(const struct check_state *s, const char *dir, const
 	return 0;
 }
 
-/* The child: one build into its own directory; the message goes up a pipe.
- * The build keeps its outputs raw (CHECK_RAW_DIR below the directory) and
+/* In a child of the pool: one build into its own directory.  The build keeps its outputs raw (CHECK_RAW_DIR below the directory) and
  * the normalized ones are derived here, so that one build answers both
  * "is the published artifact reproducible?" and "would it be without
  * lockstep's normalization?". */
-static void child_build(struct check_state *s, struct cb *b, int fd)
+static int child_build(struct check_state *s, struct cb *b, struct err *e)
 {
 	struct vary_ctx v = { .s = s, .mask = b->mask, .env = STRV_INIT };
 	struct build_options bo = { 0 };
-	struct err e = ERR_INIT;
 	/* --raw compares nothing else: the raw outputs are the build's own. */
 	char *raw = s->o->raw ? xstrdup(b->dir) : fs_join(b->dir, CHECK_RAW_DIR);
 	int rc;
@@ -98,17 +93,15 @@ static void child_build(struct check_state *s, struct cb *b, int fd)
 	bo.raw_outputs = 1;
 	bo.toolchain = s->tc;
 	bo.toolchain_root = s->root;
-	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, &e);
+	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, e);
 	if (rc == 0)
-		rc = build_run(s->r, &bo, &e);
+		rc = build_run(s->r, &bo, e);
 	if (rc == 0 && !s->o->raw)
-		rc = normalize_outputs(s, b->dir, raw, &e);
-	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
-		rc = -1;
+		rc = normalize_outputs(s, b->dir, raw, e);
 	strv_release(&v.env);
 	free(v.inside);
 	free(raw);
-	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
+	return rc;
 }
 
 /* Where output i of build b is, as compared now: normalized (dir/NAME) or,
@@ -146,118 +139,122 @@ static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
 	return 0;
 }
 
-/* Runs the builds not yet run among masks/rounds (n <= 64), o->jobs at a
- * time and one per host-path class at a time (they share its directories),
- * in the order given as far as that allows. */
+/* One check_builds call's jobs, shared by the pool's callbacks. */
+struct builds_run {
+	struct check_state *s;
+	unsigned *mask, *round; /* owned: per job */
+	size_t *cb;             /* owned: per job, its index in s->b once
+				 * started (s->b moves when it grows) */
+	unsigned busy[2];       /* a build of that host-path class runs */
+};
+
+static int builds_ready(size_t j, void *arg)
+{
+	struct builds_run *br = arg;
+
+	return !br->busy[host_class(br->mask[j])];
+}
+
+/* Before the fork: the build's directory and number, its progress line. */
+static int builds_start(size_t j, void *arg, struct err *e)
+{
+	struct builds_run *br = arg;
+	struct check_state *s = br->s;
+	unsigned m = br->mask[j], rd = br->round[j];
+	struct cb *b;
+	char *label;
+
+	br->busy[host_class(m)] = 1;
+	s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
+	b = &s->b[s->nb++];
+	b->mask = m, b->round = rd, b->digests = b->raw_digests = NULL;
+	b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
+	br->cb[j] = s->nb - 1;
+	label = mask_label(m);
+	if (!s->o->quiet && m)
+		fprintf(stderr, "lockstep: check [%5.1fs] build %zu: varied: %s\n",
+			clock_mono() - s->t0, s->nb, label);
+	else if (!s->o->quiet)
+		fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
+			clock_mono() - s->t0, s->nb, rd + 1);
+	free(label);
+	/* A reader that went away (check ... 2>&1 | head; the CLI ignores
+	 * SIGPIPE): stop, and clean up, rather than build on for nobody or
+	 * die leaving directories. */
+	if (!s->o->quiet && ferror(stderr))
+		return err_setk(e, ERR_INTERRUPT, "check: the output was closed");
+	s->res->builds++;
+	return 0;
+}
+
+static int builds_child(size_t j, void *arg, struct err *e)
+{
+	struct builds_run *br = arg;
+
+	return child_build(br->s, &br->s->b[br->cb[j]], e);
+}
+
+/* Once a build ended: its digests, or why it has none. */
+static int builds_done(size_t j, const struct pool_result *res, void *arg, struct err *e)
+{
+	struct builds_run *br = arg;
+	struct check_state *s = br->s;
+	const struct cb *fb = &s->b[br->cb[j]];
+	char *vs, *what;
+
+	br->busy[host_class(fb->mask)] = 0;
+	if (res->outcome == POOL_OK)
+		return cb_digests(s, &s->b[br->cb[j]], e);
+	if (res->outcome == POOL_INTERRUPTED)
+		return err_setk(e, ERR_INTERRUPT, "check: interrupted");
+	/* Named as the progress lines name it: its directory goes when check
+	 * returns. */
+	vs = mask_label(fb->mask);
+	what = fb->mask ? xasprintf("varied: %s", vs) : xasprintf("control, round %u", fb->round + 1);
+	if (res->outcome == POOL_KILLED)
+		err_set(e, "check: build %zu (%s) failed: killed by signal %d", br->cb[j] + 1, what,
+			res->sig);
+	else
+		err_set(e, "check: build %zu (%s) failed: %s", br->cb[j] + 1, what,
+			res->msg && *res->msg ? res->msg : "no message");
+	free(what);
+	free(vs);
+	return -1;
+}
+
+/* Runs the builds not yet run among masks/rounds, o->jobs at a time and
+ * one per host-path class at a time (they share its directories), in the
+ * order given as far as that allows. */
 static int check_builds(struct check_state *s, const unsigned *masks, const unsigned *rounds,
 			size_t n, struct err *e)
 {
-	pid_t pids[16];
-	int fds[16];
-	size_t run[16]; /* indexes: s->b moves when it grows */
-	unsigned cls[16] = { 0 }, busy[2] = { 0, 0 };
-	unsigned char started[64] = { 0 };
-	size_t nrun = 0;
-	unsigned jobs = s->o->jobs < 16 ? s->o->jobs : 16;
-	int ret = 0;
+	struct builds_run br = { .s = s };
+	struct pool_ops ops = { .max = s->o->jobs, .run = builds_child, .ready = builds_ready,
+				.start = builds_start, .done = builds_done, .arg = &br };
+	struct pool_result *res = NULL;
+	size_t nj = 0;
+	int ret;
 
-	for (;;) {
-		for (size_t q = 0; q < n && q < 64 && nrun < jobs && !ret; q++) {
-			unsigned m = masks[q], rd = rounds ? rounds[q] : 0;
-			int p[2];
-			char *label;
-			struct cb *b;
+	br.mask = xcalloc(n ? n : 1, sizeof *br.mask);
+	br.round = xcalloc(n ? n : 1, sizeof *br.round);
+	br.cb = xcalloc(n ? n : 1, sizeof *br.cb);
+	/* Each build once: what an earlier call built is reused. */
+	for (size_t q = 0; q < n; q++) {
+		unsigned m = masks[q], rd = rounds ? rounds[q] : 0;
+		int dup = check_cb_find(s, m, rd) != NULL;
 
-			if (started[q])
-				continue;
-			if (check_cb_find(s, m, rd)) {
-				started[q] = 1;
-				continue;
-			}
-			if (busy[host_class(m)])
-				continue;
-			started[q] = 1;
-			busy[host_class(m)] = 1;
-			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
-			b = &s->b[s->nb++];
-			b->mask = m, b->round = rd, b->digests = b->raw_digests = NULL;
-			b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
-			label = mask_label(m);
-			if (!s->o->quiet && m)
-				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: varied: %s\n",
-					clock_mono() - s->t0, s->nb, label);
-			else if (!s->o->quiet)
-				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
-					clock_mono() - s->t0, s->nb, rd + 1);
-			free(label);
-			/* A reader that went away (check ... 2>&1 | head; the
-			 * CLI ignores SIGPIPE): stop, and clean up, rather than
-			 * build on for nobody or die leaving directories. */
-			if (!s->o->quiet && ferror(stderr)) {
-				ret = err_setk(e, ERR_INTERRUPT, "check: the output was closed");
-				break;
-			}
-			if (pipe2(p, O_CLOEXEC) < 0) {
-				ret = err_sys(e, "check: pipe");
-				break;
-			}
-			fflush(NULL);
-			pids[nrun] = fork();
-			if (pids[nrun] < 0) {
-				close(p[0]), close(p[1]);
-				ret = err_sys(e, "check: fork");
-				break;
-			}
-			if (pids[nrun] == 0) {
-				close(p[0]);
-				child_build(s, b, p[1]);
-			}
-			close(p[1]);
-			fds[nrun] = p[0];
-			cls[nrun] = host_class(m);
-			run[nrun++] = s->nb - 1;
-			s->res->builds++;
-		}
-		if (!nrun)
-			break;
-		/* Waits for the oldest; order does not matter for the result. */
-		{
-			char msg[sizeof e->msg];
-			ssize_t got = 0, k;
-			int st = 0;
-
-			while ((k = read(fds[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0)
-				got += k;
-			msg[got > 0 ? got : 0] = 0;
-			close(fds[0]);
-			while (waitpid(pids[0], &st, 0) < 0 && errno == EINTR)
-				;
-			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-				if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
-					ret = err_setk(e, ERR_INTERRUPT, "check: interrupted");
-				else {
-					/* Named as the progress lines name it: its
-					 * directory goes when check returns. */
-					const struct cb *fb = &s->b[run[0]];
-					char *vs = mask_label(fb->mask);
-					char *what = fb->mask ? xasprintf("varied: %s", vs)
-							      : xasprintf("control, round %u", fb->round + 1);
-
-					ret = err_set(e, "check: build %zu (%s) failed: %s", run[0] + 1, what,
-						      got > 0 ? msg : "no message");
-					free(what);
-					free(vs);
-				}
-			}
-			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
-				ret = -1;
-			busy[cls[0]] = 0;
-			memmove(pids, pids + 1, --nrun * sizeof *pids);
-			memmove(fds, fds + 1, nrun * sizeof *fds);
-			memmove(cls, cls + 1, nrun * sizeof *cls);
-			memmove(run, run + 1, nrun * sizeof *run);
-		}
+		for (size_t k = 0; k < nj && !dup; k++)
+			dup = br.mask[k] == m && br.round[k] == rd;
+		if (!dup)
+			br.mask[nj] = m, br.round[nj++] = rd;
 	}
+	ret = pool_run(&ops, nj, &res, e);
+	if (ret < 0 && cleanup_interrupted())
+		err_setk(e, ERR_INTERRUPT, "check: interrupted");
+	pool_results_free(res, nj);
+	free(br.mask);
+	free(br.round);
+	free(br.cb);
 	return ret;
 }
 
@@ -500,7 +497,7 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	      struct err *e)
 {
 	struct check_state s = { 0 };
-	unsigned masks[33], rounds[33];
+	unsigned *masks = NULL, *rounds = NULL;
 	size_t n = 0;
 	char *staging = NULL; /* owned: --keep's, made first to fail early */
 	int ret = -1;
@@ -576,6 +573,8 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 		goto out;
 	}
 	/* The all-varied build rides along with the control rounds. */
+	masks = xcalloc(o->rounds + 1, sizeof *masks);
+	rounds = xcalloc(o->rounds + 1, sizeof *rounds);
 	for (unsigned i = 0; i < o->rounds; i++)
 		masks[n] = 0, rounds[n++] = i;
 	if (res->applied)
@@ -632,6 +631,8 @@ out:
 		free(s.work_dir[c]);
 		free(s.fileorder_dir[c]);
 	}
+	free(masks);
+	free(rounds);
 	free(s.shm);
 	free(s.tmp);
 	free(s.faketime_lib);
