@@ -677,11 +677,47 @@ static int prepare(struct build *b, struct err *e)
 	return make_source_archive(b, e);
 }
 
-int build_run(const struct recipe *r, const struct build_options *o, struct err *e)
+/* What was published, for the caller (res may be NULL). */
+static void fill_result(const struct build *b, struct build_result *res)
+{
+	if (!res)
+		return;
+	res->out_dir = xstrdup(b->o->out_dir);
+	res->provenance_path = fs_join(res->out_dir, BUILD_PROVENANCE_NAME);
+	res->source_path = fs_join(res->out_dir, BUILD_SOURCE_NAME);
+	res->pin_path = fs_join(res->out_dir, BUILD_PIN_NAME);
+	memcpy(res->source_sha256, b->source_digest, sizeof(res->source_sha256));
+	res->subjects = xcalloc(b->nsubjects ? b->nsubjects : 1, sizeof(*res->subjects));
+	for (size_t i = 0; i < b->nsubjects; i++) {
+		res->subjects[i].name = xstrdup(b->subjects[i].name);
+		memcpy(res->subjects[i].sha256, b->subjects[i].sha256, sizeof(res->subjects[i].sha256));
+	}
+	res->nsubjects = b->nsubjects;
+}
+
+void build_result_release(struct build_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nsubjects; i++)
+		free(res->subjects[i].name);
+	free(res->subjects);
+	free(res->out_dir);
+	free(res->provenance_path);
+	free(res->source_path);
+	free(res->pin_path);
+	memset(res, 0, sizeof(*res));
+}
+
+int build_run(const struct recipe *r, const struct build_options *o, struct build_result *res,
+	      struct err *e)
 {
 	struct build b = { .r = r, .o = o, .t0 = clock_mono() };
 	int64_t started = clock_now();
 	int ret = -1;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
 
 	progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
 		 r->cell ? r->cell : "");
@@ -708,6 +744,7 @@ int build_run(const struct recipe *r, const struct build_options *o, struct err 
 	if (fs_publish_dir(b.staging, o->out_dir, e) < 0)
 		goto out;
 	progress(&b, "wrote %s", o->out_dir);
+	fill_result(&b, res);
 	ret = 0;
 out:
 	if (b.staging) {

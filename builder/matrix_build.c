@@ -34,7 +34,7 @@ static int cell_build(size_t k, void *arg, struct err *e)
 
 	co.out_dir = dir;
 	co.quiet = 1;
-	rc = recipe_select_cell(c->r, c->cells->v[k], e) < 0 || build_run(c->r, &co, e) < 0 ? -1 : 0;
+	rc = recipe_select_cell(c->r, c->cells->v[k], e) < 0 || build_run(c->r, &co, NULL, e) < 0 ? -1 : 0;
 	free(dir);
 	return rc;
 }

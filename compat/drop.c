@@ -121,8 +121,9 @@ out:
 static int cmp_name(const void *a, const void *b)
 {
 	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-	return strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring,
-		      cJSON_GetObjectItemCaseSensitive(y, "name")->valuestring);
+	const char *nx = json_str(x, "name"), *ny = json_str(y, "name");
+
+	return strcmp(nx ? nx : "", ny ? ny : "");
 }
 
 /* Moves the items of arr (objects with a "name") into a new array sorted
@@ -158,8 +159,7 @@ char *drop_statement(const struct drop_component *c, size_t n, const cJSON *file
 		cJSON_ArrayForEach(a, c[i].artifacts) {
 			x = cJSON_Duplicate(a, 1);
 			cJSON_DeleteItemFromObjectCaseSensitive(x, "name");
-			s = xasprintf("%s/%s", c[i].name,
-				      cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring);
+			s = xasprintf("%s/%s", c[i].name, json_str(a, "name") ? json_str(a, "name") : "");
 			json_add_str(x, "name", s);
 			free(s);
 			cJSON_AddItemToArray(subj, x);
@@ -191,14 +191,14 @@ char *drop_statement(const struct drop_component *c, size_t n, const cJSON *file
 static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 		    const struct sign_key *k, const char *manifest_keyid)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "platform");
-	const cJSON *rec = cJSON_GetObjectItemCaseSensitive(m, "recommended"), *a;
+	const char *p = json_str(m, "platform"), *rec = json_str(m, "recommended");
+	const cJSON *a;
 	struct buf b = BUF_INIT;
 	char *matrix = matrix_render(m, "md");
 
-	buf_addf(&b, "# Integration drop: %s\n\n", p->valuestring);
-	if (cJSON_IsString(rec))
-		buf_addf(&b, "Recommended: %s\n\n", rec->valuestring);
+	buf_addf(&b, "# Integration drop: %s\n\n", p ? p : "");
+	if (rec)
+		buf_addf(&b, "Recommended: %s\n\n", rec);
 	buf_addstr(&b, "## Components\n\n| component | version | kind | bundle | sha256 |\n"
 		       "|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++)
@@ -207,12 +207,12 @@ static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 	for (size_t i = 0; i < n; i++) {
 		buf_addf(&b, "\n### %s %s\n\nSigned with key `%s`.\n\n| artifact | sha256 |\n|---|---|\n",
 			 c[i].name, c[i].version, c[i].keyid);
-		cJSON_ArrayForEach(a, c[i].artifacts)
-			buf_addf(&b, "| %s | `%s` |\n",
-				 cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring,
-				 cJSON_GetObjectItemCaseSensitive(
-					 cJSON_GetObjectItemCaseSensitive(a, "digest"), "sha256")
-					 ->valuestring);
+		cJSON_ArrayForEach(a, c[i].artifacts) {
+			const char *an = json_str(a, "name");
+			const char *ad = json_str(cJSON_GetObjectItemCaseSensitive(a, "digest"), "sha256");
+
+			buf_addf(&b, "| %s | `%s` |\n", an ? an : "", ad ? ad : "");
+		}
 	}
 	/* The matrix brings its own heading. */
 	buf_addf(&b, "\n%s\nThe manifest (%s) is signed with key `%s`.\n\n", matrix ? matrix : "",
@@ -447,8 +447,7 @@ int drop_create(const struct drop_create_options *o, struct buf *report, struct 
 	digest_buf(menv, mlen, hex);
 	json_add_sha256(minfo, hex);
 	json_add_str(minfo, "keyid", sign_key_id(was_signed && mpub ? mpub : key));
-	json_add_str(minfo, "platform",
-		     cJSON_GetObjectItemCaseSensitive(m, "platform")->valuestring);
+	json_add_str(minfo, "platform", json_str(m, "platform"));
 	stmt = drop_statement(c, o->nbundles, files, minfo);
 	if (dsse_sign(key, DSSE_INTOTO_TYPE, stmt, strlen(stmt), &denv, e) < 0 ||
 	    sign_key_public_pem(key, &pem, e) < 0 ||

@@ -95,7 +95,7 @@ static int child_build(struct check_state *s, struct cb *b, struct err *e)
 	bo.toolchain_root = s->root;
 	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, e);
 	if (rc == 0)
-		rc = build_run(s->r, &bo, e);
+		rc = build_run(s->r, &bo, NULL, e);
 	if (rc == 0 && !s->o->raw)
 		rc = normalize_outputs(s, b->dir, raw, e);
 	strv_release(&v.env);

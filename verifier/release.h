@@ -22,6 +22,7 @@
 #define BUNDLE_ARTIFACTS "artifacts/"
 #define RELEASE_MD_MAX (1u << 20) /* bytes audit reads of RELEASE.md */
 
+struct provenance_record;
 struct sign_key;
 
 /* Builds recipe_path (for a matrix recipe the cell `cell` selects, required
@@ -33,11 +34,11 @@ struct sign_key;
 int release_run(const char *recipe_path, const char *cell, const char *key_path,
 		const char *out_dir, int quiet, struct buf *report, char **bundle_path, struct err *e);
 
-/* RELEASE.md exactly as release_run writes it, from the provenance bytes
+/* RELEASE.md exactly as release_run writes it, from the parsed provenance
  * (a matrix recipe's cell selected as the record names it) and the signing
  * key (its id and type; a public key does).  Caller frees; NULL with e set
- * when the provenance or its recipe does not load. */
-char *release_md_regenerate(const char *prov, size_t len, const struct sign_key *k,
+ * when its recipe does not load. */
+char *release_md_regenerate(const struct provenance_record *rec, const struct sign_key *k,
 			    struct err *e);
 
 /* Checks a bundle against the trusted public key: the envelopes read out
