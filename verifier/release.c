@@ -9,7 +9,6 @@
 
 #include "builder/build.h"
 #include "builder/provenance.h"
-#include "builder/matrix.h"
 #include "builder/recipe.h"
 #include "archive/archive.h"
 #include "core/cleanup.h"

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "builder/build.h"
-#include "builder/matrix.h"
 #include "builder/provenance.h"
 #include "builder/recipe.h"
 #include "core/cleanup.h"
