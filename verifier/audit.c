@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lockstep audit: everything in a release bundle checked against a trusted
  * public key, then (unless told not to) rebuilt. */
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/release.h"
 #include "verifier/sbom.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"

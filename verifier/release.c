@@ -133,130 +133,175 @@ static int sign_file(const struct sign_key *k, const char *text, size_t len, con
 	return r;
 }
 
-int release_run(const char *recipe_path, const char *cell, const char *key_path,
-		const char *out_dir, int quiet, struct buf *report, char **bundle_path, struct err *e)
-{
-	struct sign_key *k = NULL;
+/* One release in progress: what each step hands the next. */
+struct release {
+	const struct release_options *o;
 	struct recipe r;
-	struct build_options bo = { 0 };
-	struct build_result built = { 0 };
-	struct provenance_record rec;
-	struct verify_input vi = { 0 };
+	char *base;       /* owned: NAME-VERSION[-CELL], the bundle's name */
+	char *work;       /* owned: private work directory (NULL once kept) */
+	char *rebuilt;    /* owned: work/rebuild */
+	struct build_result built;
+	char *prov;       /* owned: the provenance statement's bytes */
+	size_t prov_len;
+	struct provenance_record rec; /* parsed once from prov */
 	struct verify_outcome vo;
-	char *work = NULL, *first = NULL, *second = NULL, *prov = NULL;
-	char *stage = NULL, *md = NULL, *pem = NULL, *bundle = NULL, *vsa_text = NULL;
-	char *base = NULL, *bom = NULL, *bom_st = NULL, *env_path = NULL;
+	char *md;         /* owned: RELEASE.md */
+};
+
+/* The key is checked first: a release must not build for minutes and then
+ * fail on a typo in --key.  Then it is let go (OpenSSL clears it) and
+ * loaded again only to sign: the sandboxes forked in between never hold a
+ * copy of it. */
+static int release_load(struct release *rl, struct err *e)
+{
+	const struct release_options *o = rl->o;
+	struct sign_key *k = NULL;
+	const struct recipe *r = &rl->r;
+
+	if (sign_key_load_private(o->key_path, &k, e) < 0)
+		return -1;
+	sign_key_free(k);
+	if (recipe_load(o->recipe_path, &rl->r, e) < 0)
+		return -1;
+	/* A release is one artifact set; a matrix recipe has one per cell. */
+	if (o->cell && recipe_select_cell(&rl->r, o->cell, e) < 0)
+		return -1;
+	if (r->naxes && !r->cell)
+		return err_set(e, "%s: the recipe has a \"matrix\": release one cell with --cell SEL (lockstep build --list shows them)",
+			       o->recipe_path);
+	rl->base = r->cell ? xasprintf("%s-%s-%s", r->name, r->version, r->cell)
+			   : xasprintf("%s-%s", r->name, r->version);
+	rl->work = workdir_make("release", e);
+	return rl->work ? 0 : -1;
+}
+
+/* The build, its provenance read and parsed once, and the independent
+ * rebuild compared with it.  Not identical: ERR_NO, the work directory
+ * kept as evidence. */
+static int release_build_verify(struct release *rl, struct buf *report, struct err *e)
+{
+	struct build_options bo = { 0 };
+	struct verify_input vi = { 0 };
+	char *first = fs_join(rl->work, "build");
+	int rc;
+
+	bo.out_dir = first;
+	bo.quiet = rl->o->quiet;
+	bo.tag = "build";
+	rc = build_run(&rl->r, &bo, &rl->built, e);
+	free(first);
+	/* The rebuild, RELEASE.md and the SBOM are all made from this record. */
+	if (rc < 0 || fs_read_file(rl->built.provenance_path, JSON_MAX_FILE, &rl->prov, &rl->prov_len, e) < 0 ||
+	    provenance_parse(rl->prov, rl->prov_len, rl->built.provenance_path, &rl->rec, e) < 0)
+		return -1;
+	rl->rebuilt = fs_join(rl->work, "rebuild");
+	vi.provenance = rl->prov;
+	vi.provenance_len = rl->prov_len;
+	vi.provenance_file = rl->built.provenance_path;
+	vi.record = &rl->rec;
+	vi.source_archive = rl->built.source_path;
+	vi.original_dir = rl->built.out_dir;
+	vi.rebuild_dir = rl->rebuilt;
+	vi.quiet = rl->o->quiet;
+	vi.tag = "verify";
+	if (verify_rebuild(&vi, &rl->vo, e) < 0)
+		return -1;
+	buf_add(report, rl->vo.report.data ? rl->vo.report.data : "", rl->vo.report.len);
+	if (!rl->vo.identical) {
+		err_setk(e, ERR_NO, "%s: not reproducible: the independent rebuild differs; nothing was signed (rebuilt files kept in %s)",
+			 rl->o->recipe_path, rl->rebuilt);
+		/* The evidence outlives us: keep the work directory. */
+		workdir_keep(rl->work);
+		free(rl->work);
+		rl->work = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Identical: the provenance, a summary naming it and the SBOM signed, and
+ * what goes in the bundle beside them written to the work directory. */
+static int release_sign(struct release *rl, struct err *e)
+{
+	const struct verify_outcome *vo = &rl->vo;
+	struct sign_key *k = NULL;
+	struct vsa_subject *vs = xcalloc(vo->names.n ? vo->names.n : 1, sizeof(*vs));
+	char *bom = NULL, *bom_st = NULL, *env_path = NULL, *vsa_text = NULL, *pem = NULL;
 	char env_hex[65];
-	struct vsa_subject *vs = NULL;
-	struct archive_entry_spec *members = NULL;
-	struct strv paths = STRV_INIT, names = STRV_INIT;
-	size_t prov_len = 0;
 	cJSON *vsa = NULL;
 	int ret = -1;
 
-	memset(&r, 0, sizeof(r));
-	memset(&vo, 0, sizeof(vo));
-	memset(&rec, 0, sizeof(rec));
-	*bundle_path = NULL;
-	/* The key is checked first: a release must not build for minutes and
-	 * then fail on a typo in --key.  Then it is let go (OpenSSL clears it)
-	 * and loaded again only to sign: the sandboxes forked in between never
-	 * hold a copy of it. */
-	if (sign_key_load_private(key_path, &k, e) < 0 || recipe_load(recipe_path, &r, e) < 0)
-		goto out;
-	sign_key_free(k);
-	k = NULL;
-	/* A release is one artifact set; a matrix recipe has one per cell. */
-	if (cell && recipe_select_cell(&r, cell, e) < 0)
-		goto out;
-	if (r.naxes && !r.cell) {
-		err_set(e, "%s: the recipe has a \"matrix\": release one cell with --cell SEL (lockstep build --list shows them)",
-			recipe_path);
-		goto out;
+	for (size_t i = 0; i < vo->names.n; i++) {
+		vs[i].name = vo->names.v[i];
+		vs[i].sha256 = vo->digests.v[i];
 	}
-	base = r.cell ? xasprintf("%s-%s-%s", r.name, r.version, r.cell)
-		      : xasprintf("%s-%s", r.name, r.version);
-	work = workdir_make("release", e);
-	if (!work)
+	if (sign_key_load_private(rl->o->key_path, &k, e) < 0)
 		goto out;
-	first = fs_join(work, "build");
-	second = fs_join(work, "rebuild");
-	bo.out_dir = first;
-	bo.quiet = quiet;
-	bo.tag = "build";
-	if (build_run(&r, &bo, &built, e) < 0)
-		goto out;
-	/* Its provenance is read once, parsed once: the rebuild, RELEASE.md
-	 * and the SBOM are made from this record. */
-	if (fs_read_file(built.provenance_path, JSON_MAX_FILE, &prov, &prov_len, e) < 0 ||
-	    provenance_parse(prov, prov_len, built.provenance_path, &rec, e) < 0)
-		goto out;
-
-	vi.provenance = prov;
-	vi.provenance_len = prov_len;
-	vi.provenance_file = built.provenance_path;
-	vi.record = &rec;
-	vi.source_archive = built.source_path;
-	vi.original_dir = first;
-	vi.rebuild_dir = second;
-	vi.quiet = quiet;
-	vi.tag = "verify";
-	if (verify_rebuild(&vi, &vo, e) < 0)
-		goto out;
-	buf_add(report, vo.report.data ? vo.report.data : "", vo.report.len);
-	if (!vo.identical) {
-		err_setk(e, ERR_NO, "%s: not reproducible: the independent rebuild differs; nothing was signed (rebuilt files kept in %s)",
-			 recipe_path, second);
-		/* The evidence outlives us: keep the work directory. */
-		workdir_keep(work);
-		free(work);
-		work = NULL;
-		goto out;
-	}
-
-	/* Identical: sign the provenance and a summary naming it. */
-	vs = xcalloc(vo.names.n, sizeof(*vs));
-	for (size_t i = 0; i < vo.names.n; i++) {
-		vs[i].name = vo.names.v[i];
-		vs[i].sha256 = vo.digests.v[i];
-	}
-	if (sign_key_load_private(key_path, &k, e) < 0)
-		goto out;
-	/* Written as audit regenerates it: from the signed bytes alone. */
-	md = release_md_regenerate(&rec, k, e);
-	if (!md || sbom_generate(&rec, vo.provenance_sha256, built.pin_path, &bom, &bom_st, e) < 0)
+	/* Written as audit regenerates it: from the signed record alone. */
+	rl->md = release_md_regenerate(&rl->rec, k, e);
+	if (!rl->md ||
+	    sbom_generate(&rl->rec, vo->provenance_sha256, rl->built.pin_path, &bom, &bom_st, e) < 0)
 		goto out;
 	/* The summary names the provenance envelope by the sha256 of its
 	 * file, so the provenance is signed first. */
-	if (sign_file(k, prov, prov_len, work, BUNDLE_PROVENANCE, e) < 0)
+	if (sign_file(k, rl->prov, rl->prov_len, rl->work, BUNDLE_PROVENANCE, e) < 0)
 		goto out;
-	env_path = fs_join(work, BUNDLE_PROVENANCE);
+	env_path = fs_join(rl->work, BUNDLE_PROVENANCE);
 	if (digest_file(env_path, env_hex, e) < 0)
 		goto out;
-	vsa = vsa_build(vs, vo.names.n, vo.resource_uri, BUNDLE_PROVENANCE, env_hex);
+	vsa = vsa_build(vs, vo->names.n, vo->resource_uri, BUNDLE_PROVENANCE, env_hex);
 	vsa_text = json_print(vsa);
-	if (sign_file(k, vsa_text, strlen(vsa_text), work, BUNDLE_SUMMARY, e) < 0 ||
-	    sign_file(k, bom_st, strlen(bom_st), work, BUNDLE_SBOM_SIGNED, e) < 0 ||
-	    write_text(work, BUNDLE_SBOM, bom, e) < 0 ||
-	    sign_key_public_pem(k, &pem, e) < 0 || write_text(work, BUNDLE_PUBKEY, pem, e) < 0 ||
-	    write_text(work, BUNDLE_RELEASE_MD, md, e) < 0)
+	if (sign_file(k, vsa_text, strlen(vsa_text), rl->work, BUNDLE_SUMMARY, e) < 0 ||
+	    sign_file(k, bom_st, strlen(bom_st), rl->work, BUNDLE_SBOM_SIGNED, e) < 0 ||
+	    write_text(rl->work, BUNDLE_SBOM, bom, e) < 0 || sign_key_public_pem(k, &pem, e) < 0 ||
+	    write_text(rl->work, BUNDLE_PUBKEY, pem, e) < 0 ||
+	    write_text(rl->work, BUNDLE_RELEASE_MD, rl->md, e) < 0)
 		goto out;
+	ret = 0;
+out:
+	sign_key_free(k);
+	cJSON_Delete(vsa);
+	free(vs);
+	free(bom);
+	free(bom_st);
+	free(env_path);
+	free(vsa_text);
+	free(pem);
+	return ret;
+}
 
-	for (size_t i = 0; i < vo.names.n; i++) {
-		strv_pushf(&names, "%s%s", BUNDLE_ARTIFACTS, vo.names.v[i]);
-		strv_take(&paths, fs_join(first, vo.names.v[i]));
+/* The bundle's members, name and where each is now: the artifacts and the
+ * first two fixed ones from the build, the rest from the work directory. */
+static void release_members(const struct release *rl, struct strv *names, struct strv *paths)
+{
+	static const char *const fixed[] = { BUNDLE_SOURCE,  BUNDLE_PIN,	 BUNDLE_PROVENANCE,
+					     BUNDLE_SUMMARY, BUNDLE_SBOM,	 BUNDLE_SBOM_SIGNED,
+					     BUNDLE_PUBKEY,  BUNDLE_RELEASE_MD };
+
+	for (size_t i = 0; i < rl->vo.names.n; i++) {
+		strv_pushf(names, "%s%s", BUNDLE_ARTIFACTS, rl->vo.names.v[i]);
+		strv_take(paths, fs_join(rl->built.out_dir, rl->vo.names.v[i]));
 	}
-	{
-		/* The first two come from the build, the rest were written here. */
-		static const char *const fixed[] = { BUNDLE_SOURCE,	BUNDLE_PIN,	    BUNDLE_PROVENANCE,
-						     BUNDLE_SUMMARY,	BUNDLE_SBOM,	    BUNDLE_SBOM_SIGNED,
-						     BUNDLE_PUBKEY,	BUNDLE_RELEASE_MD };
-		static const char *const from_build[] = { BUILD_SOURCE_NAME, BUILD_PIN_NAME };
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-			strv_push(&names, fixed[i]);
-			strv_take(&paths, fs_join(i < 2 ? first : work, i < 2 ? from_build[i] : fixed[i]));
-		}
+	strv_push(names, BUNDLE_SOURCE);
+	strv_push(paths, rl->built.source_path);
+	strv_push(names, BUNDLE_PIN);
+	strv_push(paths, rl->built.pin_path);
+	for (size_t i = 2; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		strv_push(names, fixed[i]);
+		strv_take(paths, fs_join(rl->work, fixed[i]));
 	}
+}
+
+/* The bundle and RELEASE.md, staged beside out_dir and published whole. */
+static int release_publish(struct release *rl, char **bundle_path, struct err *e)
+{
+	struct strv names = STRV_INIT, paths = STRV_INIT;
+	struct archive_entry_spec *members = NULL;
+	const char *out_dir = rl->o->out_dir;
+	char *stage = NULL, *bundle = NULL;
+	int ret = -1;
+
+	release_members(rl, &names, &paths);
 	members = xcalloc(names.n, sizeof(*members));
 	for (size_t i = 0; i < names.n; i++) {
 		members[i].name = names.v[i];
@@ -265,50 +310,54 @@ int release_run(const char *recipe_path, const char *cell, const char *key_path,
 	stage = fs_make_staging(out_dir, e);
 	if (!stage)
 		goto out;
-	bundle = xasprintf("%s/%s.tar", stage, base);
-	if (archive_write_files(members, names.n, bundle, "none", r.source_date_epoch, e) < 0 ||
-	    write_text(stage, BUNDLE_RELEASE_MD, md, e) < 0)
+	bundle = xasprintf("%s/%s.tar", stage, rl->base);
+	if (archive_write_files(members, names.n, bundle, "none", rl->r.source_date_epoch, e) < 0 ||
+	    write_text(stage, BUNDLE_RELEASE_MD, rl->md, e) < 0)
 		goto out;
 	if (cleanup_interrupted()) {
-		err_setk(e, ERR_INTERRUPT, "%s: interrupted", recipe_path);
+		err_setk(e, ERR_INTERRUPT, "%s: interrupted", rl->o->recipe_path);
 		goto out;
 	}
 	if (fs_publish_dir(stage, out_dir, e) < 0)
 		goto out;
-	*bundle_path = xasprintf("%s/%s.tar", out_dir, base);
+	*bundle_path = xasprintf("%s/%s.tar", out_dir, rl->base);
 	ret = 0;
 out:
 	if (stage) {
 		fs_remove_tree(stage, NULL);
 		cleanup_remove_path(stage);
 	}
-	if (work) {
-		fs_remove_tree(work, NULL);
-		cleanup_remove_path(work);
-	}
-	sign_key_free(k);
-	recipe_release(&r);
-	build_result_release(&built);
-	provenance_record_release(&rec);
-	verify_outcome_release(&vo);
-	cJSON_Delete(vsa);
 	strv_release(&paths);
 	strv_release(&names);
 	free(members);
-	free(vs);
-	free(work);
-	free(first);
-	free(second);
-	free(prov);
 	free(stage);
-	free(md);
-	free(pem);
 	free(bundle);
-	free(base);
-	free(vsa_text);
-	free(env_path);
-	free(bom);
-	free(bom_st);
+	return ret;
+}
+
+int release_run(const struct release_options *o, struct buf *report, char **bundle_path,
+		struct err *e)
+{
+	struct release rl = { .o = o };
+	int ret = -1;
+
+	*bundle_path = NULL;
+	if (release_load(&rl, e) == 0 && release_build_verify(&rl, report, e) == 0 &&
+	    release_sign(&rl, e) == 0 && release_publish(&rl, bundle_path, e) == 0)
+		ret = 0;
+	if (rl.work) {
+		fs_remove_tree(rl.work, NULL);
+		cleanup_remove_path(rl.work);
+	}
+	recipe_release(&rl.r);
+	build_result_release(&rl.built);
+	provenance_record_release(&rl.rec);
+	verify_outcome_release(&rl.vo);
+	free(rl.base);
+	free(rl.work);
+	free(rl.rebuilt);
+	free(rl.prov);
+	free(rl.md);
 	return ret;
 }
 
