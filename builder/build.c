@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* The build pipeline (see build.h): the one place that strings the
- * capabilities together in order. */
+ * capabilities together in order; what the build publishes once its steps
+ * ran (outputs, provenance) is build_publish.c's. */
 #include "builder/build.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "builder/elfinfo.h"
+#include "builder/build_int.h"
 #include "builder/fileorder.h"
 #include "builder/live.h"
 #include "builder/outputs.h"
@@ -33,32 +32,7 @@
 
 #define SMOKE_MAX_OUTPUT (1u << 20)
 
-struct build {
-	const struct recipe *r;
-	const struct build_options *o;
-	char *staging;          /* owned: published as o->out_dir */
-	char *work;             /* owned: host scratch dir, removed at the end */
-	char *build_dir;        /* owned: work/build, mounted at /build */
-	char *shm_dir;          /* owned: 0700 parent of the file-order build dir, or NULL */
-	char *log_path;         /* owned: work/build.log */
-	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
-	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
-	const char *root;       /* borrowed from tc: the build root */
-	struct strv env;        /* extra variables for the steps */
-	char source_digest[65];
-	struct debsource debsrc; /* owned: which Debian source package it was */
-	char *profile;          /* owned: sandbox profile JSON */
-	struct output_file *files; /* owned: the outputs expanded */
-	size_t nfiles;
-	struct provenance_subject *subjects; /* owned array, names borrowed
-					      * from files */
-	size_t nsubjects;
-	double t0;
-};
-
-static void progress(const struct build *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void progress(const struct build *b, const char *fmt, ...)
+void build_progress(const struct build *b, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -124,7 +98,7 @@ out:
 	return ret;
 }
 
-static void base_config(const struct build *b, struct sandbox_config *c, int out_fd)
+void build_base_config(const struct build *b, struct sandbox_config *c, int out_fd)
 {
 	/* Every step runs through the same shell; the profile needs a command
 	 * to be complete, so it names that one. */
@@ -152,7 +126,7 @@ static int run_in_sandbox(struct build *b, const char *dir, const char *cmd, uns
 	struct sandbox_config c;
 	struct sandbox_result res;
 
-	base_config(b, &c, out_fd);
+	build_base_config(b, &c, out_fd);
 	if (dir)
 		c.build_dir = dir;
 	c.argv = argv;
@@ -239,10 +213,6 @@ static void keep_log(struct build *b, struct err *e)
 	free(kept);
 }
 
-/* The package a Debian source is unpacked with, as `dpkg-source -x`
- * would: it must be in the environment pin, so the unpacking tool is as
- * pinned as the compiler. */
-#define UNPACK_PACKAGE "dpkg-dev"
 
 /* A Debian source package: fetched and checked on the host (debsource.h),
  * unpacked with its patches by the pin's own dpkg-source in a sandbox
@@ -254,10 +224,10 @@ static int debian_source_archive(struct build *b, const char *path, struct err *
 	char *dir = fs_join(b->work, "debian-source"), *tree = NULL, *cmd = NULL;
 	int fd = -1, ret = -1;
 
-	if (!toolchain_has_package(b->tc, UNPACK_PACKAGE)) {
+	if (!toolchain_has_package(b->tc, BUILD_UNPACK_PACKAGE)) {
 		err_set(e, "%s: \"source\": a Debian source package is unpacked with dpkg-source, and \"%s\" is not in the environment pin \"%s\" (%s); make a pin that has it: lockstep env pin NAME --packages ...,%s",
-			b->r->file, UNPACK_PACKAGE, toolchain_name(b->tc), toolchain_path(b->tc),
-			UNPACK_PACKAGE);
+			b->r->file, BUILD_UNPACK_PACKAGE, toolchain_name(b->tc), toolchain_path(b->tc),
+			BUILD_UNPACK_PACKAGE);
 		goto out;
 	}
 	if (mkdir(dir, 0755) < 0) {
@@ -273,7 +243,7 @@ static int debian_source_archive(struct build *b, const char *path, struct err *
 			goto out;
 		}
 	}
-	progress(b, "unpacking %s (sha256 %s, %s) with the pin's dpkg-source", b->debsrc.dsc_name,
+	build_progress(b, "unpacking %s (sha256 %s, %s) with the pin's dpkg-source", b->debsrc.dsc_name,
 		 b->debsrc.dsc_sha256, b->debsrc.suite);
 	fd = open(b->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -313,7 +283,7 @@ static int run_steps(struct build *b, struct err *e)
 		snprintf(what, sizeof(what), "steps[%zu]", i);
 		/* The log grows while the step runs: its path lets anyone follow
 		 * it (tail -f) where no live line is shown, in a CI log. */
-		progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n, b->r->steps.v[i],
+		build_progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n, b->r->steps.v[i],
 			 b->log_path);
 		if (left < 1) {
 			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
@@ -334,129 +304,6 @@ static int run_steps(struct build *b, struct err *e)
 	return ret;
 }
 
-/* Opens an output strictly below the build directory: no symlink anywhere
- * on the way, no "..", nothing but a regular file.  O_NONBLOCK: opening a
- * FIFO the build left would otherwise wait forever for a writer (the
- * recipe's timeout is over by now); the type check refuses it. */
-static int open_output(const struct build *b, int dirfd, const struct output_file *f,
-		       struct err *e)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	struct stat st;
-	const char *rel = f->rel;
-	size_t i = f->entry;
-	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" was not produced by the build",
-				       b->r->file, i, rel);
-		if (errno == ELOOP || errno == EXDEV)
-			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is a symlink (outputs must be regular files inside the build directory)",
-				       b->r->file, i, rel);
-		return err_sys(e, "%s: \"outputs[%zu]\": \"%s\"", b->r->file, i, rel);
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is not a regular file", b->r->file, i, rel);
-	}
-	return fd;
-}
-
-/* Creates the directories of a published name with a '/' below the
- * staging directory: the layout below a glob's fixed part is kept. */
-static int make_parents(const struct build *b, const char *name, struct err *e)
-{
-	const char *slash = strrchr(name, '/');
-	char *dir;
-	int r;
-
-	if (!slash)
-		return 0;
-	dir = xasprintf("%s/%.*s", b->staging, (int)(slash - name), name);
-	r = fs_mkdirs(dir, e);
-	free(dir);
-	return r;
-}
-
-static int collect_outputs(struct build *b, struct err *e)
-{
-	int dirfd = open(b->build_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = -1;
-
-	if (dirfd < 0)
-		return err_sys(e, "%s: cannot open", b->build_dir);
-	if (outputs_expand(b->r, b->build_dir, 1, &b->files, &b->nfiles, e) < 0)
-		goto out;
-	b->subjects = xcalloc(b->nfiles + 1, sizeof(*b->subjects));
-	for (size_t i = 0; i < b->nfiles; i++) {
-		const struct output_file *f = &b->files[i];
-		const char *name = f->name;
-		char *to = fs_join(b->staging, name);
-		struct stat st;
-		int fd, changed = 0, r;
-		struct provenance_subject *s = &b->subjects[i];
-
-		s->name = name;
-		b->nsubjects = i + 1;
-		fd = open_output(b, dirfd, f, e);
-		if (fd < 0) {
-			free(to);
-			goto out;
-		}
-		fstat(fd, &st);
-		/* Modes are normalized too: executable or not is all that survives. */
-		r = make_parents(b, name, e);
-		if (r == 0)
-			r = fs_copy_fd_atomic(fd, f->rel, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
-						: (st.st_mode & 0100) ? 0755 : 0644, BUILD_MAX_OUTPUT, e);
-		close(fd);
-		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {
-			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);
-			if (r == 0 && changed)
-				progress(b, "normalized archive %s", name);
-		}
-		if (r == 0)
-			r = digest_file(to, s->sha256, e);
-		if (r == 0 && elfinfo_is_elf(to)) {
-			const struct strv *shipped = NULL;
-			struct err first = ERR_INIT;
-
-			/* The pin's own libraries (picolibc) may come from
-			 * another compiler than the pinned one: linked in,
-			 * their identities are the pin's too.  Reading them
-			 * walks the root's libraries, so only when the pinned
-			 * compiler alone does not account for the file. */
-			r = elfinfo_read(to, &s->elf, e);
-			if (r == 0 && elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc), NULL,
-							      0, name, &first) < 0) {
-				r = toolchain_shipped_ids(b->root, &shipped, e);
-				if (r == 0)
-					r = elfinfo_check_compilers(
-						s->elf, toolchain_compiler_id(b->tc),
-						(const char *const *)shipped->v, shipped->n, name, e);
-			}
-			/* For build a foreign compiler is a failed build (exit 2),
-			 * whatever kind of "no" the check itself reports. */
-			if (r < 0)
-				e->kind = ERR_OP;
-		}
-		free(to);
-		if (r < 0) {
-			err_wrap(e, "%s: \"outputs[%zu]\"", b->r->file, f->entry);
-			goto out;
-		}
-		progress(b, "%s  %s", s->sha256, name);
-	}
-	ret = 0;
-out:
-	close(dirfd);
-	return ret;
-}
-
 static int smoke_test(struct build *b, struct err *e)
 {
 	char *path = fs_join(b->work, "smoke.log"), *text = NULL;
@@ -465,7 +312,7 @@ static int smoke_test(struct build *b, struct err *e)
 
 	if (!b->r->smoke_command || b->o->no_smoke)
 		return 0;
-	progress(b, "smoke test: %s", b->r->smoke_command);
+	build_progress(b, "smoke test: %s", b->r->smoke_command);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err_sys(e, "%s: cannot create", path);
@@ -486,114 +333,10 @@ static int smoke_test(struct build *b, struct err *e)
 	/* The expected line came out: a non-zero exit (QEMU powered off by a
 	 * test device) is still a pass. */
 	ret = 0;
-	progress(b, "smoke test passed: \"%s\"", b->r->smoke_expect);
+	build_progress(b, "smoke test passed: \"%s\"", b->r->smoke_expect);
 out:
 	free(text);
 	free(path);
-	return ret;
-}
-
-static const char *source_kind_name(enum recipe_source_kind k)
-{
-	switch (k) {
-	case RECIPE_SOURCE_GIT:
-		return "git";
-	case RECIPE_SOURCE_TARBALL:
-		return "tarball";
-	case RECIPE_SOURCE_DEBIAN:
-		return "debian-source";
-	default:
-		return "dir";
-	}
-}
-
-/* How a tarball or a Debian source package was selected, beyond its path:
- * the fields docs/provenance.md lists; NULL for a directory or git. */
-static cJSON *source_origin(const struct build *b)
-{
-	const struct recipe *r = b->r;
-	cJSON *o;
-
-	if (r->source_kind == RECIPE_SOURCE_TARBALL) {
-		o = cJSON_CreateObject();
-		json_add_str(o, "sha256", r->source_sha256);
-		cJSON_AddNumberToObject(o, "strip", r->source_strip);
-		return o;
-	}
-	if (r->source_kind != RECIPE_SOURCE_DEBIAN || !b->debsrc.dsc_name)
-		return NULL;
-	o = cJSON_CreateObject();
-	json_add_str(o, "version", r->source_version);
-	json_add_str(o, "suite", b->debsrc.suite);
-	json_add_str(o, "pool", b->debsrc.directory);
-	{
-		cJSON *d = cJSON_AddObjectToObject(o, "dsc");
-		json_add_str(d, "name", b->debsrc.dsc_name);
-		json_add_sha256(d, b->debsrc.dsc_sha256);
-	}
-	{
-		char *tool = xasprintf("dpkg-source -x (%s %s, from the environment pin)", UNPACK_PACKAGE,
-				       toolchain_package_version(b->tc, UNPACK_PACKAGE));
-		json_add_str(o, "unpacked_with", tool);
-		free(tool);
-	}
-	return o;
-}
-
-static int write_provenance(struct build *b, int64_t started, struct err *e)
-{
-	struct provenance_input in = { 0 };
-	char **env = NULL, *path = NULL;
-	struct sandbox_config c;
-	cJSON *st = NULL, *origin = NULL;
-	const char *pin_text;
-	char pin_sha[65], *pin_path = fs_join(b->staging, BUILD_PIN_NAME);
-	size_t pin_len = 0;
-	int ret = -1;
-
-	/* The pin ships beside the provenance, exactly the bytes named there. */
-	pin_text = toolchain_pin_bytes(b->tc, &pin_len);
-	digest_buf(pin_text, pin_len, pin_sha);
-	if (fs_write_atomic(pin_path, pin_text, pin_len, 0644, e) < 0)
-		goto out;
-	base_config(b, &c, -1);
-	in.recipe_text = b->r->text;
-	in.recipe_len = b->r->text_len;
-	in.recipe_digest = b->r->digest;
-	in.recipe_name = "recipe.json";
-	in.source_name = BUILD_SOURCE_NAME;
-	in.source_digest = b->source_digest;
-	in.source_kind = source_kind_name(b->r->source_kind);
-	in.source_path = b->r->source_path;
-	origin = source_origin(b);
-	in.source_origin = origin;
-	in.source_commit = b->r->source_commit;
-	in.source_exclude = (const char *const *)b->r->source_exclude.v;
-	in.toolchain_name = toolchain_name(b->tc);
-	in.toolchain_digest = toolchain_digest(b->tc);
-	in.pin_file_name = BUILD_PIN_NAME;
-	in.pin_file_sha256 = pin_sha;
-	in.toolchain_packages = toolchain_resolved_deps(b->tc);
-	in.sandbox_profile = b->profile;
-	env = sandbox_env_build(&c);
-	in.env = (const char *const *)env;
-	in.build_path = c.build_path;
-	in.cell = b->r->cell;
-	in.source_date_epoch = b->r->source_date_epoch;
-	in.subjects = b->subjects;
-	in.nsubjects = b->nsubjects;
-	in.started = started;
-	in.finished = clock_now();
-	st = provenance_build(&in);
-	path = fs_join(b->staging, BUILD_PROVENANCE_NAME);
-	ret = json_write_file(path, st, e);
-out:
-	cJSON_Delete(in.toolchain_packages);
-	cJSON_Delete(origin);
-	cJSON_Delete(st);
-	sandbox_env_free(env);
-	free(path);
-	free(pin_path);
 	return ret;
 }
 
@@ -640,7 +383,7 @@ static int prepare(struct build *b, struct err *e)
 			return err_sys(e, "%s: cannot create", b->build_dir);
 	}
 
-	progress(b, "environment %s", b->r->toolchain);
+	build_progress(b, "environment %s", b->r->toolchain);
 	if (b->o->toolchain) {
 		b->tc = b->o->toolchain;
 		b->root = b->o->toolchain_root;
@@ -668,22 +411,58 @@ static int prepare(struct build *b, struct err *e)
 	strv_pushf(&b->env, "MABI=%s", b->r->mabi);
 	for (size_t i = 0; i < b->r->env.n; i++)
 		strv_push(&b->env, b->r->env.v[i]);
-	base_config(b, &c, -1);
+	build_base_config(b, &c, -1);
 	b->profile = sandbox_profile_json(&c);
 	if (!b->profile)
 		return err_set(e, "%s: invalid sandbox settings", b->r->file);
 
-	progress(b, "source archive");
+	build_progress(b, "source archive");
 	return make_source_archive(b, e);
 }
 
-int build_run(const struct recipe *r, const struct build_options *o, struct err *e)
+/* What was published, for the caller (res may be NULL). */
+static void fill_result(const struct build *b, struct build_result *res)
+{
+	if (!res)
+		return;
+	res->out_dir = xstrdup(b->o->out_dir);
+	res->provenance_path = fs_join(res->out_dir, BUILD_PROVENANCE_NAME);
+	res->source_path = fs_join(res->out_dir, BUILD_SOURCE_NAME);
+	res->pin_path = fs_join(res->out_dir, BUILD_PIN_NAME);
+	memcpy(res->source_sha256, b->source_digest, sizeof(res->source_sha256));
+	res->subjects = xcalloc(b->nsubjects ? b->nsubjects : 1, sizeof(*res->subjects));
+	for (size_t i = 0; i < b->nsubjects; i++) {
+		res->subjects[i].name = xstrdup(b->subjects[i].name);
+		memcpy(res->subjects[i].sha256, b->subjects[i].sha256, sizeof(res->subjects[i].sha256));
+	}
+	res->nsubjects = b->nsubjects;
+}
+
+void build_result_release(struct build_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nsubjects; i++)
+		free(res->subjects[i].name);
+	free(res->subjects);
+	free(res->out_dir);
+	free(res->provenance_path);
+	free(res->source_path);
+	free(res->pin_path);
+	memset(res, 0, sizeof(*res));
+}
+
+int build_run(const struct recipe *r, const struct build_options *o, struct build_result *res,
+	      struct err *e)
 {
 	struct build b = { .r = r, .o = o, .t0 = clock_mono() };
 	int64_t started = clock_now();
 	int ret = -1;
 
-	progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
+	if (res)
+		memset(res, 0, sizeof(*res));
+
+	build_progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
 		 r->cell ? r->cell : "");
 	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0)
 		goto out;
@@ -691,8 +470,8 @@ int build_run(const struct recipe *r, const struct build_options *o, struct err 
 		ret = o->after_steps(b.build_dir, o->after_steps_arg, e);
 		goto out;
 	}
-	if (collect_outputs(&b, e) < 0 || smoke_test(&b, e) < 0 ||
-	    write_provenance(&b, started, e) < 0)
+	if (build_collect_outputs(&b, e) < 0 || smoke_test(&b, e) < 0 ||
+	    build_write_provenance(&b, started, e) < 0)
 		goto out;
 	{
 		char *log = fs_join(b.staging, BUILD_LOG_NAME);
@@ -707,7 +486,8 @@ int build_run(const struct recipe *r, const struct build_options *o, struct err 
 	}
 	if (fs_publish_dir(b.staging, o->out_dir, e) < 0)
 		goto out;
-	progress(&b, "wrote %s", o->out_dir);
+	build_progress(&b, "wrote %s", o->out_dir);
+	fill_result(&b, res);
 	ret = 0;
 out:
 	if (b.staging) {

@@ -64,11 +64,33 @@ struct build_options {
 	void *after_steps_arg;
 };
 
+/* One artifact of a finished build: what the provenance's subject says. */
+struct build_subject {
+	char *name;    /* owned: its name below the output directory */
+	char sha256[65];
+};
+
+/* What a published build holds, as the build itself knew it: callers use
+ * this rather than reading the provenance back from the disk. */
+struct build_result {
+	char *out_dir;         /* owned: o->out_dir */
+	char *provenance_path; /* owned: out_dir/BUILD_PROVENANCE_NAME */
+	char *source_path;     /* owned: out_dir/BUILD_SOURCE_NAME */
+	char *pin_path;        /* owned: out_dir/BUILD_PIN_NAME */
+	char source_sha256[65];
+	struct build_subject *subjects; /* owned, in the provenance's order */
+	size_t nsubjects;
+};
+
 /* Builds r as o says.  On success the directory o->out_dir holds the
  * artifacts, BUILD_SOURCE_NAME, BUILD_PROVENANCE_NAME, BUILD_PIN_NAME and
- * BUILD_LOG_NAME;
+ * BUILD_LOG_NAME, and res (may be NULL) says what they are (release it
+ * with build_result_release; zeroed on failure, where o->after_steps'
+ * return is returned too);
  * on failure it is untouched, and the message names the step (and, for a
  * failing step, where its log was kept). */
-int build_run(const struct recipe *r, const struct build_options *o, struct err *e);
+int build_run(const struct recipe *r, const struct build_options *o, struct build_result *res,
+	      struct err *e);
+void build_result_release(struct build_result *res);
 
 #endif

@@ -24,12 +24,6 @@ int matrix_parse_shard(const char *spec, unsigned *index, unsigned *count, struc
 /* Whether cell number k (0-based in matrix_cells order) is in shard
  * index/count: (k % count) + 1 == index. */
 int matrix_in_shard(size_t k, unsigned index, unsigned count);
-/* Selects one cell: sel names every axis exactly once, any order
- * ("march=rv64gc,board=virt"); sets r->cell to the canonical name, applies
- * the values (env, march/mabi/toolchain).  Unknown axis, missing axis,
- * unknown value, repeated axis: error naming the recipe file and quoting the
- * axis/value. */
-int recipe_select_cell(struct recipe *r, const char *sel, struct err *e);
 
 struct build_options;
 

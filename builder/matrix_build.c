@@ -1,81 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* Building many cells of a matrix recipe: one child process per cell (each
- * publishes its own directory whole through build_run), up to N at once,
- * the toolchain store verified once for all of them. */
+/* Building many cells of a matrix recipe: one child process per cell in
+ * the process pool (core/pool.h; each publishes its own directory whole
+ * through build_run), up to N at once, the toolchain store verified once
+ * for all of them. */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "builder/build.h"
 #include "builder/matrix.h"
 #include "core/cleanup.h"
-#include "core/clock.h"
 #include "core/fs.h"
+#include "core/pool.h"
 #include "toolchains/toolchain.h"
 
-/* One cell's child process and how it ended. */
-struct cell_job {
-	const char *name;  /* borrowed from the cell list */
-	char *dir;         /* owned: ROOT/CELL */
-	pid_t pid;
-	int fd;            /* read end of the child's error pipe */
-	double start, secs;
-	enum { JOB_PENDING, JOB_RUNNING, JOB_BUILT, JOB_FAILED } state;
-	char *msg;         /* owned: why it failed */
+/* What the pool's callbacks share. */
+struct cells_run {
+	struct recipe *r;
+	const struct strv *cells;
+	const char *root;
+	const struct build_options *o;
+	size_t done, built;
 };
 
-/* In the child: select the cell, build it, report the error through fd.
- * Exits; never returns. */
-static void child_build(struct recipe *r, struct cell_job *job, const struct build_options *o,
-			int fd)
+/* In the child: select the cell, build it into ROOT/CELL. */
+static int cell_build(size_t k, void *arg, struct err *e)
 {
-	struct build_options co = *o;
-	struct err e = ERR_INIT;
-	int rc = 0;
+	struct cells_run *c = arg;
+	struct build_options co = *c->o;
+	char *dir = fs_join(c->root, c->cells->v[k]);
+	int rc;
 
-	co.out_dir = job->dir;
+	co.out_dir = dir;
 	co.quiet = 1;
-	if (recipe_select_cell(r, job->name, &e) < 0 || build_run(r, &co, &e) < 0) {
-		/* At most sizeof(e.msg) bytes: below PIPE_BUF, so this never
-		 * blocks and arrives whole. */
-		ssize_t w = write(fd, e.msg, strlen(e.msg));
-		(void)w;
-		rc = 2;
-	}
-	close(fd);
-	exit(rc);
-}
-
-static int spawn(struct recipe *r, struct cell_job *job, const struct build_options *o,
-		 struct err *e)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "cannot create a pipe");
-	fflush(stdout);
-	fflush(stderr);
-	job->start = clock_mono();
-	job->pid = fork();
-	if (job->pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "cannot fork the build of cell \"%s\"", job->name);
-	}
-	if (job->pid == 0) {
-		close(p[0]);
-		child_build(r, job, o, p[1]);
-	}
-	close(p[1]);
-	job->fd = p[0];
-	job->state = JOB_RUNNING;
-	return 0;
+	rc = recipe_select_cell(c->r, c->cells->v[k], e) < 0 || build_run(c->r, &co, NULL, e) < 0 ? -1 : 0;
+	free(dir);
+	return rc;
 }
 
 /* A cell build killed outright (SIGKILL, a crash) could not remove its
@@ -98,94 +59,56 @@ static void remove_staging(const char *root, const char *cell)
 	free(prefix);
 }
 
-/* Collects a finished child: its status and its error message. */
-static void reap(const char *root, struct cell_job *job, int status)
+/* In the parent, as each cell ends: its progress line. */
+static int cell_done(size_t k, const struct pool_result *res, void *arg, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	char chunk[1024];
-	ssize_t n;
+	struct cells_run *c = arg;
 
-	while ((n = read(job->fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			buf_add(&b, chunk, (size_t)n);
-	close(job->fd);
-	job->fd = -1;
-	job->secs = clock_mono() - job->start;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		job->state = JOB_BUILT;
-	} else {
-		job->state = JOB_FAILED;
-		if (WIFSIGNALED(status))
-			remove_staging(root, job->name);
-		if (!b.len && WIFSIGNALED(status))
-			buf_addf(&b, "the build process was killed by signal %d", WTERMSIG(status));
-		else if (!b.len)
-			buf_addf(&b, "the build process exited with status %d", WEXITSTATUS(status));
-		job->msg = buf_take(&b, NULL);
-	}
-	buf_release(&b);
+	c->done++;
+	c->built += res->outcome == POOL_OK;
+	if (res->outcome == POOL_KILLED)
+		remove_staging(c->root, c->cells->v[k]);
+	if (!c->o->quiet && !cleanup_interrupted())
+		fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s)\n", c->done, c->cells->n, c->cells->v[k],
+			res->outcome == POOL_OK ? "built" : "FAILED", res->secs);
+	return 0;
 }
 
-/* Runs the jobs, at most par at once.  Returns the number that failed, or
- * -1 when interrupted (every child stopped and waited for). */
-static int run_jobs(struct recipe *r, const char *root, struct cell_job *jobs, size_t n,
-		    unsigned par, const struct build_options *o, struct err *e)
+/* Why a cell is not built, from how its process ended; caller frees. */
+static char *cell_failure(const struct pool_result *res)
 {
-	size_t next = 0, running = 0, done = 0;
-	int failed = 0, stopping = 0;
+	if (res->outcome == POOL_KILLED)
+		return xasprintf("the build process was killed by signal %d", res->sig);
+	return xstrdup(res->msg ? res->msg : "the build process ended without a message");
+}
 
-	while (done < n) {
-		while (!stopping && !cleanup_interrupted() && running < par && next < n) {
-			if (spawn(r, &jobs[next], o, e) < 0) {
-				stopping = 1;
-				break;
-			}
-			next++;
-			running++;
-		}
-		if (running == 0)
-			break;
-		if ((cleanup_interrupted() || stopping) && stopping < 2) {
-			/* Ctrl-C reaches the children through the terminal;
-			 * a SIGTERM sent to us alone is passed on. */
-			for (size_t i = 0; i < n; i++)
-				if (jobs[i].state == JOB_RUNNING)
-					kill(jobs[i].pid, SIGTERM);
-			stopping = 2;
-		}
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			err_sys(e, "waiting for cell builds");
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			struct cell_job *j = &jobs[i];
-			if (j->state != JOB_RUNNING || j->pid != pid)
-				continue;
-			reap(root, j, status);
-			running--;
-			done++;
-			failed += j->state == JOB_FAILED;
-			if (!o->quiet && !stopping && !cleanup_interrupted())
-				fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s)\n", done, n, j->name,
-					j->state == JOB_BUILT ? "built" : "FAILED", j->secs);
-		}
+/* Runs the cell builds, at most par at once.  Returns the number that
+ * failed, or -1 when interrupted (every child stopped and waited for). */
+static int run_cells(struct recipe *r, const struct strv *cells, const char *root, unsigned par,
+		     const struct build_options *o, struct matrix_cell_result *out, struct err *e)
+{
+	struct cells_run c = { .r = r, .cells = cells, .root = root, .o = o };
+	struct pool_ops ops = { .max = par, .run = cell_build, .done = cell_done, .arg = &c };
+	struct pool_result *res = NULL;
+	int failed = 0, rc = pool_run(&ops, cells->n, &res, e);
+
+	if (rc < 0 && e->kind == ERR_INTERRUPT)
+		err_setk(e, ERR_INTERRUPT, "%s: interrupted after %zu of %zu cells were built; no unfinished cell was published",
+			 r->file, c.built, cells->n);
+	for (size_t i = 0; rc == 0 && i < cells->n; i++) {
+		out[i].built = res[i].outcome == POOL_OK;
+		out[i].secs = res[i].secs;
+		out[i].msg = out[i].built ? NULL : cell_failure(&res[i]);
+		failed += !out[i].built;
 	}
-	if (cleanup_interrupted())
-		return err_setk(e, ERR_INTERRUPT, "%s: interrupted after %zu of %zu cells were built; no unfinished cell was published",
-				r->file, done - (size_t)failed, n);
-	if (stopping)
-		return -1;
-	return failed;
+	pool_results_free(res, cells->n);
+	return rc < 0 ? -1 : failed;
 }
 
 int matrix_build(struct recipe *r, const struct strv *cells, const char *root, unsigned par,
 		 const struct build_options *bo, struct matrix_cell_result **res, struct err *e)
 {
-	struct cell_job *jobs = xcalloc(cells->n ? cells->n : 1, sizeof(*jobs));
+	struct matrix_cell_result *out = xcalloc(cells->n ? cells->n : 1, sizeof(*out));
 	struct build_options opts = *bo, *o = &opts;
 	struct toolchain *tc = NULL;
 	int failed = -1, tc_axis = 0;
@@ -204,9 +127,8 @@ int matrix_build(struct recipe *r, const struct strv *cells, const char *root, u
 		o->toolchain = tc;
 	}
 	for (size_t i = 0; i < cells->n; i++) {
-		jobs[i].name = cells->v[i];
-		jobs[i].dir = fs_join(root, cells->v[i]);
-		jobs[i].fd = -1;
+		out[i].cell = cells->v[i];
+		out[i].dir = fs_join(root, cells->v[i]);
 	}
 	/* The root only holds cell directories, each published whole. */
 	if (fs_mkdirs(root, e) < 0)
@@ -214,24 +136,13 @@ int matrix_build(struct recipe *r, const struct strv *cells, const char *root, u
 	if (!o->quiet)
 		fprintf(stderr, "%s: building %zu cell%s, up to %u at once, into %s/\n", r->file,
 			cells->n, cells->n == 1 ? "" : "s", par, root);
-	failed = run_jobs(r, root, jobs, cells->n, par ? par : 1, o, e);
+	failed = run_cells(r, cells, root, par ? par : 1, o, out, e);
 	if (failed < 0)
 		goto out;
-	*res = xcalloc(cells->n ? cells->n : 1, sizeof(**res));
-	for (size_t i = 0; i < cells->n; i++) {
-		(*res)[i].cell = jobs[i].name;
-		(*res)[i].dir = jobs[i].dir;
-		(*res)[i].built = jobs[i].state == JOB_BUILT;
-		(*res)[i].secs = jobs[i].secs;
-		(*res)[i].msg = jobs[i].msg;
-		jobs[i].dir = jobs[i].msg = NULL;
-	}
+	*res = out;
+	out = NULL;
 out:
-	for (size_t i = 0; i < cells->n; i++) {
-		free(jobs[i].dir);
-		free(jobs[i].msg);
-	}
-	free(jobs);
+	matrix_results_free(out, cells->n);
 	toolchain_free(tc);
 	return failed;
 }

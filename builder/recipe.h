@@ -107,4 +107,11 @@ const char *recipe_output_published(const struct recipe_output *o);
 int recipe_subject_name_ok(const char *s, const char **why);
 void recipe_release(struct recipe *r);
 
+/* Selects one cell of a matrix recipe (builder/recipe_cell.c): sel names
+ * every axis exactly once, any order ("march=rv64gc,board=virt"); sets
+ * r->cell to the canonical name, applies the values (env,
+ * march/mabi/toolchain).  Unknown axis, missing axis, unknown value,
+ * repeated axis: error naming the recipe file and quoting the axis/value. */
+int recipe_select_cell(struct recipe *r, const char *sel, struct err *e);
+
 #endif

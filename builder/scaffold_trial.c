@@ -121,7 +121,7 @@ int scaffold_trial(struct scaffold *s, int quiet, struct err *e)
 	o.tag = "trial";
 	o.after_steps = trial_found;
 	o.after_steps_arg = &t;
-	if (build_run(&r, &o, e) < 0)
+	if (build_run(&r, &o, NULL, e) < 0)
 		goto out;
 	strv_sort(&t.found);
 	/* Outputs are published by file name: the first of two namesakes. */

@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/json.h"
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 static const char usage[] =
 	"usage: lockstep audit BUNDLE --pubkey PUB [--no-rebuild] [--json] [-q]\n"

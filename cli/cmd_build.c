@@ -233,7 +233,7 @@ int cmd_build(int argc, char **argv)
 	}
 	if (!o.out_dir)
 		o.out_dir = dflt = xasprintf("out/%s", r.name);
-	if (build_run(&r, &o, &e) < 0)
+	if (build_run(&r, &o, NULL, &e) < 0)
 		goto fail;
 	if (json)
 		cli_json_print(dir_json(o.out_dir));

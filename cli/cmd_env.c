@@ -189,17 +189,14 @@ static int do_show(const struct opts *o, struct toolchain *t)
 	printf("name:        %s\nfile:        %s\ndistro:      %s (%s)\nprefix:      %s\n"
 	       "compiler id: %s\ndigest:      sha256:%s\nroot id:     %s\n"
 	       "packages:    %d, %.0f MB installed\n",
-	       toolchain_name(t), toolchain_path(t), cJSON_GetObjectItem(s, "distro")->valuestring,
-	       cJSON_GetObjectItem(s, "architecture")->valuestring, toolchain_prefix(t),
-	       toolchain_compiler_id(t), toolchain_digest(t),
-	       cJSON_GetObjectItem(s, "root_id")->valuestring,
+	       toolchain_name(t), toolchain_path(t), json_str(s, "distro"),
+	       json_str(s, "architecture"), toolchain_prefix(t),
+	       toolchain_compiler_id(t), toolchain_digest(t), json_str(s, "root_id"),
 	       cJSON_GetArraySize(cJSON_GetObjectItem(s, "packages")), total / 1e6);
 	for (p = cJSON_GetObjectItem(s, "packages")->child; p; p = p->next)
-		printf("  %-36s %-28s %-6s %5d files  %s\n", cJSON_GetObjectItem(p, "name")->valuestring,
-		       cJSON_GetObjectItem(p, "version")->valuestring,
-		       cJSON_GetObjectItem(p, "architecture")->valuestring,
-		       cJSON_GetObjectItem(p, "files")->valueint,
-		       cJSON_GetObjectItem(p, "uri")->valuestring);
+		printf("  %-36s %-28s %-6s %5d files  %s\n", json_str(p, "name"),
+		       json_str(p, "version"), json_str(p, "architecture"),
+		       cJSON_GetObjectItem(p, "files")->valueint, json_str(p, "uri"));
 	cJSON_Delete(s);
 	return EXIT_OK;
 }

@@ -129,7 +129,12 @@ int cmd_release(int argc, char **argv)
 		return cli_usage_error("release", "expected exactly one RECIPE");
 	if (!key || !dir)
 		return cli_usage_error("release", "--key and -o are required");
-	ret = release_run(argv[optind], cell, key, dir, quiet, &report, &bundle, &e);
+	{
+		struct release_options ro = { .recipe_path = argv[optind], .cell = cell,
+					      .key_path = key, .out_dir = dir, .quiet = quiet };
+
+		ret = release_run(&ro, &report, &bundle, &e);
+	}
 	if (ret == 0 && with_env) {
 		env = release_env_path(bundle);
 		ret = release_export_env(bundle, env, &e);

@@ -20,7 +20,7 @@
 #include "core/fs.h"
 #include "core/workdir.h"
 #include "core/sign.h"
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 void drop_err_rename(struct err *e, const char *from, const char *to)
 {
@@ -121,8 +121,9 @@ out:
 static int cmp_name(const void *a, const void *b)
 {
 	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-	return strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring,
-		      cJSON_GetObjectItemCaseSensitive(y, "name")->valuestring);
+	const char *nx = json_str(x, "name"), *ny = json_str(y, "name");
+
+	return strcmp(nx ? nx : "", ny ? ny : "");
 }
 
 /* Moves the items of arr (objects with a "name") into a new array sorted
@@ -158,8 +159,7 @@ char *drop_statement(const struct drop_component *c, size_t n, const cJSON *file
 		cJSON_ArrayForEach(a, c[i].artifacts) {
 			x = cJSON_Duplicate(a, 1);
 			cJSON_DeleteItemFromObjectCaseSensitive(x, "name");
-			s = xasprintf("%s/%s", c[i].name,
-				      cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring);
+			s = xasprintf("%s/%s", c[i].name, json_str(a, "name") ? json_str(a, "name") : "");
 			json_add_str(x, "name", s);
 			free(s);
 			cJSON_AddItemToArray(subj, x);
@@ -191,14 +191,14 @@ char *drop_statement(const struct drop_component *c, size_t n, const cJSON *file
 static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 		    const struct sign_key *k, const char *manifest_keyid)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "platform");
-	const cJSON *rec = cJSON_GetObjectItemCaseSensitive(m, "recommended"), *a;
+	const char *p = json_str(m, "platform"), *rec = json_str(m, "recommended");
+	const cJSON *a;
 	struct buf b = BUF_INIT;
 	char *matrix = matrix_render(m, "md");
 
-	buf_addf(&b, "# Integration drop: %s\n\n", p->valuestring);
-	if (cJSON_IsString(rec))
-		buf_addf(&b, "Recommended: %s\n\n", rec->valuestring);
+	buf_addf(&b, "# Integration drop: %s\n\n", p ? p : "");
+	if (rec)
+		buf_addf(&b, "Recommended: %s\n\n", rec);
 	buf_addstr(&b, "## Components\n\n| component | version | kind | bundle | sha256 |\n"
 		       "|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++)
@@ -207,12 +207,12 @@ static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 	for (size_t i = 0; i < n; i++) {
 		buf_addf(&b, "\n### %s %s\n\nSigned with key `%s`.\n\n| artifact | sha256 |\n|---|---|\n",
 			 c[i].name, c[i].version, c[i].keyid);
-		cJSON_ArrayForEach(a, c[i].artifacts)
-			buf_addf(&b, "| %s | `%s` |\n",
-				 cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring,
-				 cJSON_GetObjectItemCaseSensitive(
-					 cJSON_GetObjectItemCaseSensitive(a, "digest"), "sha256")
-					 ->valuestring);
+		cJSON_ArrayForEach(a, c[i].artifacts) {
+			const char *an = json_str(a, "name");
+			const char *ad = json_str(cJSON_GetObjectItemCaseSensitive(a, "digest"), "sha256");
+
+			buf_addf(&b, "| %s | `%s` |\n", an ? an : "", ad ? ad : "");
+		}
 	}
 	/* The matrix brings its own heading. */
 	buf_addf(&b, "\n%s\nThe manifest (%s) is signed with key `%s`.\n\n", matrix ? matrix : "",
@@ -376,129 +376,185 @@ static int check_out(const struct drop_create_options *o, struct err *e)
 	return 0;
 }
 
-int drop_create(const struct drop_create_options *o, struct buf *report, struct err *e)
-{
-	struct sign_key *key = NULL, *mpub = NULL;
-	struct drop_component *c = NULL;
-	struct archive_entry_spec *specs = NULL;
-	struct strv names = STRV_INIT, paths = STRV_INIT;
-	char *work = NULL, *stage = NULL, *vouch = NULL, *menv = NULL, *pem = NULL, *md = NULL;
-	char *stmt = NULL, *denv = NULL, *mpem = NULL, *mcopy = NULL, hex[DIGEST_HEX_LEN + 1];
-	cJSON *m = NULL, *files = NULL, *minfo = NULL;
-	size_t mlen = 0;
-	int64_t sde = 0;
-	int was_signed = 0, ret = -1;
+/* One drop in progress: what each step of drop_create hands the next. */
+struct drop_state {
+	const struct drop_create_options *o;
+	struct sign_key *key;   /* owned: the drop's signing key */
+	struct sign_key *mpub;  /* owned: the manifest signer's, or NULL */
+	char *work;             /* owned: private work directory */
+	char *stage;            /* owned: work/drop, the drop's members */
+	char *vouch;            /* owned: work/vouch */
+	char *mcopy;            /* owned: the private copy of the manifest */
+	struct drop_component *c; /* owned: o->nbundles */
+	cJSON *m;               /* owned: the manifest */
+	int was_signed;         /* the manifest came signed */
+	char *menv;             /* owned: its envelope */
+	size_t mlen;
+	struct strv names;      /* the members staged so far */
+	int64_t sde;            /* the newest component's SOURCE_DATE_EPOCH */
+};
 
-	if (!o->nbundles || o->nbundles > DROP_MAX_BUNDLES)
-		return err_set(e, "%s: give 1 to %d bundles", o->out, DROP_MAX_BUNDLES);
-	/* Keys first: a typo in --key should not cost the bundle checks. */
-	if (check_out(o, e) < 0 || sign_key_load_private(o->key, &key, e) < 0 ||
-	    (o->manifest_pubkey && sign_key_load_public(o->manifest_pubkey, &mpub, e) < 0))
-		goto out;
-	work = workdir_make("drop", e);
-	if (!work)
-		goto out;
-	stage = fs_join(work, "drop");
-	vouch = fs_join(work, "vouch");
-	{
-		/* The manifest is read from a private copy (its own name kept:
-		 * the extension tells YAML), so the bytes checked are the bytes
-		 * that go in, as for the bundles. */
-		const char *slash = strrchr(o->manifest, '/');
-		char *b = fs_join(stage, DROP_BUNDLES), *in = fs_join(work, "in");
-		int r = fs_mkdirs(b, e) < 0 || fs_mkdirs(vouch, e) < 0 || fs_mkdirs(in, e) < 0;
-		mcopy = fs_join(in, slash ? slash + 1 : o->manifest);
-		r = r || fs_copy_file(o->manifest, mcopy, e) < 0;
-		free(b);
-		free(in);
-		if (r)
-			goto out;
-	}
-	c = xcalloc(o->nbundles, sizeof(*c));
-	if (load_bundles(o, stage, vouch, c, report, e) < 0 ||
-	    check_manifest(o, mcopy, mpub ? mpub : key, vouch, &m, &was_signed, e) < 0 ||
-	    manifest_envelope(mcopy, m, was_signed, key, &menv, &mlen, e) < 0)
+/* Who signed the manifest. */
+static const struct sign_key *manifest_signer(const struct drop_state *d)
+{
+	return d->was_signed && d->mpub ? d->mpub : d->key;
+}
+
+/* Keys first (a typo in --key should not cost the bundle checks), then the
+ * work directories and the private copy of the manifest (its own name
+ * kept: the extension tells YAML), so the bytes checked are the bytes that
+ * go in, as for the bundles. */
+static int drop_prepare(struct drop_state *d, struct err *e)
+{
+	const struct drop_create_options *o = d->o;
+	const char *slash = strrchr(o->manifest, '/');
+	char *b, *in;
+	int r;
+
+	if (check_out(o, e) < 0 || sign_key_load_private(o->key, &d->key, e) < 0 ||
+	    (o->manifest_pubkey && sign_key_load_public(o->manifest_pubkey, &d->mpub, e) < 0))
+		return -1;
+	d->work = workdir_make("drop", e);
+	if (!d->work)
+		return -1;
+	d->stage = fs_join(d->work, "drop");
+	d->vouch = fs_join(d->work, "vouch");
+	b = fs_join(d->stage, DROP_BUNDLES);
+	in = fs_join(d->work, "in");
+	r = fs_mkdirs(b, e) < 0 || fs_mkdirs(d->vouch, e) < 0 || fs_mkdirs(in, e) < 0;
+	d->mcopy = fs_join(in, slash ? slash + 1 : o->manifest);
+	r = r || fs_copy_file(o->manifest, d->mcopy, e) < 0;
+	free(b);
+	free(in);
+	return r ? -1 : 0;
+}
+
+/* The bundles audited and staged, the manifest checked against them and
+ * staged with DROP.md (and its signer's key when that is not ours). */
+static int drop_stage_members(struct drop_state *d, struct buf *report, struct err *e)
+{
+	const struct drop_create_options *o = d->o;
+	char *md = NULL, *mpem = NULL;
+	int ret = -1;
+
+	d->c = xcalloc(o->nbundles, sizeof(*d->c));
+	if (load_bundles(o, d->stage, d->vouch, d->c, report, e) < 0 ||
+	    check_manifest(o, d->mcopy, d->mpub ? d->mpub : d->key, d->vouch, &d->m, &d->was_signed, e) < 0 ||
+	    manifest_envelope(d->mcopy, d->m, d->was_signed, d->key, &d->menv, &d->mlen, e) < 0)
 		goto out;
 	for (size_t i = 0; i < o->nbundles; i++) {
-		strv_push(&names, c[i].member);
-		if (c[i].sde > sde)
-			sde = c[i].sde;
+		strv_push(&d->names, d->c[i].member);
+		if (d->c[i].sde > d->sde)
+			d->sde = d->c[i].sde;
 	}
-	md = readme(c, o->nbundles, m, key,
-		    sign_key_id(was_signed && mpub ? mpub : key));
-	if (stage_file(stage, DROP_MANIFEST, menv, mlen, &names, e) < 0 ||
-	    stage_file(stage, DROP_README, md, strlen(md), &names, e) < 0)
+	md = readme(d->c, o->nbundles, d->m, d->key, sign_key_id(manifest_signer(d)));
+	if (stage_file(d->stage, DROP_MANIFEST, d->menv, d->mlen, &d->names, e) < 0 ||
+	    stage_file(d->stage, DROP_README, md, strlen(md), &d->names, e) < 0)
 		goto out;
 	/* A manifest signed by someone else travels with their key, so the
 	 * drop can be checked from itself and the drop key alone. */
-	if (was_signed && mpub && strcmp(sign_key_id(mpub), sign_key_id(key)) &&
-	    (sign_key_public_pem(mpub, &mpem, e) < 0 ||
-	     stage_file(stage, DROP_MANIFEST_PUBKEY, mpem, strlen(mpem), &names, e) < 0))
+	if (d->was_signed && d->mpub && strcmp(sign_key_id(d->mpub), sign_key_id(d->key)) &&
+	    (sign_key_public_pem(d->mpub, &mpem, e) < 0 ||
+	     stage_file(d->stage, DROP_MANIFEST_PUBKEY, mpem, strlen(mpem), &d->names, e) < 0))
 		goto out;
-	files = cJSON_CreateArray();
-	for (size_t i = 0; i < names.n; i++) {
-		cJSON *x = file_subject(stage, names.v[i], e);
+	ret = 0;
+out:
+	free(md);
+	free(mpem);
+	return ret;
+}
+
+/* The drop statement over every member staged so far, signed, staged with
+ * the drop key. */
+static int drop_sign_statement(struct drop_state *d, struct err *e)
+{
+	cJSON *files = cJSON_CreateArray(), *minfo = NULL;
+	char *stmt = NULL, *denv = NULL, *pem = NULL, hex[DIGEST_HEX_LEN + 1];
+	int ret = -1;
+
+	for (size_t i = 0; i < d->names.n; i++) {
+		cJSON *x = file_subject(d->stage, d->names.v[i], e);
 		if (!x)
 			goto out;
 		cJSON_AddItemToArray(files, x);
 	}
 	minfo = cJSON_CreateObject();
 	json_add_str(minfo, "name", DROP_MANIFEST);
-	digest_buf(menv, mlen, hex);
+	digest_buf(d->menv, d->mlen, hex);
 	json_add_sha256(minfo, hex);
-	json_add_str(minfo, "keyid", sign_key_id(was_signed && mpub ? mpub : key));
-	json_add_str(minfo, "platform",
-		     cJSON_GetObjectItemCaseSensitive(m, "platform")->valuestring);
-	stmt = drop_statement(c, o->nbundles, files, minfo);
-	if (dsse_sign(key, DSSE_INTOTO_TYPE, stmt, strlen(stmt), &denv, e) < 0 ||
-	    sign_key_public_pem(key, &pem, e) < 0 ||
-	    stage_file(stage, DROP_STATEMENT, denv, strlen(denv), &names, e) < 0 ||
-	    stage_file(stage, DROP_PUBKEY, pem, strlen(pem), &names, e) < 0)
+	json_add_str(minfo, "keyid", sign_key_id(manifest_signer(d)));
+	json_add_str(minfo, "platform", json_str(d->m, "platform"));
+	stmt = drop_statement(d->c, d->o->nbundles, files, minfo);
+	if (dsse_sign(d->key, DSSE_INTOTO_TYPE, stmt, strlen(stmt), &denv, e) < 0 ||
+	    sign_key_public_pem(d->key, &pem, e) < 0 ||
+	    stage_file(d->stage, DROP_STATEMENT, denv, strlen(denv), &d->names, e) < 0 ||
+	    stage_file(d->stage, DROP_PUBKEY, pem, strlen(pem), &d->names, e) < 0)
 		goto out;
-	specs = xcalloc(names.n, sizeof(*specs));
-	for (size_t i = 0; i < names.n; i++) {
-		strv_take(&paths, fs_join(stage, names.v[i]));
-		if (settle(paths.v[i], sde, e) < 0)
+	ret = 0;
+out:
+	cJSON_Delete(files);
+	cJSON_Delete(minfo);
+	free(stmt);
+	free(denv);
+	free(pem);
+	return ret;
+}
+
+/* Every member settled at the drop's date, the tar written to o->out. */
+static int drop_write(struct drop_state *d, struct err *e)
+{
+	struct archive_entry_spec *specs = xcalloc(d->names.n ? d->names.n : 1, sizeof(*specs));
+	struct strv paths = STRV_INIT;
+	int ret = -1;
+
+	for (size_t i = 0; i < d->names.n; i++) {
+		strv_take(&paths, fs_join(d->stage, d->names.v[i]));
+		if (settle(paths.v[i], d->sde, e) < 0)
 			goto out;
-		specs[i].name = names.v[i];
+		specs[i].name = d->names.v[i];
 		specs[i].path = paths.v[i];
 	}
 	if (cleanup_interrupted()) {
-		err_setk(e, ERR_INTERRUPT, "%s: interrupted", o->out);
+		err_setk(e, ERR_INTERRUPT, "%s: interrupted", d->o->out);
 		goto out;
 	}
-	if (archive_write_files(specs, names.n, o->out, "none", sde, e) < 0)
-		goto out;
-	buf_addf(report, "%s: signed manifest (key %s)\n", DROP_MANIFEST,
-		 sign_key_id(was_signed && mpub ? mpub : key));
-	buf_addf(report, "%s: drop statement signed with key %s (%s)\n", DROP_STATEMENT,
-		 sign_key_id(key), sign_key_type(key));
-	ret = 0;
+	ret = archive_write_files(specs, d->names.n, d->o->out, "none", d->sde, e);
 out:
-	if (work) {
-		fs_remove_tree(work, NULL);
-		cleanup_remove_path(work);
-	}
-	for (size_t i = 0; c && i < o->nbundles; i++)
-		drop_component_release(&c[i]);
-	free(c);
 	free(specs);
-	strv_release(&names);
 	strv_release(&paths);
-	sign_key_free(key);
-	sign_key_free(mpub);
-	cJSON_Delete(m);
-	cJSON_Delete(files);
-	cJSON_Delete(minfo);
-	free(work);
-	free(stage);
-	free(vouch);
-	free(menv);
-	free(pem);
-	free(mpem);
-	free(md);
-	free(stmt);
-	free(denv);
-	free(mcopy);
+	return ret;
+}
+
+int drop_create(const struct drop_create_options *o, struct buf *report, struct err *e)
+{
+	struct drop_state d = { .o = o, .names = STRV_INIT };
+	int ret = -1;
+
+	if (!o->nbundles || o->nbundles > DROP_MAX_BUNDLES)
+		return err_set(e, "%s: give 1 to %d bundles", o->out, DROP_MAX_BUNDLES);
+	if (drop_prepare(&d, e) == 0 && drop_stage_members(&d, report, e) == 0 &&
+	    drop_sign_statement(&d, e) == 0 && drop_write(&d, e) == 0) {
+		buf_addf(report, "%s: signed manifest (key %s)\n", DROP_MANIFEST,
+			 sign_key_id(manifest_signer(&d)));
+		buf_addf(report, "%s: drop statement signed with key %s (%s)\n", DROP_STATEMENT,
+			 sign_key_id(d.key), sign_key_type(d.key));
+		ret = 0;
+	}
+	if (d.work) {
+		fs_remove_tree(d.work, NULL);
+		cleanup_remove_path(d.work);
+	}
+	for (size_t i = 0; d.c && i < o->nbundles; i++)
+		drop_component_release(&d.c[i]);
+	free(d.c);
+	strv_release(&d.names);
+	sign_key_free(d.key);
+	sign_key_free(d.mpub);
+	cJSON_Delete(d.m);
+	free(d.work);
+	free(d.stage);
+	free(d.vouch);
+	free(d.menv);
+	free(d.mcopy);
 	return ret;
 }

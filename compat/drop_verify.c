@@ -17,7 +17,7 @@
 #include "core/fs.h"
 #include "core/workdir.h"
 #include "core/sign.h"
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 struct dv {
 	const char *drop;          /* as the user named it */

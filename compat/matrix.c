@@ -97,16 +97,16 @@ static void md_label(struct buf *b, const char *s)
 
 static void render_md(const cJSON *m, struct grid *g, struct buf *b)
 {
-	const cJSON *rec = cJSON_GetObjectItemCaseSensitive(m, "recommended");
-	const cJSON *plat = cJSON_GetObjectItemCaseSensitive(m, "platform");
+	const char *rec = json_str(m, "recommended");
+	const char *plat = json_str(m, "platform");
 	int note = 0;
 
 	buf_addstr(b, "## Compatibility: ");
-	esc_md(b, plat->valuestring);
+	esc_md(b, plat ? plat : "");
 	buf_addstr(b, "\n\n");
-	if (cJSON_IsString(rec)) {
+	if (rec) {
 		buf_addstr(b, "Recommended: **");
-		esc_md(b, rec->valuestring);
+		esc_md(b, rec);
 		buf_addstr(b, "**\n\n");
 	}
 	buf_addstr(b, "| board · core |");
@@ -159,20 +159,20 @@ static void render_md(const cJSON *m, struct grid *g, struct buf *b)
 
 static void render_html(const cJSON *m, struct grid *g, struct buf *b)
 {
-	const cJSON *rec = cJSON_GetObjectItemCaseSensitive(m, "recommended");
-	const cJSON *plat = cJSON_GetObjectItemCaseSensitive(m, "platform");
+	const char *rec = json_str(m, "recommended");
+	const char *plat = json_str(m, "platform") ? json_str(m, "platform") : "";
 
 	buf_addstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
 		      "Compatibility: ");
-	esc_html(b, plat->valuestring);
+	esc_html(b, plat);
 	buf_addstr(b, "</title>\n<style>body{font-family:sans-serif}table{border-collapse:collapse}"
 		      "td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}"
 		      "small{color:#444}</style>\n</head><body>\n<h2>Compatibility: ");
-	esc_html(b, plat->valuestring);
+	esc_html(b, plat);
 	buf_addstr(b, "</h2>\n");
-	if (cJSON_IsString(rec)) {
+	if (rec) {
 		buf_addstr(b, "<p>Recommended: <strong>");
-		esc_html(b, rec->valuestring);
+		esc_html(b, rec);
 		buf_addstr(b, "</strong></p>\n");
 	}
 	buf_addstr(b, "<table>\n<tr><th>board · core</th>");

@@ -268,3 +268,8 @@ void json_add_sha256(cJSON *obj, const char *hex)
 {
 	json_add_str(cJSON_AddObjectToObject(obj, "digest"), "sha256", hex);
 }
+
+const char *json_str(const cJSON *obj, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}

@@ -40,6 +40,10 @@ int json_get_int(const cJSON *obj, const char *key, int required, const char *fi
 /* An array member whose items are all strings. */
 int json_get_string_array(const cJSON *obj, const char *key, int required, const char *file,
 			  const char *at, const cJSON **out, struct err *e);
+/* The string member key of obj, or NULL when obj is NULL, has no such
+ * member, or it is not a string: for reading what may be absent without
+ * an unchecked ->valuestring. */
+const char *json_str(const cJSON *obj, const char *key);
 /* Adds a string member (copied). */
 void json_add_str(cJSON *obj, const char *key, const char *val);
 /* Adds "digest": {"sha256": hex}, the in-toto ResourceDescriptor form. */

@@ -199,7 +199,8 @@ static int shipped(const cJSON *pkgs, const char *path)
 
 	cJSON_ArrayForEach(p, pkgs) cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(p, "files"))
 	{
-		char *rel = pin_root_path(cJSON_GetObjectItemCaseSensitive(f, "path")->valuestring);
+		const char *fp = json_str(f, "path");
+		char *rel = fp ? pin_root_path(fp) : NULL;
 		found = found || (rel && want && !strcmp(rel, want));
 		free(rel);
 	}

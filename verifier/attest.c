@@ -42,12 +42,12 @@ static int open_unverified(const cJSON *j, const char *file, char **payload, siz
 	if (!cJSON_IsString(get(env, "payload")) || !cJSON_IsString(get(env, "payloadType")) ||
 	    !cJSON_IsObject(sig))
 		return err_set(e, "%s: not a DSSE envelope (payload, payloadType, signatures)", file);
-	if (base64_decode(get(env, "payload")->valuestring, file, &body, plen, e) < 0)
+	if (base64_decode(json_str(env, "payload"), file, &body, plen, e) < 0)
 		return -1;
 	*payload = (char *)body;
-	*type = xstrdup(get(env, "payloadType")->valuestring);
-	if (cJSON_IsString(get(sig, "keyid")) && *get(sig, "keyid")->valuestring) {
-		*keyid = xstrdup(get(sig, "keyid")->valuestring);
+	*type = xstrdup(json_str(env, "payloadType"));
+	if (json_str(sig, "keyid") && *json_str(sig, "keyid")) {
+		*keyid = xstrdup(json_str(sig, "keyid"));
 	} else if (hint) {
 		/* The bundle's hint is the same sha256 in base64: name the key
 		 * the way envelopes do, so one key is one rebuilder. */
@@ -85,9 +85,9 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 	}
 	if (json_parse_buf(text, len, s->file, &j, e) < 0)
 		goto out;
-	if (strcmp(get(j, "predicateType")->valuestring, VSA_PREDICATE_TYPE)) {
+	if (!json_str(j, "predicateType") || strcmp(json_str(j, "predicateType"), VSA_PREDICATE_TYPE)) {
 		err_setk(e, ERR_NO, "predicateType \"%s\" is not a SLSA verification summary",
-			 get(j, "predicateType")->valuestring);
+			 json_str(j, "predicateType") ? json_str(j, "predicateType") : "");
 		goto out;
 	}
 	p = get(j, "predicate");
@@ -99,7 +99,7 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 	pol = get(p, "policy");
 	pd = cJSON_GetStringValue(get(get(pol, "digest"), "sha256"));
 	digest_buf(VSA_POLICY_TEXT, strlen(VSA_POLICY_TEXT), policy_digest);
-	if (!cJSON_IsString(get(pol, "uri")) || strcmp(get(pol, "uri")->valuestring, VSA_POLICY_URI) ||
+	if (!json_str(pol, "uri") || strcmp(json_str(pol, "uri"), VSA_POLICY_URI) ||
 	    !pd || strcmp(pd, policy_digest)) {
 		err_setk(e, ERR_NO, "policy is not lockstep's byte-identical rebuild policy "
 				    "(uri " VSA_POLICY_URI ", sha256 %.16s...)", policy_digest);

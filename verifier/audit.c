@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lockstep audit: everything in a release bundle checked against a trusted
  * public key, then (unless told not to) rebuilt. */
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/release.h"
 #include "verifier/sbom.h"
 #include "verifier/verify.h"
 #include "verifier/vsa.h"
@@ -191,7 +192,7 @@ out:
 
 /* RELEASE.md is not signed itself: it must be exactly what release writes
  * from the signed provenance and the trusted key. */
-static int check_release_md(const struct audit *a, const char *prov, size_t prov_len,
+static int check_release_md(const struct audit *a, const struct provenance_record *rec,
 			    struct err *e)
 {
 	char *md = NULL, *want = NULL;
@@ -200,7 +201,7 @@ static int check_release_md(const struct audit *a, const char *prov, size_t prov
 
 	if (archive_read_member(a->bundle, BUNDLE_RELEASE_MD, RELEASE_MD_MAX, &md, &len, e) < 0)
 		goto out;
-	want = release_md_regenerate(prov, prov_len, a->trusted, e);
+	want = release_md_regenerate(rec, a->trusted, e);
 	if (!want) {
 		err_wrap(e, "%s: %s", a->bundle, BUNDLE_RELEASE_MD);
 		goto out;
@@ -359,14 +360,15 @@ out:
 /* The SBOM, plain and signed, must be exactly what release generates from
  * the signed provenance and the (digest-checked) environment pin: a BOM
  * that lists another package than the build root had is caught here. */
-static int check_sbom(const struct audit *a, const char *prov, size_t prov_len,
-		      const char *signed_st, size_t signed_len, struct err *e)
+static int check_sbom(const struct audit *a, const struct provenance_record *rec,
+		      const char *prov_sha256, const char *signed_st, size_t signed_len,
+		      struct err *e)
 {
 	char *pin = member(a, BUNDLE_PIN), *bom = NULL, *st = NULL, *plain = NULL;
 	size_t len = 0;
 	int ret = -1;
 
-	if (sbom_generate(prov, prov_len, pin, &bom, &st, e) < 0) {
+	if (sbom_generate(rec, prov_sha256, pin, &bom, &st, e) < 0) {
 		err_wrap(e, "%s: %s", a->bundle, BUNDLE_SBOM);
 		goto out;
 	}
@@ -418,6 +420,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
 	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
+	char prov_sha256[65];
 	size_t prov_len = 0, vsa_len = 0, sbom_len = 0;
 	int ret = -1;
 
@@ -464,10 +467,11 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		 BUNDLE_PROVENANCE, hex);
 	/* The SBOM's envelope after the member set (a bundle without one is
 	 * named as missing), still before anything is extracted. */
-	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, prov, prov_len, e) < 0 ||
+	digest_buf(prov, prov_len, prov_sha256);
+	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, &rec, e) < 0 ||
 	    open_envelope(&a, BUNDLE_SBOM_SIGNED, &sbom, &sbom_len, NULL, e) < 0 ||
 	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0 ||
-	    check_sbom(&a, prov, prov_len, sbom, sbom_len, e) < 0)
+	    check_sbom(&a, &rec, prov_sha256, sbom, sbom_len, e) < 0)
 		goto out;
 	if (rebuild) {
 		arts = member(&a, BUNDLE_ARTIFACTS);
@@ -476,6 +480,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		vi.provenance = prov;
 		vi.provenance_len = prov_len;
 		vi.provenance_file = BUNDLE_PROVENANCE;
+		vi.record = &rec;
 		vi.source_archive = src;
 		vi.pin_file = pin = member(&a, BUNDLE_PIN);
 		vi.original_dir = arts;
@@ -488,15 +493,16 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		{
 			const cJSON *f;
 			cJSON_ArrayForEach(f, vo.findings) {
-				const cJSON *n = cJSON_GetObjectItemCaseSensitive(f, "name"), *x;
-				cJSON *js = cJSON_IsString(n) ? subject_entry(&a, n->valuestring) : NULL;
+				const char *n = json_str(f, "name"), *x;
+				cJSON *js = n ? subject_entry(&a, n) : NULL;
 				if (!js)
 					continue;
-				json_add_str(js, "rebuild", cJSON_GetObjectItemCaseSensitive(f, "result")->valuestring);
-				if ((x = cJSON_GetObjectItemCaseSensitive(f, "rebuiltSha256")))
-					json_add_str(js, "rebuiltSha256", x->valuestring);
-				if ((x = cJSON_GetObjectItemCaseSensitive(f, "detail")))
-					json_add_str(js, "detail", x->valuestring);
+				if ((x = json_str(f, "result")))
+					json_add_str(js, "rebuild", x);
+				if ((x = json_str(f, "rebuiltSha256")))
+					json_add_str(js, "rebuiltSha256", x);
+				if ((x = json_str(f, "detail")))
+					json_add_str(js, "detail", x);
 			}
 		}
 		if (!vo.identical) {

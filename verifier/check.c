@@ -1,265 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* lockstep check: control builds, an all-varied build, and delta debugging
- * over the variations (halves built two at a time in child processes) to
+ * over the variations (halves built two at a time: check_builds.c) to
  * name the ones that change the artifacts. */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "builder/build.h"
 #include "builder/fileorder.h"
 #include "core/alloc.h"
-#include "archive/archive.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
-#include "core/digest.h"
 #include "core/fs.h"
 #include "diff/diff.h"
 #include "sandbox/sandbox.h"
 #include "toolchains/toolchain.h"
 #include "verifier/check.h"
 #include "verifier/check_int.h"
-
-static char *mask_label(unsigned m)
-{
-	struct buf b = BUF_INIT;
-
-	for (unsigned v = 0; v < CHECK_NVARS; v++)
-		if (m & 1u << v)
-			buf_addf(&b, "%s%s", b.len ? "," : "", check_var_name(v));
-	if (!b.len)
-		buf_addstr(&b, "nothing varied");
-	return buf_take(&b, NULL);
-}
-
-struct cb *check_cb_find(const struct check_state *s, unsigned mask, unsigned round)
-{
-	for (size_t i = 0; i < s->nb; i++)
-		if (s->b[i].mask == mask && s->b[i].round == round)
-			return &s->b[i];
-	return NULL;
-}
-
-/* 1 when the build's host directories are the varied ones. */
-static unsigned host_class(unsigned mask)
-{
-	return (mask >> CHECK_HOST_PATH) & 1u;
-}
-
-/* The child: one build into its own directory; the message goes up a pipe. */
-/* What lockstep build publishes, from the outputs as the steps wrote them
- * (raw/NAME): each copied to dir/NAME, an archive normalized there. */
-static int normalize_outputs(const struct check_state *s, const char *dir, const char *raw,
-			     struct err *e)
-{
-	for (size_t i = 0; i < s->r->noutputs; i++) {
-		const char *name = recipe_output_published(&s->r->outputs[i]);
-		char *from = fs_join(raw, name), *to = fs_join(dir, name);
-		int changed, rc = fs_copy_file(from, to, e);
-
-		if (rc == 0 && archive_detect(to))
-			rc = archive_normalize(to, s->r->source_date_epoch, &changed, e);
-		free(from);
-		free(to);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The child: one build into its own directory; the message goes up a pipe.
- * The build keeps its outputs raw (CHECK_RAW_DIR below the directory) and
- * the normalized ones are derived here, so that one build answers both
- * "is the published artifact reproducible?" and "would it be without
- * lockstep's normalization?". */
-static void child_build(struct check_state *s, struct cb *b, int fd)
-{
-	struct vary_ctx v = { .s = s, .mask = b->mask, .env = STRV_INIT };
-	struct build_options bo = { 0 };
-	struct err e = ERR_INIT;
-	/* --raw compares nothing else: the raw outputs are the build's own. */
-	char *raw = s->o->raw ? xstrdup(b->dir) : fs_join(b->dir, CHECK_RAW_DIR);
-	int rc;
-
-	bo.out_dir = raw;
-	bo.quiet = 1;
-	bo.vary = check_vary_apply;
-	bo.vary_arg = &v;
-	bo.tag = "check";
-	bo.file_order = (b->mask & 1u << CHECK_FILE_ORDER) != 0;
-	bo.work_dir = s->work_dir[host_class(b->mask)];
-	bo.fileorder_dir = s->fileorder_dir[host_class(b->mask)];
-	bo.raw_outputs = 1;
-	bo.toolchain = s->tc;
-	bo.toolchain_root = s->root;
-	rc = s->o->raw ? 0 : fs_mkdirs(b->dir, &e);
-	if (rc == 0)
-		rc = build_run(s->r, &bo, &e);
-	if (rc == 0 && !s->o->raw)
-		rc = normalize_outputs(s, b->dir, raw, &e);
-	if (rc < 0 && write(fd, e.msg, strlen(e.msg)) < 0)
-		rc = -1;
-	strv_release(&v.env);
-	free(v.inside);
-	free(raw);
-	_exit(rc < 0 ? (e.kind == ERR_INTERRUPT ? 3 : 1) : 0);
-}
-
-/* Where output i of build b is, as compared now: normalized (dir/NAME) or,
- * in a raw pass, as the steps wrote it (dir/CHECK_RAW_DIR/NAME; with --raw
- * the build's outputs are raw, dir/NAME). */
-static char *cb_path(const struct check_state *s, const struct cb *b, size_t i)
-{
-	const char *name = recipe_output_published(&s->r->outputs[i]);
-
-	return s->raw_pass && !s->o->raw ? xasprintf("%s/" CHECK_RAW_DIR "/%s", b->dir, name)
-			   : fs_join(b->dir, name);
-}
-
-static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
-{
-	int pass = s->raw_pass;
-
-	b->digests = xcalloc(s->r->noutputs + 1, sizeof *b->digests);
-	b->raw_digests = xcalloc(s->r->noutputs + 1, sizeof *b->raw_digests);
-	for (size_t i = 0; i < 2 * s->r->noutputs; i++) {
-		char hex[DIGEST_HEX_LEN + 1], *p;
-		int rc;
-
-		s->raw_pass = i >= s->r->noutputs;
-		p = cb_path(s, b, i % s->r->noutputs);
-		rc = digest_file(p, hex, e);
-		free(p);
-		if (rc < 0) {
-			s->raw_pass = pass;
-			return -1;
-		}
-		(s->raw_pass ? b->raw_digests : b->digests)[i % s->r->noutputs] = xstrdup(hex);
-	}
-	s->raw_pass = pass;
-	return 0;
-}
-
-/* Runs the builds not yet run among masks/rounds (n <= 64), o->jobs at a
- * time and one per host-path class at a time (they share its directories),
- * in the order given as far as that allows. */
-static int check_builds(struct check_state *s, const unsigned *masks, const unsigned *rounds,
-			size_t n, struct err *e)
-{
-	pid_t pids[16];
-	int fds[16];
-	size_t run[16]; /* indexes: s->b moves when it grows */
-	unsigned cls[16] = { 0 }, busy[2] = { 0, 0 };
-	unsigned char started[64] = { 0 };
-	size_t nrun = 0;
-	unsigned jobs = s->o->jobs < 16 ? s->o->jobs : 16;
-	int ret = 0;
-
-	for (;;) {
-		for (size_t q = 0; q < n && q < 64 && nrun < jobs && !ret; q++) {
-			unsigned m = masks[q], rd = rounds ? rounds[q] : 0;
-			int p[2];
-			char *label;
-			struct cb *b;
-
-			if (started[q])
-				continue;
-			if (check_cb_find(s, m, rd)) {
-				started[q] = 1;
-				continue;
-			}
-			if (busy[host_class(m)])
-				continue;
-			started[q] = 1;
-			busy[host_class(m)] = 1;
-			s->b = xrealloc(s->b, (s->nb + 1) * sizeof *s->b);
-			b = &s->b[s->nb++];
-			b->mask = m, b->round = rd, b->digests = b->raw_digests = NULL;
-			b->dir = xasprintf("%s/b%zu", s->tmp, s->nb);
-			label = mask_label(m);
-			if (!s->o->quiet && m)
-				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: varied: %s\n",
-					clock_mono() - s->t0, s->nb, label);
-			else if (!s->o->quiet)
-				fprintf(stderr, "lockstep: check [%5.1fs] build %zu: control, round %u\n",
-					clock_mono() - s->t0, s->nb, rd + 1);
-			free(label);
-			/* A reader that went away (check ... 2>&1 | head; the
-			 * CLI ignores SIGPIPE): stop, and clean up, rather than
-			 * build on for nobody or die leaving directories. */
-			if (!s->o->quiet && ferror(stderr)) {
-				ret = err_setk(e, ERR_INTERRUPT, "check: the output was closed");
-				break;
-			}
-			if (pipe2(p, O_CLOEXEC) < 0) {
-				ret = err_sys(e, "check: pipe");
-				break;
-			}
-			fflush(NULL);
-			pids[nrun] = fork();
-			if (pids[nrun] < 0) {
-				close(p[0]), close(p[1]);
-				ret = err_sys(e, "check: fork");
-				break;
-			}
-			if (pids[nrun] == 0) {
-				close(p[0]);
-				child_build(s, b, p[1]);
-			}
-			close(p[1]);
-			fds[nrun] = p[0];
-			cls[nrun] = host_class(m);
-			run[nrun++] = s->nb - 1;
-			s->res->builds++;
-		}
-		if (!nrun)
-			break;
-		/* Waits for the oldest; order does not matter for the result. */
-		{
-			char msg[sizeof e->msg];
-			ssize_t got = 0, k;
-			int st = 0;
-
-			while ((k = read(fds[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0)
-				got += k;
-			msg[got > 0 ? got : 0] = 0;
-			close(fds[0]);
-			while (waitpid(pids[0], &st, 0) < 0 && errno == EINTR)
-				;
-			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-				if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
-					ret = err_setk(e, ERR_INTERRUPT, "check: interrupted");
-				else {
-					/* Named as the progress lines name it: its
-					 * directory goes when check returns. */
-					const struct cb *fb = &s->b[run[0]];
-					char *vs = mask_label(fb->mask);
-					char *what = fb->mask ? xasprintf("varied: %s", vs)
-							      : xasprintf("control, round %u", fb->round + 1);
-
-					ret = err_set(e, "check: build %zu (%s) failed: %s", run[0] + 1, what,
-						      got > 0 ? msg : "no message");
-					free(what);
-					free(vs);
-				}
-			}
-			if (!ret && cb_digests(s, &s->b[run[0]], e) < 0)
-				ret = -1;
-			busy[cls[0]] = 0;
-			memmove(pids, pids + 1, --nrun * sizeof *pids);
-			memmove(fds, fds + 1, nrun * sizeof *fds);
-			memmove(cls, cls + 1, nrun * sizeof *cls);
-			memmove(run, run + 1, nrun * sizeof *run);
-		}
-	}
-	return ret;
-}
 
 /* The index of the first output that differs between a and b, or -1. */
 static int cb_first_diff(const struct check_state *s, const struct cb *a, const struct cb *b)
@@ -293,8 +51,8 @@ static int check_blame(struct check_state *s, unsigned var, const struct cb *ctl
 	if (i < 0)
 		return 0;
 	name = recipe_output_published(&s->r->outputs[i]);
-	pa = cb_path(s, ctl, (size_t)i);
-	pb = cb_path(s, b, (size_t)i);
+	pa = check_cb_path(s, ctl, (size_t)i);
+	pb = check_cb_path(s, b, (size_t)i);
 	d.have_sde = 1;
 	d.sde = s->r->source_date_epoch;
 	d.build_paths = bps;
@@ -496,12 +254,153 @@ static int check_host_dirs(struct check_state *s, struct err *e)
 	return 0;
 }
 
+/* What check_run refuses before it builds anything. */
+static int check_validate(const struct check_state *s, struct err *e)
+{
+	const struct recipe *r = s->r;
+	const struct check_options *o = s->o;
+
+	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1)
+		return err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
+	/* Builds are compared output by output, by entry: a glob's matches
+	 * are known only per build, and may differ between them. */
+	for (size_t i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].glob)
+			return err_set(e, "check: %s: \"outputs[%zu]\": \"%s\" is a glob, and check compares named outputs only (list the files, or check a copy of the recipe that does)",
+				       r->file, i, r->outputs[i].path);
+	/* Identical builds compared prove nothing about any variation. */
+	if (!s->res->applied)
+		return err_set(e, "check: %s: none of the variations asked for can be applied here",
+			       r->file);
+	return 0;
+}
+
+/* A private directory from a mkdtemp template (taken), removed at exit
+ * unless check_state_release removes it first; NULL on error, the message
+ * saying what (or, with what NULL, the path) could not be made. */
+static char *check_mkdtemp(char *tmpl, const char *what, struct err *e)
+{
+	if (!mkdtemp(tmpl)) {
+		if (what)
+			err_sys(e, "check: %s", what);
+		else
+			err_sys(e, "check: %s: cannot create", tmpl);
+		free(tmpl);
+		return NULL;
+	}
+	cleanup_add_path(tmpl);
+	return tmpl;
+}
+
+/* The builds' directories: s->tmp, s->shm for file-order builds, the
+ * host-path classes' directories.  s->tmp and s->shm stay 0700
+ * (mkdtemp's mode): the builds' trees below them are no other user's
+ * business, whatever a build leaves there. */
+static int check_dirs(struct check_state *s, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	s->tmp = check_mkdtemp(xasprintf("%s/lockstep-check-XXXXXX", tmp), "temporary directory", e);
+	if (!s->tmp)
+		return -1;
+	if (s->res->applied & 1u << CHECK_FILE_ORDER &&
+	    !(s->shm = check_mkdtemp(xstrdup(FILEORDER_DIR "/lockstep-check-XXXXXX"), NULL, e)))
+		return -1;
+	return check_host_dirs(s, e);
+}
+
+/* Hashing the toolchain's files takes seconds: once, not per build; the
+ * ids its libraries ship are read once here too, not in every child. */
+static int check_toolchain(struct check_state *s, struct err *e)
+{
+	const struct strv *ids;
+
+	if (!s->o->quiet)
+		fprintf(stderr, "lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
+			clock_mono() - s->t0, s->r->toolchain);
+	if (toolchain_load(s->r->toolchain, &s->tc, e) < 0 || toolchain_prepare(s->tc, &s->root, e) < 0)
+		return err_wrap(e, "%s: \"toolchain\"", s->r->file);
+	return toolchain_shipped_ids(s->root, &ids, e);
+}
+
+/* The control rounds and the all-varied build riding along with them,
+ * then the analysis over the normalized outputs (and the raw ones). */
+static int check_search(struct check_state *s, struct err *e)
+{
+	const struct check_options *o = s->o;
+	unsigned *masks = xcalloc(o->rounds + 1, sizeof *masks);
+	unsigned *rounds = xcalloc(o->rounds + 1, sizeof *rounds);
+	size_t n = 0;
+	int ret;
+
+	for (unsigned i = 0; i < o->rounds; i++)
+		masks[n] = 0, rounds[n++] = i;
+	masks[n] = s->res->applied, rounds[n++] = 0;
+	ret = check_builds(s, masks, rounds, n, e);
+	free(masks);
+	free(rounds);
+	if (ret < 0)
+		return -1;
+	s->ctl_rounds = o->rounds;
+	s->raw_pass = o->raw;
+	ret = check_analyse(s, e);
+	s->res->verdict = s->verdict;
+	if (ret == 0 && !o->raw && s->verdict != CHECK_FLAKY)
+		ret = check_raw_only(s, e);
+	return ret;
+}
+
+/* Without a kept copy the culprits' directories go with s->tmp. */
+static void forget_dirs(struct check_result *res)
+{
+	for (size_t i = 0; i < res->nculprits + res->nraw_only; i++) {
+		struct check_culprit *c = i < res->nculprits ? &res->culprits[i]
+							     : &res->raw_only[i - res->nculprits];
+
+		free(c->dir_a);
+		free(c->dir_b);
+		c->dir_a = c->dir_b = NULL;
+	}
+}
+
+static void remove_dir(const char *dir)
+{
+	if (dir) {
+		fs_remove_tree(dir, NULL);
+		cleanup_remove_path(dir);
+	}
+}
+
+static void check_state_release(struct check_state *s)
+{
+	remove_dir(s->tmp);
+	for (size_t i = 0; i < s->nb; i++) {
+		for (size_t k = 0; s->b[i].digests && s->b[i].digests[k]; k++)
+			free(s->b[i].digests[k]);
+		for (size_t k = 0; s->b[i].raw_digests && s->b[i].raw_digests[k]; k++)
+			free(s->b[i].raw_digests[k]);
+		free(s->b[i].digests);
+		free(s->b[i].raw_digests);
+		free(s->b[i].dir);
+	}
+	free(s->b);
+	remove_dir(s->shm);
+	for (unsigned c = 0; c < 2; c++) {
+		free(s->work_dir[c]);
+		free(s->fileorder_dir[c]);
+	}
+	free(s->shm);
+	free(s->tmp);
+	free(s->faketime_lib);
+	free(s->locale);
+	free(s->locale_dir);
+	toolchain_free(s->tc);
+}
+
 int check_run(const struct recipe *r, const struct check_options *o, struct check_result *res,
 	      struct err *e)
 {
 	struct check_state s = { 0 };
-	unsigned masks[33], rounds[33];
-	size_t n = 0;
 	char *staging = NULL; /* owned: --keep's, made first to fail early */
 	int ret = -1;
 
@@ -511,83 +410,18 @@ int check_run(const struct recipe *r, const struct check_options *o, struct chec
 	s.r = r, s.o = o, s.res = res, s.t0 = clock_mono();
 	s.start = clock_now();
 	check_plan(&s);
-	if (o->rounds < 1 || o->rounds > 32 || o->jobs < 1) {
-		err_set(e, "check: rounds must be 1 to 32 and jobs at least 1");
+	if (check_validate(&s, e) < 0 || check_dirs(&s, e) < 0 ||
+	    (o->keep_dir && !(staging = fs_make_staging(o->keep_dir, e))) ||
+	    check_toolchain(&s, e) < 0 ||
+	    (res->applied & 1u << CHECK_LOCALE && check_locale_probe(&s, e) < 0))
 		goto out;
-	}
-	/* Builds are compared output by output, by entry: a glob's matches
-	 * are known only per build, and may differ between them. */
-	for (size_t i = 0; i < r->noutputs; i++)
-		if (r->outputs[i].glob) {
-			err_set(e, "check: %s: \"outputs[%zu]\": \"%s\" is a glob, and check compares named outputs only (list the files, or check a copy of the recipe that does)",
-				r->file, i, r->outputs[i].path);
-			goto out;
-		}
-	/* Identical builds compared prove nothing about any variation. */
+	/* The locale probe may have taken the last variation away. */
 	if (!res->applied) {
 		err_set(e, "check: %s: none of the variations asked for can be applied here",
 			r->file);
 		goto out;
 	}
-	s.tmp = xasprintf("%s/lockstep-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(s.tmp)) {
-		err_sys(e, "check: temporary directory");
-		free(s.tmp);
-		s.tmp = NULL;
-		goto out;
-	}
-	cleanup_add_path(s.tmp);
-	/* s.tmp and s.shm stay 0700 (mkdtemp's mode): the builds' trees below
-	 * them are no other user's business, whatever a build leaves there. */
-	if (res->applied & 1u << CHECK_FILE_ORDER) {
-		s.shm = xstrdup(FILEORDER_DIR "/lockstep-check-XXXXXX");
-		if (!mkdtemp(s.shm)) {
-			err_sys(e, "check: %s: cannot create", s.shm);
-			free(s.shm);
-			s.shm = NULL;
-			goto out;
-		}
-		cleanup_add_path(s.shm);
-	}
-	if (check_host_dirs(&s, e) < 0)
-		goto out;
-	if (o->keep_dir && !(staging = fs_make_staging(o->keep_dir, e)))
-		goto out;
-	/* Hashing the toolchain's files takes seconds: once, not per build. */
-	if (!o->quiet)
-		fprintf(stderr, "lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
-			clock_mono() - s.t0, r->toolchain);
-	if (toolchain_load(r->toolchain, &s.tc, e) < 0 || toolchain_prepare(s.tc, &s.root, e) < 0) {
-		err_wrap(e, "%s: \"toolchain\"", r->file);
-		goto out;
-	}
-	/* Read once here, not in every build's child. */
-	{
-		const struct strv *ids;
-
-		if (toolchain_shipped_ids(s.root, &ids, e) < 0)
-			goto out;
-	}
-	if (res->applied & 1u << CHECK_LOCALE && check_locale_probe(&s, e) < 0)
-		goto out;
-	if (!res->applied) {
-		err_set(e, "check: %s: none of the variations asked for can be applied here",
-			r->file);
-		goto out;
-	}
-	/* The all-varied build rides along with the control rounds. */
-	for (unsigned i = 0; i < o->rounds; i++)
-		masks[n] = 0, rounds[n++] = i;
-	if (res->applied)
-		masks[n] = res->applied, rounds[n++] = 0;
-	if (check_builds(&s, masks, rounds, n, e) < 0)
-		goto out;
-	s.ctl_rounds = o->rounds;
-	s.raw_pass = o->raw;
-	ret = check_analyse(&s, e);
-	res->verdict = s.verdict;
-	if (ret == 0 && !o->raw && s.verdict != CHECK_FLAKY)
-		ret = check_raw_only(&s, e);
+	ret = check_search(&s, e);
 out:
 	if (ret == 0) {
 		check_relabel(&s, res->culprits, res->nculprits, staging != NULL);
@@ -595,48 +429,12 @@ out:
 	}
 	if (ret == 0 && staging && check_keep(&s, staging, e) < 0)
 		ret = -1;
-	if (staging && (ret < 0 || fs_exists(staging))) {
-		fs_remove_tree(staging, NULL);
-		cleanup_remove_path(staging);
-	}
+	if (staging && (ret < 0 || fs_exists(staging)))
+		remove_dir(staging);
 	free(staging);
-	/* Without a kept copy the directories go with s.tmp. */
-	for (size_t i = 0; i < res->nculprits + res->nraw_only && (ret < 0 || !o->keep_dir); i++) {
-		struct check_culprit *c = i < res->nculprits ? &res->culprits[i]
-							     : &res->raw_only[i - res->nculprits];
-
-		free(c->dir_a);
-		free(c->dir_b);
-		c->dir_a = c->dir_b = NULL;
-	}
+	if (ret < 0 || !o->keep_dir)
+		forget_dirs(res);
 	res->elapsed = clock_mono() - s.t0;
-	if (s.tmp) {
-		fs_remove_tree(s.tmp, NULL);
-		cleanup_remove_path(s.tmp);
-	}
-	for (size_t i = 0; i < s.nb; i++) {
-		for (size_t k = 0; s.b[i].digests && s.b[i].digests[k]; k++)
-			free(s.b[i].digests[k]);
-		for (size_t k = 0; s.b[i].raw_digests && s.b[i].raw_digests[k]; k++)
-			free(s.b[i].raw_digests[k]);
-		free(s.b[i].digests);
-		free(s.b[i].raw_digests);
-		free(s.b[i].dir);
-	}
-	free(s.b);
-	if (s.shm) {
-		fs_remove_tree(s.shm, NULL);
-		cleanup_remove_path(s.shm);
-	}
-	for (unsigned c = 0; c < 2; c++) {
-		free(s.work_dir[c]);
-		free(s.fileorder_dir[c]);
-	}
-	free(s.shm);
-	free(s.tmp);
-	free(s.faketime_lib);
-	free(s.locale);
-	free(s.locale_dir);
-	toolchain_free(s.tc);
+	check_state_release(&s);
 	return ret;
 }

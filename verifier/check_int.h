@@ -89,6 +89,17 @@ struct vary_ctx {
 /* The build with that mask and control round, or NULL (borrowed: s->b
  * moves when a build is added). */
 struct cb *check_cb_find(const struct check_state *s, unsigned mask, unsigned round);
+/* Where output i of build b is, as compared now: normalized (dir/NAME) or,
+ * in a raw pass, as the steps wrote it (dir/CHECK_RAW_DIR/NAME; with --raw
+ * the build's outputs are raw, dir/NAME).  Caller frees. */
+char *check_cb_path(const struct check_state *s, const struct cb *b, size_t i);
+/* Runs the builds not yet run among masks/rounds (rounds NULL: all 0),
+ * o->jobs at a time and one per host-path class at a time (they share its
+ * directories), in the order given as far as that allows; each build's
+ * digests are in s->b once this returns 0.  -1 with e set when a build
+ * failed or check was interrupted (every child reaped). */
+int check_builds(struct check_state *s, const unsigned *masks, const unsigned *rounds, size_t n,
+		 struct err *e);
 
 /* check_report.c: a finding's release; all of res's culprits released and
  * forgotten (a flaky finding replaces them). */

@@ -140,16 +140,15 @@ static cJSON *bom_build(const struct provenance_record *rec, const struct recipe
 	summary = toolchain_summary(t);
 	cJSON_ArrayForEach(pkg, cJSON_GetObjectItemCaseSensitive(summary, "packages")) {
 		cJSON *c = cJSON_CreateObject();
-		const char *purl = cJSON_GetObjectItemCaseSensitive(pkg, "uri")->valuestring;
+		const char *purl = json_str(pkg, "uri"), *deb = json_str(pkg, "deb_sha256");
 
 		json_add_str(c, "type", "library");
 		json_add_str(c, "bom-ref", purl);
-		json_add_str(c, "name", cJSON_GetObjectItemCaseSensitive(pkg, "name")->valuestring);
-		json_add_str(c, "version", cJSON_GetObjectItemCaseSensitive(pkg, "version")->valuestring);
+		json_add_str(c, "name", json_str(pkg, "name"));
+		json_add_str(c, "version", json_str(pkg, "version"));
 		json_add_str(c, "scope", "excluded");
-		cJSON_AddItemToObject(
-			c, "hashes",
-			hash_list(cJSON_GetObjectItemCaseSensitive(pkg, "deb_sha256")->valuestring));
+		if (deb)
+			cJSON_AddItemToObject(c, "hashes", hash_list(deb));
 		json_add_str(c, "purl", purl);
 		cJSON_AddItemToArray(envc, c);
 	}
@@ -181,38 +180,33 @@ static cJSON *bom_build(const struct provenance_record *rec, const struct recipe
 	return bom;
 }
 
-int sbom_generate(const char *prov, size_t prov_len, const char *pin_path, char **bom,
-		  char **statement, struct err *e)
+int sbom_generate(const struct provenance_record *rec, const char *prov_sha256,
+		  const char *pin_path, char **bom, char **statement, struct err *e)
 {
-	struct provenance_record rec;
 	struct recipe r;
 	struct toolchain *t = NULL;
 	cJSON *b = NULL, *st = NULL, *subj;
-	char hex[65];
 	int ret = -1;
 
-	memset(&rec, 0, sizeof(rec));
 	memset(&r, 0, sizeof(r));
 	*bom = *statement = NULL;
-	if (provenance_parse(prov, prov_len, "provenance", &rec, e) < 0 ||
-	    recipe_load_buf(rec.recipe_text, rec.recipe_len, "provenance", &r, e) < 0 ||
+	if (recipe_load_buf(rec->recipe_text, rec->recipe_len, "provenance", &r, e) < 0 ||
 	    toolchain_load_file(pin_path, &t, e) < 0)
 		goto out;
 	/* The pin must be the one the provenance names. */
-	if (strcmp(toolchain_digest(t), rec.toolchain_digest)) {
+	if (strcmp(toolchain_digest(t), rec->toolchain_digest)) {
 		err_set(e, "%s: combined digest %s is not the provenance's %s", pin_path,
-			toolchain_digest(t), rec.toolchain_digest);
+			toolchain_digest(t), rec->toolchain_digest);
 		goto out;
 	}
-	digest_buf(prov, prov_len, hex);
-	b = bom_build(&rec, &r, t, hex);
+	b = bom_build(rec, &r, t, prov_sha256);
 	st = cJSON_CreateObject();
 	json_add_str(st, "_type", PROVENANCE_STATEMENT_TYPE);
 	subj = cJSON_AddArrayToObject(st, "subject");
-	for (size_t i = 0; i < rec.nsubjects; i++) {
+	for (size_t i = 0; i < rec->nsubjects; i++) {
 		cJSON *s = cJSON_CreateObject();
-		json_add_str(s, "name", rec.subjects[i].name);
-		json_add_sha256(s, rec.subjects[i].sha256);
+		json_add_str(s, "name", rec->subjects[i].name);
+		json_add_sha256(s, rec->subjects[i].sha256);
 		cJSON_AddItemToArray(subj, s);
 	}
 	json_add_str(st, "predicateType", SBOM_PREDICATE_TYPE);
@@ -226,6 +220,5 @@ out:
 	cJSON_Delete(st);
 	toolchain_free(t);
 	recipe_release(&r);
-	provenance_record_release(&rec);
 	return ret;
 }

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "builder/build.h"
-#include "builder/matrix.h"
 #include "builder/provenance.h"
 #include "builder/recipe.h"
 #include "core/cleanup.h"
@@ -85,15 +84,12 @@ out:
 	return ret;
 }
 
-static const char *rebuilt_digest(const cJSON *st, const char *name)
+/* The rebuilt digest of subject name, or NULL when the rebuild has none. */
+static const char *rebuilt_digest(const struct build_result *rebuilt, const char *name)
 {
-	const cJSON *c;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "subject")) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "digest"), "sha256");
-		if (cJSON_IsString(n) && cJSON_IsString(d) && !strcmp(n->valuestring, name))
-			return d->valuestring;
-	}
+	for (size_t i = 0; i < rebuilt->nsubjects; i++)
+		if (!strcmp(rebuilt->subjects[i].name, name))
+			return rebuilt->subjects[i].sha256;
 	return NULL;
 }
 
@@ -149,7 +145,7 @@ static void finding(struct verify_outcome *out, const char *key, const char *nam
 }
 
 static void compare(const struct verify_input *in, const struct provenance_record *rec,
-		    const cJSON *rebuilt, struct verify_outcome *out)
+		    const struct build_result *rebuilt, struct verify_outcome *out)
 {
 	out->identical = 1;
 	if (!out->findings)
@@ -174,19 +170,16 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 	}
 	/* A glob may match more in the rebuild than in the recorded build: a
 	 * file nobody vouched for is a difference too. */
-	{
-		const cJSON *c;
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rebuilt, "subject")) {
-			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
-			int known = 0;
+	for (size_t k = 0; k < rebuilt->nsubjects; k++) {
+		const char *name = rebuilt->subjects[k].name;
+		int known = 0;
 
-			for (size_t i = 0; name && i < rec->nsubjects; i++)
-				known |= !strcmp(rec->subjects[i].name, name);
-			if (name && !known) {
-				out->identical = 0;
-				buf_addf(&out->report, "%s: rebuilt, but %s names no such subject\n", name,
-					 in->provenance_file);
-			}
+		for (size_t i = 0; i < rec->nsubjects; i++)
+			known |= !strcmp(rec->subjects[i].name, name);
+		if (!known) {
+			out->identical = 0;
+			buf_addf(&out->report, "%s: rebuilt, but %s names no such subject\n", name,
+				 in->provenance_file);
 		}
 	}
 	out->reproducible = out->identical;
@@ -236,33 +229,38 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 
 int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, struct err *e)
 {
-	struct provenance_record rec;
+	struct provenance_record own;
+	const struct provenance_record *rec = in->record;
 	struct recipe r;
 	struct build_options bo = { 0 };
-	char *pin = NULL, *prov = NULL, *tmpdir = NULL;
+	struct build_result rebuilt = { 0 };
+	char *pin = NULL, *tmpdir = NULL;
 	char hex[65];
-	cJSON *rebuilt = NULL;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
-	if (provenance_parse(in->provenance, in->provenance_len, in->provenance_file, &rec, e) < 0)
-		goto out;
+	memset(&own, 0, sizeof(own));
+	if (!rec) {
+		if (provenance_parse(in->provenance, in->provenance_len, in->provenance_file, &own, e) < 0)
+			goto out;
+		rec = &own;
+	}
 	digest_buf(in->provenance, in->provenance_len, hex);
 	out->provenance_sha256 = xstrdup(hex);
-	if (check_source(in, &rec, e) < 0)
+	if (check_source(in, rec, e) < 0)
 		goto out;
-	if (recipe_load_buf(rec.recipe_text, rec.recipe_len, in->provenance_file, &r, e) < 0) {
+	if (recipe_load_buf(rec->recipe_text, rec->recipe_len, in->provenance_file, &r, e) < 0) {
 		err_wrap(e, "the recipe embedded in the provenance");
 		goto out;
 	}
 	/* A matrix recipe is rebuilt as the very cell the record names; a
 	 * record of a matrix recipe without a cell could not have been built. */
-	if (rec.cell && recipe_select_cell(&r, rec.cell, e) < 0) {
+	if (rec->cell && recipe_select_cell(&r, rec->cell, e) < 0) {
 		err_wrap(e, "%s: \"externalParameters.cell\"", in->provenance_file);
 		goto out;
 	}
-	if (!rec.cell && r.naxes) {
+	if (!rec->cell && r.naxes) {
 		err_set(e, "%s: the recipe has a \"matrix\" but \"externalParameters.cell\" is missing",
 			in->provenance_file);
 		goto out;
@@ -276,7 +274,7 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	tmpdir = workdir_make("verify", e);
 	if (!tmpdir)
 		goto out;
-	if (check_pin(in, &rec, &pin, e) < 0)
+	if (check_pin(in, rec, &pin, e) < 0)
 		goto out;
 
 	bo.out_dir = in->rebuild_dir;
@@ -284,25 +282,21 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	bo.pin_path = pin;
 	bo.quiet = in->quiet;
 	bo.tag = in->tag ? in->tag : "rebuild";
-	if (build_run(&r, &bo, e) < 0) {
+	if (build_run(&r, &bo, &rebuilt, e) < 0) {
 		err_wrap(e, "independent rebuild failed");
 		goto out;
 	}
-	prov = fs_join(in->rebuild_dir, BUILD_PROVENANCE_NAME);
-	if (json_parse_file(prov, &rebuilt, e) < 0)
-		goto out;
-	compare(in, &rec, rebuilt, out);
+	compare(in, rec, &rebuilt, out);
 	ret = 0;
 out:
 	if (tmpdir) {
 		fs_remove_tree(tmpdir, NULL);
 		cleanup_remove_path(tmpdir);
 	}
-	cJSON_Delete(rebuilt);
-	provenance_record_release(&rec);
+	build_result_release(&rebuilt);
+	provenance_record_release(&own);
 	recipe_release(&r);
 	free(pin);
-	free(prov);
 	free(tmpdir);
 	return ret;
 }

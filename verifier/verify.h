@@ -9,10 +9,15 @@
 #include "core/err.h"
 #include "core/json.h"
 
+struct provenance_record;
+
 struct verify_input {
 	const char *provenance;      /* the statement's exact bytes */
 	size_t provenance_len;
 	const char *provenance_file; /* its path, for messages */
+	/* NULL, or those bytes already parsed (provenance_parse; borrowed):
+	 * a caller that holds the record does not have it parsed again. */
+	const struct provenance_record *record;
 	const char *source_archive;  /* required: checked against the record */
 	const char *pin_file;        /* the environment pin; NULL: the file the
 				      * record names, beside provenance_file */

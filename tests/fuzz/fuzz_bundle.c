@@ -5,7 +5,7 @@
  * the member set, RELEASE.md and the digests. */
 #include "tests/fuzz/fuzz.h"
 
-#include "verifier/release.h"
+#include "verifier/audit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -71,8 +71,8 @@ TEST(a_valid_manifest_has_no_problems_and_sorted_subjects)
 	CHECK(manifest_validate(m, "t.yaml", NULL, NULL, &p, &e) == 0);
 	s = manifest_statement(m);
 	CHECK(json_parse_buf(s, strlen(s), "st", &st, &e) == 0);
-	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "subject"), 0),
-				      "name")->valuestring, "a.bin");
+	CHECK_STR(json_str(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "subject"), 0), "name"),
+		  "a.bin");
 	CHECK_CONTAINS(s, "\"predicateType\":\"" MANIFEST_PREDICATE_TYPE "\"");
 	free(s);
 	cJSON_Delete(st);

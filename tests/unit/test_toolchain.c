@@ -71,12 +71,9 @@ TEST(a_sealed_pin_loads_and_names_its_packages_as_purls)
 		CHECK(digest_is_hex(toolchain_digest(t)));
 		deps = toolchain_resolved_deps(t);
 		/* ECMA-427: '+' is %2B, the epoch's ':' stays, qualifiers sorted. */
-		CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0), "uri")->valuestring,
+		CHECK_STR(json_str(cJSON_GetArrayItem(deps, 0), "uri"),
 			  "pkg:deb/debian/g%2B%2B-x@4:12.2.0-5%2Bb1?arch=amd64&distro=debian-12");
-		CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0),
-								  "digest"),
-					      "sha256")
-				  ->valuestring,
+		CHECK_STR(json_str(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0), "digest"), "sha256"),
 			  SHA_A);
 		cJSON_Delete(deps);
 	}
@@ -310,9 +307,9 @@ TEST(the_committed_pins_load_and_name_every_package_with_its_distro)
 		CHECK((size_t)cJSON_GetArraySize(deps) == toolchain_package_count(t));
 		cJSON_ArrayForEach(d, deps)
 		{
-			const char *uri = cJSON_GetObjectItem(d, "uri")->valuestring;
-			CHECK(!strncmp(uri, "pkg:deb/debian/", 15));
-			CHECK(strstr(uri, strstr(names[i], "debian13") ? "&distro=debian-13"
+			const char *uri = json_str(d, "uri");
+			CHECK(uri && !strncmp(uri, "pkg:deb/debian/", 15));
+			CHECK(uri && strstr(uri, strstr(names[i], "debian13") ? "&distro=debian-13"
 									: "&distro=debian-12") != NULL);
 			CHECK(!strchr(uri + 15, '+'));
 		}
