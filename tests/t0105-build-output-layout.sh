@@ -95,6 +95,7 @@ mkdir -p "$T/ci/out/shard-1/layout" "$T/bin"
 cp -R "$T/o/." "$T/ci/out/shard-1/layout/"
 cat >"$T/bin/lockstep" <<'SH'
 #!/bin/sh
+[ "$1" = --version ] && echo "lockstep $LOCKSTEP_VERSION" && exit 0
 printf '%s\n' "$@" >>"$STUBLOG"
 [ "$1" = verify ] || exit 0
 while [ $# -gt 0 ]; do
@@ -105,8 +106,10 @@ SH
 chmod +x "$T/bin/lockstep"
 recipe '["out/**/*.ko", {"path": ".config", "as": "kernel.config"}, "build/**/fw_dynamic.bin",
   "out/readme.txt", ".config"]'
-(cd "$T" && "$LOCKSTEP" ci github r/recipe.json --json) | jq -r '.jobs.verify.steps[2].run' >"$T/verify.sh"
+mkdir -p "$T/.lockstep" && cp "$TOP/tests/data/ci/ci.json" "$T/.lockstep/ci.json"
+(cd "$T" && "$LOCKSTEP" ci github r/recipe.json --script verify) >"$T/verify.sh"
 (cd "$T/ci" && env PATH="$T/bin:$PATH" STUBLOG="$T/stub.log" RECIPE=r/recipe.json SHARD=1 SHARDS=1 \
+	LOCKSTEP_VERSION="$(jq -r .lockstep.version "$T/.lockstep/ci.json")" \
 	VERIFIER=1 LOCKSTEP_KEY_PEM=unused RUNNER_TEMP="$T" bash "$T/verify.sh" </dev/null) >"$T/ci.log" 2>&1
 check "the CI verify job passes a glob's file in a subdirectory as --artifact" \
 	grep -qx "out/shard-1/layout/platform/other/firmware/fw_dynamic.bin" "$T/stub.log"
