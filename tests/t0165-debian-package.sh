@@ -27,8 +27,14 @@ if [ "$rc1" -eq 0 ] && [ -f "$T/first/$deb" ]; then pass "make-deb builds the pa
 # debian/changelog) may reach the package.
 ft=
 command -v faketime >/dev/null 2>&1 && ft="faketime -f +400d"
-(umask 077 && $ft "$TOP/scripts/make-deb" "$T/second/at/another/depth") >"$T/make2.log" 2>&1
-check "a second build from another path${ft:+, a year later,} under umask 077" \
+# The second build starts from a release-tarball-like copy (no .git) whose
+# files are all dated 2001: files older than the changelog must not keep
+# their own times.
+mkdir -p "$T/tree"
+(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$T/tree" -xf -
+find "$T/tree" -exec touch -h -d 2001-01-01T00:00:00Z {} +
+(umask 077 && $ft "$T/tree/scripts/make-deb" "$T/second/at/another/depth") >"$T/make2.log" 2>&1
+check "a second build from another path and an old tarball-like tree${ft:+, a year later,} under umask 077" \
 	[ -f "$T/second/at/another/depth/$deb" ]
 for f in "$deb" "$dbg"; do
 	check "$f: the two builds have the same sha256" \
