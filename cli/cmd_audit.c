@@ -58,8 +58,10 @@ int cmd_audit(int argc, char **argv)
 		cli_json_file(o, "bundle", argv[optind]);
 		json_add_str(o, "result", ret == 0 ? "PASSED" : "FAILED");
 		cJSON_AddBoolToObject(o, "rebuilt", rebuild);
-		if (ret == 0)
+		if (ret == 0) {
 			json_add_str(o, "keyid", res.keyid);
+			json_add_str(o, "sigstoreBundles", res.sigstore_absent ? "absent" : "verified");
+		}
 		cJSON_AddItemToObject(o, "subjects", res.subjects ? res.subjects : cJSON_CreateArray());
 		res.subjects = NULL;
 		if (ret < 0)
