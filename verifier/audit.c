@@ -488,7 +488,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	digest_buf(prov, prov_len, prov_sha256);
 	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, &rec, e) < 0 ||
 	    open_envelope(&a, BUNDLE_SBOM_SIGNED, &sbom, &sbom_len, NULL, e) < 0 ||
-	    check_sigstore(&a, e) < 0 || archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0 ||
+	    check_sigstore(&a, e) < 0 || archive_extract(bundle, a.dir, e) < 0 ||
+	    check_digests(&a, &rec, e) < 0 ||
 	    check_sbom(&a, &rec, prov_sha256, sbom, sbom_len, e) < 0)
 		goto out;
 	if (rebuild) {

@@ -61,8 +61,8 @@ static const char *bundle_hint(const cJSON *j)
 	return h ? h : "";
 }
 
-/* One member read out of the bundle and verified: its payload and type,
- * and (json, may be NULL) the parsed document. */
+/* One member read out of the bundle and verified: its bytes, payload and
+ * payloadType, and the parsed document. */
 struct opened {
 	char *text, *payload, *type; /* owned */
 	size_t len, plen;
