@@ -13,9 +13,11 @@ static const char usage[] =
 	"\n"
 	"Checks a release bundle against the trusted public key PUB: the bundled\n"
 	"key is PUB, the provenance and the verification summary are signed by it,\n"
-	"the summary vouches for that provenance, every artifact and the source\n"
-	"archive have the recorded sha256; then rebuilds from the bundled source\n"
-	"and confirms the artifacts byte for byte.\n"
+	"the summary vouches for that provenance, each NAME.sigstore.json holds the\n"
+	"statement signed in NAME.intoto.json (a bundle from before them, holding\n"
+	"none, passes with a note), every artifact and the source archive have the\n"
+	"recorded sha256; then rebuilds from the bundled source and confirms the\n"
+	"artifacts byte for byte.\n"
 	"\n"
 	"  --no-rebuild   the quick check before deploying: signatures and digests only\n"
 	"  --json         print the result as JSON\n"
@@ -58,8 +60,10 @@ int cmd_audit(int argc, char **argv)
 		cli_json_file(o, "bundle", argv[optind]);
 		json_add_str(o, "result", ret == 0 ? "PASSED" : "FAILED");
 		cJSON_AddBoolToObject(o, "rebuilt", rebuild);
-		if (ret == 0)
+		if (ret == 0) {
 			json_add_str(o, "keyid", res.keyid);
+			json_add_str(o, "sigstoreBundles", res.sigstore_absent ? "absent" : "verified");
+		}
 		cJSON_AddItemToObject(o, "subjects", res.subjects ? res.subjects : cJSON_CreateArray());
 		res.subjects = NULL;
 		if (ret < 0)

@@ -17,8 +17,8 @@ check "RELEASE.md names each artifact with its sha256" \
 check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: `GCC:' "$T/rel/RELEASE.md"
 check "RELEASE.md names the environment pin and its combined digest" \
 	grep -q '^Pin `riscv64-unknown-elf` (`environment.json` in the bundle), combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
-check "the bundle holds artifacts, source, environment pin, signed provenance, summary and SBOM, key, RELEASE.md" bash -c "
-	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json pubkey.pem sbom.cdx.json sbom.intoto.json source.tar.gz verification.intoto.json '"
+check "the bundle holds artifacts, source, environment pin, signed provenance, summary and SBOM (each also as a sigstore bundle), key, RELEASE.md" bash -c "
+	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json provenance.sigstore.json pubkey.pem sbom.cdx.json sbom.intoto.json sbom.sigstore.json source.tar.gz verification.intoto.json verification.sigstore.json '"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
 import sys, tarfile
 for m in tarfile.open(sys.argv[1]):

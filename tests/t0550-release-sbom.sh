@@ -116,8 +116,10 @@ st = json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"]))
 st["predicate"]["formulation"][0]["components"].pop()
 open(sys.argv[2], "w").write(json.dumps(st))
 PY
-"$LOCKSTEP" sign "$T/st.json" --key "$T/k" -o "$T/st.intoto.json" >/dev/null 2>&1
-repack signed.tar sbom.intoto.json "b[:] = open('$T/st.intoto.json','rb').read()"
+# Both forms of it replaced, as whoever holds the key would.
+"$LOCKSTEP" sign "$T/st.json" --key "$T/k" -o "$T/st.intoto.json" --bundle "$T/st.sigstore.json" >/dev/null 2>&1
+repack signed1.tar sbom.intoto.json "b[:] = open('$T/st.intoto.json','rb').read()"
+B="$T/signed1.tar" repack signed.tar sbom.sigstore.json "b[:] = open('$T/st.sigstore.json','rb').read()"
 expect_err "a properly signed SBOM that leaves a package out is refused" 1 \
 	'sbom.intoto.json: the signed SBOM differs' \
 	"$LOCKSTEP" audit "$T/signed.tar" --pubkey "$T/k.pub" --no-rebuild

@@ -17,6 +17,7 @@
 #include "core/workdir.h"
 #include "core/json.h"
 #include "core/sign.h"
+#include "verifier/audit_sigstore.h"
 #include "verifier/release.h"
 #include "verifier/sbom.h"
 #include "verifier/verify.h"
@@ -29,6 +30,7 @@ struct audit {
 	struct sign_key *trusted;  /* owned */
 	struct buf *report;
 	cJSON *subjects;           /* owned: see struct audit_result */
+	int sigstore_absent;       /* an older layout: no sigstore members */
 };
 
 static cJSON *subject_entry(const struct audit *a, const char *name)
@@ -143,8 +145,10 @@ static int in_strv(const struct strv *v, const char *s)
 
 /* The bundle holds exactly what the signed statements name: the fixed
  * members (the environment pin among them, named by digest in the
- * provenance), artifacts/ and one artifacts/NAME per provenance subject. */
-static int check_member_set(const struct audit *a, const struct listing *l,
+ * provenance), the sigstore bundle of each signed statement (all or, from
+ * an older lockstep, none), artifacts/ and one artifacts/NAME per
+ * provenance subject. */
+static int check_member_set(struct audit *a, const struct listing *l,
 			    const struct provenance_record *rec, struct err *e)
 {
 	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY,	BUNDLE_SBOM,
@@ -157,6 +161,8 @@ static int check_member_set(const struct audit *a, const struct listing *l,
 	dir[sizeof(dir) - 2] = '\0'; /* "artifacts" */
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		strv_push(&want, fixed[i]);
+	if (audit_sigstore_members(a->bundle, &l->files, &want, &a->sigstore_absent, e) < 0)
+		goto out;
 	for (size_t i = 0; i < rec->nsubjects; i++)
 		strv_pushf(&want, "%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
 	for (size_t i = 0; i < l->files.n; i++)
@@ -394,6 +400,18 @@ out:
 	return ret;
 }
 
+/* The sigstore members, read out of the bundle like the envelopes; a
+ * bundle from before them says so rather than passing in silence. */
+static int check_sigstore(const struct audit *a, struct err *e)
+{
+	if (!a->sigstore_absent)
+		return audit_sigstore_check(a->bundle, a->trusted, a->report, e);
+	buf_addf(a->report, "note: no sigstore bundles (%s, %s, %s): a bundle made by a lockstep "
+			    "from before them; its DSSE envelopes are checked as always\n",
+		 BUNDLE_PROVENANCE_SIGSTORE, BUNDLE_SUMMARY_SIGSTORE, BUNDLE_SBOM_SIGSTORE);
+	return 0;
+}
+
 void audit_result_release(struct audit_result *res)
 {
 	if (!res)
@@ -470,7 +488,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	digest_buf(prov, prov_len, prov_sha256);
 	if (check_member_set(&a, &l, &rec, e) < 0 || check_release_md(&a, &rec, e) < 0 ||
 	    open_envelope(&a, BUNDLE_SBOM_SIGNED, &sbom, &sbom_len, NULL, e) < 0 ||
-	    archive_extract(bundle, a.dir, e) < 0 || check_digests(&a, &rec, e) < 0 ||
+	    check_sigstore(&a, e) < 0 || archive_extract(bundle, a.dir, e) < 0 ||
+	    check_digests(&a, &rec, e) < 0 ||
 	    check_sbom(&a, &rec, prov_sha256, sbom, sbom_len, e) < 0)
 		goto out;
 	if (rebuild) {
@@ -515,6 +534,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		res->provenance_len = prov_len;
 		prov = NULL;
 		memcpy(res->keyid, sign_key_id(a.trusted), sizeof(res->keyid) - 1);
+		res->sigstore_absent = a.sigstore_absent;
 	}
 	ret = 0;
 out:

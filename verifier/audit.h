@@ -13,7 +13,9 @@ struct cJSON;
 
 /* Checks a bundle against the trusted public key: the envelopes read out
  * of the bundle and authenticated before anything is extracted, exactly
- * the members the signed statements name (each once), RELEASE.md as
+ * the members the signed statements name (each once), the sigstore bundle
+ * of each signed statement holding that statement (all three, or none in a
+ * bundle from an older lockstep), RELEASE.md as
  * regenerated from them, every digest, the summary vouching for this
  * provenance, and (rebuild) an independent rebuild from the bundled source.  0 all holds; -1 with
  * ERR_NO naming what does not, or ERR_OP for malformed input. */
@@ -25,6 +27,8 @@ struct audit_result {
 	char *provenance;      /* owned: the verified provenance Statement's bytes */
 	size_t provenance_len;
 	char keyid[65];        /* the id of the key the bundle is signed with */
+	int sigstore_absent;   /* no sigstore members: a bundle from an older
+				* lockstep (those present were all checked) */
 	/* owned, also when the audit failed (what was established by then):
 	 * one object per provenance subject, {"name", "sha256" (recorded),
 	 * "bundled": "matches" | "differs" | "missing" (absent until checked),

@@ -15,6 +15,12 @@
 /* The SBOM (CycloneDX JSON) and the signed in-toto statement carrying it. */
 #define BUNDLE_SBOM "sbom.cdx.json"
 #define BUNDLE_SBOM_SIGNED "sbom.intoto.json"
+/* Each signed statement again as a sigstore bundle v0.3 (the same
+ * envelope, the key named by its hint), for sigstore tooling.  Bundles made
+ * before these existed hold none of the three; audit accepts that. */
+#define BUNDLE_PROVENANCE_SIGSTORE "provenance.sigstore.json"
+#define BUNDLE_SUMMARY_SIGSTORE "verification.sigstore.json"
+#define BUNDLE_SBOM_SIGSTORE "sbom.sigstore.json"
 #define BUNDLE_ARTIFACTS "artifacts/"
 #define RELEASE_MD_MAX (1u << 20) /* bytes audit reads of RELEASE.md */
 

@@ -120,16 +120,19 @@ out:
 	return md;
 }
 
+/* The envelope and, beside it, the same envelope as a sigstore bundle. */
 static int sign_file(const struct sign_key *k, const char *text, size_t len, const char *dir,
-		     const char *name, struct err *e)
+		     const char *name, const char *sigstore_name, struct err *e)
 {
-	char *env = NULL;
-	int r;
+	char *env = NULL, *sb = NULL;
+	int r = -1;
 
-	if (dsse_sign(k, DSSE_INTOTO_TYPE, text, len, &env, e) < 0)
-		return -1;
-	r = write_text(dir, name, env, e);
+	if (dsse_sign(k, DSSE_INTOTO_TYPE, text, len, &env, e) == 0 &&
+	    dsse_to_sigstore_bundle(env, k, &sb, e) == 0 && write_text(dir, name, env, e) == 0 &&
+	    write_text(dir, sigstore_name, sb, e) == 0)
+		r = 0;
 	free(env);
+	free(sb);
 	return r;
 }
 
@@ -244,15 +247,18 @@ static int release_sign(struct release *rl, struct err *e)
 		goto out;
 	/* The summary names the provenance envelope by the sha256 of its
 	 * file, so the provenance is signed first. */
-	if (sign_file(k, rl->prov, rl->prov_len, rl->work, BUNDLE_PROVENANCE, e) < 0)
+	if (sign_file(k, rl->prov, rl->prov_len, rl->work, BUNDLE_PROVENANCE,
+		      BUNDLE_PROVENANCE_SIGSTORE, e) < 0)
 		goto out;
 	env_path = fs_join(rl->work, BUNDLE_PROVENANCE);
 	if (digest_file(env_path, env_hex, e) < 0)
 		goto out;
 	vsa = vsa_build(vs, vo->names.n, vo->resource_uri, BUNDLE_PROVENANCE, env_hex);
 	vsa_text = json_print(vsa);
-	if (sign_file(k, vsa_text, strlen(vsa_text), rl->work, BUNDLE_SUMMARY, e) < 0 ||
-	    sign_file(k, bom_st, strlen(bom_st), rl->work, BUNDLE_SBOM_SIGNED, e) < 0 ||
+	if (sign_file(k, vsa_text, strlen(vsa_text), rl->work, BUNDLE_SUMMARY,
+		      BUNDLE_SUMMARY_SIGSTORE, e) < 0 ||
+	    sign_file(k, bom_st, strlen(bom_st), rl->work, BUNDLE_SBOM_SIGNED,
+		      BUNDLE_SBOM_SIGSTORE, e) < 0 ||
 	    write_text(rl->work, BUNDLE_SBOM, bom, e) < 0 || sign_key_public_pem(k, &pem, e) < 0 ||
 	    write_text(rl->work, BUNDLE_PUBKEY, pem, e) < 0 ||
 	    write_text(rl->work, BUNDLE_RELEASE_MD, rl->md, e) < 0)
@@ -274,9 +280,12 @@ out:
  * first two fixed ones from the build, the rest from the work directory. */
 static void release_members(const struct release *rl, struct strv *names, struct strv *paths)
 {
-	static const char *const fixed[] = { BUNDLE_SOURCE,  BUNDLE_PIN,	 BUNDLE_PROVENANCE,
-					     BUNDLE_SUMMARY, BUNDLE_SBOM,	 BUNDLE_SBOM_SIGNED,
-					     BUNDLE_PUBKEY,  BUNDLE_RELEASE_MD };
+	static const char *const fixed[] = {
+		BUNDLE_SOURCE,		    BUNDLE_PIN,		   BUNDLE_PROVENANCE,
+		BUNDLE_PROVENANCE_SIGSTORE, BUNDLE_SUMMARY,	   BUNDLE_SUMMARY_SIGSTORE,
+		BUNDLE_SBOM,		    BUNDLE_SBOM_SIGNED,	   BUNDLE_SBOM_SIGSTORE,
+		BUNDLE_PUBKEY,		    BUNDLE_RELEASE_MD,
+	};
 
 	for (size_t i = 0; i < rl->vo.names.n; i++) {
 		strv_pushf(names, "%s%s", BUNDLE_ARTIFACTS, rl->vo.names.v[i]);
