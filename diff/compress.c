@@ -2,14 +2,16 @@
 /* Compressed single files (gzip, xz, zstd, bzip2, lz4; Image.gz, *.ko.xz,
  * a .tar.gz): the container's header fields by name (a gzip's stored name
  * and mtime, the level each format records), the compressed data as one
- * difference, then the decompressed contents (libarchive's filters)
- * compared as a file of their own: "Image.gz!Image", or under the file's
+ * difference, then the decompressed contents (zlib for gzip, libarchive's
+ * filters for the others) compared as a file of their own: "Image.gz!Image", or under the file's
  * own name when they are an archive, so that a .tar.gz's members read
  * "pkg.tar.gz!fw.elf". */
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST 1 /* next_in is const: our blobs are */
+#include <zlib.h>
 
 #include "core/clock.h"
 #include "diff/internal.h"
@@ -223,19 +225,72 @@ static void container_diff(struct diff_ctx *c, const char *name, const struct di
 	}
 }
 
-/* The decompressed stream, held within --max-memory. */
-static int inflate(struct diff_ctx *c, const struct diff_blob *b, const char *label,
-		   struct diff_blob *out, struct err *e)
+/* Appends n decompressed bytes, within --max-memory: 0, 1 when the
+ * comparison's time is up (what is there is compared), -1 beyond. */
+static int keep(struct diff_ctx *c, struct buf *data, const void *p, size_t n, const char *label,
+		struct err *e)
+{
+	if (data->len + n > c->mem_budget - c->mem_used)
+		return err_set(e, "\"%s\": decompressed contents beyond --max-memory", label);
+	buf_add(data, p, n);
+	return diff_over_limit(c);
+}
+
+/* gzip through zlib, which libdw and libsquashfs have loaded at start-up
+ * anyway: a kernel's Image.gz, a uImage's or a FIT's gzipped payload then
+ * costs no libarchive (its first call loads sixteen libraries, 2.6 MB,
+ * archive/lazy.c).  Members that follow one another are one stream, as
+ * `gzip -d` and libarchive read them; bytes after the last are ignored,
+ * as libarchive ignores them. */
+static int gunzip(struct diff_ctx *c, const struct diff_blob *b, const char *label,
+		  struct buf *data, struct err *e)
+{
+	unsigned char chunk[65536];
+	z_stream z;
+	int rc, k = 0;
+
+	memset(&z, 0, sizeof(z));
+	z.next_in = b->p;
+	if (inflateInit2(&z, 15 + 16) != Z_OK) /* 16: a gzip header and trailer */
+		return err_set(e, "\"%s\": zlib cannot start", label);
+	do {
+		size_t pos = (size_t)(z.next_in - b->p);
+		if (!z.avail_in) /* avail_in is 32 bits: a slice at a time */
+			z.avail_in = (uInt)(b->len - pos > (1u << 30) ? (1u << 30) : b->len - pos);
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		rc = inflate(&z, Z_NO_FLUSH);
+		if (rc == Z_BUF_ERROR && z.avail_in == 0 && (size_t)(z.next_in - b->p) == b->len) {
+			k = err_set(e, "\"%s\": corrupt compressed stream: truncated", label);
+			break;
+		}
+		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			k = err_set(e, "\"%s\": corrupt compressed stream: %s", label,
+				    z.msg ? z.msg : "zlib error");
+			break;
+		}
+		k = keep(c, data, chunk, sizeof(chunk) - z.avail_out, label, e);
+		pos = (size_t)(z.next_in - b->p);
+		if (!k && rc == Z_STREAM_END && b->len - pos >= 2 && b->p[pos] == 0x1f &&
+		    b->p[pos + 1] == 0x8b) {
+			inflateReset(&z);
+			rc = Z_OK;
+		}
+	} while (!k && rc != Z_STREAM_END);
+	inflateEnd(&z);
+	return k < 0 ? -1 : 0;
+}
+
+/* The other formats through libarchive's filters. */
+static int unpack(struct diff_ctx *c, const struct diff_blob *b, const char *label,
+		  struct buf *data, struct err *e)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *ent;
-	struct buf data = BUF_INIT;
 	char chunk[65536];
 	la_ssize_t n;
 	int ret = -1;
 
-	out->p = NULL;
-	out->len = 0;
 	archive_read_support_filter_all(ar);
 	archive_read_support_format_raw(ar);
 	if (archive_read_open_memory(ar, b->p, b->len) != ARCHIVE_OK ||
@@ -245,12 +300,10 @@ static int inflate(struct diff_ctx *c, const struct diff_blob *b, const char *la
 		goto out;
 	}
 	while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
-		if (data.len + (size_t)n > c->mem_budget - c->mem_used) {
-			err_set(e, "\"%s\": decompressed contents beyond --max-memory", label);
+		int k = keep(c, data, chunk, (size_t)n, label, e);
+		if (k < 0)
 			goto out;
-		}
-		buf_add(&data, chunk, (size_t)n);
-		if (diff_over_limit(c))
+		if (k)
 			break;
 	}
 	if (n < 0) {
@@ -258,14 +311,29 @@ static int inflate(struct diff_ctx *c, const struct diff_blob *b, const char *la
 			archive_error_string(ar) ? archive_error_string(ar) : "read error");
 		goto out;
 	}
-	out->len = data.len;
-	out->p = (unsigned char *)buf_take(&data, NULL);
-	if (!out->p)
-		out->p = (unsigned char *)xstrdup("");
 	ret = 0;
 out:
-	buf_release(&data);
 	archive_read_free(ar);
+	return ret;
+}
+
+/* The decompressed stream, held within --max-memory. */
+static int decompress(struct diff_ctx *c, const struct diff_blob *b, const char *label,
+		      struct diff_blob *out, struct err *e)
+{
+	struct buf data = BUF_INIT;
+	int ret = magic(b, "\x1f\x8b", 2) ? gunzip(c, b, label, &data, e)
+					  : unpack(c, b, label, &data, e);
+
+	out->p = NULL;
+	out->len = 0;
+	if (ret == 0) {
+		out->len = data.len;
+		out->p = (unsigned char *)buf_take(&data, NULL);
+		if (!out->p)
+			out->p = (unsigned char *)xstrdup("");
+	}
+	buf_release(&data);
 	return ret;
 }
 
@@ -299,10 +367,10 @@ int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 
 	parse_container(a, &ka);
 	parse_container(b, &kb);
-	if (inflate(c, a, la, &da, e) < 0)
+	if (decompress(c, a, la, &da, e) < 0)
 		goto out;
 	c->mem_used += da.len;
-	if (inflate(c, b, lb, &db, e) < 0)
+	if (decompress(c, b, lb, &db, e) < 0)
 		goto out;
 	c->mem_used += db.len;
 	report_file(c, name, ka.format);

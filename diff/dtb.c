@@ -27,6 +27,7 @@ struct dent {
 	const unsigned char *val;
 	int len;
 	uint64_t off, rlen;
+	size_t node; /* the walk's index of its node (a node's own); for side_sort */
 };
 
 struct dside {
@@ -79,6 +80,53 @@ static int cmp_dent(const void *x, const void *y)
 	return c ? c : (a->off > b->off) - (a->off < b->off);
 }
 
+static int cmp_node(const void *x, const void *y, void *v)
+{
+	const struct dent *d = v;
+
+	return strcmp(d[*(const size_t *)x].path, d[*(const size_t *)y].path);
+}
+
+/* Sorts s->v by cmp_dent in two steps: the nodes by path (a few thousand
+ * strcmps), then each path's entries, a node and its few properties,
+ * among themselves.  Sorting every entry by path compared the paths of
+ * five times as many entries, each a dozen times (a quarter of a
+ * 3000-node comparison). */
+static void side_sort(struct dside *s)
+{
+	size_t *nodes = xmalloc(s->n * sizeof(*nodes)), *rank = xmalloc(s->n * sizeof(*rank));
+	struct dent *v = xmalloc(s->n * sizeof(*v));
+	size_t m = 0, g = 0, *at;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->v[i].prop)
+			nodes[m++] = i;
+	qsort_r(nodes, m, sizeof(*nodes), cmp_node, s->v);
+	/* A path's place among the distinct paths (two nodes may share one). */
+	for (size_t r = 0; r < m; r++) {
+		if (r && strcmp(s->v[nodes[r]].path, s->v[nodes[r - 1]].path))
+			g++;
+		rank[nodes[r]] = g;
+	}
+	/* Each path's entries together, in walk order, then sorted. */
+	at = xcalloc(g + 2, sizeof(*at));
+	for (size_t i = 0; i < s->n; i++)
+		at[rank[s->v[i].node] + 1]++;
+	for (size_t k = 1; k <= g + 1; k++)
+		at[k] += at[k - 1];
+	for (size_t i = 0; i < s->n; i++)
+		v[at[rank[s->v[i].node]]++] = s->v[i];
+	for (size_t k = 0, lo = 0; k <= g; lo = at[k++])
+		if (at[k] - lo > 1)
+			qsort(v + lo, at[k] - lo, sizeof(*v), cmp_dent);
+	free(s->v);
+	s->v = v;
+	s->cap = s->n;
+	free(at);
+	free(rank);
+	free(nodes);
+}
+
 /* parent/name ("/" for the root, whose parent is NULL); caller frees.
  * Thousands of nodes: built by hand, not through printf. */
 static char *node_path(const char *parent, const char *nm)
@@ -98,7 +146,7 @@ static char *node_path(const char *parent, const char *nm)
 	return p;
 }
 
-/* Walks the structure block tag by tag (libfdt checked it first), so that
+/* Walks the structure block tag by tag, checking it as it goes, so that
  * every record's bytes are known exactly. */
 static int side_open(struct dside *s, const char *label, const struct diff_blob *b,
 		     struct err *e)
@@ -117,12 +165,21 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 		memcpy(s->copy, b->p, b->len);
 		s->p = s->copy;
 	}
-	if ((err = fdt_check_full(s->p, s->len)) < 0)
+	/* The header, and the buffer holding all it claims; the structure
+	 * is checked by the walk below, not first by fdt_check_full, which
+	 * walked every tag once more (a quarter of a 3000-node comparison). */
+	if ((err = fdt_check_header(s->p)) < 0 ||
+	    (err = fdt_totalsize(s->p) > s->len ? -FDT_ERR_TRUNCATED : 0) < 0)
 		return err_set(e, "\"%s\": not a valid device tree: %s", label, fdt_strerror(err));
 	base = fdt_off_dt_struct(s->p);
 	for (;;) {
 		uint32_t tag = fdt_next_tag(s->p, off, &next);
-		if (tag == FDT_END || next < 0)
+		/* One root node, balanced, then FDT_END; no property outside. */
+		if (next < 0 || (tag == FDT_END && depth) || (tag == FDT_END_NODE && !depth) ||
+		    (tag == FDT_PROP && !depth) || (tag == FDT_BEGIN_NODE && !depth && s->n))
+			return err_set(e, "\"%s\": not a valid device tree: %s", label,
+				       fdt_strerror(next < 0 ? next : -FDT_ERR_BADSTRUCTURE));
+		if (tag == FDT_END)
 			break;
 		if (tag == FDT_BEGIN_NODE) {
 			const char *nm = fdt_get_name(s->p, off, NULL);
@@ -131,17 +188,19 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 			if (depth == DTB_MAX_DEPTH)
 				return err_set(e, "\"%s\": device tree nested deeper than %d", label,
 					       DTB_MAX_DEPTH);
+			if (!nm)
+				return err_set(e, "\"%s\": bad node name at structure offset %d",
+					       label, off);
 			strv_take(&s->paths, node_path(parent, nm));
 			d = side_push(s);
 			d->path = s->paths.v[s->paths.n - 1];
 			d->off = base + (uint64_t)off;
+			d->node = s->n - 1;
 			stack[depth++] = s->n - 1;
 		} else if (tag == FDT_END_NODE) {
-			if (!depth)
-				break;
 			depth--;
 			s->v[stack[depth]].rlen = base + (uint64_t)next - s->v[stack[depth]].off;
-		} else if (tag == FDT_PROP && depth) {
+		} else if (tag == FDT_PROP) {
 			const char *pn = NULL;
 			int len = 0;
 			const void *val = fdt_getprop_by_offset(s->p, off, &pn, &len);
@@ -150,6 +209,7 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 				return err_set(e, "\"%s\": bad property at structure offset %d", label, off);
 			d = side_push(s);
 			d->path = s->v[stack[depth - 1]].path;
+			d->node = stack[depth - 1];
 			d->prop = pn;
 			d->val = val;
 			d->len = len;
@@ -159,7 +219,7 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 		off = next;
 	}
 	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_dent);
+		side_sort(s);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 # The self-contained bundle (make static, docs/install.md): it runs from a
 # copy anywhere and finds its own pins, two builds of it are the same bytes,
 # and it runs, sandbox included, as root and as an unprivileged user, inside
-# bare Debian 12 and 13 roots that have none of lockstep's libraries.
+# bare Debian 12 and 13 roots that have none of lockstep's libraries (those
+# it opens with dlopen when first needed, libarchive, included).
 . "$(dirname "$0")/lib.sh"
 unset LOCKSTEP_TOOLCHAINS LOCKSTEP_POLICY
 version=$(cat "$TOP/VERSION")
@@ -84,6 +85,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	skip "bare Debian roots: debootstrap and pivot_root need root"
 	exit 0
 fi
+# Two tars that differ in one member, for the archive reads inside the roots.
+mkdir -p "$T/tars/x" "$T/nolib"
+echo one >"$T/tars/x/f" && tar -C "$T/tars" -cf "$T/tars/a.tar" x
+echo two >"$T/tars/x/f" && tar -C "$T/tars" -cf "$T/tars/b.tar" x
+# A copy whose lib/ lacks libarchive: what a root without it then sees.
+nolib_dir=$T/nolib/$name
+cp -a "$A" "$T/nolib/" && rm "$nolib_dir/lib/libarchive.so.13"
 for rel in bookworm trixie; do
 	root=$("$TOP/scripts/debootstrap-root" "$rel" 2>"$T/root.err"); rc=$?
 	if [ "$rc" -eq 3 ]; then
@@ -113,6 +121,26 @@ for rel in bookworm trixie; do
 	else
 		fail "$rel: every shared object loaded is the bundle's"; echo "$loaded" | sed 's/^/    /'
 	fi
+	# libarchive is opened on the first archive read (archive/lazy.c), not
+	# at start-up: that dlopen too finds the bundle's copy and its libraries.
+	loaded=$(in_root --ro-bind "$A" /opt/lockstep --ro-bind "$T/tars" /opt/tars "$root" \
+		env LD_DEBUG=libs /opt/lockstep/bin/lockstep diff /opt/tars/a.tar /opt/tars/b.tar \
+		2>&1 >"$T/diff.out" | awk '$2 == "calling" && $3 == "init:" { print $4 }')
+	check "$rel: diff of two tars names the member that differs" grep -q 'x/f' "$T/diff.out"
+	if echo "$loaded" | grep -q '^/opt/lockstep/lib/libarchive.so.13$' &&
+		! echo "$loaded" | grep -qv '^/opt/lockstep/lib/'; then
+		pass "$rel: reading a tar loads the bundle's libarchive, and only bundled objects"
+	else
+		fail "$rel: reading a tar loads the bundle's libarchive, and only bundled objects"
+		echo "$loaded" | sed 's/^/    /'
+	fi
+	nolib() { in_root --ro-bind "$nolib_dir" /opt/lockstep --ro-bind "$T/tars" /opt/tars "$root" "$@"; }
+	out=$(nolib /opt/lockstep/bin/lockstep --version 2>&1)
+	check "$rel: without libarchive.so.13, commands that read no archive still run" \
+		[ "$out" = "lockstep $version" ]
+	expect_err "$rel: without it, reading a tar names the missing library" 2 \
+		"cannot load libarchive\\.so\\.13 \\(Debian package libarchive13\\)" \
+		nolib /opt/lockstep/bin/lockstep diff /opt/tars/a.tar /opt/tars/b.tar
 	out=$(ir /opt/lockstep/bin/lockstep toolchain list 2>&1)
 	case "$out" in *riscv64-linux-gnu*riscv64-unknown-elf*) pass "$rel: toolchain list finds the bundled pins" ;;
 	*) fail "$rel: toolchain list finds the bundled pins"; echo "$out" | sed 's/^/    /' | tail -5 ;; esac

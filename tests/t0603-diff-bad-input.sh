@@ -46,6 +46,9 @@ head -c $((tsize / 2)) "$T/good.tgz" >"$T/trunc.tgz"
 expect_exit "diff: a truncated tar.gz differs (exit 1)" 1 $D "$T/good.tgz" "$T/trunc.tgz"
 check "diff: the truncated tar.gz is named, with why" \
 	bash -c "grep -q 'unreadable compressed, compared as bytes' '$T/out' && grep -qE 'trunc.tgz\": (corrupt|not a readable)' '$T/out'"
+gzip -n -c "$T/good.elf" >"$T/good.gz"; head -c $(($(stat -c %s "$T/good.gz") / 2)) "$T/good.gz" >"$T/trunc.gz"
+expect_exit "diff: a truncated gzip differs (exit 1)" 1 $D "$T/good.gz" "$T/trunc.gz"
+check "diff: the truncated gzip is named, with why" grep -q 'trunc.gz": corrupt compressed stream: truncated' "$T/out"
 cp "$T/good.tgz" "$T/bad.tgz"; printf 'XXXXXXXXXXXXXXXX' | dd of="$T/bad.tgz" bs=1 seek=40 conv=notrunc status=none
 expect_exit "diff: a corrupt tar.gz differs (exit 1)" 1 $D "$T/good.tgz" "$T/bad.tgz"
 check "diff: the corrupt tar.gz's changed bytes are located" grep -qE 'bytes 0x2[0-9a-f] \.\. 0x3[0-9a-f]' "$T/out"

@@ -88,6 +88,11 @@ expect_exit "diff: gzip -6 and -1 of the same data differ" 1 $D "$T/d6.gz" "$T/d
 check "diff: the gzip level is named, and the contents said to be the same" \
 	bash -c "grep -q 'container level (xfl): 0 -> 4 (-1, fastest)' '$T/out' &&
 		grep -q 'same contents, compressed differently' '$T/out'"
+# Members one after another are one stream, as gzip -d reads them.
+head -n 10000 "$T/d" | gzip -6 -c >"$T/two.gz"; tail -n +10001 "$T/d" | gzip -6 -c >>"$T/two.gz"
+expect_exit "diff: one gzip member against two of the same data differ" 1 $D "$T/d6.gz" "$T/two.gz"
+check "diff: the two members are decompressed as one stream, the contents the same" \
+	bash -c "grep -q 'same contents, compressed differently' '$T/out' && ! grep -q '!d6' '$T/out'"
 xz -6 -c "$T/d" >"$T/d6.xz"; xz -9 -c "$T/d" >"$T/d9.xz"
 expect_exit "diff: xz -6 and -9 of the same data differ" 1 $D "$T/d6.xz" "$T/d9.xz"
 check "diff: the xz dictionary the level chose is named" \

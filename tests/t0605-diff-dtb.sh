@@ -68,6 +68,16 @@ head -c 200 "$T/a.dtb" >"$T/t.dtb"; head -c 200 "$T/b.dtb" >"$T/t2.dtb"
 expect_exit "diff: a truncated device tree is compared as bytes (exit 1)" 1 $D "$T/t.dtb" "$T/t2.dtb"
 check "diff: the report says the tree is unreadable and why" \
 	bash -c "grep -q 'format unreadable device tree, compared as bytes' '$T/out' && grep -q 'not a valid device tree' '$T/out'"
+# The structure is checked as it is walked: a root node left open (its
+# END_NODE, just before FDT_END, made a NOP) is no tree either.
+be32() { od -An -tu4 --endian=big -j "$2" -N 4 "$1" | tr -d ' '; }
+end=$(($(be32 "$T/b.dtb" 8) + $(be32 "$T/b.dtb" 36) - 8))
+cp "$T/b.dtb" "$T/open.dtb"
+printf '\0\0\0\4' | dd of="$T/open.dtb" bs=1 seek="$end" conv=notrunc status=none
+expect_exit "diff: a tree whose root node is never closed is compared as bytes (exit 1)" 1 \
+	$D "$T/b.dtb" "$T/open.dtb"
+check "diff: the report says the tree's structure is bad" \
+	grep -q 'open.dtb": not a valid device tree: FDT_ERR_BADSTRUCTURE' "$T/out"
 
 # --- FIT images --------------------------------------------------------
 if ! command -v mkimage >/dev/null; then
