@@ -13,7 +13,9 @@ struct verify_input {
 	const char *provenance;      /* the statement's exact bytes */
 	size_t provenance_len;
 	const char *provenance_file; /* its path, for messages */
-	const char *source_archive;  /* required: checked against the record */
+	const char *source_archive;  /* checked against the record; NULL: the
+				      * file the record names beside
+				      * provenance_file, else the store's */
 	const char *pin_file;        /* the environment pin; NULL: the file the
 				      * record names, beside provenance_file */
 	const char *original_dir;    /* where the recorded artifacts are (by
