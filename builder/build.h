@@ -14,7 +14,7 @@ struct sandbox_config;
 struct toolchain;
 
 /* Names of what a build writes next to the artifacts. */
-/* The source archive (zstd since 0.2; a hard link into the store,
+/* The source archive (zstd; a hard link into the store,
  * builder/source_store.h).  Builds before wrote gzip under the older name,
  * which verify, release and audit still read. */
 #define BUILD_SOURCE_NAME "source.tar.zst"
