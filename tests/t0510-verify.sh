@@ -75,6 +75,25 @@ check "the build stored its source archive once, by digest: the output's is a ha
 mkdir -p "$T/nosrc"; cp "$P" "$T/b/environment.json" "$T/nosrc/"
 expect_exit "without a source beside the provenance, verify rebuilds from the store's copy by digest" 0 \
 	"$LOCKSTEP" verify -q "$T/nosrc/provenance.json" -o "$T/v5"
+# A build of an older lockstep wrote source.tar.gz and named it so in the
+# provenance: the same tar, gzip-compressed.  verify still rebuilds from it.
+mkdir -p "$T/old"; cp "$T/b/environment.json" "$T/old/"
+zstd -dc "$T/b/source.tar.zst" | gzip -n >"$T/old/source.tar.gz"
+python3 - "$P" "$T/old/provenance.json" "$(sha256_of "$T/old/source.tar.gz")" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); bd = p["predicate"]["buildDefinition"]
+for r in [bd["externalParameters"]["source"]] + [d for d in bd["resolvedDependencies"] if d.get("name") == "source.tar.zst"]:
+    r["name"] = "source.tar.gz"; r["digest"]["sha256"] = sys.argv[3]
+json.dump(p, open(sys.argv[2], "w"))
+PY
+expect_exit "an older build's provenance with its source.tar.gz beside it still verifies" 0 \
+	"$LOCKSTEP" verify -q "$T/old/provenance.json" -o "$T/v-old"
+python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["externalParameters"]["source"]["name"] = "../../etc/passwd"; json.dump(p, open(sys.argv[2], "w"))' \
+	"$T/old/provenance.json" "$T/old/odd.json"
+expect_err "a provenance calling its source archive anything else is refused, naming it" 2 \
+	'odd.json: the source archive is called "../../etc/passwd", not source.tar.zst or source.tar.gz' \
+	"$LOCKSTEP" verify -q "$T/old/odd.json" -o "$T/v-odd"
+
 mkdir -p "$T/lonely" "$T/empty-home"; cp "$P" "$T/lonely/"
 expect_err "a source neither beside the provenance nor in the store is named" 2 'missing --source: no .*lonely/source.tar.zst beside it, and the store has no .*empty-home/sources/[0-9a-f]{64}\.tar\.zst' \
 	env LOCKSTEP_HOME="$T/empty-home" "$LOCKSTEP" verify -q "$T/lonely/provenance.json" -o "$T/v5b"
