@@ -31,12 +31,19 @@ char *source_store_path(const char *hex, const char *name, struct err *e)
 	return p;
 }
 
-/* 1 when path exists and has the digest hex, 0 otherwise. */
-static int stored_ok(const char *path, const char *hex)
+/* 1 when the stored file dst exists and has the digest hex, 0 otherwise;
+ * when it is src itself (a rebuild from the store's copy, or from an
+ * output's link to it), src's digest, just computed, is dst's. */
+static int stored_ok(const char *dst, const char *src, const char *hex)
 {
 	char have[DIGEST_HEX_LEN + 1];
+	struct stat a, b;
 
-	return fs_exists(path) && digest_file(path, have, NULL) == 0 && !strcmp(have, hex);
+	if (stat(dst, &a) < 0)
+		return 0;
+	if (stat(src, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 1;
+	return digest_file(dst, have, NULL) == 0 && !strcmp(have, hex);
 }
 
 int source_store_put(const char *path, const char *name, int take, char hex[65], char **stored,
@@ -56,7 +63,7 @@ int source_store_put(const char *path, const char *name, int take, char hex[65],
 	*slash = '\0';
 	if (fs_mkdirs(dir, e) < 0)
 		goto out;
-	if (stored_ok(dst, hex)) {
+	if (stored_ok(dst, path, hex)) {
 		if (take)
 			unlink(path);
 	} else if (take) {

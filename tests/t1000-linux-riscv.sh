@@ -68,7 +68,7 @@ check "smoke: lsrtc reports the RTC time it read, and finds it plausible (\"$wan
 check "smoke: the time lsrtc read from the goldfish registers is the one QEMU was given (2026-11-26 17:1x)" \
 	grep -qE 'lsrtc 101000\.rtc: goldfish RTC at 0x0+101000 reads 17957[0-9]{5} s: 2026-11-26 17:1[2-9]:[0-9]{2} UTC' "$T/console"
 check "smoke: init loaded lsrtc.ko with finit_module and the machine powered off" \
-	bash -c "grep -q 'init: lsrtc.ko loaded (base=1795713176 window=3600' '$T/console' && grep -q 'reboot: Power down' '$T/console'"
+	bash -c "grep -q 'init: lsrtc.ko loaded (base=1795713176 window=3600)' '$T/console' && grep -q 'reboot: Power down' '$T/console'"
 grep -E 'lsrtc|init:' "$T/console" | sed 's/^/# console: /'
 
 # --- verify, release, audit ---------------------------------------------

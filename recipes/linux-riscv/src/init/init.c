@@ -24,8 +24,9 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strlen(params) + strlen(argv[i]) + 2 > sizeof(params))
 			break;
+		if (i > 1)
+			strcat(params, " ");
 		strcat(params, argv[i]);
-		strcat(params, " ");
 	}
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	fd = open("/lsrtc.ko", O_RDONLY | O_CLOEXEC);

@@ -19,8 +19,8 @@
 #define LSRTC_TIME_LOW 0x00
 #define LSRTC_TIME_HIGH 0x04
 
-static long long base;
-module_param(base, llong, 0444);
+static unsigned long long base;
+module_param(base, ullong, 0444);
 MODULE_PARM_DESC(base, "seconds since 1970 the RTC was started at");
 static uint window = 3600;
 module_param(window, uint, 0444);
@@ -56,7 +56,7 @@ static int lsrtc_probe(struct platform_device *pdev)
 	if (base == 0)
 		return 0;
 	lsrtc_tm(base, from, sizeof(from));
-	if (t < base || t - base > window) {
+	if (t < (time64_t)base || t - (time64_t)base > window) {
 		dev_err(&pdev->dev, "RTC time %s is not plausible: not within %u s after %s\n",
 			now, window, from);
 		return -ERANGE;
