@@ -27,8 +27,8 @@ int source_name_known(const char *name);
 char *source_store_path(const char *hex, const char *name, struct err *e);
 
 /* Stores the archive at path, named name in outputs, under its sha256
- * (computed here, into hex)
- * and returns the stored path in *stored (caller frees).  With take set,
+ * (computed here, into hex) and returns the stored path in *stored (caller
+ * frees).  With take set,
  * path is a file of ours (a fresh archive): it is renamed into the store,
  * or removed when the store already holds those bytes; otherwise path is
  * left alone and copied (a user's archive, verify --source).  An existing
