@@ -33,7 +33,8 @@
  * other files 0644), symlinks stored as symlinks, hard links as independent
  * files; any other file type is refused.  Format: pax restricted (plain
  * ustar unless a name needs a pax record; never atime/ctime).  compress is
- * "none", "gzip" (no name, mtime 0 in the gzip header) or "xz".  Names are
+ * "none", "gzip" (no name, mtime 0 in the gzip header), "xz" or "zstd"
+ * (level 3, one thread per CPU: the same bytes for any number).  Names are
  * relative to dir; when top is neither NULL nor "" (one path component) they
  * all sit below a first member top/.  Returns 0 or -1 with e set. */
 int archive_write_tree(const char *dir, const char *top, const char *out_path,

@@ -20,6 +20,7 @@
 #include "builder/provenance.h"
 #include "builder/source.h"
 #include "archive/archive.h"
+#include "builder/source_store.h"
 #include "core/cleanup.h"
 #include "core/clock.h"
 #include "core/digest.h"
@@ -48,21 +49,34 @@ void build_progress(const struct build *b, const char *fmt, ...)
 
 static int debian_source_archive(struct build *b, const char *path, struct err *e);
 
+const char *build_source_name(const struct build *b)
+{
+	return b->o->source_archive && b->o->source_name ? b->o->source_name : BUILD_SOURCE_NAME;
+}
+
+/* The source archive is written once into the store, by digest
+ * (builder/source_store.h), and the output directory's source.tar.zst is a
+ * hard link to it: a large tree is not copied per build.  A rebuild from a
+ * given archive (verify, audit) stores that archive the same way. */
 static int make_source_archive(struct build *b, struct err *e)
 {
-	char *path = fs_join(b->staging, BUILD_SOURCE_NAME);
+	const char *name = build_source_name(b);
+	char *fresh = fs_join(b->work, name), *stored = NULL;
+	char *path = fs_join(b->staging, name);
 	int ret = -1;
 
 	if (b->o->source_archive) {
-		if (fs_copy_file(b->o->source_archive, path, e) < 0)
+		if (source_store_put(b->o->source_archive, name, 0, b->source_digest, &stored, e) < 0)
 			goto out;
-	} else if (b->r->source_kind == RECIPE_SOURCE_DEBIAN) {
-		if (debian_source_archive(b, path, e) < 0)
+	} else {
+		if ((b->r->source_kind == RECIPE_SOURCE_DEBIAN
+			     ? debian_source_archive(b, fresh, e)
+			     : source_archive_write(b->r, b->work, fresh, e)) < 0)
 			goto out;
-	} else if (source_archive_write(b->r, b->work, path, e) < 0) {
-		goto out;
+		if (source_store_put(fresh, name, 1, b->source_digest, &stored, e) < 0)
+			goto out;
 	}
-	if (digest_file(path, b->source_digest, e) < 0)
+	if (source_store_link(stored, path, e) < 0)
 		goto out;
 	/* The build sees exactly what the archive holds, nothing else of the
 	 * source directory: what is hashed is what is built. */
@@ -94,6 +108,8 @@ static int make_source_archive(struct build *b, struct err *e)
 		goto out;
 	ret = 0;
 out:
+	free(fresh);
+	free(stored);
 	free(path);
 	return ret;
 }
@@ -259,7 +275,7 @@ static int debian_source_archive(struct build *b, const char *path, struct err *
 		goto out;
 	}
 	tree = fs_join(dir, "src");
-	ret = archive_write_tree(tree, "", path, "gzip", b->r->source_date_epoch, e);
+	ret = archive_write_tree(tree, "", path, SOURCE_COMPRESS, b->r->source_date_epoch, e);
 out:
 	fs_remove_tree(dir, NULL);
 	free(dir);

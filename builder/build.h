@@ -14,7 +14,11 @@ struct sandbox_config;
 struct toolchain;
 
 /* Names of what a build writes next to the artifacts. */
-#define BUILD_SOURCE_NAME "source.tar.gz"
+/* The source archive (zstd; a hard link into the store,
+ * builder/source_store.h).  Builds before wrote gzip under the older name,
+ * which verify, release and audit still read. */
+#define BUILD_SOURCE_NAME "source.tar.zst"
+#define BUILD_SOURCE_NAME_GZ "source.tar.gz"
 #define BUILD_PROVENANCE_NAME "provenance.json"
 #define BUILD_LOG_NAME "build.log"
 /* The environment pin the build ran in, byte for byte (the provenance names
@@ -28,6 +32,9 @@ struct build_options {
 	const char *out_dir;        /* required: where the results are published */
 	const char *source_archive; /* rebuild from this archive (verify, audit)
 				     * instead of archiving r->source_dir */
+	const char *source_name;    /* what source_archive is called (its
+				     * provenance's name: BUILD_SOURCE_NAME or
+				     * BUILD_SOURCE_NAME_GZ); NULL: the former */
 	const char *pin_path;       /* use this toolchain pin file instead of
 				     * the recipe's pin by name (verify) */
 	/* NULL, or the exact paths (not existing yet, parents made) of the

@@ -42,6 +42,9 @@ struct build {
 };
 
 /* A progress line on stderr ("lockstep: TAG [  1.2s] ..."), unless quiet. */
+/* What the source archive is called: the given archive's name (verify,
+ * audit of an older build's source.tar.gz) or BUILD_SOURCE_NAME. */
+const char *build_source_name(const struct build *b);
 void build_progress(const struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The sandbox settings every step (and the provenance) starts from; out_fd
  * takes the steps' output. */

@@ -215,7 +215,7 @@ int build_write_provenance(struct build *b, int64_t started, struct err *e)
 	in.recipe_len = b->r->text_len;
 	in.recipe_digest = b->r->digest;
 	in.recipe_name = "recipe.json";
-	in.source_name = BUILD_SOURCE_NAME;
+	in.source_name = build_source_name(b);
 	in.source_digest = b->source_digest;
 	in.source_kind = source_kind_name(b->r->source_kind);
 	in.source_path = b->r->source_path;

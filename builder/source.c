@@ -6,6 +6,7 @@
  * checked by sha256 and extracted safely.  A Debian source package is
  * unpacked in the sandbox (builder/build.c). */
 #include "builder/source.h"
+#include "builder/source_store.h"
 #include "builder/outputs.h"
 
 #include <dirent.h>
@@ -271,7 +272,7 @@ static int tarball_archive(const struct recipe *r, const char *scratch, const ch
 	}
 	tree = r->source_strip ? only_dir(r, top, e) : xstrdup(top);
 	if (tree)
-		ret = archive_write_tree(tree, "", out_path, "gzip", r->source_date_epoch, e);
+		ret = archive_write_tree(tree, "", out_path, SOURCE_COMPRESS, r->source_date_epoch, e);
 out:
 	fs_remove_tree(top, NULL);
 	free(top);
@@ -294,7 +295,7 @@ int source_archive_write(const struct recipe *r, const char *scratch, const char
 	if (r->source_kind == RECIPE_SOURCE_GIT) {
 		top = fs_join(scratch, "source-git");
 		if (git_checkout(r, top, scratch, e) == 0)
-			ret = archive_write_tree(top, "", out_path, "gzip", r->source_date_epoch, e);
+			ret = archive_write_tree(top, "", out_path, SOURCE_COMPRESS, r->source_date_epoch, e);
 		fs_remove_tree(top, NULL);
 		free(top);
 		return ret;
@@ -303,7 +304,7 @@ int source_archive_write(const struct recipe *r, const char *scratch, const char
 	for (size_t i = 0; i < r->source_exclude.n; i++)
 		strv_push(&exclude, r->source_exclude.v[i]);
 	ret = archive_write_tree_excluding(r->source_dir, "", (const char *const *)exclude.v,
-					   out_path, "gzip", r->source_date_epoch, e);
+					   out_path, SOURCE_COMPRESS, r->source_date_epoch, e);
 	strv_release(&exclude);
 	return ret;
 }

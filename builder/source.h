@@ -13,7 +13,7 @@
 #define SOURCE_ALWAYS_EXCLUDED ".git"
 
 /* Writes r's selected source (r->source_dir set: a loaded recipe) as a
- * gzip source archive at out_path.  scratch is an existing private
+ * zstd source archive at out_path.  scratch is an existing private
  * directory for the git form's checkout, left as it was found.  Returns 0
  * or -1 with e naming the recipe and the field. */
 int source_archive_write(const struct recipe *r, const char *scratch, const char *out_path,

@@ -18,7 +18,7 @@ static const char usage[] =
 	"Builds RECIPE, rebuilds it independently (fresh sandbox, fresh host\n"
 	"directory) and only when every artifact is byte-identical signs the\n"
 	"provenance and a verification summary with KEY and writes into DIR a\n"
-	"deterministic release bundle NAME-VERSION.tar (artifacts/, source.tar.gz,\n"
+	"deterministic release bundle NAME-VERSION.tar (artifacts/, source.tar.zst,\n"
 	"environment.json, provenance.intoto.json, verification.intoto.json,\n"
 	"sbom.cdx.json, sbom.intoto.json, each signed statement also as a sigstore\n"
 	"bundle NAME.sigstore.json, pubkey.pem, RELEASE.md)\n"

@@ -30,7 +30,9 @@ static const char usage[] =
 	"recipe the recorded cell (externalParameters.cell) is selected again and\n"
 	"exactly that cell is rebuilt; the summary's resourceUri names it.\n"
 	"\n"
-	"  --source ARCHIVE   the source archive (default: source.tar.gz beside PROVENANCE)\n"
+	"  --source ARCHIVE   the source archive (default: the one the provenance\n"
+	"                     names, source.tar.zst or source.tar.gz, beside\n"
+	"                     PROVENANCE, else the store's copy by its sha256)\n"
 	"  --pin FILE         the environment pin (default: the file the provenance\n"
 	"                     names, environment.json, beside PROVENANCE)\n"
 	"  --mirror URL       where missing packages come from (default:\n"
@@ -168,7 +170,7 @@ int cmd_verify(int argc, char **argv)
 	struct strv arts = STRV_INIT;
 	struct err e = ERR_INIT;
 	const char *pubkey = NULL, *key = NULL, *dir = "lockstep-verify";
-	char *text = NULL, *copy = NULL, *dflt_src = NULL, *rebuild = NULL, prov_sha256[65];
+	char *text = NULL, *copy = NULL, *rebuild = NULL, prov_sha256[65];
 	size_t len = 0;
 	int c, json = 0, keep = 0, ret;
 
@@ -196,15 +198,6 @@ int cmd_verify(int argc, char **argv)
 	 * there, a difference is located (offset, ELF section) against them. */
 	copy = xstrdup(argv[optind]);
 	vi.original_dir = dirname(copy);
-	if (!vi.source_archive) {
-		dflt_src = fs_join(vi.original_dir, BUILD_SOURCE_NAME);
-		if (!fs_exists(dflt_src)) {
-			ret = cli_usage_error("verify", "missing --source: no %s beside %s",
-					      BUILD_SOURCE_NAME, argv[optind]);
-			goto done;
-		}
-		vi.source_archive = dflt_src;
-	}
 	if (read_provenance(argv[optind], pubkey, &text, &len, prov_sha256, &e) < 0) {
 		ret = cli_fail(&e);
 		goto done;
@@ -277,7 +270,6 @@ done:
 	strv_release(&arts);
 	free(text);
 	free(copy);
-	free(dflt_src);
 	free(rebuild);
 	return ret;
 }

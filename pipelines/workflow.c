@@ -229,7 +229,7 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 		   "  for f in $(cd \"$dir\" && find . -type f | LC_ALL=C sort); do\n"
 		   "    f=${f#./}\n"
 		   "    case \"$f\" in\n"
-		   "    provenance.json | source.tar.gz | environment.json | build.log) ;;\n"
+		   "    provenance.json | source.tar.* | environment.json | build.log) ;;\n"
 		   "    *) set -- \"$@\" --artifact \"$dir/$f\" ;;\n"
 		   "    esac\n"
 		   "  done\n"

@@ -56,6 +56,8 @@ struct sandbox_usage {
 	uint64_t tree0[USAGE_MAX_WATCH];   /* bytes allocated in the tree */
 	uint64_t fs0[USAGE_MAX_WATCH];     /* bytes used on its file system */
 	size_t n;
+	uint64_t grown;                    /* the trees' growth at the last walk */
+	double next_walk;                  /* clock_mono() of the next walk */
 };
 /* Bytes allocated at path: a file's blocks, or a directory tree's. */
 uint64_t usage_path(const char *path);
@@ -63,8 +65,11 @@ uint64_t usage_path(const char *path);
 uint64_t usage_fs(const char *path);
 void usage_start(const struct sandbox_plan *p, struct sandbox_usage *u);
 /* 1 when the watched trees together grew by more than limit bytes, or one
- * file system under them filled by more than limit. */
-int usage_over_disk(const struct sandbox_usage *u, uint64_t limit);
+ * file system under them filled by more than limit.  The file systems are
+ * read at every call; the trees are walked again only once the last walk
+ * is at least USAGE_WALK_SHARE times its own duration ago (u remembers
+ * the last walk's growth meanwhile). */
+int usage_over_disk(struct sandbox_usage *u, uint64_t limit);
 /* 1 when fd is a regular file holding more than limit bytes. */
 int usage_over_log(int fd, uint64_t limit);
 

@@ -348,7 +348,7 @@ static int relay(const struct sandbox_plan *p)
 #define USAGE_CHECK_SEC 1.0
 
 /* 1 (and the reason set in r) when the build passed its disk or log limit. */
-static int over_limits(const struct sandbox_plan *p, const struct sandbox_usage *u,
+static int over_limits(const struct sandbox_plan *p, struct sandbox_usage *u,
 		       struct sandbox_result *r)
 {
 	const struct sandbox_config *c = p->c;
@@ -365,7 +365,7 @@ static int over_limits(const struct sandbox_plan *p, const struct sandbox_usage 
 /* Waits for init; kills it (and so the namespace) on timeout, Ctrl-C or a
  * passed disk or log limit; relays the command's output to the caller's
  * terminal meanwhile. */
-static int wait_init(const struct sandbox_plan *p, const struct sandbox_usage *u, pid_t pid,
+static int wait_init(const struct sandbox_plan *p, struct sandbox_usage *u, pid_t pid,
 		     unsigned timeout, struct sandbox_result *r, int *status, struct err *e)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

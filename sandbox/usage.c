@@ -12,7 +12,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "sandbox/internal.h"
+
+/* How much of the time the tree walks may take (1/50: 2%), and their
+ * longest spacing. */
+#define USAGE_WALK_SHARE 50.0
+#define USAGE_WALK_MAX_SEC 15.0
 
 /* Deeper than this, a directory's own blocks count but not its entries;
  * the file-system check below still sees what they hold. */
@@ -87,22 +93,42 @@ void usage_start(const struct sandbox_plan *p, struct sandbox_usage *u)
 	}
 }
 
-int usage_over_disk(const struct sandbox_usage *u, uint64_t limit)
+int usage_over_disk(struct sandbox_usage *u, uint64_t limit)
 {
-	uint64_t grown = 0;
+	double t0 = clock_mono();
 
 	for (size_t i = 0; i < u->n; i++) {
-		uint64_t now = usage_path(u->path[i]), fs = usage_fs(u->path[i]);
+		uint64_t fs = usage_fs(u->path[i]);
 
-		if (now > u->tree0[i])
-			grown += now - u->tree0[i];
 		/* Files the build unlinked but holds open, and trees deeper than
 		 * the walk goes, only show here: the file system filled by
 		 * more than the whole limit is over it, whoever else writes. */
 		if (fs > u->fs0[i] && fs - u->fs0[i] > limit)
 			return 1;
 	}
-	return grown > limit;
+	/* A walk reads every inode of the trees: for a kernel tree (90,000
+	 * files) that is a fifth of a second, which once a second would be a
+	 * tenth of the build's CPU.  So the walks are spaced to cost at most
+	 * 1/USAGE_WALK_SHARE of the time, and never more than
+	 * USAGE_WALK_MAX_SEC apart; a small tree is still walked every
+	 * call. */
+	if (t0 >= u->next_walk) {
+		uint64_t grown = 0;
+		double cost;
+
+		for (size_t i = 0; i < u->n; i++) {
+			uint64_t now = usage_path(u->path[i]);
+
+			if (now > u->tree0[i])
+				grown += now - u->tree0[i];
+		}
+		u->grown = grown;
+		cost = clock_mono() - t0;
+		u->next_walk = t0 + (cost * USAGE_WALK_SHARE < USAGE_WALK_MAX_SEC
+					     ? cost * USAGE_WALK_SHARE
+					     : USAGE_WALK_MAX_SEC);
+	}
+	return u->grown > limit;
 }
 
 int usage_over_log(int fd, uint64_t limit)

@@ -86,7 +86,7 @@ for k, f in (("statement", "prov.json"), ("envelope", "prov.intoto.json"), ("bun
 assert len(o["keyid"]) == 64
 PY
 
-cp x/source.tar.gz x/environment.json .
+cp x/source.tar.zst x/environment.json .
 cp x/artifacts/fw.bin shipped.bin
 expect_exit "verify --json" 0 $L verify -q prov.json --artifact shipped.bin -o v --json
 check "verify --json: one object per subject and per shipped file, the summary with its sha256" python3 - out <<'PY'

@@ -19,7 +19,7 @@ for recipe in qemu-virt-firmware rv64-linux-driver; do
 
 	outputs=$(python3 -c 'import json,sys; print(" ".join(o.split("/")[-1] for o in json.load(open(sys.argv[1]))["outputs"]))' "$TOP/recipes/$recipe/recipe.json")
 	same=1
-	for o in $outputs source.tar.gz; do
+	for o in $outputs source.tar.zst; do
 		cmp -s "$T/out-a-$recipe/$o" "$T/b/out/$o" || { same=0; echo "differs: $o"; }
 	done
 	check "$recipe: artifacts and source archive are byte-identical across the two builds" [ "$same" = 1 ]
@@ -34,13 +34,28 @@ print([s["digest"]["sha256"] for s in p["subject"] if s["name"]==sys.argv[2]][0]
 	done
 	check "$recipe: provenance subjects match sha256sum of the artifacts" [ "$ok" = 1 ]
 
-	src=$(sha256sum "$T/out-a-$recipe/source.tar.gz" | cut -d' ' -f1)
+	src=$(sha256sum "$T/out-a-$recipe/source.tar.zst" | cut -d' ' -f1)
 	check "$recipe: provenance names the source archive by its sha256" \
 		grep -q "\"$src\"" "$T/out-a-$recipe/provenance.json"
 	check "$recipe: the host build directory does not leak into the artifacts" \
-		bash -c "! grep -rq -- '$T' $T/out-a-$recipe --exclude=build.log"
+		bash -c "! grep -rq --exclude=build.log -- '$T' $T/out-a-$recipe"
 	rm -rf "$T/a" "$T/b"
 done
+
+# The source archive: zstd (multi-threaded, one thread per CPU the build
+# may use), the same bytes on one CPU as on all of them, stored once by
+# digest with the output's name a hard link to it.
+o="$T/out-a-qemu-virt-firmware"
+check "the source archive is zstd" \
+	[ "$(od -An -tx1 -N4 "$o/source.tar.zst" | tr -d ' ')" = 28b52ffd ]
+expect_exit "qemu-virt-firmware: builds on one CPU" 0 \
+	taskset -c 0 "$LOCKSTEP" build -q "$TOP/recipes/qemu-virt-firmware/recipe.json" -o "$T/one-cpu"
+check "the source archive written by one zstd thread has the bytes of one written by all" \
+	cmp -s "$o/source.tar.zst" "$T/one-cpu/source.tar.zst"
+check "both builds' source.tar.zst are one file in the store, named by its sha256" \
+	[ "$o/source.tar.zst" -ef "$T/one-cpu/source.tar.zst" ]
+check "the store's file is the output's source.tar.zst" \
+	[ "$o/source.tar.zst" -ef "$LOCKSTEP_HOME/sources/$(sha256_of "$o/source.tar.zst").tar.zst" ]
 
 p="$T/out-a-qemu-virt-firmware/provenance.json"
 check "provenance is an in-toto Statement v1 with a SLSA Provenance v1 predicate" python3 - "$p" <<'PY'

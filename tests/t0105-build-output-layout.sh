@@ -115,7 +115,7 @@ check "the CI verify job passes a glob's file in a subdirectory as --artifact" \
 	grep -qx "out/shard-1/layout/platform/other/firmware/fw_dynamic.bin" "$T/stub.log"
 check "  ... and a dot file" grep -qx "out/shard-1/layout/.config" "$T/stub.log"
 check "  ... but not what lockstep writes beside the artifacts" \
-	sh -c "! grep -A1 -x -- --artifact '$T/stub.log' | grep -qE '/(provenance.json|build.log|source.tar.gz|environment.json)\$'"
+	sh -c "! grep -A1 -x -- --artifact '$T/stub.log' | grep -qE '/(provenance.json|build.log|source.tar.zst|environment.json)\$'"
 
 # A record that names fewer files than the recipe's glob now matches:
 # the extra rebuilt file is a difference, named.

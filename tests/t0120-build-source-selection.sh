@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # members ARCHIVE: the archive's member names, one a line, sorted.
-members() { tar -tzf "$1" | sed 's|/$||' | sort; }
+members() { tar -tf "$1" | sed 's|/$||' | sort; }
 # source_param DIR: externalParameters.source of DIR/provenance.json, as
 # compact JSON without the digest.
 source_param() {
@@ -47,11 +47,11 @@ recipe "$D/recipe.json" '"src"'
 expect_exit "dir: a source directory that is a git work tree builds" 0 \
 	"$LOCKSTEP" build -q "$D/recipe.json" -o "$D/out"
 check "dir: .git/ is not in the source archive" \
-	bash -c "! tar -tzf '$D/out/source.tar.gz' | grep -q '^\.git'"
+	bash -c "! tar -tf '$D/out/source.tar.zst' | grep -q '^\.git'"
 check "dir: the source archive holds exactly the directory's other files" \
-	[ "$(members "$D/out/source.tar.gz" | tr '\n' ' ')" = "Makefile hello.c " ]
+	[ "$(members "$D/out/source.tar.zst" | tr '\n' ' ')" = "Makefile hello.c " ]
 check "dir: the provenance says the source is a directory with .git excluded" \
-	[ "$(source_param "$D/out")" = '{"exclude":[".git"],"kind":"dir","name":"source.tar.gz","path":"src"}' ]
+	[ "$(source_param "$D/out")" = '{"exclude":[".git"],"kind":"dir","name":"source.tar.zst","path":"src"}' ]
 
 # The host-built output left in the tree: make would say "Nothing to be
 # done" and ship it as if the sandbox had built it.
@@ -68,11 +68,11 @@ recipe "$D/recipe-ex.json" '{"dir": "src", "exclude": ["out/", "*.env", "cache",
 expect_exit "dir+exclude: builds with the stale output and the secret excluded" 0 \
 	"$LOCKSTEP" build -q "$D/recipe-ex.json" -o "$D/out-ex"
 check "dir+exclude: the source archive holds only what is not excluded" \
-	[ "$(members "$D/out-ex/source.tar.gz" | tr '\n' ' ')" = "Makefile hello.c " ]
+	[ "$(members "$D/out-ex/source.tar.zst" | tr '\n' ' ')" = "Makefile hello.c " ]
 check "dir+exclude: the secret is nowhere in the published results" \
-	bash -c "! grep -rq hunter2 '$D/out-ex' && ! tar -xzOf '$D/out-ex/source.tar.gz' | grep -q hunter2"
+	bash -c "! grep -rq hunter2 '$D/out-ex' && ! tar -xOf '$D/out-ex/source.tar.zst' | grep -q hunter2"
 check "dir+exclude: the provenance lists .git and the recipe's excludes" \
-	[ "$(source_param "$D/out-ex")" = '{"exclude":[".git","out/","*.env","cache","*.tmp"],"kind":"dir","name":"source.tar.gz","path":"src"}' ]
+	[ "$(source_param "$D/out-ex")" = '{"exclude":[".git","out/","*.env","cache","*.tmp"],"kind":"dir","name":"source.tar.zst","path":"src"}' ]
 check "dir+exclude: the artifact is the sandbox's, not the stale host file" \
 	bash -c "! grep -q host-built '$D/out-ex/hello.o'"
 
@@ -88,13 +88,13 @@ recipe "$G/recipe.json" "{\"git\": \"fw\", \"commit\": \"$c1\"}"
 expect_exit "git: builds the files tracked at the commit" 0 \
 	"$LOCKSTEP" build -q "$G/recipe.json" -o "$G/out"
 check "git: the archive holds exactly the tracked files (no .git/, no untracked)" \
-	[ "$(members "$G/out/source.tar.gz" | tr '\n' ' ')" = "Makefile hello.c " ]
+	[ "$(members "$G/out/source.tar.zst" | tr '\n' ' ')" = "Makefile hello.c " ]
 check "git: the untracked secret.env is not in the archive" \
-	bash -c "! tar -xzOf '$G/out/source.tar.gz' | grep -q hunter2"
+	bash -c "! tar -xOf '$G/out/source.tar.zst' | grep -q hunter2"
 check "git: the committed hello.c is built, not the uncommitted edit" \
-	[ "$(tar -xzOf "$G/out/source.tar.gz" hello.c)" = 'int hello(void) { return 42; }' ]
+	[ "$(tar -xOf "$G/out/source.tar.zst" hello.c)" = 'int hello(void) { return 42; }' ]
 check "git: the provenance names the commit" \
-	[ "$(source_param "$G/out")" = "{\"commit\":\"$c1\",\"kind\":\"git\",\"name\":\"source.tar.gz\",\"path\":\"fw\"}" ]
+	[ "$(source_param "$G/out")" = "{\"commit\":\"$c1\",\"kind\":\"git\",\"name\":\"source.tar.zst\",\"path\":\"fw\"}" ]
 
 # The same files from a directory give the same source archive and artifact.
 git -C "$G" archive "$c1" fw | tar -x -C "$T" --transform 's|^fw|same|'
@@ -126,7 +126,7 @@ echo 'TOKEN=hunter2' >"$U/fw/secret.env"
 mkdir -p "$T/home-nobody"; chown -R 65534:65534 "$U" "$T/home-nobody"
 expect_exit "user: builds from a git commit" 0 as_user "$LOCKSTEP" build -q "$U/recipe.json" -o "$U/out"
 check "user: only the tracked files are in the archive" \
-	[ "$(members "$U/out/source.tar.gz" 2>/dev/null | tr '\n' ' ')" = "Makefile hello.c " ]
+	[ "$(members "$U/out/source.tar.zst" 2>/dev/null | tr '\n' ' ')" = "Makefile hello.c " ]
 
 # --- What the recipe may say. ---
 bad() { # name, source JSON, message pattern

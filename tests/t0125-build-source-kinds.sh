@@ -41,13 +41,13 @@ mkdir -p "$T/recipes/r"
 recipe "$T/recipes/r/up.json" '"../../trees/fw"'
 expect_exit "dir: a source reached with .. builds" 0 "$LOCKSTEP" build -q "$T/recipes/r/up.json" -o "$T/out-up"
 check "dir: the provenance names the path as the recipe writes it" \
-	[ "$(source_param "$T/out-up")" = '{"exclude":[".git"],"kind":"dir","name":"source.tar.gz","path":"../../trees/fw"}' ]
+	[ "$(source_param "$T/out-up")" = '{"exclude":[".git"],"kind":"dir","name":"source.tar.zst","path":"../../trees/fw"}' ]
 check "dir: no host path is in the provenance" bash -c "! grep -q '$T' '$T/out-up/provenance.json'"
 ln -s ../../trees/fw "$T/recipes/r/link"
 recipe "$T/recipes/r/link.json" '"link"'
 expect_exit "dir: a symlinked source directory builds" 0 "$LOCKSTEP" build -q "$T/recipes/r/link.json" -o "$T/out-link"
 check "dir: through the symlink, the same source archive (recorded by content)" \
-	cmp -s "$T/out-up/source.tar.gz" "$T/out-link/source.tar.gz"
+	cmp -s "$T/out-up/source.tar.zst" "$T/out-link/source.tar.zst"
 recipe "$T/recipes/r/abs.json" "\"$T/trees/fw\""
 expect_err "dir: an absolute path is refused (a host path in the recipe)" 2 \
 	'"source": ".*" must be a path relative to the recipe' "$LOCKSTEP" build -q "$T/recipes/r/abs.json" -o "$T/out-abs"
@@ -63,9 +63,9 @@ expect_exit "tarball: a local tarball with the recipe's sha256 builds" 0 \
 	"$LOCKSTEP" build -q "$T/recipes/r/tar.json" -o "$T/out-tar"
 check "tarball: the artifact is the directory build's" cmp -s "$T/out-up/hello.o" "$T/out-tar/hello.o"
 check "tarball: strip 1 drops the top directory (Makefile at the top)" \
-	bash -c "tar -tzf '$T/out-tar/source.tar.gz' | grep -qx Makefile"
+	bash -c "tar -tf '$T/out-tar/source.tar.zst' | grep -qx Makefile"
 check "tarball: the provenance names it and its sha256" \
-	[ "$(source_param "$T/out-tar")" = "{\"kind\":\"tarball\",\"name\":\"source.tar.gz\",\"path\":\"fw.tar.gz\",\"sha256\":\"$sum\",\"strip\":1}" ]
+	[ "$(source_param "$T/out-tar")" = "{\"kind\":\"tarball\",\"name\":\"source.tar.zst\",\"path\":\"fw.tar.gz\",\"sha256\":\"$sum\",\"strip\":1}" ]
 recipe "$T/recipes/r/tar-bad.json" "{\"tarball\": \"fw.tar.gz\", \"sha256\": \"$(printf '%064d' 0)\"}"
 expect_err "tarball: other bytes than the recipe's sha256 are refused (exit 1, both digests)" 1 \
 	"sha256 $sum, the recipe says 0{64}" "$LOCKSTEP" build -q "$T/recipes/r/tar-bad.json" -o "$T/out-tar-bad"
@@ -170,9 +170,9 @@ debsrc() {
 dscsum=$(sha "$A/pool/main/l/$PKG/${PKG}_1.0-1.dsc")
 expect_exit "debian-source: found in the signed Sources index, fetched, unpacked, built" 0 debsrc good 1.0-1
 check "debian-source: the patch is applied (hello.c returns 43)" \
-	bash -c "tar -xzOf '$T/deb/out-good/source.tar.gz' hello.c | grep -q 'return 43'"
+	bash -c "tar -xOf '$T/deb/out-good/source.tar.zst' hello.c | grep -q 'return 43'"
 check "debian-source: the debian/ directory is part of the source" \
-	bash -c "tar -tzf '$T/deb/out-good/source.tar.gz' | grep -q '^debian/rules$'"
+	bash -c "tar -tf '$T/deb/out-good/source.tar.zst' | grep -q '^debian/rules$'"
 check "debian-source: the provenance names the package, version, suite, .dsc and its sha256" python3 - "$T/deb/out-good/provenance.json" "$PKG" "$dscsum" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["externalParameters"]["source"]

@@ -36,7 +36,7 @@ assert (s["kind"], s["path"], s["version"], s["suite"]) == ("debian-source", "op
 assert s["dsc"]["digest"]["sha256"] == sys.argv[2], s
 PY
 check "opensbi: Debian's patch (FENCE.TSO) is in the source" \
-	bash -c "tar -tzf '$T/fw/source.tar.gz' | grep -q '^debian/patches/' && tar -xzOf '$T/fw/source.tar.gz' debian/patches/series | grep -qi fence"
+	bash -c "tar -tf '$T/fw/source.tar.zst' | grep -q '^debian/patches/' && tar -xOf '$T/fw/source.tar.zst' debian/patches/series | grep -qi fence"
 
 # --- Debian's binary package, from a mirror on 127.0.0.1 -------------------
 mkdir -p "$T/mirror/$(dirname "$DEB_POOL")"

@@ -18,7 +18,7 @@ check "RELEASE.md names the compiler read from the ELF file" grep -q 'compiler: 
 check "RELEASE.md names the environment pin and its combined digest" \
 	grep -q '^Pin `riscv64-unknown-elf` (`environment.json` in the bundle), combined digest `[0-9a-f]\{64\}`' "$T/rel/RELEASE.md"
 check "the bundle holds artifacts, source, environment pin, signed provenance, summary and SBOM (each also as a sigstore bundle), key, RELEASE.md" bash -c "
-	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json provenance.sigstore.json pubkey.pem sbom.cdx.json sbom.intoto.json sbom.sigstore.json source.tar.gz verification.intoto.json verification.sigstore.json '"
+	tar -tf '$B' | grep -v '/$' | sort | tr '\n' ' ' | grep -qx 'RELEASE.md artifacts/fw.bin artifacts/fw.elf environment.json provenance.intoto.json provenance.sigstore.json pubkey.pem sbom.cdx.json sbom.intoto.json sbom.sigstore.json source.tar.zst verification.intoto.json verification.sigstore.json '"
 check "bundle members are owned by uid/gid 0 with mtimes clamped to SOURCE_DATE_EPOCH" python3 - "$B" <<'PY'
 import sys, tarfile
 for m in tarfile.open(sys.argv[1]):
@@ -92,8 +92,8 @@ flip='b[len(b)//2] ^= 1'
 tamper artifacts/fw.bin "$flip"
 expect_err "one byte flipped in an artifact is caught and named" 1 'artifacts/fw.bin: sha256' \
 	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
-tamper source.tar.gz "$flip"
-expect_err "one byte flipped in the source archive is caught and named" 1 'source.tar.gz: sha256' \
+tamper source.tar.zst "$flip"
+expect_err "one byte flipped in the source archive is caught and named" 1 'source.tar.zst: sha256' \
 	"$LOCKSTEP" audit "$T/tampered.tar" --pubkey "$T/k.pub" --no-rebuild
 tamper provenance.intoto.json '
 import json, base64

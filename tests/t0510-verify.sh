@@ -58,26 +58,55 @@ expect_exit "a shipped file that matches no subject is a \"no\"" 1 \
 	"$LOCKSTEP" verify -q "$P" --artifact "$T/stranger" -o "$T/v3"
 check "the report names the stranger as matching no subject" grep -q 'stranger: shipped file sha256 .* matches no subject' "$T/out"
 
-cp "$T/b/source.tar.gz" "$T/src-tampered.tar.gz"
-printf '\x01' | dd of="$T/src-tampered.tar.gz" bs=1 seek=200 conv=notrunc 2>/dev/null
+cp "$T/b/source.tar.zst" "$T/src-tampered.tar.zst"
+printf '\x01' | dd of="$T/src-tampered.tar.zst" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_err "a tampered source archive is refused before building, naming both digests" 1 \
-	'src-tampered.tar.gz: source archive sha256 [0-9a-f]{64} does not match the provenance.s [0-9a-f]{64}' \
-	"$LOCKSTEP" verify -q "$P" --source "$T/src-tampered.tar.gz" -o "$T/v4"
+	'src-tampered.tar.zst: source archive sha256 [0-9a-f]{64} does not match the provenance.s [0-9a-f]{64}' \
+	"$LOCKSTEP" verify -q "$P" --source "$T/src-tampered.tar.zst" -o "$T/v4"
 check "nothing was rebuilt for a tampered source" test ! -e "$T/v4/rebuild"
 
-mkdir -p "$T/lonely"; cp "$P" "$T/lonely/"
-expect_err "a missing --source is named" 2 'missing --source' \
-	"$LOCKSTEP" verify -q "$T/lonely/provenance.json" -o "$T/v5"
+# The source archive is stored once, by digest, in the store
+# ($LOCKSTEP_HOME/sources/SHA256.tar.zst); the output's source.tar.zst is a
+# hard link to it.  Without one beside the provenance, verify takes the
+# store's.
+digest=$(sha256_of "$T/b/source.tar.zst")
+check "the build stored its source archive once, by digest: the output's is a hard link to the store's" \
+	[ "$T/b/source.tar.zst" -ef "$LOCKSTEP_HOME/sources/$digest.tar.zst" ]
+mkdir -p "$T/nosrc"; cp "$P" "$T/b/environment.json" "$T/nosrc/"
+expect_exit "without a source beside the provenance, verify rebuilds from the store's copy by digest" 0 \
+	"$LOCKSTEP" verify -q "$T/nosrc/provenance.json" -o "$T/v5"
+# A build of an older lockstep wrote source.tar.gz and named it so in the
+# provenance: the same tar, gzip-compressed.  verify still rebuilds from it.
+mkdir -p "$T/old"; cp "$T/b/environment.json" "$T/old/"
+zstd -dc "$T/b/source.tar.zst" | gzip -n >"$T/old/source.tar.gz"
+python3 - "$P" "$T/old/provenance.json" "$(sha256_of "$T/old/source.tar.gz")" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); bd = p["predicate"]["buildDefinition"]
+for r in [bd["externalParameters"]["source"]] + [d for d in bd["resolvedDependencies"] if d.get("name") == "source.tar.zst"]:
+    r["name"] = "source.tar.gz"; r["digest"]["sha256"] = sys.argv[3]
+json.dump(p, open(sys.argv[2], "w"))
+PY
+expect_exit "an older build's provenance with its source.tar.gz beside it still verifies" 0 \
+	"$LOCKSTEP" verify -q "$T/old/provenance.json" -o "$T/v-old"
+python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["externalParameters"]["source"]["name"] = "../../etc/passwd"; json.dump(p, open(sys.argv[2], "w"))' \
+	"$T/old/provenance.json" "$T/old/odd.json"
+expect_err "a provenance calling its source archive anything else is refused, naming it" 2 \
+	'odd.json: the source archive is called "../../etc/passwd", not source.tar.zst or source.tar.gz' \
+	"$LOCKSTEP" verify -q "$T/old/odd.json" -o "$T/v-odd"
+
+mkdir -p "$T/lonely" "$T/empty-home"; cp "$P" "$T/lonely/"
+expect_err "a source neither beside the provenance nor in the store is named" 2 'missing --source: no .*lonely/source.tar.zst beside it, and the store has no .*empty-home/sources/[0-9a-f]{64}\.tar\.zst' \
+	env LOCKSTEP_HOME="$T/empty-home" "$LOCKSTEP" verify -q "$T/lonely/provenance.json" -o "$T/v5b"
 head -c 300 "$P" >"$T/trunc.json"
 expect_err "a truncated provenance is refused naming the file" 2 'trunc.json' \
-	"$LOCKSTEP" verify -q "$T/trunc.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+	"$LOCKSTEP" verify -q "$T/trunc.json" --source "$T/b/source.tar.zst" -o "$T/v6"
 echo 'not json' >"$T/nj.json"
 expect_err "a non-JSON provenance is refused" 2 'nj.json: .*JSON' \
-	"$LOCKSTEP" verify -q "$T/nj.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+	"$LOCKSTEP" verify -q "$T/nj.json" --source "$T/b/source.tar.zst" -o "$T/v6"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["buildType"]="https://example.org/other"; json.dump(p,open(sys.argv[2],"w"))' "$P" "$T/bt.json"
 expect_err "a provenance with an unknown buildType is refused" 2 'unknown build type' \
-	"$LOCKSTEP" verify -q "$T/bt.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+	"$LOCKSTEP" verify -q "$T/bt.json" --source "$T/b/source.tar.zst" -o "$T/v6"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["predicate"]["buildDefinition"]["externalParameters"]["recipe"]["digest"]["sha256"]="0"*64; json.dump(p,open(sys.argv[2],"w"))' "$P" "$T/rd.json"
 expect_err "a recipe that does not match its recorded digest is refused" 2 'recipe digest' \
-	"$LOCKSTEP" verify -q "$T/rd.json" --source "$T/b/source.tar.gz" -o "$T/v6"
+	"$LOCKSTEP" verify -q "$T/rd.json" --source "$T/b/source.tar.zst" -o "$T/v6"
 check "no summary was written for refused inputs" test ! -e "$T/v6/verification.json"

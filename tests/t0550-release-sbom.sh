@@ -41,7 +41,7 @@ arts = sorted(os.listdir(f"{d}/artifacts"))
 assert sorted(n for n in comps if n.startswith("artifact:")) == ["artifact:" + a for a in arts], comps
 for a in arts:
     assert h(comps["artifact:" + a]) == sha(f"{d}/artifacts/{a}"), a
-assert h(comps["source"]) == sha(f"{d}/source.tar.gz")
+assert h(comps["source"]) == sha(f"{d}/source.tar.zst")
 env = {c["name"]: c for c in bom["formulation"][0]["components"]}
 assert len(env) == len(pin["packages"]) > 10, (len(env), len(pin["packages"]))
 for p in pin["packages"]:

@@ -112,9 +112,9 @@ check "the VSA resourceUri names the cell" \
 # the rebuilt artifact is another cell's.
 jq -c --arg c 'board=virt,march=rv64gc,level=1' '.predicate.buildDefinition.externalParameters.cell = $c' \
 	"$T/all/$cell/provenance.json" >"$T/other.json"
-cp "$T/all/$cell/source.tar.gz" "$T/all/$cell/environment.json" "$T/"
+cp "$T/all/$cell/source.tar.zst" "$T/all/$cell/environment.json" "$T/"
 expect_exit "a provenance claiming another cell does not verify (exit 1)" 1 \
-	"$LOCKSTEP" verify -q -o "$T/v2" --source "$T/source.tar.gz" "$T/other.json"
+	"$LOCKSTEP" verify -q -o "$T/v2" --source "$T/source.tar.zst" "$T/other.json"
 
 expect_exit "--cell builds one cell into -o DIR" 0 $B -q --cell level=1,march=rv64gc,board=virt -o "$T/one" "$R"
 check "... recording the canonical cell name" \

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder/build.h"
 #include "builder/provenance.h"
 #include "archive/archive.h"
+#include "builder/source_store.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/dsse.h"
@@ -151,16 +153,22 @@ static int in_strv(const struct strv *v, const char *s)
 static int check_member_set(struct audit *a, const struct listing *l,
 			    const struct provenance_record *rec, struct err *e)
 {
-	static const char *const fixed[] = { BUNDLE_PROVENANCE, BUNDLE_SUMMARY,	BUNDLE_SBOM,
-					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	BUNDLE_SOURCE,
-					     BUNDLE_PIN,	 BUNDLE_RELEASE_MD };
+	static const char *const fixed[] = { BUNDLE_PROVENANCE,	 BUNDLE_SUMMARY, BUNDLE_SBOM,
+					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	 BUNDLE_PIN,
+					     BUNDLE_RELEASE_MD };
 	struct strv want = STRV_INIT, dirs = STRV_INIT;
 	char dir[] = BUNDLE_ARTIFACTS;
 	int ret = -1;
 
 	dir[sizeof(dir) - 2] = '\0'; /* "artifacts" */
+	if (!source_name_known(rec->source_name))
+		return err_setk(e, ERR_NO, "%s: the provenance calls the source archive \"%s\", not %s or %s",
+				a->bundle, rec->source_name, BUILD_SOURCE_NAME, BUILD_SOURCE_NAME_GZ);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		strv_push(&want, fixed[i]);
+	/* The source under the name the provenance gives it (an older
+	 * release's source.tar.gz too). */
+	strv_push(&want, rec->source_name);
 	if (audit_sigstore_members(a->bundle, &l->files, &want, &a->sigstore_absent, e) < 0)
 		goto out;
 	for (size_t i = 0; i < rec->nsubjects; i++)
@@ -302,7 +310,7 @@ static int load_bundled_key(struct audit *a, struct err *e)
 
 static int check_digests(const struct audit *a, const struct provenance_record *rec, struct err *e)
 {
-	char hex[65], *src = member(a, BUNDLE_SOURCE);
+	char hex[65], *src = member(a, rec->source_name);
 	int ret = -1;
 
 	if (digest_file(src, hex, e) < 0) {
@@ -311,10 +319,10 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 	}
 	if (strcmp(hex, rec->source_digest)) {
 		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s", a->bundle,
-			 BUNDLE_SOURCE, hex, rec->source_digest);
+			 rec->source_name, hex, rec->source_digest);
 		goto out;
 	}
-	buf_addf(a->report, "%s: sha256 matches the provenance\n", BUNDLE_SOURCE);
+	buf_addf(a->report, "%s: sha256 matches the provenance\n", rec->source_name);
 	/* The environment pin: named by digest in the signed provenance. */
 	free(src);
 	src = member(a, BUNDLE_PIN);
@@ -494,7 +502,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		goto out;
 	if (rebuild) {
 		arts = member(&a, BUNDLE_ARTIFACTS);
-		src = member(&a, BUNDLE_SOURCE);
+		src = member(&a, rec.source_name);
 		rb = member(&a, "rebuild");
 		vi.provenance = prov;
 		vi.provenance_len = prov_len;

@@ -8,7 +8,10 @@
 #define BUNDLE_PROVENANCE "provenance.intoto.json"
 #define BUNDLE_SUMMARY "verification.intoto.json"
 #define BUNDLE_PUBKEY "pubkey.pem"
-#define BUNDLE_SOURCE "source.tar.gz"
+/* The source archive, under the name the provenance gives it: release
+ * writes source.tar.zst; audit reads a bundle of an older release with its
+ * source.tar.gz too. */
+#define BUNDLE_SOURCE "source.tar.zst"
 /* The environment pin the provenance names by digest. */
 #define BUNDLE_PIN "environment.json"
 #define BUNDLE_RELEASE_MD "RELEASE.md"

@@ -13,6 +13,7 @@
 #include "builder/build.h"
 #include "builder/provenance.h"
 #include "builder/recipe.h"
+#include "builder/source_store.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -21,17 +22,54 @@
 #include "diff/diff.h"
 #include "toolchains/toolchain.h"
 
+/* The source archive the record names: the one given, else the file of
+ * that name beside the provenance, else the store's copy by its digest
+ * (builder/source_store.h); checked against the recorded sha256.  *path
+ * gets it (caller frees). */
+/* name in the directory of file (the current one for a bare file name:
+ * strrchr finds no '/' to cut at). */
+static char *beside(const char *file, const char *name)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash ? xasprintf("%.*s/%s", (int)(slash - file), file, name) : xstrdup(name);
+}
+
 static int check_source(const struct verify_input *in, const struct provenance_record *rec,
-			struct err *e)
+			char **path, struct err *e)
 {
 	char hex[65];
 
-	if (digest_file(in->source_archive, hex, e) < 0)
+	*path = NULL;
+	if (!source_name_known(rec->source_name))
+		return err_set(e, "%s: the source archive is called \"%s\", not %s or %s",
+			       in->provenance_file, rec->source_name, BUILD_SOURCE_NAME,
+			       BUILD_SOURCE_NAME_GZ);
+	if (in->source_archive) {
+		*path = xstrdup(in->source_archive);
+	} else {
+		*path = beside(in->provenance_file, rec->source_name);
+		if (!fs_exists(*path)) {
+			char *stored = source_store_path(rec->source_digest, rec->source_name, e);
+
+			if (!stored)
+				return -1;
+			if (!fs_exists(stored)) {
+				err_set(e, "%s: missing --source: no %s beside it, and the store has no %s",
+					in->provenance_file, *path, stored);
+				free(stored);
+				return -1;
+			}
+			free(*path);
+			*path = stored;
+		}
+	}
+	if (digest_file(*path, hex, e) < 0)
 		return -1;
 	if (strcmp(hex, rec->source_digest))
 		return err_setk(e, ERR_NO,
 				"%s: source archive sha256 %s does not match the provenance's %s (%s)",
-				in->source_archive, hex, rec->source_digest, in->provenance_file);
+				*path, hex, rec->source_digest, in->provenance_file);
 	return 0;
 }
 
@@ -42,20 +80,10 @@ static int check_pin(const struct verify_input *in, const struct provenance_reco
 		     char **path, struct err *e)
 {
 	struct toolchain *t = NULL;
-	char hex[65], *dir = NULL;
+	char hex[65];
 	int ret = -1;
 
-	if (in->pin_file) {
-		*path = xstrdup(in->pin_file);
-	} else if (strchr(in->provenance_file, '/')) {
-		dir = xstrdup(in->provenance_file);
-		*strrchr(dir, '/') = '\0';
-		*path = fs_join(dir, rec->pin_file_name);
-	} else {
-		/* A bare file name: the pin is beside it, in the current directory
-		 * (strrchr found no '/' to cut at: it crashed here before). */
-		*path = xstrdup(rec->pin_file_name);
-	}
+	*path = in->pin_file ? xstrdup(in->pin_file) : beside(in->provenance_file, rec->pin_file_name);
 	if (!fs_exists(*path)) {
 		err_set(e, "%s: the environment pin \"%s\" it names is missing (no %s); give it with --pin",
 			in->provenance_file, rec->pin_file_name, *path);
@@ -80,7 +108,6 @@ static int check_pin(const struct verify_input *in, const struct provenance_reco
 	ret = 0;
 out:
 	toolchain_free(t);
-	free(dir);
 	return ret;
 }
 
@@ -234,7 +261,7 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	struct recipe r;
 	struct build_options bo = { 0 };
 	struct build_result rebuilt = { 0 };
-	char *pin = NULL, *tmpdir = NULL;
+	char *pin = NULL, *tmpdir = NULL, *src = NULL;
 	char hex[65];
 	int ret = -1;
 
@@ -248,7 +275,7 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	}
 	digest_buf(in->provenance, in->provenance_len, hex);
 	out->provenance_sha256 = xstrdup(hex);
-	if (check_source(in, rec, e) < 0)
+	if (check_source(in, rec, &src, e) < 0)
 		goto out;
 	if (recipe_load_buf(rec->recipe_text, rec->recipe_len, in->provenance_file, &r, e) < 0) {
 		err_wrap(e, "the recipe embedded in the provenance");
@@ -278,7 +305,8 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 		goto out;
 
 	bo.out_dir = in->rebuild_dir;
-	bo.source_archive = in->source_archive;
+	bo.source_archive = src;
+	bo.source_name = rec->source_name;
 	bo.pin_path = pin;
 	bo.quiet = in->quiet;
 	bo.tag = in->tag ? in->tag : "rebuild";
@@ -297,6 +325,7 @@ out:
 	provenance_record_release(&own);
 	recipe_release(&r);
 	free(pin);
+	free(src);
 	free(tmpdir);
 	return ret;
 }

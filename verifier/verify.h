@@ -18,7 +18,9 @@ struct verify_input {
 	/* NULL, or those bytes already parsed (provenance_parse; borrowed):
 	 * a caller that holds the record does not have it parsed again. */
 	const struct provenance_record *record;
-	const char *source_archive;  /* required: checked against the record */
+	const char *source_archive;  /* checked against the record; NULL: the
+				      * file the record names beside
+				      * provenance_file, else the store's */
 	const char *pin_file;        /* the environment pin; NULL: the file the
 				      * record names, beside provenance_file */
 	const char *original_dir;    /* where the recorded artifacts are (by

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -121,7 +122,7 @@ TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
 {
 	char *t = tmpdir(), *x = fs_join(t, "x"), *y = fs_join(t, "y");
 	struct err e = ERR_INIT;
-	static const char *const comp[] = { "none", "gzip", "xz" };
+	static const char *const comp[] = { "none", "gzip", "xz", "zstd" };
 
 	CHECK(mkdir(x, 0755) == 0 && mkdir(y, 0700) == 0);
 	CHECK(make_tree(x, 0, "2030-01-01 00:00:00") == 0);
@@ -129,7 +130,7 @@ TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
 	/* A name too long for ustar takes a pax record: deterministic too. */
 	CHECK(sh("cd %s && mkdir -p %s && touch %s/%0150d && cd %s && mkdir -p %s && "
 		 "touch -d 2032-01-01 %s/%0150d", x, "sub", "sub", 0, y, "sub", "sub", 0) == 0);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		char *ox = xasprintf("%s/x.%s", t, comp[i]), *oy = xasprintf("%s/y.%s", t, comp[i]);
 		CHECK(archive_write_tree(x, "pkg-1.0", ox, comp[i], SDE, &e) == 0);
 		CHECK(archive_write_tree(y, "pkg-1.0", oy, comp[i], SDE, &e) == 0);
@@ -140,7 +141,23 @@ TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
 	CHECK(sh("cd %s && tar -tf x.none | tr '\\n' ' ' | grep -qx 'pkg-1.0/ pkg-1.0/B pkg-1.0/a "
 		 "pkg-1.0/a-b pkg-1.0/empty/ pkg-1.0/link pkg-1.0/run.sh pkg-1.0/sub/ "
 		 "pkg-1.0/sub/%0150d pkg-1.0/sub/deep/ pkg-1.0/sub/deep/c '", t, 0) == 0);
-	CHECK(sh("cd %s && xz -t x.xz && gzip -t x.gzip", t) == 0);
+	CHECK(sh("cd %s && xz -t x.xz && gzip -t x.gzip && zstd -qt x.zstd", t) == 0);
+	/* zstd: the same tar inside, and the same bytes on one CPU as on all
+	 * (libzstd's multi-threaded format does not depend on the count). */
+	CHECK(sh("cd %s && zstd -dc x.zstd | cmp -s - x.none", t) == 0);
+	{
+		char *one = xasprintf("%s/one.zstd", t);
+		cpu_set_t all, cpu0;
+
+		CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+		CPU_ZERO(&cpu0);
+		CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpu0);
+		CHECK(sched_setaffinity(0, sizeof(cpu0), &cpu0) == 0);
+		CHECK(archive_write_tree(x, "pkg-1.0", one, "zstd", SDE, &e) == 0);
+		CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
+		CHECK(sh("cmp -s %s %s/x.zstd", one, t) == 0);
+		free(one);
+	}
 	fs_remove_tree(t, NULL);
 	free(x);
 	free(y);
