@@ -59,7 +59,7 @@ void cli_json_file(cJSON *o, const char *key, const char *path)
 {
 	cJSON *f = cJSON_AddObjectToObject(o, key);
 	struct err e = ERR_INIT;
-	char hex[65];
+	char hex[DIGEST_HEX_LEN + 1];
 
 	json_add_str(f, "file", path);
 	if (digest_file(path, hex, &e) == 0)

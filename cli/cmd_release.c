@@ -50,7 +50,7 @@ static int add_member(const char *name, int64_t size, unsigned mode, char type, 
 {
 	struct member_list *m = arg;
 	struct err e = ERR_INIT;
-	char *data = NULL, hex[65];
+	char *data = NULL, hex[DIGEST_HEX_LEN + 1];
 	size_t len = 0;
 	cJSON *o;
 

@@ -76,7 +76,7 @@ static void json_add_findings(cJSON *o, const cJSON *findings)
  * file_sha256 gets the sha256 of the file's bytes (the envelope's when it is
  * one): the summary names the file by it. */
 static int read_provenance(const char *path, const char *pubkey, char **text, size_t *len,
-			   char file_sha256[65], struct err *e)
+			   char file_sha256[DIGEST_HEX_LEN + 1], struct err *e)
 {
 	char *raw = NULL;
 	size_t n = 0;
@@ -170,7 +170,7 @@ int cmd_verify(int argc, char **argv)
 	struct strv arts = STRV_INIT;
 	struct err e = ERR_INIT;
 	const char *pubkey = NULL, *key = NULL, *dir = "lockstep-verify";
-	char *text = NULL, *copy = NULL, *rebuild = NULL, prov_sha256[65];
+	char *text = NULL, *copy = NULL, *rebuild = NULL, prov_sha256[DIGEST_HEX_LEN + 1];
 	size_t len = 0;
 	int c, json = 0, keep = 0, ret;
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/alloc.h"
+#include "core/digest.h"
 #include "core/json.h"
 
 #define DROP_PREDICATE_TYPE "https://lockstep.dev/integration-drop/v1"
@@ -59,8 +60,8 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 struct drop_component {
 	char *member;            /* owned: "bundles/NAME.tar" */
 	char *name, *version, *kind; /* owned: from the recipe in the provenance */
-	char sha256[65];         /* of the bundle file */
-	char keyid[65];          /* the key its envelopes are signed with */
+	char sha256[DIGEST_HEX_LEN + 1];         /* of the bundle file */
+	char keyid[DIGEST_HEX_LEN + 1];          /* the key its envelopes are signed with */
 	int64_t sde;             /* its SOURCE_DATE_EPOCH */
 	char *provenance;        /* owned: the verified provenance Statement */
 	size_t provenance_len;

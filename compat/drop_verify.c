@@ -27,7 +27,7 @@ struct dv {
 	struct strv members;       /* regular members, archive order */
 	cJSON *statement;          /* owned: the verified drop statement */
 	cJSON *manifest;           /* owned: the verified manifest */
-	char manifest_keyid[65];
+	char manifest_keyid[DIGEST_HEX_LEN + 1];
 	struct drop_component *c;  /* owned: one per bundle present */
 	size_t nc;
 };

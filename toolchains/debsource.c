@@ -73,7 +73,7 @@ static int each_checksum(const char *s, const char *end,
 	for (p = v; p < v + n;) {
 		const char *nl = memchr(p, '\n', (size_t)(v + n - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(v + n - p);
-		char line[512], sha[65], name[257];
+		char line[512], sha[DIGEST_HEX_LEN + 1], name[257];
 		unsigned long long size;
 		int r;
 
@@ -160,7 +160,7 @@ static int find_in_sources(const char *text, size_t len, const char *name, const
 /* Reads the store's record of an earlier, fully checked fetch. */
 static int read_record(const char *dir, struct debsource *d)
 {
-	char *path = fs_join(dir, RECORD_NAME), *text = NULL, sha[65], suite[65], directory[201];
+	char *path = fs_join(dir, RECORD_NAME), *text = NULL, sha[DIGEST_HEX_LEN + 1], suite[65], directory[201];
 	size_t len = 0;
 	int ret = -1;
 

@@ -25,7 +25,7 @@ static int release_sha256(const char *text, const char *rel, char hex[DIGEST_HEX
 	if (!p)
 		return -1;
 	for (p = strchr(p + 1, '\n'); p && p[1] == ' '; p = strchr(p + 1, '\n')) {
-		char sha[65], name[256];
+		char sha[DIGEST_HEX_LEN + 1], name[256];
 		unsigned long long size;
 		if (sscanf(p + 1, " %64s %llu %255s", sha, &size, name) == 3 && !strcmp(name, rel) &&
 		    digest_is_hex(sha)) {

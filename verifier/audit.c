@@ -255,7 +255,7 @@ static char *member(const struct audit *a, const char *name)
 /* Reads a signed member and returns its verified payload; file_sha256 (may
  * be NULL) gets the sha256 of the envelope's bytes. */
 static int open_envelope(const struct audit *a, const char *name, char **payload, size_t *len,
-			 char file_sha256[65], struct err *e)
+			 char file_sha256[DIGEST_HEX_LEN + 1], struct err *e)
 {
 	char *text = NULL, *what = xasprintf("%s: %s", a->bundle, name);
 	size_t n = 0;
@@ -310,7 +310,7 @@ static int load_bundled_key(struct audit *a, struct err *e)
 
 static int check_digests(const struct audit *a, const struct provenance_record *rec, struct err *e)
 {
-	char hex[65], *src = member(a, rec->source_name);
+	char hex[DIGEST_HEX_LEN + 1], *src = member(a, rec->source_name);
 	int ret = -1;
 
 	if (digest_file(src, hex, e) < 0) {
@@ -445,8 +445,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
-	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[65];
-	char prov_sha256[65];
+	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[DIGEST_HEX_LEN + 1];
+	char prov_sha256[DIGEST_HEX_LEN + 1];
 	size_t prov_len = 0, vsa_len = 0, sbom_len = 0;
 	int ret = -1;
 

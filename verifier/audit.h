@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "core/alloc.h"
+#include "core/digest.h"
 #include "core/err.h"
 #include "verifier/bundle.h"
 
@@ -26,7 +27,7 @@ int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quie
 struct audit_result {
 	char *provenance;      /* owned: the verified provenance Statement's bytes */
 	size_t provenance_len;
-	char keyid[65];        /* the id of the key the bundle is signed with */
+	char keyid[DIGEST_HEX_LEN + 1];        /* the id of the key the bundle is signed with */
 	int sigstore_absent;   /* no sigstore members: a bundle from an older
 				* lockstep (those present were all checked) */
 	/* owned, also when the audit failed (what was established by then):

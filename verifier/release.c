@@ -230,7 +230,7 @@ static int release_sign(struct release *rl, struct err *e)
 	struct sign_key *k = NULL;
 	struct vsa_subject *vs = xcalloc(vo->names.n ? vo->names.n : 1, sizeof(*vs));
 	char *bom = NULL, *bom_st = NULL, *env_path = NULL, *vsa_text = NULL, *pem = NULL;
-	char env_hex[65];
+	char env_hex[DIGEST_HEX_LEN + 1];
 	cJSON *vsa = NULL;
 	int ret = -1;
 

@@ -73,7 +73,7 @@ static const char *component_type(const char *kind)
  * what it describes and two releases never share one. */
 static char *serial_number(const char *prov_sha256)
 {
-	char *seed = xasprintf("lockstep sbom %s", prov_sha256), h[65];
+	char *seed = xasprintf("lockstep sbom %s", prov_sha256), h[DIGEST_HEX_LEN + 1];
 
 	digest_buf(seed, strlen(seed), h);
 	free(seed);

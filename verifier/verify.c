@@ -38,7 +38,7 @@ static char *beside(const char *file, const char *name)
 static int check_source(const struct verify_input *in, const struct provenance_record *rec,
 			char **path, struct err *e)
 {
-	char hex[65];
+	char hex[DIGEST_HEX_LEN + 1];
 
 	*path = NULL;
 	if (!source_name_known(rec->source_name))
@@ -80,7 +80,7 @@ static int check_pin(const struct verify_input *in, const struct provenance_reco
 		     char **path, struct err *e)
 {
 	struct toolchain *t = NULL;
-	char hex[65];
+	char hex[DIGEST_HEX_LEN + 1];
 	int ret = -1;
 
 	*path = in->pin_file ? xstrdup(in->pin_file) : beside(in->provenance_file, rec->pin_file_name);
@@ -214,7 +214,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 	 * artifact, an unknown one is a finding about the file, not about the
 	 * build. */
 	for (size_t i = 0; i < in->nartifacts; i++) {
-		char hex[65];
+		char hex[DIGEST_HEX_LEN + 1];
 		struct err e2 = ERR_INIT;
 		int found = 0;
 
@@ -262,7 +262,7 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	struct build_options bo = { 0 };
 	struct build_result rebuilt = { 0 };
 	char *pin = NULL, *tmpdir = NULL, *src = NULL;
-	char hex[65];
+	char hex[DIGEST_HEX_LEN + 1];
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));

@@ -32,7 +32,7 @@ cJSON *vsa_build(const struct vsa_subject *s, size_t n, const char *resource_uri
 		 const char *provenance_name, const char *provenance_sha256)
 {
 	cJSON *st = cJSON_CreateObject(), *subj, *p, *v, *pol, *ia, *a, *lv;
-	char now[32], policy_digest[65], *uri;
+	char now[32], policy_digest[DIGEST_HEX_LEN + 1], *uri;
 
 	json_add_str(st, "_type", "https://in-toto.io/Statement/v1");
 	subj = cJSON_AddArrayToObject(st, "subject");

@@ -14,14 +14,14 @@
 
 TEST(sha256_of_abc_is_the_fips_vector)
 {
-	char hex[65];
+	char hex[DIGEST_HEX_LEN + 1];
 	digest_buf("abc", 3, hex);
 	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(digest_file_refuses_a_symlink)
 {
-	char dir[] = "/tmp/lockstep-test-XXXXXX", hex[65];
+	char dir[] = "/tmp/lockstep-test-XXXXXX", hex[DIGEST_HEX_LEN + 1];
 	struct err e = ERR_INIT;
 	char *f, *l;
 

@@ -189,7 +189,7 @@ static void out_done(char *dir)
 
 TEST(a_file_with_the_right_sha256_appears_with_exactly_its_bytes)
 {
-	char *dir = out_dir(), *dest = fs_join(dir, "hello.deb"), *got = NULL, hex[65] = "";
+	char *dir = out_dir(), *dest = fs_join(dir, "hello.deb"), *got = NULL, hex[DIGEST_HEX_LEN + 1] = "";
 	const char *bases[] = { base_url, NULL };
 	struct err e = ERR_INIT;
 	struct stat st;
@@ -309,7 +309,7 @@ TEST(a_file_above_max_bytes_is_refused_leaving_nothing)
 
 TEST(a_connection_cut_halfway_leaves_nothing_and_the_next_base_starts_afresh)
 {
-	char *dir = out_dir(), *dest = fs_join(dir, "big.deb"), hex[65];
+	char *dir = out_dir(), *dest = fs_join(dir, "big.deb"), hex[DIGEST_HEX_LEN + 1];
 	char *half = xasprintf("%s/half", base_url), *missing = xasprintf(" %u bytes ", BIG_LEN / 2);
 	const char *cut[] = { half, NULL }, *then_good[] = { half, base_url, NULL };
 	struct err e = ERR_INIT;
