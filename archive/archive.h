@@ -37,8 +37,8 @@
  * (level 3, one thread per CPU: the same bytes for any number).  Names are
  * relative to dir; when top is neither NULL nor "" (one path component) they
  * all sit below a first member top/.  Returns 0 or -1 with e set. */
-int archive_write_tree(const char *dir, const char *top, const char *out_path,
-		       const char *compress, int64_t sde, struct err *e);
+int archive_write_tree(const char *dir, const char *top, const char *out_path, const char *compress,
+		       int64_t sde, struct err *e);
 /* The same without the entries that a pattern of exclude (NULL-terminated
  * fnmatch globs, or NULL) names; an excluded directory takes everything
  * below it along.  A pattern matches the path relative to dir ('*' does
@@ -58,9 +58,8 @@ struct archive_entry_spec {
 /* Writes a deterministic tar of the n files (for bundles), normalized as
  * archive_write_tree does; parent directories of the names are added as
  * members.  Duplicate names are refused.  Returns 0 or -1. */
-int archive_write_files(const struct archive_entry_spec *files, size_t n,
-			const char *out_path, const char *compress, int64_t sde,
-			struct err *e);
+int archive_write_files(const struct archive_entry_spec *files, size_t n, const char *out_path,
+			const char *compress, int64_t sde, struct err *e);
 
 /* The format family of the archive at path when libarchive reads it as tar,
  * cpio, ar or zip (under any compression) with at least one member:
@@ -116,7 +115,7 @@ int archive_list(const char *path,
 /* Reads the first regular member of the tar at path named exactly name into *out (at most max
  * bytes, NUL-terminated after *len bytes; caller frees).  A missing member,
  * a non-regular one or one larger than max is an error. */
-int archive_read_member(const char *path, const char *name, size_t max, char **out,
-			size_t *len, struct err *e);
+int archive_read_member(const char *path, const char *name, size_t max, char **out, size_t *len,
+			struct err *e);
 
 #endif

@@ -17,20 +17,20 @@
 #include "core/fs.h"
 
 struct member {
-	char *name;     /* owned, without a trailing '/' */
-	char *link;     /* owned: symlink target or hard link target, or NULL */
+	char *name; /* owned, without a trailing '/' */
+	char *link; /* owned: symlink target or hard link target, or NULL */
 	mode_t type, perm;
-	int hard;       /* a hard link: becomes an independent copy */
+	int hard;                 /* a hard link: becomes an independent copy */
 	int64_t mtime, size, off; /* off: where the data sits in the spool */
-	int64_t pos;    /* ar: offset of the member's header */
+	int64_t pos;              /* ar: offset of the member's header */
 };
 
 struct members {
 	struct member *v; /* owned */
 	size_t n, cap;
-	int fmt;        /* libarchive format code of the input */
+	int fmt; /* libarchive format code of the input */
 	int filters[8], nfilters;
-	int spool;      /* unlinked temporary file holding member data */
+	int spool; /* unlinked temporary file holding member data */
 	int64_t spooled;
 };
 
@@ -51,8 +51,7 @@ static int is_ar_table(const struct members *m, const char *name)
 	       (!strcmp(name, "/") || !strcmp(name, "//") || !strcmp(name, "/SYM64/"));
 }
 
-static int spool_write(struct members *m, const void *p, size_t n, const char *path,
-		       struct err *e)
+static int spool_write(struct members *m, const void *p, size_t n, const char *path, struct err *e)
 {
 	const char *c = p;
 	while (n) {
@@ -91,7 +90,8 @@ static int take_member(struct members *m, struct archive_rd *r, struct archive_e
 	if (!is_ar_table(m, name) && (!fs_rel_path_ok(name) || (hl && !fs_rel_path_ok(hl))))
 		return err_set(e, "%s: member \"%s\": path escapes the archive", r->path, name);
 	if (!hl && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
-		return err_set(e, "%s: member \"%s\": device nodes, FIFOs and sockets are not allowed",
+		return err_set(e,
+			       "%s: member \"%s\": device nodes, FIFOs and sockets are not allowed",
 			       r->path, name);
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 64;
@@ -187,11 +187,14 @@ static int resolve_hard_links(struct members *m, const struct archive_name_idx *
 			while (f && f > sorted && !strcmp(f[-1].name, h->link))
 				f--;
 			for (; f && f < sorted + m->n && !strcmp(f->name, h->link); f++)
-				if (f->idx < i && !m->v[f->idx].hard && m->v[f->idx].type == AE_IFREG)
+				if (f->idx < i && !m->v[f->idx].hard &&
+				    m->v[f->idx].type == AE_IFREG)
 					t = &m->v[f->idx];
 			if (!t)
-				return err_set(e, "%s: member \"%s\": hard link to \"%s\", not an earlier file",
-					       path, h->name, h->link);
+				return err_set(
+					e,
+					"%s: member \"%s\": hard link to \"%s\", not an earlier file",
+					path, h->name, h->link);
 			if (!pass && h->size > 0 && t->size == 0) {
 				t->off = h->off;
 				t->size = h->size;
@@ -313,8 +316,7 @@ static int out_format(const struct members *m, const char *path, struct err *e)
 }
 
 /* The entry written for member x, the k-th in output order. */
-static struct archive_entry *out_entry(struct members *m, struct member *x, size_t k,
-				       int64_t sde)
+static struct archive_entry *out_entry(struct members *m, struct member *x, size_t k, int64_t sde)
 {
 	struct archive_entry *en;
 

@@ -93,8 +93,8 @@ static int excluded(const char *const *exclude, const char *rel, int is_dir)
 
 /* Collects every entry below host (named prefix/... in the archive, rel/...
  * relative to the top of the tree) that no exclude pattern names. */
-static int walk(const char *host, const char *prefix, const char *rel,
-		const char *const *exclude, struct items *it, struct err *e)
+static int walk(const char *host, const char *prefix, const char *rel, const char *const *exclude,
+		struct items *it, struct err *e)
 {
 	DIR *d = opendir(host);
 	struct dirent *de;
@@ -148,8 +148,7 @@ out:
 
 /* Adds one item: the host file is opened once and its type and size come
  * from that descriptor, so what we stat is what we copy. */
-static int add_item(struct archive_wr *w, const struct item *item, int64_t sde,
-		    struct err *e)
+static int add_item(struct archive_wr *w, const struct item *item, int64_t sde, struct err *e)
 {
 	struct archive_entry *en = NULL;
 	struct stat st;
@@ -202,8 +201,8 @@ out:
 
 /* Sorts, drops implied directories that are also listed explicitly, refuses
  * duplicates and a file that also has members below it, writes. */
-static int write_items(struct items *it, const char *out_path, const char *compress,
-		       int64_t sde, struct err *e)
+static int write_items(struct items *it, const char *out_path, const char *compress, int64_t sde,
+		       struct err *e)
 {
 	struct archive_wr w = ARCHIVE_WR_INIT;
 	int filter[1];
@@ -238,8 +237,8 @@ out:
 	return ret;
 }
 
-int archive_write_tree(const char *dir, const char *top, const char *out_path,
-		       const char *compress, int64_t sde, struct err *e)
+int archive_write_tree(const char *dir, const char *top, const char *out_path, const char *compress,
+		       int64_t sde, struct err *e)
 {
 	return archive_write_tree_excluding(dir, top, NULL, out_path, compress, sde, e);
 }
@@ -256,8 +255,8 @@ int archive_write_tree_excluding(const char *dir, const char *top, const char *c
 	if (!top)
 		top = "";
 	if (*top && (strchr(top, '/') || !strcmp(top, ".") || !strcmp(top, "..")))
-		return err_set(e, "%s: top directory \"%s\" is not one path component",
-			       out_path, top);
+		return err_set(e, "%s: top directory \"%s\" is not one path component", out_path,
+			       top);
 	if (archive_compress_parse(compress, filter, &nf, e) < 0)
 		return err_wrap(e, "%s", out_path);
 	if (stat(dir, &st) < 0)
@@ -293,9 +292,8 @@ static int name_clean(const char *name)
 	}
 }
 
-int archive_write_files(const struct archive_entry_spec *files, size_t n,
-			const char *out_path, const char *compress, int64_t sde,
-			struct err *e)
+int archive_write_files(const struct archive_entry_spec *files, size_t n, const char *out_path,
+			const char *compress, int64_t sde, struct err *e)
 {
 	struct items it = { NULL, 0, 0 };
 	int ret = -1;
@@ -318,7 +316,8 @@ int archive_write_files(const struct archive_entry_spec *files, size_t n,
 	qsort(it.v, it.n, sizeof(*it.v), item_cmp);
 	for (size_t i = 0; i + 1 < it.n; i++) {
 		struct stat st;
-		if (it.v[i].implied || !it.v[i + 1].implied || strcmp(it.v[i].name, it.v[i + 1].name))
+		if (it.v[i].implied || !it.v[i + 1].implied ||
+		    strcmp(it.v[i].name, it.v[i + 1].name))
 			continue;
 		if (lstat(it.v[i].path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			err_set(e, "%s: member \"%s\": not a directory but has members below it",

@@ -23,19 +23,20 @@
  * takes nothing else for ASCII cpio, and binary cpio's 16-bit name size is
  * harmless. */
 struct cpio_check {
-  unsigned char
-      carry[CPIO_CHECK_HDR]; /* bytes whose headers are not yet whole */
-  size_t ncarry;
-  uint64_t seen;  /* bytes fed so far */
-  int state;      /* 0 before the first 6 bytes, 1 scanning, 2 not cpio */
-  uint64_t worst; /* the largest end a header claims, 0 if none */
-  uint64_t w_at;  /* that header's offset */
-  int64_t w_name, w_body;
-  unsigned char *buf; /* owned, carry + chunk while feeding */
-  size_t cap;
+	unsigned char carry[CPIO_CHECK_HDR]; /* bytes whose headers are not yet whole */
+	size_t ncarry;
+	uint64_t seen;  /* bytes fed so far */
+	int state;      /* 0 before the first 6 bytes, 1 scanning, 2 not cpio */
+	uint64_t worst; /* the largest end a header claims, 0 if none */
+	uint64_t w_at;  /* that header's offset */
+	int64_t w_name, w_body;
+	unsigned char *buf; /* owned, carry + chunk while feeding */
+	size_t cap;
 };
-#define CPIO_CHECK_INIT                                                        \
-  { {0}, 0, 0, 0, 0, 0, 0, 0, NULL, 0 }
+#define CPIO_CHECK_INIT \
+	{ \
+		{ 0 }, 0, 0, 0, 0, 0, 0, 0, NULL, 0 \
+	}
 
 /* Feeds the next n bytes.  Never fails. */
 void cpio_check_feed(struct cpio_check *c, const void *p, size_t n);

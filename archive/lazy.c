@@ -65,33 +65,33 @@ static void *lazy_sym(const char *name)
 
 /* Declares real_, name's real function, found on the first call.  Two
  * threads finding it together store the same pointer. */
-#define RESOLVE(name)                                                          \
-	static __typeof__(&name) real_##name;                                  \
+#define RESOLVE(name) \
+	static __typeof__(&name) real_##name; \
 	__typeof__(&name) real_ = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE); \
-	if (!real_) {                                                          \
-		real_ = (__typeof__(&name))lazy_sym(#name);                    \
-		__atomic_store_n(&real_##name, real_, __ATOMIC_RELEASE);       \
+	if (!real_) { \
+		real_ = (__typeof__(&name))lazy_sym(#name); \
+		__atomic_store_n(&real_##name, real_, __ATOMIC_RELEASE); \
 	}
 
 /* A wrapper: LAZY for a value, LAZY_VOID for none (params as declared,
  * args the same names, both in parentheses). */
-#define LAZY(ret, name, params, args)                                          \
-	ret name params                                                        \
-	{                                                                      \
-		RESOLVE(name)                                                  \
-		return real_ args;                                             \
+#define LAZY(ret, name, params, args) \
+	ret name params \
+	{ \
+		RESOLVE(name) \
+		return real_ args; \
 	}
-#define LAZY_VOID(name, params, args)                                          \
-	void name params                                                       \
-	{                                                                      \
-		RESOLVE(name)                                                  \
-		real_ args;                                                    \
+#define LAZY_VOID(name, params, args) \
+	void name params \
+	{ \
+		RESOLVE(name) \
+		real_ args; \
 	}
 /* The common shapes: f(archive) and f(entry) returning a value, and
  * f(entry, value) setting one. */
-#define ON_ARCHIVE(ret, name) LAZY(ret, name, (struct archive *a), (a))
-#define ON_ENTRY(ret, name) LAZY(ret, name, (struct archive_entry *e), (e))
-#define SET_ENTRY(name, type) LAZY_VOID(name, (struct archive_entry *e, type v), (e, v))
+#define ON_ARCHIVE(ret, name) LAZY(ret, name, (struct archive * a), (a))
+#define ON_ENTRY(ret, name) LAZY(ret, name, (struct archive_entry * e), (e))
+#define SET_ENTRY(name, type) LAZY_VOID(name, (struct archive_entry * e, type v), (e, v))
 
 /* Reading. */
 LAZY(struct archive *, archive_read_new, (void), ())
@@ -112,40 +112,40 @@ ON_ARCHIVE(int, archive_read_support_format_raw)
 ON_ARCHIVE(int, archive_read_support_format_tar)
 ON_ARCHIVE(int, archive_read_support_format_zip)
 LAZY(int, archive_read_open,
-     (struct archive *a, void *data, archive_open_callback *open, archive_read_callback *read,
+     (struct archive * a, void *data, archive_open_callback *open, archive_read_callback *read,
       archive_close_callback *close),
      (a, data, open, read, close))
-LAZY(int, archive_read_open_fd, (struct archive *a, int fd, size_t block), (a, fd, block))
-LAZY(int, archive_read_open_filename, (struct archive *a, const char *path, size_t block),
+LAZY(int, archive_read_open_fd, (struct archive * a, int fd, size_t block), (a, fd, block))
+LAZY(int, archive_read_open_filename, (struct archive * a, const char *path, size_t block),
      (a, path, block))
-LAZY(int, archive_read_open_memory, (struct archive *a, const void *p, size_t n), (a, p, n))
-LAZY(int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))
+LAZY(int, archive_read_open_memory, (struct archive * a, const void *p, size_t n), (a, p, n))
+LAZY(int, archive_read_next_header, (struct archive * a, struct archive_entry **e), (a, e))
 ON_ARCHIVE(la_int64_t, archive_read_header_position)
-LAZY(la_ssize_t, archive_read_data, (struct archive *a, void *p, size_t n), (a, p, n))
-LAZY(int, archive_read_data_block,
-     (struct archive *a, const void **p, size_t *n, la_int64_t *off), (a, p, n, off))
+LAZY(la_ssize_t, archive_read_data, (struct archive * a, void *p, size_t n), (a, p, n))
+LAZY(int, archive_read_data_block, (struct archive * a, const void **p, size_t *n, la_int64_t *off),
+     (a, p, n, off))
 
 /* Writing, to archives and to disk. */
 LAZY(struct archive *, archive_write_new, (void), ())
 LAZY(struct archive *, archive_write_disk_new, (void), ())
-LAZY(int, archive_write_disk_set_options, (struct archive *a, int flags), (a, flags))
+LAZY(int, archive_write_disk_set_options, (struct archive * a, int flags), (a, flags))
 ON_ARCHIVE(int, archive_write_free)
 ON_ARCHIVE(int, archive_write_close)
-LAZY(int, archive_write_add_filter, (struct archive *a, int code), (a, code))
-LAZY(int, archive_write_set_format, (struct archive *a, int code), (a, code))
+LAZY(int, archive_write_add_filter, (struct archive * a, int code), (a, code))
+LAZY(int, archive_write_set_format, (struct archive * a, int code), (a, code))
 ON_ARCHIVE(int, archive_write_set_format_ar_svr4)
 ON_ARCHIVE(int, archive_write_set_format_pax_restricted)
-LAZY(int, archive_write_set_options, (struct archive *a, const char *opts), (a, opts))
-LAZY(int, archive_write_set_bytes_per_block, (struct archive *a, int n), (a, n))
-LAZY(int, archive_write_set_bytes_in_last_block, (struct archive *a, int n), (a, n))
-LAZY(int, archive_write_open_fd, (struct archive *a, int fd), (a, fd))
-LAZY(int, archive_write_open_filename, (struct archive *a, const char *path), (a, path))
-LAZY(int, archive_write_open_memory, (struct archive *a, void *p, size_t n, size_t *used),
+LAZY(int, archive_write_set_options, (struct archive * a, const char *opts), (a, opts))
+LAZY(int, archive_write_set_bytes_per_block, (struct archive * a, int n), (a, n))
+LAZY(int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))
+LAZY(int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))
+LAZY(int, archive_write_open_filename, (struct archive * a, const char *path), (a, path))
+LAZY(int, archive_write_open_memory, (struct archive * a, void *p, size_t n, size_t *used),
      (a, p, n, used))
-LAZY(int, archive_write_header, (struct archive *a, struct archive_entry *e), (a, e))
-LAZY(la_ssize_t, archive_write_data, (struct archive *a, const void *p, size_t n), (a, p, n))
+LAZY(int, archive_write_header, (struct archive * a, struct archive_entry *e), (a, e))
+LAZY(la_ssize_t, archive_write_data, (struct archive * a, const void *p, size_t n), (a, p, n))
 LAZY(la_ssize_t, archive_write_data_block,
-     (struct archive *a, const void *p, size_t n, la_int64_t off), (a, p, n, off))
+     (struct archive * a, const void *p, size_t n, la_int64_t off), (a, p, n, off))
 ON_ARCHIVE(int, archive_write_finish_entry)
 
 /* Either side: what the archive is, what went wrong. */
@@ -153,13 +153,13 @@ ON_ARCHIVE(const char *, archive_error_string)
 ON_ARCHIVE(int, archive_format)
 ON_ARCHIVE(const char *, archive_format_name)
 ON_ARCHIVE(int, archive_filter_count)
-LAZY(int, archive_filter_code, (struct archive *a, int i), (a, i))
-LAZY(const char *, archive_filter_name, (struct archive *a, int i), (a, i))
+LAZY(int, archive_filter_code, (struct archive * a, int i), (a, i))
+LAZY(const char *, archive_filter_name, (struct archive * a, int i), (a, i))
 
 /* Entries. */
 LAZY(struct archive_entry *, archive_entry_new, (void), ())
 ON_ENTRY(struct archive_entry *, archive_entry_clear)
-LAZY_VOID(archive_entry_free, (struct archive_entry *e), (e))
+LAZY_VOID(archive_entry_free, (struct archive_entry * e), (e))
 ON_ENTRY(const char *, archive_entry_pathname)
 ON_ENTRY(const char *, archive_entry_pathname_utf8)
 ON_ENTRY(const char *, archive_entry_hardlink)
@@ -189,4 +189,4 @@ SET_ENTRY(archive_entry_set_uid, la_int64_t)
 SET_ENTRY(archive_entry_set_gid, la_int64_t)
 SET_ENTRY(archive_entry_set_ino, la_int64_t)
 SET_ENTRY(archive_entry_set_nlink, unsigned int)
-LAZY_VOID(archive_entry_set_mtime, (struct archive_entry *e, time_t t, long ns), (e, t, ns))
+LAZY_VOID(archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns), (e, t, ns))

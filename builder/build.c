@@ -39,8 +39,8 @@ void build_progress(const struct build *b, const char *fmt, ...)
 
 	if (b->o->quiet)
 		return;
-	fprintf(stderr, "lockstep: %s%s[%5.1fs] ", b->o->tag ? b->o->tag : "",
-		b->o->tag ? " " : "", clock_mono() - b->t0);
+	fprintf(stderr, "lockstep: %s%s[%5.1fs] ", b->o->tag ? b->o->tag : "", b->o->tag ? " " : "",
+		clock_mono() - b->t0);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -66,7 +66,8 @@ static int make_source_archive(struct build *b, struct err *e)
 	int ret = -1;
 
 	if (b->o->source_archive) {
-		if (source_store_put(b->o->source_archive, name, 0, b->source_digest, &stored, e) < 0)
+		if (source_store_put(b->o->source_archive, name, 0, b->source_digest, &stored, e) <
+		    0)
 			goto out;
 	} else {
 		if ((b->r->source_kind == RECIPE_SOURCE_DEBIAN
@@ -102,8 +103,8 @@ static int make_source_archive(struct build *b, struct err *e)
 	}
 	if (source_check_outputs(b->r, b->build_dir,
 				 b->o->source_archive ? b->o->source_archive
-				 : b->r->source_dir  ? b->r->source_dir
-						     : b->r->source_path,
+				 : b->r->source_dir   ? b->r->source_dir
+						      : b->r->source_path,
 				 e) < 0)
 		goto out;
 	ret = 0;
@@ -152,14 +153,17 @@ static int run_in_sandbox(struct build *b, const char *dir, const char *cmd, uns
 	if (res.interrupted)
 		return err_setk(e, ERR_INTERRUPT, "%s: %s: interrupted", b->r->file, what);
 	if (res.timed_out)
-		return err_set(e, "%s: %s: stopped after the %u-second timeout", b->r->file, what, timeout);
+		return err_set(e, "%s: %s: stopped after the %u-second timeout", b->r->file, what,
+			       timeout);
 	if (res.over_disk)
-		return err_set(e, "%s: %s: stopped: the build directory grew past its %llu-byte limit "
-				  "(\"limits.disk_bytes\")",
+		return err_set(e,
+			       "%s: %s: stopped: the build directory grew past its %llu-byte limit "
+			       "(\"limits.disk_bytes\")",
 			       b->r->file, what, (unsigned long long)c.max_disk);
 	if (res.over_log)
-		return err_set(e, "%s: %s: stopped: the build log grew past its %llu-byte limit "
-				  "(\"limits.log_bytes\")",
+		return err_set(e,
+			       "%s: %s: stopped: the build log grew past its %llu-byte limit "
+			       "(\"limits.log_bytes\")",
 			       b->r->file, what, (unsigned long long)c.max_log);
 	if (res.signal)
 		return err_set(e, "%s: %s: killed by signal %d", b->r->file, what, res.signal);
@@ -187,7 +191,8 @@ static void quote_log_tail(const char *path, struct err *e)
 	if (fd < 0)
 		return;
 	size = lseek(fd, 0, SEEK_END);
-	n = pread(fd, buf, sizeof(buf) - 1, size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	n = pread(fd, buf, sizeof(buf) - 1,
+		  size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
 	close(fd);
 	if (n <= 0)
 		return;
@@ -203,7 +208,8 @@ static void quote_log_tail(const char *path, struct err *e)
 	while (*start) {
 		size_t len = strcspn(start, "\n"), used = strlen(e->msg);
 
-		snprintf(e->msg + used, sizeof(e->msg) - used, "\n  | %.*s", (int)(len > LOG_TAIL_LINE_MAX ? LOG_TAIL_LINE_MAX : len), start);
+		snprintf(e->msg + used, sizeof(e->msg) - used, "\n  | %.*s",
+			 (int)(len > LOG_TAIL_LINE_MAX ? LOG_TAIL_LINE_MAX : len), start);
 		start += len + (start[len] == '\n');
 	}
 }
@@ -220,7 +226,8 @@ static void keep_log(struct build *b, struct err *e)
 		close(fd);
 		if (rename(b->log_path, kept) == 0) {
 			size_t n = strlen(e->msg);
-			snprintf(e->msg + n, sizeof(e->msg) - n, " (log: %s); its last lines:", kept);
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+				 " (log: %s); its last lines:", kept);
 			quote_log_tail(kept, e);
 		} else {
 			unlink(kept);
@@ -228,7 +235,6 @@ static void keep_log(struct build *b, struct err *e)
 	}
 	free(kept);
 }
-
 
 /* A Debian source package: fetched and checked on the host (debsource.h),
  * unpacked with its patches by the pin's own dpkg-source in a sandbox
@@ -241,9 +247,10 @@ static int debian_source_archive(struct build *b, const char *path, struct err *
 	int fd = -1, ret = -1;
 
 	if (!toolchain_has_package(b->tc, BUILD_UNPACK_PACKAGE)) {
-		err_set(e, "%s: \"source\": a Debian source package is unpacked with dpkg-source, and \"%s\" is not in the environment pin \"%s\" (%s); make a pin that has it: lockstep env pin NAME --packages ...,%s",
-			b->r->file, BUILD_UNPACK_PACKAGE, toolchain_name(b->tc), toolchain_path(b->tc),
-			BUILD_UNPACK_PACKAGE);
+		err_set(e,
+			"%s: \"source\": a Debian source package is unpacked with dpkg-source, and \"%s\" is not in the environment pin \"%s\" (%s); make a pin that has it: lockstep env pin NAME --packages ...,%s",
+			b->r->file, BUILD_UNPACK_PACKAGE, toolchain_name(b->tc),
+			toolchain_path(b->tc), BUILD_UNPACK_PACKAGE);
 		goto out;
 	}
 	if (mkdir(dir, 0755) < 0) {
@@ -259,8 +266,8 @@ static int debian_source_archive(struct build *b, const char *path, struct err *
 			goto out;
 		}
 	}
-	build_progress(b, "unpacking %s (sha256 %s, %s) with the pin's dpkg-source", b->debsrc.dsc_name,
-		 b->debsrc.dsc_sha256, b->debsrc.suite);
+	build_progress(b, "unpacking %s (sha256 %s, %s) with the pin's dpkg-source",
+		       b->debsrc.dsc_name, b->debsrc.dsc_sha256, b->debsrc.suite);
 	fd = open(b->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err_sys(e, "%s: cannot create", b->log_path);
@@ -299,18 +306,19 @@ static int run_steps(struct build *b, struct err *e)
 		snprintf(what, sizeof(what), "steps[%zu]", i);
 		/* The log grows while the step runs: its path lets anyone follow
 		 * it (tail -f) where no live line is shown, in a CI log. */
-		build_progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n, b->r->steps.v[i],
-			 b->log_path);
+		build_progress(b, "step %zu/%zu: %s (live log: %s)", i + 1, b->r->steps.n,
+			       b->r->steps.v[i], b->log_path);
 		if (left < 1) {
-			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out", b->r->file,
-				      what, b->r->timeout);
+			ret = err_set(e, "%s: %s: the build's %u-second timeout ran out",
+				      b->r->file, what, b->r->timeout);
 		} else {
 			char step[32];
 			pid_t live;
 
 			snprintf(step, sizeof(step), "step %zu/%zu", i + 1, b->r->steps.n);
 			live = b->o->quiet ? -1 : live_start(b->log_path, b->o->tag, step, b->t0);
-			ret = run_in_sandbox(b, NULL, b->r->steps.v[i], (unsigned)left, fd, what, e);
+			ret = run_in_sandbox(b, NULL, b->r->steps.v[i], (unsigned)left, fd, what,
+					     e);
 			live_stop(live);
 		}
 	}
@@ -334,7 +342,8 @@ static int smoke_test(struct build *b, struct err *e)
 		err_sys(e, "%s: cannot create", path);
 		goto out;
 	}
-	ret = run_in_sandbox(b, NULL, b->r->smoke_command, b->r->smoke_timeout, fd, "smoke test", e);
+	ret = run_in_sandbox(b, NULL, b->r->smoke_command, b->r->smoke_timeout, fd, "smoke test",
+			     e);
 	close(fd);
 	if (ret < 0 && e->kind == ERR_INTERRUPT)
 		goto out;
@@ -411,16 +420,18 @@ static int prepare(struct build *b, struct err *e)
 		b->tc = b->own_tc;
 	}
 	if (strcmp(toolchain_name(b->tc), b->r->toolchain))
-		return err_set(e, "%s: \"environment\": the recipe names \"%s\" but the pin is \"%s\"",
+		return err_set(e,
+			       "%s: \"environment\": the recipe names \"%s\" but the pin is \"%s\"",
 			       b->r->file, b->r->toolchain, toolchain_name(b->tc));
 	for (size_t i = 0; i < b->r->packages.n; i++)
 		if (!toolchain_has_package(b->tc, b->r->packages.v[i]))
-			return err_set(e,
-				       "%s: \"packages[%zu]\": \"%s\" is not in the environment pin "
-				       "\"%s\" (%s); make a pin that has it: lockstep env pin NAME "
-				       "--packages ...,%s",
-				       b->r->file, i, b->r->packages.v[i], toolchain_name(b->tc),
-				       toolchain_path(b->tc), b->r->packages.v[i]);
+			return err_set(
+				e,
+				"%s: \"packages[%zu]\": \"%s\" is not in the environment pin "
+				"\"%s\" (%s); make a pin that has it: lockstep env pin NAME "
+				"--packages ...,%s",
+				b->r->file, i, b->r->packages.v[i], toolchain_name(b->tc),
+				toolchain_path(b->tc), b->r->packages.v[i]);
 	strv_pushf(&b->env, "CROSS_COMPILE=%s", toolchain_prefix(b->tc));
 	strv_pushf(&b->env, "TARGET_TRIPLE=%s", b->r->triple);
 	strv_pushf(&b->env, "MARCH=%s", b->r->march);
@@ -449,7 +460,8 @@ static void fill_result(const struct build *b, struct build_result *res)
 	res->subjects = xcalloc(b->nsubjects ? b->nsubjects : 1, sizeof(*res->subjects));
 	for (size_t i = 0; i < b->nsubjects; i++) {
 		res->subjects[i].name = xstrdup(b->subjects[i].name);
-		memcpy(res->subjects[i].sha256, b->subjects[i].sha256, sizeof(res->subjects[i].sha256));
+		memcpy(res->subjects[i].sha256, b->subjects[i].sha256,
+		       sizeof(res->subjects[i].sha256));
 	}
 	res->nsubjects = b->nsubjects;
 }
@@ -479,7 +491,7 @@ int build_run(const struct recipe *r, const struct build_options *o, struct buil
 		memset(res, 0, sizeof(*res));
 
 	build_progress(&b, "building %s %s%s%s", r->name, r->version, r->cell ? " " : "",
-		 r->cell ? r->cell : "");
+		       r->cell ? r->cell : "");
 	if (prepare(&b, e) < 0 || run_steps(&b, e) < 0)
 		goto out;
 	if (o->after_steps) {

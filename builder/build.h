@@ -44,16 +44,16 @@ struct build_options {
 	 * a time.  Both are made 0700: no other user reaches into a build. */
 	const char *work_dir;
 	const char *fileorder_dir;
-	int raw_outputs;            /* outputs kept as the steps wrote them: no
+	int raw_outputs; /* outputs kept as the steps wrote them: no
 				     * archive normalization, modes as they are
 				     * (lockstep check --raw; never published) */
-	int quiet;                  /* no progress lines on stderr */
-	int no_smoke;               /* skip the recipe's smoke test */
+	int quiet;       /* no progress lines on stderr */
+	int no_smoke;    /* skip the recipe's smoke test */
 	/* Called on the sandbox settings before each step (lockstep check's
 	 * variations); NULL for a normal build. */
 	void (*vary)(struct sandbox_config *c, void *arg);
 	void *vary_arg;
-	const char *tag;            /* prefix of progress lines, e.g. "verify" */
+	const char *tag; /* prefix of progress lines, e.g. "verify" */
 	/* lockstep check's file-order variation: the build directory is made
 	 * on the tmpfs FILEORDER_DIR and the source tree recreated there
 	 * so that every directory lists its entries in the reverse of the
@@ -73,7 +73,7 @@ struct build_options {
 
 /* One artifact of a finished build: what the provenance's subject says. */
 struct build_subject {
-	char *name;    /* owned: its name below the output directory */
+	char *name; /* owned: its name below the output directory */
 	char sha256[65];
 };
 

@@ -21,18 +21,18 @@ struct sandbox_config;
 struct build {
 	const struct recipe *r;
 	const struct build_options *o;
-	char *staging;          /* owned: published as o->out_dir */
-	char *work;             /* owned: host scratch dir, removed at the end */
-	char *build_dir;        /* owned: work/build, mounted at /build */
-	char *shm_dir;          /* owned: 0700 parent of the file-order build dir, or NULL */
-	char *log_path;         /* owned: work/build.log */
-	struct toolchain *tc;   /* in use: own_tc or o->toolchain */
+	char *staging;            /* owned: published as o->out_dir */
+	char *work;               /* owned: host scratch dir, removed at the end */
+	char *build_dir;          /* owned: work/build, mounted at /build */
+	char *shm_dir;            /* owned: 0700 parent of the file-order build dir, or NULL */
+	char *log_path;           /* owned: work/build.log */
+	struct toolchain *tc;     /* in use: own_tc or o->toolchain */
 	struct toolchain *own_tc; /* owned, NULL when borrowed from o */
-	const char *root;       /* borrowed from tc: the build root */
-	struct strv env;        /* extra variables for the steps */
+	const char *root;         /* borrowed from tc: the build root */
+	struct strv env;          /* extra variables for the steps */
 	char source_digest[65];
-	struct debsource debsrc; /* owned: which Debian source package it was */
-	char *profile;          /* owned: sandbox profile JSON */
+	struct debsource debsrc;   /* owned: which Debian source package it was */
+	char *profile;             /* owned: sandbox profile JSON */
 	struct output_file *files; /* owned: the outputs expanded */
 	size_t nfiles;
 	struct provenance_subject *subjects; /* owned array, names borrowed
@@ -45,7 +45,8 @@ struct build {
 /* What the source archive is called: the given archive's name (verify,
  * audit of an older build's source.tar.gz) or BUILD_SOURCE_NAME. */
 const char *build_source_name(const struct build *b);
-void build_progress(const struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void build_progress(const struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The sandbox settings every step (and the provenance) starts from; out_fd
  * takes the steps' output. */
 void build_base_config(const struct build *b, struct sandbox_config *c, int out_fd);

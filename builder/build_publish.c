@@ -28,8 +28,7 @@
  * on the way, no "..", nothing but a regular file.  O_NONBLOCK: opening a
  * FIFO the build left would otherwise wait forever for a writer (the
  * recipe's timeout is over by now); the type check refuses it. */
-static int open_output(const struct build *b, int dirfd, const struct output_file *f,
-		       struct err *e)
+static int open_output(const struct build *b, int dirfd, const struct output_file *f, struct err *e)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
@@ -42,16 +41,20 @@ static int open_output(const struct build *b, int dirfd, const struct output_fil
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" was not produced by the build",
+			return err_set(e,
+				       "%s: \"outputs[%zu]\": \"%s\" was not produced by the build",
 				       b->r->file, i, rel);
 		if (errno == ELOOP || errno == EXDEV)
-			return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is a symlink (outputs must be regular files inside the build directory)",
-				       b->r->file, i, rel);
+			return err_set(
+				e,
+				"%s: \"outputs[%zu]\": \"%s\" is a symlink (outputs must be regular files inside the build directory)",
+				b->r->file, i, rel);
 		return err_sys(e, "%s: \"outputs[%zu]\": \"%s\"", b->r->file, i, rel);
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is not a regular file", b->r->file, i, rel);
+		return err_set(e, "%s: \"outputs[%zu]\": \"%s\" is not a regular file", b->r->file,
+			       i, rel);
 	}
 	return fd;
 }
@@ -101,8 +104,11 @@ int build_collect_outputs(struct build *b, struct err *e)
 		/* Modes are normalized too: executable or not is all that survives. */
 		r = make_parents(b, name, e);
 		if (r == 0)
-			r = fs_copy_fd_atomic(fd, f->rel, to, b->o->raw_outputs ? (st.st_mode & 0777) | 0400
-						: (st.st_mode & 0100) ? 0755 : 0644, BUILD_MAX_OUTPUT, e);
+			r = fs_copy_fd_atomic(fd, f->rel, to,
+					      b->o->raw_outputs     ? (st.st_mode & 0777) | 0400
+					      : (st.st_mode & 0100) ? 0755
+								    : 0644,
+					      BUILD_MAX_OUTPUT, e);
 		close(fd);
 		if (r == 0 && !b->o->raw_outputs && archive_detect(to)) {
 			r = archive_normalize(to, b->r->source_date_epoch, &changed, e);
@@ -121,13 +127,14 @@ int build_collect_outputs(struct build *b, struct err *e)
 			 * walks the root's libraries, so only when the pinned
 			 * compiler alone does not account for the file. */
 			r = elfinfo_read(to, &s->elf, e);
-			if (r == 0 && elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc), NULL,
-							      0, name, &first) < 0) {
+			if (r == 0 && elfinfo_check_compilers(s->elf, toolchain_compiler_id(b->tc),
+							      NULL, 0, name, &first) < 0) {
 				r = toolchain_shipped_ids(b->root, &shipped, e);
 				if (r == 0)
-					r = elfinfo_check_compilers(
-						s->elf, toolchain_compiler_id(b->tc),
-						(const char *const *)shipped->v, shipped->n, name, e);
+					r = elfinfo_check_compilers(s->elf,
+								    toolchain_compiler_id(b->tc),
+								    (const char *const *)shipped->v,
+								    shipped->n, name, e);
 			}
 			/* For build a foreign compiler is a failed build (exit 2),
 			 * whatever kind of "no" the check itself reports. */
@@ -186,7 +193,8 @@ static cJSON *source_origin(const struct build *b)
 		json_add_sha256(d, b->debsrc.dsc_sha256);
 	}
 	{
-		char *tool = xasprintf("dpkg-source -x (%s %s, from the environment pin)", BUILD_UNPACK_PACKAGE,
+		char *tool = xasprintf("dpkg-source -x (%s %s, from the environment pin)",
+				       BUILD_UNPACK_PACKAGE,
 				       toolchain_package_version(b->tc, BUILD_UNPACK_PACKAGE));
 		json_add_str(o, "unpacked_with", tool);
 		free(tool);

@@ -40,23 +40,34 @@ int elfinfo_is_elf(const char *path)
 static const char *elfinfo_machine(unsigned m)
 {
 	switch (m) {
-	case EM_RISCV: return "RISC-V";
-	case EM_X86_64: return "x86-64";
-	case EM_386: return "i386";
-	case EM_AARCH64: return "AArch64";
-	case EM_ARM: return "ARM";
-	default: return NULL;
+	case EM_RISCV:
+		return "RISC-V";
+	case EM_X86_64:
+		return "x86-64";
+	case EM_386:
+		return "i386";
+	case EM_AARCH64:
+		return "AArch64";
+	case EM_ARM:
+		return "ARM";
+	default:
+		return NULL;
 	}
 }
 
 static const char *elfinfo_type(unsigned t)
 {
 	switch (t) {
-	case ET_REL: return "REL";
-	case ET_EXEC: return "EXEC";
-	case ET_DYN: return "DYN";
-	case ET_CORE: return "CORE";
-	default: return "NONE";
+	case ET_REL:
+		return "REL";
+	case ET_EXEC:
+		return "EXEC";
+	case ET_DYN:
+		return "DYN";
+	case ET_CORE:
+		return "CORE";
+	default:
+		return "NONE";
 	}
 }
 
@@ -66,9 +77,7 @@ static int elfinfo_add_unique(cJSON *arr, const char *s)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, arr)
-		if (strcmp(it->valuestring, s) == 0)
-			return 0;
+	cJSON_ArrayForEach(it, arr) if (strcmp(it->valuestring, s) == 0) return 0;
 	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
 	return 1;
 }
@@ -111,8 +120,9 @@ static char *elfinfo_build_id(Elf_Data *d)
 
 	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
 		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == sizeof(ELF_NOTE_GNU) &&
-		    memcmp((const char *)d->d_buf + name_off, ELF_NOTE_GNU,
-			   sizeof(ELF_NOTE_GNU)) == 0 && nh.n_descsz > 0)
+		    memcmp((const char *)d->d_buf + name_off, ELF_NOTE_GNU, sizeof(ELF_NOTE_GNU)) ==
+			    0 &&
+		    nh.n_descsz > 0)
 			return elfinfo_hex((const unsigned char *)d->d_buf + desc_off, nh.n_descsz);
 		off = next;
 	}
@@ -130,14 +140,16 @@ static int elfinfo_check_bounds(Elf *elf, const GElf_Ehdr *eh, size_t len, const
 	if (elf_getshdrnum(elf, &shnum) < 0 || elf_getphdrnum(elf, &phnum) < 0)
 		return err_set(e, "%s: malformed ELF: %s", path, elf_errmsg(-1));
 	if (eh->e_phoff > len || (uint64_t)phnum * eh->e_phentsize > len - eh->e_phoff)
-		return err_set(e, "%s: truncated ELF: program headers end beyond the file (%zu bytes)",
+		return err_set(e,
+			       "%s: truncated ELF: program headers end beyond the file (%zu bytes)",
 			       path, len);
-	if (shnum && (eh->e_shoff > len ||
-		      (uint64_t)shnum * eh->e_shentsize > len - eh->e_shoff))
-		return err_set(e, "%s: truncated ELF: section headers end beyond the file (%zu bytes)",
+	if (shnum && (eh->e_shoff > len || (uint64_t)shnum * eh->e_shentsize > len - eh->e_shoff))
+		return err_set(e,
+			       "%s: truncated ELF: section headers end beyond the file (%zu bytes)",
 			       path, len);
 	if (!shnum && eh->e_shoff)
-		return err_set(e, "%s: truncated or malformed ELF: unreadable section headers", path);
+		return err_set(e, "%s: truncated or malformed ELF: unreadable section headers",
+			       path);
 	return 0;
 }
 
@@ -165,8 +177,10 @@ static int elfinfo_scan_sections(Elf *elf, size_t len, const char *path, cJSON *
 		if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
 			continue;
 		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
-			return err_set(e, "%s: truncated ELF: section \"%s\" ends beyond the file (%zu bytes)",
-				       path, name, len);
+			return err_set(
+				e,
+				"%s: truncated ELF: section \"%s\" ends beyond the file (%zu bytes)",
+				path, name, len);
 		if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0)
 			*has_dwarf = 1;
 		if (strcmp(name, ".comment") != 0 && sh.sh_type != SHT_NOTE)
@@ -188,9 +202,8 @@ static int elfinfo_scan_sections(Elf *elf, size_t len, const char *path, cJSON *
 /* The main file is all there is: never look for separate debug files named
  * by an artifact's .gnu_debuglink. */
 static int elfinfo_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-				Dwarf_Addr base, const char *file_name,
-				const char *debuglink_file, GElf_Word debuglink_crc,
-				char **debuginfo_file_name)
+				Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+				GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	return -1;
 }
@@ -240,7 +253,8 @@ static int elfinfo_read_producers(char *buf, size_t len, const char *path, cJSON
 			continue;
 		p = dwarf_formstring(&attr);
 		if (!p) {
-			err_set(e, "%s: malformed DWARF: DW_AT_producer: %s", path, dwarf_errmsg(-1));
+			err_set(e, "%s: malformed DWARF: DW_AT_producer: %s", path,
+				dwarf_errmsg(-1));
 			goto out;
 		}
 		if (elfinfo_add_unique(seen, p))
@@ -369,15 +383,15 @@ int elfinfo_check_compiler(const cJSON *info, const char *expected_id, const cha
 	return elfinfo_check_compilers(info, expected_id, NULL, 0, path, e);
 }
 
-int elfinfo_check_compilers(const cJSON *info, const char *expected_id,
-			    const char *const *also, size_t nalso, const char *path,
-			    struct err *e)
+int elfinfo_check_compilers(const cJSON *info, const char *expected_id, const char *const *also,
+			    size_t nalso, const char *path, struct err *e)
 {
 	const cJSON *comments = cJSON_GetObjectItemCaseSensitive(info, "comment"), *it;
 
 	if (!cJSON_IsArray(comments))
 		return err_set(e, "%s: no ELF information to check", path);
-	cJSON_ArrayForEach(it, comments) {
+	cJSON_ArrayForEach(it, comments)
+	{
 		int ok = cJSON_IsString(it) && !strcmp(it->valuestring, expected_id);
 
 		for (size_t i = 0; !ok && cJSON_IsString(it) && i < nalso; i++)

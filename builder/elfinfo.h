@@ -49,8 +49,7 @@ int elfinfo_check_compiler(const cJSON *info, const char *expected_id, const cha
 /* The same with more identities accepted: also any of also[0..nalso), the
  * identities of what the pin ships (toolchain_shipped_ids); the message
  * still names expected_id. */
-int elfinfo_check_compilers(const cJSON *info, const char *expected_id,
-			    const char *const *also, size_t nalso, const char *path,
-			    struct err *e);
+int elfinfo_check_compilers(const cJSON *info, const char *expected_id, const char *const *also,
+			    size_t nalso, const char *path, struct err *e);
 
 #endif

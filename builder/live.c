@@ -84,7 +84,8 @@ static void run(pid_t parent, const char *log, const char *tag, const char *step
 			len = width - 1;
 		if (len < 0)
 			len = 0;
-		if (write(STDERR_FILENO, "\r\033[K", 4) < 0 || write(STDERR_FILENO, text, (size_t)len) < 0)
+		if (write(STDERR_FILENO, "\r\033[K", 4) < 0 ||
+		    write(STDERR_FILENO, text, (size_t)len) < 0)
 			_exit(0);
 	}
 }

@@ -58,7 +58,8 @@ int matrix_parse_shard(const char *spec, unsigned *index, unsigned *count, struc
 	    parse_uint(slash + 1, strlen(slash + 1), &n) < 0)
 		return err_set(e, "--shard \"%s\": expected I/N, e.g. 2/4", spec);
 	if (n < 1 || n > MATRIX_MAX_SHARDS)
-		return err_set(e, "--shard \"%s\": N must be between 1 and %d", spec, MATRIX_MAX_SHARDS);
+		return err_set(e, "--shard \"%s\": N must be between 1 and %d", spec,
+			       MATRIX_MAX_SHARDS);
 	if (i < 1 || i > n)
 		return err_set(e, "--shard \"%s\": I must be between 1 and N (%u)", spec, n);
 	*index = i;

@@ -33,7 +33,7 @@ struct matrix_cell_result {
 	char *dir;        /* owned: ROOT/CELL */
 	int built;        /* published; else msg says why not */
 	double secs;
-	char *msg;        /* owned; NULL when built */
+	char *msg; /* owned; NULL when built */
 };
 /* Builds each of cells into root/CELL, up to par at once, each cell in its
  * own process through build_run (so each directory is published whole); a

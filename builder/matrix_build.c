@@ -34,7 +34,9 @@ static int cell_build(size_t k, void *arg, struct err *e)
 
 	co.out_dir = dir;
 	co.quiet = 1;
-	rc = recipe_select_cell(c->r, c->cells->v[k], e) < 0 || build_run(c->r, &co, NULL, e) < 0 ? -1 : 0;
+	rc = recipe_select_cell(c->r, c->cells->v[k], e) < 0 || build_run(c->r, &co, NULL, e) < 0
+		     ? -1
+		     : 0;
 	free(dir);
 	return rc;
 }
@@ -93,8 +95,10 @@ static int run_cells(struct recipe *r, const struct strv *cells, const char *roo
 	int failed = 0, rc = pool_run(&ops, cells->n, &res, e);
 
 	if (rc < 0 && e->kind == ERR_INTERRUPT)
-		err_setk(e, ERR_INTERRUPT, "%s: interrupted after %zu of %zu cells were built; no unfinished cell was published",
-			 r->file, c.built, cells->n);
+		err_setk(
+			e, ERR_INTERRUPT,
+			"%s: interrupted after %zu of %zu cells were built; no unfinished cell was published",
+			r->file, c.built, cells->n);
 	for (size_t i = 0; rc == 0 && i < cells->n; i++) {
 		out[i].built = res[i].outcome == POOL_OK;
 		out[i].secs = res[i].secs;

@@ -36,7 +36,8 @@ static int match_from(char *const *pc, size_t np, char *const *sc, size_t ns, in
 	if (ns == 0)
 		return 0;
 	/* FNM_PERIOD: as in the shell, a wildcard never matches a leading '.'. */
-	return fnmatch(pc[0], sc[0], FNM_PERIOD) == 0 && match_from(pc + 1, np - 1, sc + 1, ns - 1, dir);
+	return fnmatch(pc[0], sc[0], FNM_PERIOD) == 0 &&
+	       match_from(pc + 1, np - 1, sc + 1, ns - 1, dir);
 }
 
 static void split(const char *s, struct strv *v)
@@ -64,9 +65,9 @@ int outputs_match(const char *pattern, const char *path)
 struct walk {
 	const struct recipe *r;
 	size_t entry;
-	struct strv pc;   /* the pattern's components */
+	struct strv pc;           /* the pattern's components */
 	char *sc[WALK_MAX_DEPTH]; /* borrowed: the components of where we are */
-	struct strv hits; /* matching paths, in walk order */
+	struct strv hits;         /* matching paths, in walk order */
 };
 
 /* Walks the directory open at fd (which it closes), at rel ("" for the
@@ -101,16 +102,20 @@ static int walk(struct walk *w, int fd, const char *rel, size_t depth, struct er
 				int sfd = depth + 1 >= WALK_MAX_DEPTH
 						  ? (errno = ELOOP, -1)
 						  : openat(dirfd(d), names.v[i],
-							   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+							   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+								   O_CLOEXEC);
 				r = sfd < 0 ? err_sys(e, "%s: cannot open", sub)
 					    : walk(w, sfd, sub, depth + 1, e);
 			}
 		} else if (match_from(w->pc.v, w->pc.n, w->sc, depth + 1, 0)) {
 			if (!S_ISREG(st.st_mode))
-				r = err_set(e, "%s: \"outputs[%zu]\": \"%s\" matches \"%s\" but is not a regular file (outputs must be regular files inside the build directory)",
-					    w->r->file, w->entry, sub, w->r->outputs[w->entry].path);
+				r = err_set(
+					e,
+					"%s: \"outputs[%zu]\": \"%s\" matches \"%s\" but is not a regular file (outputs must be regular files inside the build directory)",
+					w->r->file, w->entry, sub, w->r->outputs[w->entry].path);
 			else if (w->hits.n >= OUTPUTS_MAX_FILES)
-				r = err_set(e, "%s: \"outputs\": the globs match more than %d files",
+				r = err_set(e,
+					    "%s: \"outputs\": the globs match more than %d files",
 					    w->r->file, OUTPUTS_MAX_FILES);
 			else
 				strv_push(&w->hits, sub);
@@ -171,7 +176,8 @@ static int expand_glob(const struct recipe *r, size_t i, int topfd, int must_mat
 	if (walk(&w, fd, "", 0, e) < 0)
 		goto out;
 	if (!w.hits.n && must_match && !r->outputs[i].optional) {
-		err_set(e, "%s: \"outputs[%zu]\": \"%s\" matched no file (an entry {\"glob\": ..., \"optional\": true} may match none)",
+		err_set(e,
+			"%s: \"outputs[%zu]\": \"%s\" matched no file (an entry {\"glob\": ..., \"optional\": true} may match none)",
 			r->file, i, pat);
 		goto out;
 	}
@@ -211,7 +217,8 @@ static const struct output_file *sorted_find(struct output_file *const *v, size_
 
 static int cmp_name(const void *a, const void *b)
 {
-	return strcmp((*(struct output_file *const *)a)->name, (*(struct output_file *const *)b)->name);
+	return strcmp((*(struct output_file *const *)a)->name,
+		      (*(struct output_file *const *)b)->name);
 }
 
 /* Every published name is a valid subject name, once; none is a directory
@@ -225,7 +232,8 @@ static int check_names(const struct recipe *r, struct output_file *f, size_t n, 
 		const char *why;
 		v[i] = &f[i];
 		if (!recipe_subject_name_ok(f[i].name, &why)) {
-			err_set(e, "%s: \"outputs[%zu]\": \"%s\" would be published as \"%s\", which %s",
+			err_set(e,
+				"%s: \"outputs[%zu]\": \"%s\" would be published as \"%s\", which %s",
 				r->file, f[i].entry, f[i].rel, f[i].name, why);
 			goto out;
 		}
@@ -240,13 +248,15 @@ static int check_names(const struct recipe *r, struct output_file *f, size_t n, 
 				o = v[i];
 				v[i] = (struct output_file *)t;
 			}
-			err_set(e, "%s: \"outputs[%zu]\": publishes \"%s\" (from \"%s\"), as outputs[%zu] does (from \"%s\")",
+			err_set(e,
+				"%s: \"outputs[%zu]\": publishes \"%s\" (from \"%s\"), as outputs[%zu] does (from \"%s\")",
 				r->file, v[i]->entry, v[i]->name, v[i]->rel, o->entry, o->rel);
 			goto out;
 		}
 		for (const char *s = strchr(v[i]->name, '/'); s; s = strchr(s + 1, '/'))
 			if ((o = sorted_find(v, n, v[i]->name, (size_t)(s - v[i]->name)))) {
-				err_set(e, "%s: \"outputs[%zu]\": \"%s\" is published as a file, and outputs[%zu] publishes \"%s\" below it",
+				err_set(e,
+					"%s: \"outputs[%zu]\": \"%s\" is published as a file, and outputs[%zu] publishes \"%s\" below it",
 					r->file, o->entry, o->name, v[i]->entry, v[i]->name);
 				goto out;
 			}

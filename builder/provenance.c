@@ -177,7 +177,8 @@ static int get_digest(const cJSON *rd, const char *what, const char *at, char ou
 	const cJSON *h = d ? cJSON_GetObjectItemCaseSensitive(d, "sha256") : NULL;
 
 	if (!cJSON_IsString(h) || !digest_is_hex(h->valuestring))
-		return err_set(e, "%s: \"%s.digest.sha256\": missing or not 64 lowercase hex digits",
+		return err_set(e,
+			       "%s: \"%s.digest.sha256\": missing or not 64 lowercase hex digits",
 			       what, at);
 	memcpy(out, h->valuestring, 65);
 	return 0;
@@ -198,14 +199,15 @@ static int get_content(const cJSON *rd, const char *what, const char *at, const 
 	digest_buf(p, *len, hex);
 	if (strcmp(hex, digest)) {
 		free(p);
-		return err_set(e, "%s: sha256 %s does not match the recorded digest %s", field, hex, digest);
+		return err_set(e, "%s: sha256 %s does not match the recorded digest %s", field, hex,
+			       digest);
 	}
 	*out = (char *)p;
 	return 0;
 }
 
-int provenance_parse(const char *text, size_t len, const char *what,
-		     struct provenance_record *rec, struct err *e)
+int provenance_parse(const char *text, size_t len, const char *what, struct provenance_record *rec,
+		     struct err *e)
 {
 	static const char *const top[] = { "_type", "subject", "predicateType", "predicate", NULL };
 	const cJSON *subj, *pred, *bd, *bt, *deps, *ext, *c, *tc;
@@ -222,12 +224,14 @@ int provenance_parse(const char *text, size_t len, const char *what,
 	if (json_get_string(rec->json, "predicateType", 1, what, "", &s, e) < 0)
 		return -1;
 	if (strcmp(s, PROVENANCE_PREDICATE_TYPE))
-		return err_set(e, "%s: \"predicateType\": \"%s\" is not SLSA Provenance v1", what, s);
+		return err_set(e, "%s: \"predicateType\": \"%s\" is not SLSA Provenance v1", what,
+			       s);
 	subj = cJSON_GetObjectItemCaseSensitive(rec->json, "subject");
 	if (!cJSON_IsArray(subj) || cJSON_GetArraySize(subj) == 0)
 		return err_set(e, "%s: \"subject\": expected a non-empty array", what);
 	rec->subjects = xcalloc((size_t)cJSON_GetArraySize(subj), sizeof(*rec->subjects));
-	cJSON_ArrayForEach(c, subj) {
+	cJSON_ArrayForEach(c, subj)
+	{
 		char at[64];
 		snprintf(at, sizeof(at), "subject[%d]", i);
 		if (json_get_string(c, "name", 1, what, at, &s, e) < 0 ||
@@ -246,8 +250,10 @@ int provenance_parse(const char *text, size_t len, const char *what,
 	if (!cJSON_IsString(bt))
 		return err_set(e, "%s: \"predicate.buildDefinition.buildType\": missing", what);
 	if (strcmp(bt->valuestring, PROVENANCE_BUILD_TYPE))
-		return err_set(e, "%s: \"predicate.buildDefinition.buildType\": unknown build type \"%s\" (lockstep rebuilds %s)",
-			       what, bt->valuestring, PROVENANCE_BUILD_TYPE);
+		return err_set(
+			e,
+			"%s: \"predicate.buildDefinition.buildType\": unknown build type \"%s\" (lockstep rebuilds %s)",
+			what, bt->valuestring, PROVENANCE_BUILD_TYPE);
 	ext = cJSON_GetObjectItemCaseSensitive(bd, "externalParameters");
 	c = ext ? cJSON_GetObjectItemCaseSensitive(ext, "recipe") : NULL;
 	if (!c || get_digest(c, what, "externalParameters.recipe", rec->recipe_digest, e) < 0)
@@ -265,18 +271,21 @@ int provenance_parse(const char *text, size_t len, const char *what,
 	if (s && !*s)
 		return err_set(e, "%s: \"externalParameters.cell\": empty", what);
 	rec->cell = s ? xstrdup(s) : NULL;
-	tc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"),
-					      "environmentPin");
-	if (!tc || json_get_string(tc, "name", 1, what, "internalParameters.environmentPin", &s, e) < 0 ||
+	tc = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(bd, "internalParameters"), "environmentPin");
+	if (!tc ||
+	    json_get_string(tc, "name", 1, what, "internalParameters.environmentPin", &s, e) < 0 ||
 	    get_digest(tc, what, "internalParameters.environmentPin", rec->toolchain_digest, e) < 0)
-		return tc ? -1 : err_set(e, "%s: \"internalParameters.environmentPin\": missing", what);
+		return tc ? -1
+			  : err_set(e, "%s: \"internalParameters.environmentPin\": missing", what);
 	rec->toolchain_name = xstrdup(s);
 
 	/* The recipe and the pin are recovered from resolvedDependencies, each
 	 * checked against its digest before anyone trusts it. */
 	deps = cJSON_GetObjectItemCaseSensitive(bd, "resolvedDependencies");
 	i = 0;
-	cJSON_ArrayForEach(c, deps) {
+	cJSON_ArrayForEach(c, deps)
+	{
 		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(c, "mediaType");
 		char at[64], hex[65];
 		snprintf(at, sizeof(at), "resolvedDependencies[%d]", i++);
@@ -291,9 +300,12 @@ int provenance_parse(const char *text, size_t len, const char *what,
 			if (get_digest(c, what, at, hex, e) < 0)
 				return -1;
 			if (strcmp(hex, rec->recipe_digest))
-				return err_set(e, "%s: \"%s\": recipe digest %s differs from externalParameters' %s",
-					       what, at, hex, rec->recipe_digest);
-			if (get_content(c, what, at, hex, &rec->recipe_text, &rec->recipe_len, e) < 0)
+				return err_set(
+					e,
+					"%s: \"%s\": recipe digest %s differs from externalParameters' %s",
+					what, at, hex, rec->recipe_digest);
+			if (get_content(c, what, at, hex, &rec->recipe_text, &rec->recipe_len, e) <
+			    0)
 				return -1;
 		} else if (!strcmp(mt->valuestring, PROVENANCE_PIN_MEDIA_TYPE)) {
 			if (rec->pin_file_name)
@@ -302,13 +314,15 @@ int provenance_parse(const char *text, size_t len, const char *what,
 			    json_get_string(c, "name", 1, what, at, &s, e) < 0)
 				return -1;
 			if (!*s || strchr(s, '/') || s[0] == '.')
-				return err_set(e, "%s: \"%s.name\": \"%s\" is not a plain file name",
+				return err_set(e,
+					       "%s: \"%s.name\": \"%s\" is not a plain file name",
 					       what, at, s);
 			rec->pin_file_name = xstrdup(s);
 		}
 	}
 	if (!rec->recipe_text)
-		return err_set(e, "%s: \"resolvedDependencies\": the recipe's content is missing", what);
+		return err_set(e, "%s: \"resolvedDependencies\": the recipe's content is missing",
+			       what);
 	if (!rec->pin_file_name)
 		return err_set(e, "%s: \"resolvedDependencies\": no environment pin named", what);
 	return 0;

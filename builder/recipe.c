@@ -18,9 +18,10 @@
 #include "versioning/version.h"
 
 static const char *const top_fields[] = {
-	"name", "kind", "version", "source", "toolchain", "environment", "packages", "target",
-	"env", "source_date_epoch", "steps", "outputs", "smoke", "timeout", "matrix",
-	"version_policy", "limits", NULL
+	"name",           "kind",     "version", "source",  "toolchain",
+	"environment",    "packages", "target",  "env",     "source_date_epoch",
+	"steps",          "outputs",  "smoke",   "timeout", "matrix",
+	"version_policy", "limits",   NULL
 };
 static const char *const limits_fields[] = { "disk_bytes", "log_bytes", NULL };
 static const char *const target_fields[] = { "triple", "march", "mabi", NULL };
@@ -28,10 +29,21 @@ static const char *const smoke_fields[] = { "command", "expect", "timeout", NULL
 
 /* Variables the sandbox and the builder set; a recipe may not override
  * them, or two builds of "the same" recipe could differ silently. */
-static const char *const reserved_env[] = {
-	"PATH", "HOME", "USER", "LOGNAME", "TZ", "LC_ALL", "LANG", "SOURCE_DATE_EPOCH",
-	"CROSS_COMPILE", "TARGET_TRIPLE", "MARCH", "MABI", "LD_PRELOAD", "LD_LIBRARY_PATH", NULL
-};
+static const char *const reserved_env[] = { "PATH",
+					    "HOME",
+					    "USER",
+					    "LOGNAME",
+					    "TZ",
+					    "LC_ALL",
+					    "LANG",
+					    "SOURCE_DATE_EPOCH",
+					    "CROSS_COMPILE",
+					    "TARGET_TRIPLE",
+					    "MARCH",
+					    "MABI",
+					    "LD_PRELOAD",
+					    "LD_LIBRARY_PATH",
+					    NULL };
 
 int recipe_name_ok(const char *s)
 {
@@ -76,11 +88,14 @@ static int load_target(const cJSON *t, struct recipe *r, const char *f, struct e
 	    json_get_string(t, "mabi", 1, f, "target", &mabi, e) < 0)
 		return -1;
 	if (!recipe_name_ok(triple))
-		return err_set(e, "%s: \"target.triple\": \"%s\" is not a target triple", f, triple);
+		return err_set(e, "%s: \"target.triple\": \"%s\" is not a target triple", f,
+			       triple);
 	if (!flag_ok(march) || strncmp(march, "rv", 2))
-		return err_set(e, "%s: \"target.march\": \"%s\" is not a RISC-V -march value", f, march);
+		return err_set(e, "%s: \"target.march\": \"%s\" is not a RISC-V -march value", f,
+			       march);
 	if (!flag_ok(mabi))
-		return err_set(e, "%s: \"target.mabi\": \"%s\" is not a RISC-V -mabi value", f, mabi);
+		return err_set(e, "%s: \"target.mabi\": \"%s\" is not a RISC-V -mabi value", f,
+			       mabi);
 	r->triple = xstrdup(triple);
 	r->march = xstrdup(march);
 	r->mabi = xstrdup(mabi);
@@ -95,12 +110,17 @@ static int load_env(const cJSON *env, struct recipe *r, const char *f, struct er
 		return 0;
 	if (!cJSON_IsObject(env))
 		return err_set(e, "%s: \"env\": expected an object of strings", f);
-	cJSON_ArrayForEach(c, env) {
+	cJSON_ArrayForEach(c, env)
+	{
 		if (!env_key_ok(c->string))
-			return err_set(e, "%s: \"env.%s\": not a valid variable name", f, c->string);
+			return err_set(e, "%s: \"env.%s\": not a valid variable name", f,
+				       c->string);
 		for (const char *const *k = reserved_env; *k; k++)
 			if (!strcmp(*k, c->string))
-				return err_set(e, "%s: \"env.%s\": set by lockstep, a recipe may not override it", f, c->string);
+				return err_set(
+					e,
+					"%s: \"env.%s\": set by lockstep, a recipe may not override it",
+					f, c->string);
 		if (!cJSON_IsString(c))
 			return err_set(e, "%s: \"env.%s\": expected a string", f, c->string);
 		strv_pushf(&r->env, "%s=%s", c->string, c->valuestring);
@@ -117,14 +137,17 @@ static int load_list(const cJSON *j, const char *key, struct strv *out, size_t m
 
 	if (json_get_string_array(j, key, 1, f, "", &arr, e) < 0)
 		return -1;
-	cJSON_ArrayForEach(c, arr) {
+	cJSON_ArrayForEach(c, arr)
+	{
 		const char *s = c->valuestring;
 		if (!*s)
 			return err_set(e, "%s: \"%s[%d]\": empty", f, key, i);
 		if (paths && !fs_rel_path_ok(s))
-			return err_set(e, "%s: \"%s[%d]\": path escapes the build directory", f, key, i);
+			return err_set(e, "%s: \"%s[%d]\": path escapes the build directory", f,
+				       key, i);
 		if (paths && s[strlen(s) - 1] == '/')
-			return err_set(e, "%s: \"%s[%d]\": names a directory, not a file", f, key, i);
+			return err_set(e, "%s: \"%s[%d]\": names a directory, not a file", f, key,
+				       i);
 		strv_push(out, s);
 		i++;
 	}
@@ -213,18 +236,24 @@ static int load_axis(const cJSON *a, struct recipe_axis *ax, const char *f, stru
 	size_t i;
 
 	if (!axis_name_ok(a->string))
-		return err_set(e, "%s: \"matrix.%s\": axis names are a lowercase letter, then lowercase letters, digits or '_' (at most 32)",
-			       f, a->string);
+		return err_set(
+			e,
+			"%s: \"matrix.%s\": axis names are a lowercase letter, then lowercase letters, digits or '_' (at most 32)",
+			f, a->string);
 	if (!cJSON_IsArray(a))
 		return err_set(e, "%s: \"matrix.%s\": expected an array of values", f, a->string);
 	ax->name = xstrdup(a->string);
 	i = 0;
-	cJSON_ArrayForEach(v, a) {
+	cJSON_ArrayForEach(v, a)
+	{
 		if (!cJSON_IsString(v))
-			return err_set(e, "%s: \"matrix.%s[%zu]\": expected a string", f, a->string, i);
+			return err_set(e, "%s: \"matrix.%s[%zu]\": expected a string", f, a->string,
+				       i);
 		if (!axis_value_ok(v->valuestring))
-			return err_set(e, "%s: \"matrix.%s[%zu]\": \"%s\" is not a cell value (letters, digits, '.', '_', '+', '-'; at most 64)",
-				       f, a->string, i, v->valuestring);
+			return err_set(
+				e,
+				"%s: \"matrix.%s[%zu]\": \"%s\" is not a cell value (letters, digits, '.', '_', '+', '-'; at most 64)",
+				f, a->string, i, v->valuestring);
 		if (!axis_value_fits(a->string, v->valuestring))
 			return err_set(e, "%s: \"matrix.%s[%zu]\": \"%s\" is not a valid %s", f,
 				       a->string, i, v->valuestring,
@@ -232,18 +261,20 @@ static int load_axis(const cJSON *a, struct recipe_axis *ax, const char *f, stru
 								       : "RISC-V flag value");
 		for (size_t k = 0; k < ax->values.n; k++)
 			if (!strcmp(ax->values.v[k], v->valuestring))
-				return err_set(e, "%s: \"matrix.%s[%zu]\": duplicate value \"%s\"", f,
-					       a->string, i, v->valuestring);
+				return err_set(e, "%s: \"matrix.%s[%zu]\": duplicate value \"%s\"",
+					       f, a->string, i, v->valuestring);
 		strv_push(&ax->values, v->valuestring);
 		i++;
 	}
 	if (!ax->values.n)
-		return err_set(e, "%s: \"matrix.%s\": an axis needs at least one value", f, a->string);
+		return err_set(e, "%s: \"matrix.%s\": an axis needs at least one value", f,
+			       a->string);
 	if (axis_env_name(a->string, env, sizeof(env)))
 		for (const char *const *k = reserved_env; *k; k++)
 			if (!strcmp(*k, env))
-				return err_set(e, "%s: \"matrix.%s\": its variable %s is set by lockstep", f,
-					       a->string, env);
+				return err_set(
+					e, "%s: \"matrix.%s\": its variable %s is set by lockstep",
+					f, a->string, env);
 	return 0;
 }
 
@@ -256,14 +287,14 @@ static int load_matrix(const cJSON *m, struct recipe *r, const char *f, struct e
 		return 0;
 	if (!cJSON_IsObject(m))
 		return err_set(e, "%s: \"matrix\": expected an object of axes", f);
-	cJSON_ArrayForEach(a, m)
-		n++;
+	cJSON_ArrayForEach(a, m) n++;
 	if (n == 0)
 		return err_set(e, "%s: \"matrix\": must name at least one axis", f);
 	if (n > MATRIX_MAX_AXES)
 		return err_set(e, "%s: \"matrix\": %zu axes, at most %d", f, n, MATRIX_MAX_AXES);
 	r->axes = xcalloc(n, sizeof(*r->axes));
-	cJSON_ArrayForEach(a, m) {
+	cJSON_ArrayForEach(a, m)
+	{
 		struct recipe_axis *ax = &r->axes[r->naxes++];
 		char env[40];
 
@@ -273,8 +304,10 @@ static int load_matrix(const cJSON *m, struct recipe *r, const char *f, struct e
 			for (size_t k = 0; k < r->env.n; k++) {
 				size_t len = strlen(env);
 				if (!strncmp(r->env.v[k], env, len) && r->env.v[k][len] == '=')
-					return err_set(e, "%s: \"matrix.%s\": its variable %s is also set in \"env\"",
-						       f, ax->name, env);
+					return err_set(
+						e,
+						"%s: \"matrix.%s\": its variable %s is also set in \"env\"",
+						f, ax->name, env);
 			}
 		cells *= ax->values.n;
 		if (cells > MATRIX_MAX_CELLS)
@@ -329,7 +362,9 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	    json_get_int(j, "timeout", 0, f, "", &timeout, e) < 0)
 		goto out;
 	if (!recipe_name_ok(name)) {
-		err_set(e, "%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'", f, name);
+		err_set(e,
+			"%s: \"name\": \"%s\" must be lowercase letters, digits, '-', '_' or '.'",
+			f, name);
 		goto out;
 	}
 	if (recipe_load_source(cJSON_GetObjectItemCaseSensitive(j, "source"), r, f, e) < 0)
@@ -357,8 +392,8 @@ static int parse(struct recipe *r, char **source, struct err *e)
 	if (json_get_string(j, "version_policy", 0, f, "", &vpolicy, e) < 0)
 		goto out;
 	if (vpolicy && (!*vpolicy || vpolicy[0] == '/')) {
-		err_set(e, "%s: \"version_policy\": \"%s\" must be a file relative to the recipe", f,
-			vpolicy);
+		err_set(e, "%s: \"version_policy\": \"%s\" must be a file relative to the recipe",
+			f, vpolicy);
 		goto out;
 	}
 	if (vpolicy) {
@@ -403,8 +438,7 @@ out:
 	return ret;
 }
 
-int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r,
-		    struct err *e)
+int recipe_load_buf(const char *text, size_t len, const char *what, struct recipe *r, struct err *e)
 {
 	char *source = NULL;
 	int ret;

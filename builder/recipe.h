@@ -13,7 +13,7 @@
 
 /* One axis of a matrix: its name and its values in declared order. */
 struct recipe_axis {
-	char *name;          /* owned */
+	char *name; /* owned */
 	struct strv values;
 };
 
@@ -35,45 +35,45 @@ enum recipe_source_kind {
 };
 
 struct recipe {
-	char *file;        /* owned: the path it was loaded from, for messages */
-	char *text;        /* owned: the exact bytes, hashed and embedded */
+	char *file; /* owned: the path it was loaded from, for messages */
+	char *text; /* owned: the exact bytes, hashed and embedded */
 	size_t text_len;
-	char digest[65];   /* sha256 of text */
-	char *source_dir;  /* owned: the source directory (dir, git) or tarball
+	char digest[65];  /* sha256 of text */
+	char *source_dir; /* owned: the source directory (dir, git) or tarball
 			    * file, absolute, symlinks resolved; NULL when the
 			    * recipe came from a provenance record, and for a
 			    * tarball URL or a Debian source package */
 	enum recipe_source_kind source_kind;
-	char *source_path;          /* owned: the directory, tarball path or URL, or
+	char *source_path;                       /* owned: the directory, tarball path or URL, or
 				     * Debian source package name, as the recipe
 				     * names it */
-	char *source_commit;        /* owned: full hex commit (git form), else NULL */
-	char *source_sha256;        /* owned: the tarball's sha256, else NULL */
-	int source_strip;           /* tarball: 1 drops its one top directory */
-	char *source_version;       /* owned: the Debian source version, else NULL */
-	char *source_suite;         /* owned: the suite to find it in; NULL: the
+	char *source_commit;                     /* owned: full hex commit (git form), else NULL */
+	char *source_sha256;                     /* owned: the tarball's sha256, else NULL */
+	int source_strip;                        /* tarball: 1 drops its one top directory */
+	char *source_version;                    /* owned: the Debian source version, else NULL */
+	char *source_suite;                      /* owned: the suite to find it in; NULL: the
 				     * environment pin's suites */
-	struct strv source_exclude; /* the dir form's "exclude" globs */
+	struct strv source_exclude;              /* the dir form's "exclude" globs */
 	char *name, *kind, *version, *toolchain; /* owned */
-	char *version_policy; /* owned: "version_policy" as written (relative to
+	char *version_policy;                    /* owned: "version_policy" as written (relative to
 			       * the recipe), NULL for the default policy */
 	char *triple, *march, *mabi;             /* owned */
-	struct strv env;     /* KEY=VALUE from "env", sorted by key */
-	struct strv steps;   /* shell command lines */
-	struct strv packages; /* Debian packages the steps need: each must be in
+	struct strv env;                         /* KEY=VALUE from "env", sorted by key */
+	struct strv steps;                       /* shell command lines */
+	struct strv packages;                    /* Debian packages the steps need: each must be in
 			       * the environment pin (checked at build time) */
-	struct recipe_output *outputs; /* owned: "outputs" in declared order */
+	struct recipe_output *outputs;           /* owned: "outputs" in declared order */
 	size_t noutputs;
 	int64_t source_date_epoch;
-	unsigned timeout;    /* seconds for the whole build */
+	unsigned timeout;                   /* seconds for the whole build */
 	char *smoke_command, *smoke_expect; /* owned; NULL without a smoke test */
 	unsigned smoke_timeout;
-	uint64_t max_disk;   /* "limits.disk_bytes": how much the build's
+	uint64_t max_disk;        /* "limits.disk_bytes": how much the build's
 			      * writable directories may grow */
-	uint64_t max_log;    /* "limits.log_bytes": the build log's size cap */
+	uint64_t max_log;         /* "limits.log_bytes": the build log's size cap */
 	struct recipe_axis *axes; /* owned: "matrix" in declared axis order */
-	size_t naxes;        /* 0 without "matrix" */
-	char *cell;          /* owned: the selected matrix cell, e.g.
+	size_t naxes;             /* 0 without "matrix" */
+	char *cell;               /* owned: the selected matrix cell, e.g.
 			      * "board=virt,march=rv64gc"; NULL when the recipe
 			      * has no matrix or no cell was selected */
 };

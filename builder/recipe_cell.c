@@ -59,8 +59,8 @@ int recipe_select_cell(struct recipe *r, const char *sel, struct err *e)
 	if (r->naxes == 0)
 		return err_set(e, "%s: cell \"%s\": the recipe has no \"matrix\"", r->file, sel);
 	if (r->cell)
-		return err_set(e, "%s: cell \"%s\": the cell \"%s\" is already selected", r->file, sel,
-			       r->cell);
+		return err_set(e, "%s: cell \"%s\": the cell \"%s\" is already selected", r->file,
+			       sel, r->cell);
 	while (*p) {
 		const char *comma = strchr(p, ','), *eq;
 		size_t len = comma ? (size_t)(comma - p) : strlen(p), a = 0;
@@ -69,22 +69,25 @@ int recipe_select_cell(struct recipe *r, const char *sel, struct err *e)
 
 		eq = memchr(p, '=', len);
 		if (!eq)
-			return err_set(e, "%s: cell \"%s\": \"%.*s\" is not axis=value", r->file, sel,
-				       (int)len, p);
+			return err_set(e, "%s: cell \"%s\": \"%.*s\" is not axis=value", r->file,
+				       sel, (int)len, p);
 		ax = find_axis(r, p, (size_t)(eq - p), &a);
 		if (!ax)
 			return err_set(e, "%s: cell \"%s\": unknown axis \"%.*s\"", r->file, sel,
 				       (int)(eq - p), p);
 		if (chosen[a])
-			return err_set(e, "%s: cell \"%s\": axis \"%s\" given twice", r->file, sel, ax->name);
+			return err_set(e, "%s: cell \"%s\": axis \"%s\" given twice", r->file, sel,
+				       ax->name);
 		for (size_t k = 0; k < ax->values.n; k++) {
 			const char *v = ax->values.v[k];
-			if (strlen(v) == len - (size_t)(eq - p) - 1 && !strncmp(v, eq + 1, strlen(v)))
+			if (strlen(v) == len - (size_t)(eq - p) - 1 &&
+			    !strncmp(v, eq + 1, strlen(v)))
 				val = v;
 		}
 		if (!val)
-			return err_set(e, "%s: cell \"%s\": axis \"%s\" has no value \"%.*s\"", r->file,
-				       sel, ax->name, (int)(len - (size_t)(eq - p) - 1), eq + 1);
+			return err_set(e, "%s: cell \"%s\": axis \"%s\" has no value \"%.*s\"",
+				       r->file, sel, ax->name, (int)(len - (size_t)(eq - p) - 1),
+				       eq + 1);
 		chosen[a] = val;
 		p += len;
 		if (*p == ',' && *++p == '\0')

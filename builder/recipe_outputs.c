@@ -72,16 +72,21 @@ static int load_output(const cJSON *c, size_t i, struct recipe_output *o, const 
 		    json_get_string(c, "as", 0, f, at, &as, e) < 0)
 			return -1;
 		if (!path == !glob)
-			return err_set(e, "%s: \"%s\": needs exactly one of \"path\" and \"glob\"", f, at);
+			return err_set(e, "%s: \"%s\": needs exactly one of \"path\" and \"glob\"",
+				       f, at);
 		if (oj && !cJSON_IsBool(oj))
 			return err_set(e, "%s: \"%s.optional\": expected true or false", f, at);
 		opt = cJSON_IsTrue(oj);
 		if (as && glob)
-			return err_set(e, "%s: \"%s.as\": only with \"path\" (a glob's matches keep their own names)",
-				       f, at);
+			return err_set(
+				e,
+				"%s: \"%s.as\": only with \"path\" (a glob's matches keep their own names)",
+				f, at);
 		if (oj && path)
-			return err_set(e, "%s: \"%s.optional\": only with \"glob\" (a named file must be produced)",
-				       f, at);
+			return err_set(
+				e,
+				"%s: \"%s.optional\": only with \"glob\" (a named file must be produced)",
+				f, at);
 		if (glob)
 			path = glob;
 	}
@@ -95,15 +100,18 @@ static int load_output(const cJSON *c, size_t i, struct recipe_output *o, const 
 	o->glob = path[strcspn(path, "*?[")] != '\0';
 	o->optional = opt;
 	if (glob && !o->glob)
-		return err_set(e, "%s: \"%s.glob\": \"%s\" has no wildcard; give it as \"path\"", f, at, glob);
+		return err_set(e, "%s: \"%s.glob\": \"%s\" has no wildcard; give it as \"path\"", f,
+			       at, glob);
 	if (o->glob && !glob_ok(path))
-		return err_set(e, "%s: \"%s\": \"%s\": ** must be a whole path component", f, at, path);
+		return err_set(e, "%s: \"%s\": \"%s\": ** must be a whole path component", f, at,
+			       path);
 	if (as) {
 		const char *why;
 		if (!recipe_subject_name_ok(as, &why))
 			return strcmp(why, "is reserved")
 				       ? err_set(e, "%s: \"%s.as\": \"%s\" %s", f, at, as, why)
-				       : err_set(e, "%s: \"%s.as\": the name \"%s\" is reserved", f, at, as);
+				       : err_set(e, "%s: \"%s.as\": the name \"%s\" is reserved", f,
+						 at, as);
 		o->as = xstrdup(as);
 	}
 	return 0;
@@ -127,7 +135,8 @@ int recipe_load_outputs(const cJSON *j, struct recipe *r, const char *f, struct 
 	if (n > RECIPE_MAX_OUTPUTS)
 		return err_set(e, "%s: \"outputs\": more than %d entries", f, RECIPE_MAX_OUTPUTS);
 	r->outputs = xcalloc(n, sizeof(*r->outputs));
-	cJSON_ArrayForEach(c, arr) {
+	cJSON_ArrayForEach(c, arr)
+	{
 		if (load_output(c, r->noutputs, &r->outputs[r->noutputs], f, e) < 0) {
 			r->noutputs++;
 			return -1;
@@ -142,13 +151,18 @@ int recipe_load_outputs(const cJSON *j, struct recipe *r, const char *f, struct 
 		for (size_t k = 0; k < i; k++) {
 			const char *other = recipe_output_published(&r->outputs[k]);
 			if (other && !strcmp(name, other))
-				return err_set(e, "%s: \"outputs[%zu]\": \"%s\" has the same published name \"%s\" as outputs[%zu] (publish one under another name with {\"path\": ..., \"as\": ...})",
-					       f, i, r->outputs[i].path, name, k);
+				return err_set(
+					e,
+					"%s: \"outputs[%zu]\": \"%s\" has the same published name \"%s\" as outputs[%zu] (publish one under another name with {\"path\": ..., \"as\": ...})",
+					f, i, r->outputs[i].path, name, k);
 		}
 		if (!r->outputs[i].as && !recipe_subject_name_ok(name, &why))
 			return strcmp(why, "is reserved")
-				       ? err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" %s", f, i, name, why)
-				       : err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" is reserved", f, i, name);
+				       ? err_set(e, "%s: \"outputs[%zu]\": the name \"%s\" %s", f,
+						 i, name, why)
+				       : err_set(e,
+						 "%s: \"outputs[%zu]\": the name \"%s\" is reserved",
+						 f, i, name);
 	}
 	return 0;
 }

@@ -10,9 +10,9 @@
 
 #include "core/json.h"
 
-static const char *const source_fields[] = { "dir",     "exclude", "git",     "commit",
-					       "tarball", "sha256",  "strip",   "debian-source",
-					       "version", "suite",   NULL };
+static const char *const source_fields[] = { "dir",     "exclude", "git",   "commit",
+					     "tarball", "sha256",  "strip", "debian-source",
+					     "version", "suite",   NULL };
 
 static int commit_ok(const char *s)
 {
@@ -55,7 +55,8 @@ static int hex64_ok(const char *s)
  * spell them: they become a pool path and file names. */
 static int deb_name_ok(const char *s)
 {
-	if (strlen(s) < 2 || strlen(s) > 100 || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+	if (strlen(s) < 2 || strlen(s) > 100 ||
+	    !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789+-.") == strlen(s);
 }
@@ -69,19 +70,27 @@ static int deb_version_ok(const char *s)
 
 static int load_exclude(const cJSON *s, struct recipe *r, const char *f, struct err *e)
 {
-	const cJSON *arr = cJSON_IsObject(s) ? cJSON_GetObjectItemCaseSensitive(s, "exclude") : NULL, *c;
+	const cJSON *arr = cJSON_IsObject(s) ? cJSON_GetObjectItemCaseSensitive(s, "exclude")
+					     : NULL,
+		    *c;
 	size_t i = 0;
 
 	if (arr && !cJSON_IsArray(arr))
 		return err_set(e, "%s: \"source.exclude\": expected an array of strings", f);
-	cJSON_ArrayForEach(c, arr) {
+	cJSON_ArrayForEach(c, arr)
+	{
 		if (!cJSON_IsString(c) || !*c->valuestring)
-			return err_set(e, "%s: \"source.exclude[%zu]\": expected a non-empty string", f, i);
+			return err_set(e,
+				       "%s: \"source.exclude[%zu]\": expected a non-empty string",
+				       f, i);
 		if (c->valuestring[0] == '/')
-			return err_set(e, "%s: \"source.exclude[%zu]\": \"%s\" must be relative to the source directory",
-				       f, i, c->valuestring);
+			return err_set(
+				e,
+				"%s: \"source.exclude[%zu]\": \"%s\" must be relative to the source directory",
+				f, i, c->valuestring);
 		if (++i > RECIPE_MAX_EXCLUDES)
-			return err_set(e, "%s: \"source.exclude\": more than %d entries", f, RECIPE_MAX_EXCLUDES);
+			return err_set(e, "%s: \"source.exclude\": more than %d entries", f,
+				       RECIPE_MAX_EXCLUDES);
 		strv_push(&r->source_exclude, c->valuestring);
 	}
 	return 0;
@@ -98,13 +107,19 @@ static int load_tarball(const cJSON *s, const char *where, struct recipe *r, con
 	    json_get_int(s, "strip", 0, f, "source", &strip, e) < 0)
 		return -1;
 	if (!hex64_ok(sha))
-		return err_set(e, "%s: \"source.sha256\": \"%s\" is not a sha256 (64 lowercase hex digits)",
-			       f, sha);
+		return err_set(
+			e,
+			"%s: \"source.sha256\": \"%s\" is not a sha256 (64 lowercase hex digits)",
+			f, sha);
 	if (strip != 0 && strip != 1)
-		return err_set(e, "%s: \"source.strip\": 0 or 1 (drop the tarball's one top directory)", f);
+		return err_set(
+			e, "%s: \"source.strip\": 0 or 1 (drop the tarball's one top directory)",
+			f);
 	if (!recipe_url_ok(where) && (strstr(where, "://") || !source_path_ok(where)))
-		return err_set(e, "%s: \"source.tarball\": \"%s\" must be a path relative to the recipe's directory or an http(s) URL",
-			       f, where);
+		return err_set(
+			e,
+			"%s: \"source.tarball\": \"%s\" must be a path relative to the recipe's directory or an http(s) URL",
+			f, where);
 	r->source_kind = RECIPE_SOURCE_TARBALL;
 	r->source_sha256 = xstrdup(sha);
 	r->source_strip = (int)strip;
@@ -121,10 +136,13 @@ static int load_debian(const cJSON *s, const char *name, struct recipe *r, const
 	    json_get_string(s, "suite", 0, f, "source", &suite, e) < 0)
 		return -1;
 	if (!deb_name_ok(name))
-		return err_set(e, "%s: \"source.debian-source\": \"%s\" is not a Debian source package name",
-			       f, name);
+		return err_set(
+			e,
+			"%s: \"source.debian-source\": \"%s\" is not a Debian source package name",
+			f, name);
 	if (!deb_version_ok(version))
-		return err_set(e, "%s: \"source.version\": \"%s\" is not a Debian version", f, version);
+		return err_set(e, "%s: \"source.version\": \"%s\" is not a Debian version", f,
+			       version);
 	if (suite && !recipe_name_ok(suite))
 		return err_set(e, "%s: \"source.suite\": \"%s\" is not a suite name", f, suite);
 	r->source_kind = RECIPE_SOURCE_DEBIAN;
@@ -140,10 +158,10 @@ static int load_debian(const cJSON *s, const char *name, struct recipe *r, const
 int recipe_load_source(const cJSON *s, struct recipe *r, const char *f, struct err *e)
 {
 	static const char *const forms[] = { "dir", "git", "tarball", "debian-source" };
-	static const char *const own[][4] = {
-		{ "exclude", NULL }, { "commit", NULL }, { "sha256", "strip", NULL },
-		{ "version", "suite", NULL }
-	};
+	static const char *const own[][4] = { { "exclude", NULL },
+					      { "commit", NULL },
+					      { "sha256", "strip", NULL },
+					      { "version", "suite", NULL } };
 	const char *val[4] = { NULL }, *what = NULL;
 	size_t form = 0, nforms = 0;
 
@@ -165,13 +183,16 @@ int recipe_load_source(const cJSON *s, struct recipe *r, const char *f, struct e
 			nforms++;
 		}
 	if (nforms != 1)
-		return err_set(e, "%s: \"source\": needs exactly one of \"dir\", \"git\", \"tarball\" and \"debian-source\"",
-			       f);
+		return err_set(
+			e,
+			"%s: \"source\": needs exactly one of \"dir\", \"git\", \"tarball\" and \"debian-source\"",
+			f);
 	what = val[form];
 	for (size_t i = 0; i < 4 && cJSON_IsObject(s); i++)
 		for (size_t k = 0; i != form && own[i][k]; k++)
 			if (cJSON_GetObjectItemCaseSensitive(s, own[i][k]))
-				return err_set(e, "%s: \"source.%s\": only with \"%s\"", f, own[i][k], forms[i]);
+				return err_set(e, "%s: \"source.%s\": only with \"%s\"", f,
+					       own[i][k], forms[i]);
 	r->source_path = xstrdup(what);
 	if (form == 2)
 		return load_tarball(s, what, r, f, e);
@@ -182,15 +203,26 @@ int recipe_load_source(const cJSON *s, struct recipe *r, const char *f, struct e
 		if (json_get_string(s, "commit", 0, f, "source", &commit, e) < 0)
 			return -1;
 		if (!commit)
-			return err_set(e, "%s: \"source.commit\": missing (\"git\" builds one named commit)", f);
+			return err_set(
+				e,
+				"%s: \"source.commit\": missing (\"git\" builds one named commit)",
+				f);
 		if (!commit_ok(commit))
-			return err_set(e, "%s: \"source.commit\": \"%s\" is not a full commit id (40 or 64 lowercase hex digits)",
-				       f, commit);
+			return err_set(
+				e,
+				"%s: \"source.commit\": \"%s\" is not a full commit id (40 or 64 lowercase hex digits)",
+				f, commit);
 		r->source_commit = xstrdup(commit);
 	}
 	if (!source_path_ok(what))
-		return err_set(e, "%s: \"source%s\": \"%s\" must be a path relative to the recipe's directory",
-			       f, cJSON_IsString(s) ? "" : form ? ".git" : ".dir", what);
+		return err_set(
+			e,
+			"%s: \"source%s\": \"%s\" must be a path relative to the recipe's directory",
+			f,
+			cJSON_IsString(s) ? ""
+			: form            ? ".git"
+					  : ".dir",
+			what);
 	r->source_kind = form ? RECIPE_SOURCE_GIT : RECIPE_SOURCE_DIR;
 	return load_exclude(s, r, f, e);
 }

@@ -47,14 +47,16 @@ static int choose_pin(const char *prefix, struct scaffold *s, struct err *e)
 		struct toolchain *t = NULL;
 		if (toolchain_load(names.v[i], &t, NULL) < 0)
 			continue;
-		buf_addf(&known, "%s%s (%s)", known.len ? ", " : "", names.v[i], toolchain_prefix(t));
+		buf_addf(&known, "%s%s (%s)", known.len ? ", " : "", names.v[i],
+			 toolchain_prefix(t));
 		if (!strcmp(toolchain_prefix(t), prefix))
 			strv_push(&fits, names.v[i]);
 		toolchain_free(t);
 	}
 	if (!fits.n) {
-		err_set(e, "no environment pin has the tool prefix \"%s\" (pins in %s: %s); name one "
-			   "with --environment, or make one with 'lockstep env pin'",
+		err_set(e,
+			"no environment pin has the tool prefix \"%s\" (pins in %s: %s); name one "
+			"with --environment, or make one with 'lockstep env pin'",
 			prefix, toolchain_dir(), known.len ? known.data : "none");
 		goto out;
 	}
@@ -66,8 +68,9 @@ static int choose_pin(const char *prefix, struct scaffold *s, struct err *e)
 		}
 	for (size_t i = 0; i < fits.n; i++)
 		if (strcmp(fits.v[i], s->environment))
-			strv_pushf(&s->notes, "environment: \"%s\" has the same tool prefix (another "
-					      "Debian release); use it with --environment %s",
+			strv_pushf(&s->notes,
+				   "environment: \"%s\" has the same tool prefix (another "
+				   "Debian release); use it with --environment %s",
 				   fits.v[i], fits.v[i]);
 	ret = 0;
 out:
@@ -89,7 +92,8 @@ static void newest_mtime(const char *dir, int depth, int64_t *t)
 	while ((de = readdir(d))) {
 		struct stat st;
 		char *p;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
 			continue;
 		p = fs_join(dir, de->d_name);
 		if (lstat(p, &st) == 0) {
@@ -112,12 +116,14 @@ static void choose_epoch(struct scaffold *s)
 	if (run_capture(argv, NULL, &out, NULL) == 0 && out && (v = strtoll(out, &end, 10)) > 0 &&
 	    (*end == '\n' || !*end)) {
 		s->source_date_epoch = v;
-		strv_push(&s->notes, "source_date_epoch: the time of the last commit that changed the tree");
+		strv_push(&s->notes,
+			  "source_date_epoch: the time of the last commit that changed the tree");
 	} else {
 		s->source_date_epoch = 0;
 		newest_mtime(s->source_dir, 0, &s->source_date_epoch);
-		strv_push(&s->notes, "source_date_epoch: the newest file's time (not a git checkout); "
-				     "set it to the date of the source's last change");
+		strv_push(&s->notes,
+			  "source_date_epoch: the newest file's time (not a git checkout); "
+			  "set it to the date of the source's last change");
 	}
 	free(out);
 }
@@ -162,8 +168,10 @@ static void choose_version(const char *text, struct scaffold *s)
 	size_t bn = 0;
 
 	if (text)
-		scaffold_matches(text, "^[ \t]*[A-Za-z0-9_]*VERSION[A-Za-z0-9_]*[ \t]*(\\?|:|::)?=[ \t]*"
-				  "([^ \t#\n$]+)[ \t]*$", 2, &vals);
+		scaffold_matches(text,
+				 "^[ \t]*[A-Za-z0-9_]*VERSION[A-Za-z0-9_]*[ \t]*(\\?|:|::)?=[ \t]*"
+				 "([^ \t#\n$]+)[ \t]*$",
+				 2, &vals);
 	for (size_t i = 0; i < vals.n && !s->version; i++) {
 		char *v = xasprintf("v%s", vals.v[i]);
 		if (version_check(s->kind, vals.v[i], NULL) == 0)
@@ -183,13 +191,15 @@ static void choose_version(const char *text, struct scaffold *s)
 				board[bn++] = (char)toupper((unsigned char)*p);
 		board[bn] = '\0';
 		clock_rfc3339(s->source_date_epoch, date);
-		s->version = xasprintf("fw%s%s.r1.%.4s%.2s%.2s", isalpha((unsigned char)board[0]) ? "" : "B",
-				       board, date, date + 5, date + 8);
+		s->version = xasprintf("fw%s%s.r1.%.4s%.2s%.2s",
+				       isalpha((unsigned char)board[0]) ? "" : "B", board, date,
+				       date + 5, date + 8);
 	}
 	if (version_check(s->kind, s->version, NULL) < 0)
-		strv_pushf(&s->notes, "version: \"%s\" does not pass the versioning policy in force (%s): "
-				      "give the recipe a version it accepts, or a \"version_policy\" of "
-				      "the project's own (docs/versioning.md)",
+		strv_pushf(&s->notes,
+			   "version: \"%s\" does not pass the versioning policy in force (%s): "
+			   "give the recipe a version it accepts, or a \"version_policy\" of "
+			   "the project's own (docs/versioning.md)",
 			   s->version, version_policy_source());
 }
 
@@ -209,20 +219,24 @@ int scaffold_propose(const char *dir, const char *recipe_dir, const char *enviro
 	} else if (!strncmp(s->source_dir, rdir, n) && (s->source_dir[n] == '/' || n == 1)) {
 		s->source = xstrdup(s->source_dir + n + (n > 1));
 	} else {
-		err_set(e, "%s: not inside \"%s\", where the recipe goes: a recipe's source is below "
-			   "it (write the recipe into the tree or a directory above it)",
+		err_set(e,
+			"%s: not inside \"%s\", where the recipe goes: a recipe's source is below "
+			"it (write the recipe into the tree or a directory above it)",
 			dir, recipe_dir);
 		goto out;
 	}
-	for (const char *const *m = (const char *const[]){ "GNUmakefile", "makefile", "Makefile", NULL };
+	for (const char *const *m =
+		     (const char *const[]){ "GNUmakefile", "makefile", "Makefile", NULL };
 	     *m && !text; m++)
 		text = read_text(s->source_dir, *m);
 	cmake = read_text(s->source_dir, "CMakeLists.txt");
 	kconfig = read_text(s->source_dir, "Kconfig");
 	if (!text && !cmake) {
-		err_set(e, "%s: no Makefile and no CMakeLists.txt: lockstep init knows make (with or "
-			   "without Kconfig) and CMake; write the recipe's \"steps\" by hand "
-			   "(docs/recipe.md)", dir);
+		err_set(e,
+			"%s: no Makefile and no CMakeLists.txt: lockstep init knows make (with or "
+			"without Kconfig) and CMake; write the recipe's \"steps\" by hand "
+			"(docs/recipe.md)",
+			dir);
 		goto out;
 	}
 	s->system = text ? (kconfig ? "make+kconfig" : "make") : "cmake";
@@ -235,8 +249,10 @@ int scaffold_propose(const char *dir, const char *recipe_dir, const char *enviro
 	} else {
 		prefix = scaffold_find_prefix(text ? text : cmake);
 		if (!prefix) {
-			err_set(e, "%s: no cross tool prefix found (CROSS_COMPILE = riscv64-...-): name the "
-				   "environment with --environment NAME ('lockstep env list')", dir);
+			err_set(e,
+				"%s: no cross tool prefix found (CROSS_COMPILE = riscv64-...-): name the "
+				"environment with --environment NAME ('lockstep env list')",
+				dir);
 			goto out;
 		}
 		if (choose_pin(prefix, s, e) < 0)

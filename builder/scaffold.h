@@ -12,20 +12,23 @@
 #include "core/err.h"
 
 struct scaffold {
-	char *source_dir;  /* owned: absolute, the tree the recipe builds */
-	char *source;      /* owned: as the recipe names it, relative to its dir */
+	char *source_dir;   /* owned: absolute, the tree the recipe builds */
+	char *source;       /* owned: as the recipe names it, relative to its dir */
 	const char *system; /* "make", "make+kconfig" or "cmake" (static) */
 	char *name, *kind, *version, *environment; /* owned */
-	char *triple, *march, *mabi;              /* owned */
+	char *triple, *march, *mabi;               /* owned */
 	int64_t source_date_epoch;
 	struct strv env;      /* KEY=VALUE for the recipe's "env" */
 	struct strv packages; /* beyond the pin's usual tools (cmake) */
 	struct strv steps;
 	struct strv outputs;
-	struct strv notes;    /* advice for the person, one line each */
+	struct strv notes; /* advice for the person, one line each */
 };
 
-#define SCAFFOLD_INIT { 0 }
+#define SCAFFOLD_INIT \
+	{ \
+		0 \
+	}
 
 /* Looks at the tree dir and proposes a recipe to be written in recipe_dir
  * (which must hold dir, or be it).  environment names a pin to use, or NULL

@@ -14,15 +14,16 @@
 
 /* Variables that name a cross tool prefix in the makefiles we have met
  * (Linux, U-Boot and OpenSBI use CROSS_COMPILE). */
-static const char *const prefix_vars[] = { "CROSS_COMPILE", "CROSS", "CROSS_PREFIX",
+static const char *const prefix_vars[] = { "CROSS_COMPILE",    "CROSS",         "CROSS_PREFIX",
 					   "TOOLCHAIN_PREFIX", "TARGET_PREFIX", NULL };
 
 /* File names that say "artifact" without looking inside; ELF files and ar
  * archives are recognised by their magic instead. */
-static const char *const artifact_suffixes[] = { ".elf", ".bin", ".img", ".hex", ".uf2", ".dtb",
-						 ".itb", ".srec", ".tar", ".tar.gz", ".tgz",
-						 ".tar.xz", ".tar.zst", ".zip", ".cpio",
-						 ".cpio.gz", ".a", ".so", NULL };
+static const char *const artifact_suffixes[] = { ".elf",     ".bin",    ".img",  ".hex",
+						 ".uf2",     ".dtb",    ".itb",  ".srec",
+						 ".tar",     ".tar.gz", ".tgz",  ".tar.xz",
+						 ".tar.zst", ".zip",    ".cpio", ".cpio.gz",
+						 ".a",       ".so",     NULL };
 
 int scaffold_has_suffix(const char *s, const char *suf)
 {
@@ -71,7 +72,8 @@ static char *make_var(const char *text, const char *name)
 {
 	struct strv vals = STRV_INIT;
 	char *pattern = xasprintf("^[ \t]*(override[ \t]+|export[ \t]+)?%s[ \t]*(\\?|:|::)?=[ \t]*"
-				  "([^ \t#\n]+)", name);
+				  "([^ \t#\n]+)",
+				  name);
 	char *v = NULL;
 
 	scaffold_matches(text, pattern, 3, &vals);
@@ -98,8 +100,10 @@ char *scaffold_find_prefix(const char *text)
 		}
 	}
 	if (!p) {
-		scaffold_matches(text, "([a-z0-9_]+-[a-z0-9_]+(-[a-z0-9_]+)*-)(gcc|cc|as|ld|objcopy|ar)"
-				  "([^a-z0-9_+-]|$)", 1, &lit);
+		scaffold_matches(text,
+				 "([a-z0-9_]+-[a-z0-9_]+(-[a-z0-9_]+)*-)(gcc|cc|as|ld|objcopy|ar)"
+				 "([^a-z0-9_+-]|$)",
+				 1, &lit);
 		if (lit.n)
 			p = xstrdup(lit.v[0]);
 		strv_release(&lit);
@@ -128,7 +132,9 @@ void scaffold_choose_target(const char *text, struct scaffold *s)
 		strv_release(&lit);
 	}
 	if (!s->march)
-		s->march = xstrdup(on_linux ? "rv64gc" : rv32 ? "rv32imac_zicsr_zifencei" : "rv64imac_zicsr_zifencei");
+		s->march = xstrdup(on_linux ? "rv64gc"
+				   : rv32   ? "rv32imac_zicsr_zifencei"
+					    : "rv64imac_zicsr_zifencei");
 	if (!s->mabi)
 		s->mabi = xstrdup(on_linux ? "lp64d" : rv32 ? "ilp32" : "lp64");
 }
@@ -191,8 +197,9 @@ void scaffold_make_steps(const char *text, int kconfig, struct scaffold *s)
 
 	if (kconfig) {
 		strv_pushf(&s->steps, "make %s", defconfig ? defconfig : "defconfig");
-		strv_pushf(&s->notes, "steps: the configuration is \"%s\"; pick yours (a defconfig "
-				      "target, or a .config kept in the source)",
+		strv_pushf(&s->notes,
+			   "steps: the configuration is \"%s\"; pick yours (a defconfig "
+			   "target, or a .config kept in the source)",
 			   defconfig ? defconfig : "defconfig");
 	}
 	/* Kbuild-style trees take extra compiler flags in KCFLAGS: the build
@@ -217,13 +224,14 @@ void scaffold_cmake_steps(struct scaffold *s)
 	int bare = strstr(s->triple, "linux") == NULL;
 	const char *flags = "-march=$MARCH -mabi=$MABI -ffile-prefix-map=/build=.";
 
-	strv_pushf(&s->steps,
-		   "cmake -S . -B obj -DCMAKE_BUILD_TYPE=Release -DCMAKE_SYSTEM_NAME=%s%s "
-		   "-DCMAKE_C_COMPILER=${CROSS_COMPILE}gcc -DCMAKE_CXX_COMPILER=${CROSS_COMPILE}g++ "
-		   "\"-DCMAKE_C_FLAGS=%s\" \"-DCMAKE_CXX_FLAGS=%s\" "
-		   "\"-DCMAKE_ASM_FLAGS=%s -Wa,--debug-prefix-map=/build=.\"",
-		   bare ? "Generic" : "Linux",
-		   bare ? " -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY" : "", flags, flags, flags);
+	strv_pushf(
+		&s->steps,
+		"cmake -S . -B obj -DCMAKE_BUILD_TYPE=Release -DCMAKE_SYSTEM_NAME=%s%s "
+		"-DCMAKE_C_COMPILER=${CROSS_COMPILE}gcc -DCMAKE_CXX_COMPILER=${CROSS_COMPILE}g++ "
+		"\"-DCMAKE_C_FLAGS=%s\" \"-DCMAKE_CXX_FLAGS=%s\" "
+		"\"-DCMAKE_ASM_FLAGS=%s -Wa,--debug-prefix-map=/build=.\"",
+		bare ? "Generic" : "Linux",
+		bare ? " -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY" : "", flags, flags, flags);
 	strv_push(&s->steps, "cmake --build obj -j2");
 	strv_push(&s->packages, "cmake");
 	strv_push(&s->notes, "packages: the environment pin must carry cmake; if it does not, "
@@ -244,7 +252,8 @@ void scaffold_cmake_outputs(const char *text, struct scaffold *s)
 	scaffold_matches(text, lib, 1, &names);
 	scaffold_matches(text, lib, 2, &kinds);
 	for (size_t i = 0; i < names.n && i < kinds.n; i++)
-		strv_pushf(&s->outputs, "obj/lib%s.%s", names.v[i], strcmp(kinds.v[i], "SHARED") ? "a" : "so");
+		strv_pushf(&s->outputs, "obj/lib%s.%s", names.v[i],
+			   strcmp(kinds.v[i], "SHARED") ? "a" : "so");
 	strv_release(&names);
 	strv_release(&kinds);
 }

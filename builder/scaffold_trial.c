@@ -70,8 +70,10 @@ static int trial_walk(struct trial *t, const char *build_dir, const char *rel, i
 		if (de->d_name[0] == '.')
 			continue; /* ".", "..", and hidden files are never outputs */
 		if (++t->files > WALK_MAX_FILES) {
-			ret = err_set(e, "the trial build left more than %d files; list the outputs by hand",
-				      WALK_MAX_FILES);
+			ret = err_set(
+				e,
+				"the trial build left more than %d files; list the outputs by hand",
+				WALK_MAX_FILES);
 			break;
 		}
 		r = rel ? fs_join(rel, de->d_name) : xstrdup(de->d_name);
@@ -132,14 +134,17 @@ int scaffold_trial(struct scaffold *s, int quiet, struct err *e)
 		for (size_t k = 0; k < s->outputs.n; k++)
 			dup |= !strcmp(recipe_output_name(s->outputs.v[k]), base);
 		if (dup)
-			strv_pushf(&s->notes, "outputs: \"%s\" left out: another output has its file name",
+			strv_pushf(&s->notes,
+				   "outputs: \"%s\" left out: another output has its file name",
 				   t.found.v[i]);
 		else
 			strv_push(&s->outputs, t.found.v[i]);
 	}
 	if (!s->outputs.n) {
-		err_set(e, "%s: the trial build produced no artifacts (ELF programs or libraries, "
-			   "archives, images): list the outputs by hand", s->source_dir);
+		err_set(e,
+			"%s: the trial build produced no artifacts (ELF programs or libraries, "
+			"archives, images): list the outputs by hand",
+			s->source_dir);
 		goto out;
 	}
 	ret = 0;

@@ -69,14 +69,18 @@ static int git_entry(const struct recipe *r, const char *top, char *line, struct
 	int fd = -1, ret = -1;
 
 	if (!tab || sscanf(line, "%7s %7s %64s", mode, type, oid) != 3)
-		return err_set(e, "%s: \"source\": unexpected git ls-tree line \"%s\"", r->file, line);
+		return err_set(e, "%s: \"source\": unexpected git ls-tree line \"%s\"", r->file,
+			       line);
 	tab++;
 	if (!strcmp(type, "commit"))
-		return err_set(e, "%s: \"source\": \"%s\" is a submodule: its files are not in this repository (not followed)",
-			       r->file, tab);
+		return err_set(
+			e,
+			"%s: \"source\": \"%s\" is a submodule: its files are not in this repository (not followed)",
+			r->file, tab);
 	if (strcmp(type, "blob") || !git_name_ok(tab))
-		return err_set(e, "%s: \"source\": git entry \"%s\" (%s %s) cannot be part of a source",
-			       r->file, tab, mode, type);
+		return err_set(
+			e, "%s: \"source\": git entry \"%s\" (%s %s) cannot be part of a source",
+			r->file, tab, mode, type);
 	if (make_parents(top, tab, e) < 0)
 		return -1;
 	path = fs_join(top, tab);
@@ -110,11 +114,12 @@ out:
 
 /* Writes the files git tracks below r->source_dir at r->source_commit into
  * the new directory top. */
-static int git_checkout(const struct recipe *r, const char *top, const char *scratch,
-			struct err *e)
+static int git_checkout(const struct recipe *r, const char *top, const char *scratch, struct err *e)
 {
 	char *spec = xasprintf("%s^{commit}", r->source_commit), *resolved = NULL;
-	char *rev[] = { "git", "-C", r->source_dir, "rev-parse", "--verify", "--quiet", spec, NULL };
+	char *rev[] = {
+		"git", "-C", r->source_dir, "rev-parse", "--verify", "--quiet", spec, NULL
+	};
 	char *ls[] = { "git", "-C", r->source_dir, "ls-tree", "-r", "-z", r->source_commit, NULL };
 	char *list_path = fs_join(scratch, "ls-tree"), *list = NULL;
 	size_t len = 0;
@@ -150,7 +155,8 @@ static int git_checkout(const struct recipe *r, const char *top, const char *scr
 		size_t n = strnlen(list + at, len - at);
 
 		if (at + n == len) {
-			err_set(e, "%s: \"source\": git ls-tree output does not end in NUL", r->file);
+			err_set(e, "%s: \"source\": git ls-tree output does not end in NUL",
+				r->file);
 			goto out;
 		}
 		if (git_entry(r, top, list + at, e) < 0)
@@ -183,8 +189,10 @@ static int tarball_get(const struct recipe *r, char **path, struct err *e)
 		if (digest_file(r->source_dir, have, e) < 0)
 			return -1;
 		if (strcmp(have, r->source_sha256))
-			return err_setk(e, ERR_NO, "%s: \"source.sha256\": %s has sha256 %s, the recipe says %s",
-					r->file, r->source_path, have, r->source_sha256);
+			return err_setk(
+				e, ERR_NO,
+				"%s: \"source.sha256\": %s has sha256 %s, the recipe says %s",
+				r->file, r->source_path, have, r->source_sha256);
 		*path = xstrdup(r->source_dir);
 		return 0;
 	}
@@ -247,8 +255,8 @@ static char *only_dir(const struct recipe *r, const char *top, struct err *e)
 	closedir(d);
 	if (n != 1 || !found) {
 		free(found);
-		err_set(e, "%s: \"source.strip\": %s does not hold exactly one top directory", r->file,
-			r->source_path);
+		err_set(e, "%s: \"source.strip\": %s does not hold exactly one top directory",
+			r->file, r->source_path);
 		return NULL;
 	}
 	return found;
@@ -272,7 +280,8 @@ static int tarball_archive(const struct recipe *r, const char *scratch, const ch
 	}
 	tree = r->source_strip ? only_dir(r, top, e) : xstrdup(top);
 	if (tree)
-		ret = archive_write_tree(tree, "", out_path, SOURCE_COMPRESS, r->source_date_epoch, e);
+		ret = archive_write_tree(tree, "", out_path, SOURCE_COMPRESS, r->source_date_epoch,
+					 e);
 out:
 	fs_remove_tree(top, NULL);
 	free(top);
@@ -291,11 +300,14 @@ int source_archive_write(const struct recipe *r, const char *scratch, const char
 	if (r->source_kind == RECIPE_SOURCE_TARBALL)
 		return tarball_archive(r, scratch, out_path, e);
 	if (r->source_kind == RECIPE_SOURCE_DEBIAN)
-		return err_set(e, "%s: \"source\": a Debian source package is unpacked by the build", r->file);
+		return err_set(e,
+			       "%s: \"source\": a Debian source package is unpacked by the build",
+			       r->file);
 	if (r->source_kind == RECIPE_SOURCE_GIT) {
 		top = fs_join(scratch, "source-git");
 		if (git_checkout(r, top, scratch, e) == 0)
-			ret = archive_write_tree(top, "", out_path, SOURCE_COMPRESS, r->source_date_epoch, e);
+			ret = archive_write_tree(top, "", out_path, SOURCE_COMPRESS,
+						 r->source_date_epoch, e);
 		fs_remove_tree(top, NULL);
 		free(top);
 		return ret;
@@ -327,7 +339,8 @@ int source_check_outputs(const struct recipe *r, const char *build_dir, const ch
 
 		free(path);
 		if (there) {
-			err_set(e, "%s: \"outputs[%zu]\": \"%s\" is already in the source %s before the steps run (a stale build output? remove it, or leave it out of the source)",
+			err_set(e,
+				"%s: \"outputs[%zu]\": \"%s\" is already in the source %s before the steps run (a stale build output? remove it, or leave it out of the source)",
 				r->file, f[i].entry, f[i].rel, origin);
 			goto out;
 		}

@@ -8,9 +8,9 @@
 #include "core/err.h"
 
 enum {
-	EXIT_OK = 0,  /* yes: reproducible, signature good, compatible */
-	EXIT_NO = 1,  /* the answer is no */
-	EXIT_ERR = 2  /* usage or operational error */
+	EXIT_OK = 0, /* yes: reproducible, signature good, compatible */
+	EXIT_NO = 1, /* the answer is no */
+	EXIT_ERR = 2 /* usage or operational error */
 };
 
 /* Prints "lockstep: MSG" to stderr and returns the exit code for e's kind. */

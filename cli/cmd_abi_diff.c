@@ -27,8 +27,8 @@ static const char usage[] =
 	"exit status: 0 the declared bump suffices (or no --versions), 1 the\n"
 	"declared bump is too small, 2 usage error or unreadable library.";
 
-static void print_json(const char *o, const char *n, const struct abi_report *r,
-		       const char *vo, const char *vn, enum version_bump declared, int ok)
+static void print_json(const char *o, const char *n, const struct abi_report *r, const char *vo,
+		       const char *vn, enum version_bump declared, int ok)
 {
 	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "changes");
 
@@ -74,7 +74,8 @@ int cmd_abi_diff(int argc, char **argv)
 			json = 1;
 		} else if (!strcmp(argv[i], "--versions")) {
 			if (i + 2 >= argc)
-				return cli_usage_error("abi-diff", "--versions needs vOLD and vNEW");
+				return cli_usage_error("abi-diff",
+						       "--versions needs vOLD and vNEW");
 			vo = argv[++i];
 			vn = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -106,12 +107,13 @@ int cmd_abi_diff(int argc, char **argv)
 			printf("no change in the exported ABI (%zu symbols)\n", r.new_symbols);
 		printf("required bump: %s\n", version_bump_name(r.required));
 		if (vo)
-			printf("declared bump: %s (%s -> %s): %s\n", version_bump_name(declared), vo,
-			       vn, ok ? "ok" : "too small");
+			printf("declared bump: %s (%s -> %s): %s\n", version_bump_name(declared),
+			       vo, vn, ok ? "ok" : "too small");
 	}
 	if (!ok)
-		fprintf(stderr, "lockstep: abi-diff: %s -> %s is a %s bump, the ABI change needs %s\n",
-			vo, vn, version_bump_name(declared), version_bump_name(r.required));
+		fprintf(stderr,
+			"lockstep: abi-diff: %s -> %s is a %s bump, the ABI change needs %s\n", vo,
+			vn, version_bump_name(declared), version_bump_name(r.required));
 	abi_report_release(&r);
 	return ok ? EXIT_OK : EXIT_NO;
 }

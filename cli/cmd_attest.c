@@ -138,7 +138,8 @@ static void print_artifacts(const struct attest_tally *t, size_t k, int quiet)
 		case ATTEST_AGREED:
 			if (!quiet || !unanimous)
 				printf("agreed: %s \"%s\": sha256 %s, %zu key%s\n", a->resource_uri,
-				       a->name, a->agreed, a->agreed_keys, a->agreed_keys == 1 ? "" : "s");
+				       a->name, a->agreed, a->agreed_keys,
+				       a->agreed_keys == 1 ? "" : "s");
 			break;
 		case ATTEST_DISSENT:
 			printf("agreed with dissent: %s \"%s\": sha256 %s has %zu of %zu required keys; "
@@ -151,8 +152,9 @@ static void print_artifacts(const struct attest_tally *t, size_t k, int quiet)
 			       a->resource_uri, a->name, a->ndigests, k);
 			break;
 		case ATTEST_SHORT:
-			printf("too few keys: %s \"%s\": %zu key%s, %zu required:\n", a->resource_uri,
-			       a->name, a->agreed_keys, a->agreed_keys == 1 ? "" : "s", k);
+			printf("too few keys: %s \"%s\": %zu key%s, %zu required:\n",
+			       a->resource_uri, a->name, a->agreed_keys,
+			       a->agreed_keys == 1 ? "" : "s", k);
 			break;
 		}
 		if (!unanimous)
@@ -195,24 +197,38 @@ static int attest_agree(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': kstr = optarg; break;
-		case 'p': dir = optarg; break;
-		case 'r': recipe = optarg; break;
-		case 'j': json = 1; break;
-		case 'q': quiet = 1; break;
-		case 'h': puts(usage); return EXIT_OK;
-		default: return cli_bad_option("attest agree", argv, "qh");
+		case 'k':
+			kstr = optarg;
+			break;
+		case 'p':
+			dir = optarg;
+			break;
+		case 'r':
+			recipe = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			puts(usage);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("attest agree", argv, "qh");
 		}
 	}
 	if (!kstr || !dir)
 		return cli_usage_error("attest agree", "expected --require K and --pubkeys DIR");
 	if (parse_k(kstr, &k) < 0)
-		return cli_usage_error("attest agree", "--require \"%s\": expected a whole number >= 1",
-				       kstr);
+		return cli_usage_error("attest agree",
+				       "--require \"%s\": expected a whole number >= 1", kstr);
 	if (optind >= argc)
 		return cli_usage_error("attest agree", "expected at least one VSA");
 	if (attest_keyring_load(dir, &kr, &e) < 0 ||
-	    attest_read((const char *const *)argv + optind, (size_t)(argc - optind), &kr, &t, &e) < 0 ||
+	    attest_read((const char *const *)argv + optind, (size_t)(argc - optind), &kr, &t, &e) <
+		    0 ||
 	    (recipe && attest_expect_recipe(&t, recipe, &e) < 0))
 		goto out;
 	attest_decide(&t, k);
@@ -238,7 +254,8 @@ static int attest_agree(int argc, char **argv)
 	} else {
 		size_t bad = 0;
 		for (size_t i = 0; i < t.narts; i++)
-			bad += t.arts[i].verdict == ATTEST_DISPUTED || t.arts[i].verdict == ATTEST_SHORT;
+			bad += t.arts[i].verdict == ATTEST_DISPUTED ||
+			       t.arts[i].verdict == ATTEST_SHORT;
 		printf("policy not met: %zu of %zu artifacts lack one digest vouched for by %zu "
 		       "distinct trusted keys\n",
 		       bad, t.narts, k);
@@ -274,28 +291,42 @@ static int attest_merge_cmd(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'p': dir = optarg; break;
-		case 'r': kstr = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'f': passfile = optarg; break;
-		case 'h': puts(usage); return EXIT_OK;
-		default: return cli_bad_option("attest merge", argv, "o:h");
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			dir = optarg;
+			break;
+		case 'r':
+			kstr = optarg;
+			break;
+		case 'k':
+			keypath = optarg;
+			break;
+		case 'f':
+			passfile = optarg;
+			break;
+		case 'h':
+			puts(usage);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("attest merge", argv, "o:h");
 		}
 	}
 	/* Counting keys means nothing when the keys are unverified hints. */
 	if (kstr && !dir)
 		return cli_usage_error("attest merge", "--require needs --pubkeys DIR");
 	if (kstr && parse_k(kstr, &k) < 0)
-		return cli_usage_error("attest merge", "--require \"%s\": expected a whole number >= 1",
-				       kstr);
+		return cli_usage_error("attest merge",
+				       "--require \"%s\": expected a whole number >= 1", kstr);
 	if (!out)
 		return cli_usage_error("attest merge", "expected -o OUT");
 	if (optind >= argc)
 		return cli_usage_error("attest merge", "expected at least one VSA");
 	for (int i = optind; i < argc; i++)
 		if (!strcmp(argv[i], out))
-			return cli_usage_error("attest merge", "\"%s\": the output is also an input", out);
+			return cli_usage_error("attest merge",
+					       "\"%s\": the output is also an input", out);
 	/* The key first: a typo fails before any reading. */
 	if (keypath && passfile && sign_read_passphrase(passfile, &pass, &e) < 0)
 		goto out;
@@ -320,11 +351,13 @@ static int attest_merge_cmd(int argc, char **argv)
 			printf("rejected: %s: %s\n", s->file, s->reason);
 			continue;
 		}
-		for (m = 0; m < i && !(t.sums[m].counted && !strcmp(t.sums[m].keyid, s->keyid)); m++)
+		for (m = 0; m < i && !(t.sums[m].counted && !strcmp(t.sums[m].keyid, s->keyid));
+		     m++)
 			;
 		rebuilders += m == i;
 		for (m = 0; m < i && !(t.sums[m].counted &&
-				       !strcmp(t.sums[m].resource_uri, s->resource_uri)); m++)
+				       !strcmp(t.sums[m].resource_uri, s->resource_uri));
+		     m++)
 			;
 		cells += m == i;
 	}
@@ -337,8 +370,8 @@ static int attest_merge_cmd(int argc, char **argv)
 				       "another rebuilder gives a different one\n",
 				       a->resource_uri, a->name, a->agreed_keys);
 		} else if (k) {
-			printf("left out: %s \"%s\": no digest has %zu keys (%s)\n", a->resource_uri,
-			       a->name, k, attest_verdict_name(a->verdict));
+			printf("left out: %s \"%s\": no digest has %zu keys (%s)\n",
+			       a->resource_uri, a->name, k, attest_verdict_name(a->verdict));
 		} else {
 			printf("disputed: %s \"%s\": its rebuilders give different digests\n",
 			       a->resource_uri, a->name);

@@ -42,12 +42,23 @@ int cmd_audit(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': pub = optarg; break;
-		case 'n': rebuild = 0; break;
-		case 'j': json = 1; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_bad_option("audit", argv, "qh");
+		case 'p':
+			pub = optarg;
+			break;
+		case 'n':
+			rebuild = 0;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("audit", argv, "qh");
 		}
 	}
 	if (optind + 1 != argc)
@@ -62,9 +73,11 @@ int cmd_audit(int argc, char **argv)
 		cJSON_AddBoolToObject(o, "rebuilt", rebuild);
 		if (ret == 0) {
 			json_add_str(o, "keyid", res.keyid);
-			json_add_str(o, "sigstoreBundles", res.sigstore_absent ? "absent" : "verified");
+			json_add_str(o, "sigstoreBundles",
+				     res.sigstore_absent ? "absent" : "verified");
 		}
-		cJSON_AddItemToObject(o, "subjects", res.subjects ? res.subjects : cJSON_CreateArray());
+		cJSON_AddItemToObject(o, "subjects",
+				      res.subjects ? res.subjects : cJSON_CreateArray());
 		res.subjects = NULL;
 		if (ret < 0)
 			json_add_str(o, "error", e.msg);
@@ -72,7 +85,9 @@ int cmd_audit(int argc, char **argv)
 	} else {
 		fputs(report.data ? report.data : "", stdout);
 		if (ret == 0)
-			printf("%s: PASSED%s\n", argv[optind], rebuild ? " (rebuilt byte for byte)" : " (signatures and digests; not rebuilt)");
+			printf("%s: PASSED%s\n", argv[optind],
+			       rebuild ? " (rebuilt byte for byte)"
+				       : " (signatures and digests; not rebuilt)");
 	}
 	buf_release(&report);
 	audit_result_release(&res);

@@ -63,7 +63,9 @@ static cJSON *dir_json(const char *dir)
 
 	if (json_parse_file(prov, &j, NULL) == 0) {
 		cJSON_AddItemToObject(out, "subject",
-				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "subject"), 1));
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j,
+										       "subject"),
+						      1));
 		json_add_str(out, "provenance", prov);
 		json_add_str(out, "directory", dir);
 	}
@@ -82,8 +84,8 @@ static unsigned cpus_available(void)
 }
 
 /* --all, --shard: every selected cell into ROOT/CELL, then the summary. */
-static int build_cells(struct recipe *r, const struct strv *cells, const char *root,
-		       unsigned par, const struct build_options *o, int json)
+static int build_cells(struct recipe *r, const struct strv *cells, const char *root, unsigned par,
+		       const struct build_options *o, int json)
 {
 	struct matrix_cell_result *res = NULL;
 	struct err e = ERR_INIT;
@@ -110,7 +112,8 @@ static int build_cells(struct recipe *r, const struct strv *cells, const char *r
 		cli_json_print(j);
 	}
 	if (failed) {
-		fprintf(stderr, "lockstep: %s: %d of %zu cells failed:\n", r->file, failed, cells->n);
+		fprintf(stderr, "lockstep: %s: %d of %zu cells failed:\n", r->file, failed,
+			cells->n);
 		for (size_t i = 0; i < cells->n; i++)
 			if (!res[i].built)
 				fprintf(stderr, "  %s: %s\n", res[i].cell, res[i].msg);
@@ -164,40 +167,66 @@ int cmd_build(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o.out_dir = optarg; break;
-		case 'S': o.no_smoke = 1; break;
-		case 'q': o.quiet = 1; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_CELL: cell = optarg; break;
-		case OPT_ALL: all = 1; break;
-		case OPT_SHARD: shard = optarg; break;
-		case OPT_LIST: list = 1; break;
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'S':
+			o.no_smoke = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case OPT_CELL:
+			cell = optarg;
+			break;
+		case OPT_ALL:
+			all = 1;
+			break;
+		case OPT_SHARD:
+			shard = optarg;
+			break;
+		case OPT_LIST:
+			list = 1;
+			break;
 		case 'j':
 			errno = 0;
 			par = (unsigned)strtoul(optarg, &end, 10);
 			if (errno || *end || optarg[0] < '1' || optarg[0] > '9' || par > 256)
-				return cli_usage_error("build", "-j \"%s\": expected a number from 1 to 256",
+				return cli_usage_error("build",
+						       "-j \"%s\": expected a number from 1 to 256",
 						       optarg);
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_bad_option("build", argv, "o:qhj:");
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("build", argv, "o:qhj:");
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("build", "expected exactly one RECIPE");
 	if ((cell != NULL) + all + (shard && !list) + list > 1)
-		return cli_usage_error("build", "--cell, --all, --shard and --list exclude each other (--list may take --shard)");
+		return cli_usage_error(
+			"build",
+			"--cell, --all, --shard and --list exclude each other (--list may take --shard)");
 	if (shard && matrix_parse_shard(shard, &sidx, &scount, &e) < 0)
 		return cli_fail(&e);
 	if (recipe_load(argv[optind], &r, &e) < 0)
 		goto fail;
 	if (!r.naxes && (cell || all || shard || list)) {
 		err_set(&e, "%s: the recipe has no \"matrix\": --%s needs one", r.file,
-			cell ? "cell" : all ? "all" : shard ? "shard" : "list");
+			cell    ? "cell"
+			: all   ? "all"
+			: shard ? "shard"
+				: "list");
 		goto fail;
 	}
 	if (r.naxes && !cell && !all && !shard && !list) {
-		err_set(&e, "%s: the recipe has a \"matrix\": choose --cell SEL, --all or --shard I/N (--list shows the cells)",
+		err_set(&e,
+			"%s: the recipe has a \"matrix\": choose --cell SEL, --all or --shard I/N (--list shows the cells)",
 			r.file);
 		goto fail;
 	}
@@ -210,7 +239,8 @@ int cmd_build(int argc, char **argv)
 		/* As `lockstep ci` refuses more shards than cells: an empty shard
 		 * proves nothing, and a stale count must not pass as a build. */
 		if (shard && !picked.n) {
-			err_set(&e, "--shard %u/%u: %s has %zu cells, so shard %u is empty (at most %zu shards)",
+			err_set(&e,
+				"--shard %u/%u: %s has %zu cells, so shard %u is empty (at most %zu shards)",
 				sidx, scount, r.file, cells.n, sidx, cells.n);
 			goto fail;
 		}

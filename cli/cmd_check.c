@@ -69,8 +69,8 @@ static void print_culprit(const struct check_result *res, const struct check_cul
 	}
 	fputs(c->detail, stdout);
 	if (c->dir_a && c->dir_b)
-		printf("kept: lockstep diff %s/%s%s %s/%s%s\n", c->dir_a, sub, c->artifact, c->dir_b,
-		       sub, c->artifact);
+		printf("kept: lockstep diff %s/%s%s %s/%s%s\n", c->dir_a, sub, c->artifact,
+		       c->dir_b, sub, c->artifact);
 }
 
 static void print_text(const struct check_result *res)
@@ -103,12 +103,12 @@ static void print_text(const struct check_result *res)
 	} else if (res->verdict == CHECK_FLAKY && res->nculprits && res->culprits[0].all_varied) {
 		printf("flaky: the all-varied build differs but no variation alone changes "
 		       "the output, and the control rounds agree (races or randomness); no "
-		       "variation blamed (%u build%s, %.1fs)\n", res->builds,
-		       res->builds == 1 ? "" : "s", res->elapsed);
+		       "variation blamed (%u build%s, %.1fs)\n",
+		       res->builds, res->builds == 1 ? "" : "s", res->elapsed);
 	} else if (res->verdict == CHECK_FLAKY) {
 		printf("flaky: identical control builds differ (races or randomness); "
-		       "no variation blamed (%u build%s, %.1fs)\n", res->builds,
-		       res->builds == 1 ? "" : "s", res->elapsed);
+		       "no variation blamed (%u build%s, %.1fs)\n",
+		       res->builds, res->builds == 1 ? "" : "s", res->elapsed);
 	} else {
 		printf("not reproducible (%u build%s, %.1fs)\n", res->builds,
 		       res->builds == 1 ? "" : "s", res->elapsed);
@@ -119,11 +119,12 @@ static void print_text(const struct check_result *res)
 		return;
 	/* What another tool, one that does not normalize, would see. */
 	printf("%s:", res->verdict == CHECK_REPRODUCIBLE
-	       ? "reproducible with lockstep's normalization; differs without it"
-	       : "also differs without lockstep's normalization");
+			      ? "reproducible with lockstep's normalization; differs without it"
+			      : "also differs without lockstep's normalization");
 	for (size_t i = 0; i < res->nraw_only; i++)
-		printf("%s%s", i ? ", " : " ", res->raw_only[i].var < CHECK_NVARS
-		       ? check_var_name(res->raw_only[i].var) : "at fixed settings (flaky)");
+		printf("%s%s", i ? ", " : " ",
+		       res->raw_only[i].var < CHECK_NVARS ? check_var_name(res->raw_only[i].var)
+							  : "at fixed settings (flaky)");
 	printf("\n");
 	for (size_t i = 0; i < res->nraw_only; i++)
 		print_culprit(res, &res->raw_only[i], 1);
@@ -230,8 +231,10 @@ int cmd_check(int argc, char **argv)
 	if (recipe_load(argv[optind], &r, &e) < 0 ||
 	    (cell && recipe_select_cell(&r, cell, &e) < 0) ||
 	    (r.naxes && !r.cell &&
-	     err_set(&e, "%s: the recipe has a \"matrix\": check one cell with --cell SEL "
-			 "(lockstep build --list shows them)", r.file) < 0) ||
+	     err_set(&e,
+		     "%s: the recipe has a \"matrix\": check one cell with --cell SEL "
+		     "(lockstep build --list shows them)",
+		     r.file) < 0) ||
 	    check_run(&r, &o, &res, &e) < 0) {
 		/* A script reading --json gets an answer it can parse. */
 		if (json) {

@@ -84,7 +84,8 @@ static void print_engine_usage(const char *engine)
 	       gh ? "a strategy.matrix" : "a parallel:matrix", WORKFLOW_KEY_PREFIX,
 	       gh ? "<N> secret"
 		  : "<N> file variable\n          (environment scope lockstep-verifier-<N>)",
-	       gh ? "secret" : "file variable\n          (environment scope " WORKFLOW_GITLAB_GATE_ENV ")",
+	       gh ? "secret"
+		  : "file variable\n          (environment scope " WORKFLOW_GITLAB_GATE_ENV ")",
 	       gh ? ", and every third-party action runs at the\ncommit the configuration pins"
 		  : "");
 }
@@ -129,8 +130,9 @@ static int print_script(const struct workflow *w, enum workflow_engine engine, c
 		return cli_fail(&e);
 	text = workflow_role_script(w, engine, role);
 	if (!text)
-		return cli_usage_error(cmd, "--script \"%s\": unknown role (install, build, verify or gate)",
-				       role);
+		return cli_usage_error(
+			cmd, "--script \"%s\": unknown role (install, build, verify or gate)",
+			role);
 	if (out) {
 		if (fs_write_atomic(out, text, strlen(text), 0644, &e) < 0)
 			rc = cli_fail(&e);
@@ -193,16 +195,37 @@ int cmd_ci(int argc, char **argv)
 				goto done;
 			have_require = 1;
 			break;
-		case 'b': build_runner = optarg; break;
-		case 'v': strv_push(&w.verify_runners, optarg); break;
-		case 'g': gate_runner = optarg; break;
-		case 'p': pubkeys = optarg; break;
-		case 'c': config = optarg; break;
-		case 'r': role = optarg; break;
-		case 'o': out = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': print_engine_usage(argv[0]); rc = EXIT_OK; goto done;
-		default: rc = cli_bad_option(cmd, argv, "o:h"); goto done;
+		case 'b':
+			build_runner = optarg;
+			break;
+		case 'v':
+			strv_push(&w.verify_runners, optarg);
+			break;
+		case 'g':
+			gate_runner = optarg;
+			break;
+		case 'p':
+			pubkeys = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			print_engine_usage(argv[0]);
+			rc = EXIT_OK;
+			goto done;
+		default:
+			rc = cli_bad_option(cmd, argv, "o:h");
+			goto done;
 		}
 	}
 	if (optind + 1 != argc) {
@@ -219,7 +242,8 @@ int cmd_ci(int argc, char **argv)
 		strv_push(&w.verify_runners, "lockstep-verify-2");
 	}
 	if (role && json) {
-		rc = cli_usage_error(cmd, "--script prints a shell script, not JSON: give one of them");
+		rc = cli_usage_error(cmd,
+				     "--script prints a shell script, not JSON: give one of them");
 		goto done;
 	}
 	if (setup(&w, w.recipe, &e) < 0)

@@ -60,7 +60,8 @@ static int compat_validate(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--canonical")) {
 			canonical = 1;
 		} else if (argv[i][0] == '-' || file) {
-			return cli_usage_error("compat validate", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("compat validate", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			file = argv[i];
 		}
@@ -132,7 +133,8 @@ static int compat_sign(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
 		} else if (argv[i][0] == '-' || file) {
-			return cli_usage_error("compat sign", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("compat sign", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			file = argv[i];
 		}
@@ -196,7 +198,8 @@ static int compat_render(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
 		} else if (argv[i][0] == '-' || file) {
-			return cli_usage_error("compat render", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("compat render", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			file = argv[i];
 		}
@@ -228,9 +231,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } subs[] = {
-	{ "validate", compat_validate },   { "sign", compat_sign },
-	{ "render", compat_render },       { "query", cmd_compat_query },
-	{ "diff", cmd_compat_diff },       { "last-good", cmd_compat_last_good },
+	{ "validate", compat_validate }, { "sign", compat_sign },
+	{ "render", compat_render },     { "query", cmd_compat_query },
+	{ "diff", cmd_compat_diff },     { "last-good", cmd_compat_last_good },
 };
 
 int cmd_compat(int argc, char **argv)

@@ -43,7 +43,8 @@ int cmd_compat_query(int argc, char **argv)
 			continue;
 		} else if (a[0] != '-') {
 			if (file)
-				return cli_usage_error("compat query", "\"%s\": unexpected argument", a);
+				return cli_usage_error("compat query",
+						       "\"%s\": unexpected argument", a);
 			file = a;
 			continue;
 		} else if (!v) {
@@ -64,7 +65,8 @@ int cmd_compat_query(int argc, char **argv)
 			pubkey = v;
 		} else if (!strcmp(a, "--driver")) {
 			if (q.ndrivers == MAX_DRIVERS)
-				return cli_usage_error("compat query", "more than %d --driver", MAX_DRIVERS);
+				return cli_usage_error("compat query", "more than %d --driver",
+						       MAX_DRIVERS);
 			drivers[q.ndrivers++] = v;
 		} else {
 			return cli_usage_error("compat query", "\"%s\": unknown option", a);
@@ -93,9 +95,12 @@ int cmd_compat_query(int argc, char **argv)
 			       rows[i].index, rows[i].status, rows[i].board, rows[i].rtos,
 			       rows[i].riscv_core, rows[i].riscv_microcode, rows[i].drivers,
 			       rows[i].gpu_firmware, rows[i].firmware ? rows[i].firmware : "-",
-			       rows[i].notes ? "\n  notes: " : "", rows[i].notes ? rows[i].notes : "");
-		r = cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "tested_on"),
-						       rows[i].index), 1);
+			       rows[i].notes ? "\n  notes: " : "",
+			       rows[i].notes ? rows[i].notes : "");
+		r = cJSON_Duplicate(
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "tested_on"),
+					   rows[i].index),
+			1);
 		cJSON_AddNumberToObject(r, "index", rows[i].index);
 		cJSON_AddItemToArray(arr, r);
 	}
@@ -144,7 +149,8 @@ int cmd_compat_diff(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--pubkey") && i + 1 < argc) {
 			pubkey = argv[++i];
 		} else if (argv[i][0] == '-' || nf == 2) {
-			return cli_usage_error("compat diff", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("compat diff", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			files[nf++] = argv[i];
 		}
@@ -177,7 +183,8 @@ int cmd_compat_diff(int argc, char **argv)
 				       c[i].new_status, c[i].key);
 			else
 				printf("%-9s %s: %s\n", c[i].kind,
-				       c[i].old_status ? c[i].old_status : c[i].new_status, c[i].key);
+				       c[i].old_status ? c[i].old_status : c[i].new_status,
+				       c[i].key);
 		}
 		if (!n)
 			puts("no difference");
@@ -222,13 +229,15 @@ int cmd_compat_last_good(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--pubkey") && i + 1 < argc) {
 			pubkey = argv[++i];
 		} else if (argv[i][0] == '-' || dir) {
-			return cli_usage_error("compat last-good", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("compat last-good", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			dir = argv[i];
 		}
 	}
 	if (!dir || !board || !pubkey)
-		return cli_usage_error("compat last-good", "expected DIR, --board B and --pubkey P");
+		return cli_usage_error("compat last-good",
+				       "expected DIR, --board B and --pubkey P");
 	if (sign_key_load_public(pubkey, &pub, &e) < 0 ||
 	    history_last_good(dir, board, pub, &row, &file, &e) < 0) {
 		rc = cli_fail(&e);
@@ -244,12 +253,10 @@ int cmd_compat_last_good(int argc, char **argv)
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(row, "driver"), *x;
 		const cJSON *fw = cJSON_GetObjectItemCaseSensitive(row, "firmware");
 		printf("manifest: %s\n", file);
-		cJSON_ArrayForEach(x, d)
-			printf("driver %s: %s\n", x->string, x->valuestring);
+		cJSON_ArrayForEach(x, d) printf("driver %s: %s\n", x->string, x->valuestring);
 		printf("firmware: %s\n", cJSON_IsString(fw) ? fw->valuestring : "-");
-		cJSON_ArrayForEach(x, row)
-			if (cJSON_IsString(x) && strcmp(x->string, "firmware"))
-				printf("%s: %s\n", x->string, x->valuestring);
+		cJSON_ArrayForEach(x, row) if (cJSON_IsString(x) && strcmp(x->string, "firmware"))
+			printf("%s: %s\n", x->string, x->valuestring);
 	}
 	rc = EXIT_OK;
 out:

@@ -77,11 +77,24 @@ struct diff_cli {
 	const char *html;        /* borrowed from argv */
 	int json, color;         /* color: -1 auto */
 	size_t lines;
-	const char *a, *b;       /* borrowed from argv */
+	const char *a, *b; /* borrowed from argv */
 };
 
-enum { O_JSON = 256, O_COLOR, O_FULL, O_LINES, O_MEM, O_TIMEOUT, O_SDE, O_BP, O_HOST, O_USER,
-       O_ITEMS, O_HTML, O_SYMBOLS };
+enum {
+	O_JSON = 256,
+	O_COLOR,
+	O_FULL,
+	O_LINES,
+	O_MEM,
+	O_TIMEOUT,
+	O_SDE,
+	O_BP,
+	O_HOST,
+	O_USER,
+	O_ITEMS,
+	O_HTML,
+	O_SYMBOLS
+};
 static const struct option opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, O_JSON },
@@ -128,7 +141,9 @@ static int parse_option(struct diff_cli *d, int opt, char **argv)
 		else if (!strcmp(optarg, "never"))
 			d->color = 0;
 		else
-			return cli_usage_error("diff", "--color: \"%s\": want auto, always or never", optarg);
+			return cli_usage_error("diff",
+					       "--color: \"%s\": want auto, always or never",
+					       optarg);
 		return -1;
 	case O_FULL:
 		d->o.full = 1;
@@ -137,12 +152,15 @@ static int parse_option(struct diff_cli *d, int opt, char **argv)
 	case O_LINES:
 		d->lines = strtoul(optarg, &end, 10);
 		if (*end || end == optarg || *optarg == '-')
-			return cli_usage_error("diff", "--max-report-lines: \"%s\": not a count", optarg);
+			return cli_usage_error("diff", "--max-report-lines: \"%s\": not a count",
+					       optarg);
 		return -1;
 	case O_ITEMS:
 		d->o.max_items = strtoul(optarg, &end, 10);
 		if (*end || end == optarg || *optarg == '-' || !d->o.max_items)
-			return cli_usage_error("diff", "--max-items: \"%s\": not a count of at least 1", optarg);
+			return cli_usage_error("diff",
+					       "--max-items: \"%s\": not a count of at least 1",
+					       optarg);
 		return -1;
 	case O_MEM:
 		if (parse_size(optarg, &d->o.max_memory) < 0)
@@ -151,7 +169,9 @@ static int parse_option(struct diff_cli *d, int opt, char **argv)
 	case O_TIMEOUT:
 		d->o.timeout = strtod(optarg, &end);
 		if (*end || end == optarg || !(d->o.timeout > 0))
-			return cli_usage_error("diff", "--timeout: \"%s\": not a positive number of seconds", optarg);
+			return cli_usage_error(
+				"diff", "--timeout: \"%s\": not a positive number of seconds",
+				optarg);
 		return -1;
 	case O_SDE:
 		if (clock_parse_epoch(optarg, &d->o.sde, "--sde", &e) < 0)
@@ -175,7 +195,8 @@ static int parse_option(struct diff_cli *d, int opt, char **argv)
 		d->o.symbols = optarg;
 		return -1;
 	default:
-		return cli_usage_error("diff", "\"%s\": unknown option or missing value", argv[optind - 1]);
+		return cli_usage_error("diff", "\"%s\": unknown option or missing value",
+				       argv[optind - 1]);
 	}
 }
 
@@ -236,7 +257,8 @@ static int exit_code(const struct diff_report *r)
 	if (!diff_report_identical(r))
 		return EXIT_NO;
 	if (diff_report_partial(r, &why)) {
-		fprintf(stderr, "lockstep: diff: no difference found before a limit stopped the comparison (%s)\n",
+		fprintf(stderr,
+			"lockstep: diff: no difference found before a limit stopped the comparison (%s)\n",
 			why);
 		return EXIT_ERR;
 	}
@@ -245,7 +267,8 @@ static int exit_code(const struct diff_report *r)
 
 int cmd_diff(int argc, char **argv)
 {
-	struct diff_cli d = { DIFF_OPTIONS_INIT, STRV_INIT, NULL, 0, -1, DIFF_REPORT_LINES, NULL, NULL };
+	struct diff_cli d = { DIFF_OPTIONS_INIT, STRV_INIT, NULL, 0, -1,
+			      DIFF_REPORT_LINES, NULL,      NULL };
 	struct diff_report *r = NULL;
 	struct err e = ERR_INIT;
 	int ret;

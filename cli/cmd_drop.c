@@ -70,21 +70,25 @@ static int drop_create_cmd(int argc, char **argv)
 			o.manifest_pubkey = argv[++i];
 		} else if (argv[i][0] == '-') {
 			free(bundles);
-			return cli_usage_error("drop create", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("drop create", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			bundles[o.nbundles++] = argv[i];
 		}
 	}
 	if (!o.out || !o.manifest || !o.key || !o.nbundles) {
 		free(bundles);
-		return cli_usage_error("drop create", "expected -o DROP.tar, BUNDLE..., --manifest M and --key KEY");
+		return cli_usage_error(
+			"drop create",
+			"expected -o DROP.tar, BUNDLE..., --manifest M and --key KEY");
 	}
 	o.bundles = bundles;
 	if (drop_create(&o, &report, &e) < 0) {
 		rc = cli_fail(&e);
 	} else {
 		fputs(report.data ? report.data : "", stdout);
-		printf("%s: drop written (%zu bundle%s)\n", o.out, o.nbundles, o.nbundles == 1 ? "" : "s");
+		printf("%s: drop written (%zu bundle%s)\n", o.out, o.nbundles,
+		       o.nbundles == 1 ? "" : "s");
 		rc = EXIT_OK;
 	}
 	buf_release(&report);
@@ -113,7 +117,8 @@ static int drop_verify_cmd(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = 1;
 		} else if (argv[i][0] == '-' || file) {
-			return cli_usage_error("drop verify", "\"%s\": unexpected argument", argv[i]);
+			return cli_usage_error("drop verify", "\"%s\": unexpected argument",
+					       argv[i]);
 		} else {
 			file = argv[i];
 		}
@@ -136,7 +141,8 @@ static int drop_verify_cmd(int argc, char **argv)
 		fputs(report.data ? report.data : "", stdout);
 		if (ret == 0)
 			printf("%s: PASSED%s\n", file,
-			       rebuild ? " (every bundle rebuilt byte for byte)" : " (signatures and digests; not rebuilt)");
+			       rebuild ? " (every bundle rebuilt byte for byte)"
+				       : " (signatures and digests; not rebuilt)");
 	}
 	cJSON_Delete(comps);
 	buf_release(&report);

@@ -103,7 +103,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v)
 			o->output = argv[++i];
 		else if (a[0] == '-' && a[1])
-			return cli_usage_error(cmd, "\"%s\": unknown option (or missing its value)", a);
+			return cli_usage_error(cmd, "\"%s\": unknown option (or missing its value)",
+					       a);
 		else if (!o->name)
 			o->name = a;
 		else
@@ -153,8 +154,9 @@ static int do_list(const struct opts *o)
 		}
 		fetched = toolchain_is_fetched(t);
 		if (!o->json)
-			printf("%-34s %s  %4zu packages, %s\n", toolchain_name(t), toolchain_digest(t),
-			       toolchain_package_count(t), fetched ? "fetched" : "not fetched");
+			printf("%-34s %s  %4zu packages, %s\n", toolchain_name(t),
+			       toolchain_digest(t), toolchain_package_count(t),
+			       fetched ? "fetched" : "not fetched");
 		j = cJSON_CreateObject();
 		json_add_str(j, "name", toolchain_name(t));
 		json_add_str(j, "file", toolchain_path(t));
@@ -190,8 +192,8 @@ static int do_show(const struct opts *o, struct toolchain *t)
 	       "compiler id: %s\ndigest:      sha256:%s\nroot id:     %s\n"
 	       "packages:    %d, %.0f MB installed\n",
 	       toolchain_name(t), toolchain_path(t), json_str(s, "distro"),
-	       json_str(s, "architecture"), toolchain_prefix(t),
-	       toolchain_compiler_id(t), toolchain_digest(t), json_str(s, "root_id"),
+	       json_str(s, "architecture"), toolchain_prefix(t), toolchain_compiler_id(t),
+	       toolchain_digest(t), json_str(s, "root_id"),
 	       cJSON_GetArraySize(cJSON_GetObjectItem(s, "packages")), total / 1e6);
 	for (p = cJSON_GetObjectItem(s, "packages")->child; p; p = p->next)
 		printf("  %-36s %-28s %-6s %5d files  %s\n", json_str(p, "name"),

@@ -60,13 +60,25 @@ int cmd_init(int argc, char **argv)
 	opterr = 0; /* one line of ours, not getopt's and ours */
 	while ((c = getopt_long(argc, argv, ":o:e:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 't': trial = 1; break;
-		case 'e': environment = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		case ':': return cli_usage_error("init", "\"%s\" needs a value", argv[optind - 1]);
-		default: return cli_usage_error("init", "\"%s\": unknown option", argv[optind - 1]);
+		case 'o':
+			out = optarg;
+			break;
+		case 't':
+			trial = 1;
+			break;
+		case 'e':
+			environment = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		case ':':
+			return cli_usage_error("init", "\"%s\" needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error("init", "\"%s\": unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
@@ -77,7 +89,8 @@ int cmd_init(int argc, char **argv)
 		free(copy);
 		/* Refused before anything is built, not after a long trial. */
 		if (fs_exists(out)) {
-			fprintf(stderr, "lockstep: %s: already exists, refusing to overwrite\n", out);
+			fprintf(stderr, "lockstep: %s: already exists, refusing to overwrite\n",
+				out);
 			goto out;
 		}
 	} else {
@@ -89,9 +102,11 @@ int cmd_init(int argc, char **argv)
 		goto out;
 	}
 	if (!s.outputs.n) {
-		fprintf(stderr, "lockstep: %s: found no file targets that look like artifacts in the "
-				"build files: run with --trial to build once and list what the build "
-				"produces\n", argv[optind]);
+		fprintf(stderr,
+			"lockstep: %s: found no file targets that look like artifacts in the "
+			"build files: run with --trial to build once and list what the build "
+			"produces\n",
+			argv[optind]);
 		goto out;
 	}
 	text = scaffold_recipe_json(&s);
@@ -102,13 +117,17 @@ int cmd_init(int argc, char **argv)
 	if (!out)
 		fputs(text, stdout);
 	if (!quiet) {
-		fprintf(stderr, "lockstep: init: %s builds with %s; environment %s; %zu output%s%s\n",
-			argv[optind], s.system, s.environment, s.outputs.n, s.outputs.n == 1 ? "" : "s",
-			trial ? " (from the trial build)" : " (from the build files: --trial checks them)");
+		fprintf(stderr,
+			"lockstep: init: %s builds with %s; environment %s; %zu output%s%s\n",
+			argv[optind], s.system, s.environment, s.outputs.n,
+			s.outputs.n == 1 ? "" : "s",
+			trial ? " (from the trial build)"
+			      : " (from the build files: --trial checks them)");
 		for (size_t i = 0; i < s.notes.n; i++)
 			fprintf(stderr, "lockstep: init: %s\n", s.notes.v[i]);
 		if (out)
-			fprintf(stderr, "lockstep: init: wrote %s; next: lockstep build %s\n", out, out);
+			fprintf(stderr, "lockstep: init: wrote %s; next: lockstep build %s\n", out,
+				out);
 	}
 	ret = EXIT_OK;
 out:

@@ -79,7 +79,10 @@ static void print_json(int ret, const char *bundle, const char *env, const char 
 	struct err e2 = ERR_INIT;
 	char *md;
 
-	json_add_str(o, "result", ret == 0 ? "released" : e->kind == ERR_NO ? "not reproducible" : "error");
+	json_add_str(o, "result",
+		     ret == 0            ? "released"
+		     : e->kind == ERR_NO ? "not reproducible"
+					 : "error");
 	if (bundle) {
 		cli_json_file(o, "bundle", bundle);
 		md = fs_join(dir, "RELEASE.md");
@@ -116,14 +119,29 @@ int cmd_release(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "k:o:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': key = optarg; break;
-		case 'c': cell = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'E': with_env = 1; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_bad_option("release", argv, "k:o:qh");
+		case 'k':
+			key = optarg;
+			break;
+		case 'c':
+			cell = optarg;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'E':
+			with_env = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("release", argv, "k:o:qh");
 		}
 	}
 	if (optind + 1 != argc)
@@ -131,8 +149,11 @@ int cmd_release(int argc, char **argv)
 	if (!key || !dir)
 		return cli_usage_error("release", "--key and -o are required");
 	{
-		struct release_options ro = { .recipe_path = argv[optind], .cell = cell,
-					      .key_path = key, .out_dir = dir, .quiet = quiet };
+		struct release_options ro = { .recipe_path = argv[optind],
+					      .cell = cell,
+					      .key_path = key,
+					      .out_dir = dir,
+					      .quiet = quiet };
 
 		ret = release_run(&ro, &report, &bundle, &e);
 	}

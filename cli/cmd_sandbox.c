@@ -137,7 +137,9 @@ int cmd_sandbox(int argc, char **argv)
 			char *end;
 			unsigned long long v = strtoull(argv[++i], &end, 10);
 			if (!*argv[i] || *end || v < (1u << 16) || v > (1ull << 40)) {
-				ret = cli_usage_error("sandbox", "%s \"%s\": not a byte count from 65536 to 2^40", a, argv[i]);
+				ret = cli_usage_error(
+					"sandbox", "%s \"%s\": not a byte count from 65536 to 2^40",
+					a, argv[i]);
 				goto out;
 			}
 			*(!strcmp(a, "--max-disk") ? &c.max_disk : &c.max_log) = v;
@@ -145,7 +147,8 @@ int cmd_sandbox(int argc, char **argv)
 			char *end;
 			unsigned long v = strtoul(argv[++i], &end, 10);
 			if (!*argv[i] || *end || v > 86400 * 7) {
-				ret = cli_usage_error("sandbox", "%s \"%s\": not a number", a, argv[i]);
+				ret = cli_usage_error("sandbox", "%s \"%s\": not a number", a,
+						      argv[i]);
 				goto out;
 			}
 			*(!strcmp(a, "--timeout") ? &c.timeout_sec : &c.ncpus) = (unsigned)v;
@@ -159,8 +162,8 @@ int cmd_sandbox(int argc, char **argv)
 		goto out;
 	}
 	c.env = (const char *const *)env.v;
-	if (pin_name && (cli_load_pin(pin_name, &pin, &e) < 0 ||
-			 toolchain_prepare(pin, &c.root_dir, &e) < 0)) {
+	if (pin_name &&
+	    (cli_load_pin(pin_name, &pin, &e) < 0 || toolchain_prepare(pin, &c.root_dir, &e) < 0)) {
 		ret = cli_fail(&e);
 		goto out;
 	}
@@ -203,7 +206,8 @@ int cmd_sandbox(int argc, char **argv)
 			c.timeout_sec);
 		ret = 124;
 	} else if (r.over_disk || r.over_log) {
-		fprintf(stderr, "lockstep: sandbox: the %s grew past its %llu-byte limit; everything killed\n",
+		fprintf(stderr,
+			"lockstep: sandbox: the %s grew past its %llu-byte limit; everything killed\n",
 			r.over_disk ? "build directory" : "output file",
 			(unsigned long long)(r.over_disk ? c.max_disk : c.max_log));
 		ret = 125;

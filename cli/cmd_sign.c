@@ -87,8 +87,8 @@ int cmd_sign(int argc, char **argv)
 	if (!statement || !keypath)
 		return cli_usage_error("sign", "expected STATEMENT and --key KEY");
 	out = outarg ? xstrdup(outarg) : default_out(statement);
-	if (same_file(out, statement) || (bundle && (same_file(bundle, statement) ||
-						     same_file(bundle, out)))) {
+	if (same_file(out, statement) ||
+	    (bundle && (same_file(bundle, statement) || same_file(bundle, out)))) {
 		free(out);
 		return cli_usage_error("sign", "the outputs must differ from each other and from "
 					       "the statement");

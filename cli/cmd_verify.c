@@ -61,7 +61,8 @@ static void json_add_findings(cJSON *o, const cJSON *findings)
 	cJSON *subj = cJSON_AddArrayToObject(o, "subjects"), *files = NULL;
 	const cJSON *f;
 
-	cJSON_ArrayForEach(f, findings) {
+	cJSON_ArrayForEach(f, findings)
+	{
 		if (cJSON_GetObjectItemCaseSensitive(f, "name")) {
 			cJSON_AddItemToArray(subj, cJSON_Duplicate(f, 1));
 			continue;
@@ -99,7 +100,8 @@ static int read_provenance(const char *path, const char *pubkey, char **text, si
 		err_set(e, "%s: a signed provenance (DSSE envelope) needs --pubkey", path);
 		goto out;
 	}
-	if (sign_key_load_public(pubkey, &k, e) < 0 || dsse_verify(k, raw, n, path, text, len, e) < 0)
+	if (sign_key_load_public(pubkey, &k, e) < 0 ||
+	    dsse_verify(k, raw, n, path, text, len, e) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -177,18 +179,41 @@ int cmd_verify(int argc, char **argv)
 	memset(&vo, 0, sizeof(vo));
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': vi.source_archive = optarg; break;
-		case 'P': vi.pin_file = optarg; break;
-		case 'M': toolchain_set_mirror(optarg, NULL); break;
-		case 'a': strv_push(&arts, optarg); break;
-		case 'p': pubkey = optarg; break;
-		case 'k': key = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'j': json = 1; break;
-		case 'K': keep = 1; break;
-		case 'q': vi.quiet = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_bad_option("verify", argv, "o:qh");
+		case 's':
+			vi.source_archive = optarg;
+			break;
+		case 'P':
+			vi.pin_file = optarg;
+			break;
+		case 'M':
+			toolchain_set_mirror(optarg, NULL);
+			break;
+		case 'a':
+			strv_push(&arts, optarg);
+			break;
+		case 'p':
+			pubkey = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'K':
+			keep = 1;
+			break;
+		case 'q':
+			vi.quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_bad_option("verify", argv, "o:qh");
 		}
 	}
 	if (optind + 1 != argc)

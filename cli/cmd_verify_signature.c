@@ -83,8 +83,9 @@ int cmd_verify_signature(int argc, char **argv)
 	if (!envpath || !pubpath)
 		return cli_usage_error("verify-signature", "expected ENVELOPE and --pubkey PUB");
 	if (artifact && payload_out)
-		return cli_usage_error("verify-signature",
-				       "--payload-out: a message signature has no payload but the artifact");
+		return cli_usage_error(
+			"verify-signature",
+			"--payload-out: a message signature has no payload but the artifact");
 	if (sign_key_load_public(pubpath, &pub, &e) < 0 ||
 	    fs_read_file(envpath, JSON_MAX_FILE, &buf, &len, &e) < 0)
 		goto out;

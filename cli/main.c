@@ -20,23 +20,30 @@ struct command {
 static const struct command commands[] = {
 	{ "build", cmd_build, "build a recipe in the sandbox and record its provenance" },
 	{ "verify", cmd_verify, "rebuild from a provenance record and compare byte for byte" },
-	{ "release", cmd_release, "build, rebuild independently, then sign and bundle (the release gate)" },
+	{ "release", cmd_release,
+	  "build, rebuild independently, then sign and bundle (the release gate)" },
 	{ "audit", cmd_audit, "check a release bundle's signatures and digests, and rebuild it" },
-	{ "attest", cmd_attest, "k-of-n agreement of rebuilders' signed summaries; merge them into one" },
-	{ "init", cmd_init, "propose a recipe for an existing source tree (Makefile, Kconfig, CMake)" },
-	{ "check", cmd_check, "build under deliberate variations and name what breaks reproducibility" },
+	{ "attest", cmd_attest,
+	  "k-of-n agreement of rebuilders' signed summaries; merge them into one" },
+	{ "init", cmd_init,
+	  "propose a recipe for an existing source tree (Makefile, Kconfig, CMake)" },
+	{ "check", cmd_check,
+	  "build under deliberate variations and name what breaks reproducibility" },
 	{ "diff", cmd_diff, "compare two artifacts structurally and name the likely cause" },
 	{ "keygen", cmd_keygen, "generate a signing key pair (ed25519 or ecdsa-p256)" },
 	{ "sign", cmd_sign, "sign an in-toto statement as a DSSE envelope (and sigstore bundle)" },
-	{ "verify-signature", cmd_verify_signature, "check a DSSE envelope or sigstore bundle with a public key" },
+	{ "verify-signature", cmd_verify_signature,
+	  "check a DSSE envelope or sigstore bundle with a public key" },
 	{ "env", cmd_env, "environment pins: list, show, verify, fetch, pin, export, import" },
 	{ "toolchain", cmd_env, "the same as env (its older name)" },
 	{ "digest", cmd_digest, "print the sha256 of files as lockstep computes subjects" },
 	{ "sandbox", cmd_sandbox, "run a command in the build sandbox (debugging recipes)" },
 	{ "version", cmd_version, "print lockstep's version" },
-	{ "abi-diff", cmd_abi_diff, "the ABI change between two driver library builds and its bump" },
+	{ "abi-diff", cmd_abi_diff,
+	  "the ABI change between two driver library builds and its bump" },
 	{ "compat", cmd_compat, "validate, sign, query, diff and render compatibility manifests" },
-	{ "ci", cmd_ci, "print a CI workflow (GitHub, GitLab): sharded builds, independent verifiers, k-of-n gate" },
+	{ "ci", cmd_ci,
+	  "print a CI workflow (GitHub, GitLab): sharded builds, independent verifiers, k-of-n gate" },
 	{ "drop", cmd_drop, "create and verify integration drops: signed bundles plus a manifest" },
 	{ "help", cmd_help, "list the commands, or show one command's help" },
 };
@@ -95,10 +102,12 @@ int main(int argc, char **argv)
 			names[i] = commands[i].name;
 		near = suggest_closest(argv[1], names, sizeof(names) / sizeof(names[0]));
 		if (near)
-			fprintf(stderr, "lockstep: \"%s\" is not a command; did you mean \"%s\"? (see 'lockstep help')\n",
+			fprintf(stderr,
+				"lockstep: \"%s\" is not a command; did you mean \"%s\"? (see 'lockstep help')\n",
 				argv[1], near);
 		else
-			fprintf(stderr, "lockstep: \"%s\" is not a command (see 'lockstep help')\n", argv[1]);
+			fprintf(stderr, "lockstep: \"%s\" is not a command (see 'lockstep help')\n",
+				argv[1]);
 		return EXIT_ERR;
 	}
 	return c->fn(argc - 1, argv + 1);

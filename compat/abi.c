@@ -52,19 +52,29 @@ static void image_release(struct image *im)
 static const char *type_name(unsigned t)
 {
 	switch (t) {
-	case STT_FUNC: return "FUNC";
-	case STT_OBJECT: return "OBJECT";
-	case STT_TLS: return "TLS";
-	case STT_COMMON: return "COMMON";
-	case STT_GNU_IFUNC: return "IFUNC";
-	case STT_NOTYPE: return "NOTYPE";
-	default: return "OTHER";
+	case STT_FUNC:
+		return "FUNC";
+	case STT_OBJECT:
+		return "OBJECT";
+	case STT_TLS:
+		return "TLS";
+	case STT_COMMON:
+		return "COMMON";
+	case STT_GNU_IFUNC:
+		return "IFUNC";
+	case STT_NOTYPE:
+		return "NOTYPE";
+	default:
+		return "OTHER";
 	}
 }
 
 static const char *bind_name(unsigned b)
 {
-	return b == STB_GLOBAL ? "GLOBAL" : b == STB_WEAK ? "WEAK" : b == STB_GNU_UNIQUE ? "UNIQUE" : "OTHER";
+	return b == STB_GLOBAL       ? "GLOBAL"
+	       : b == STB_WEAK       ? "WEAK"
+	       : b == STB_GNU_UNIQUE ? "UNIQUE"
+				     : "OTHER";
 }
 
 /* Data objects are laid out by the caller (copy relocations, embedded
@@ -151,7 +161,8 @@ static int read_elf(struct image *im, const char *what, char *mem, size_t len, s
 		} else if (sh.sh_type == SHT_DYNAMIC) {
 			Elf_Data *d = elf_getdata(scn, NULL);
 			GElf_Dyn dyn;
-			for (size_t i = 0; d && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++)
+			for (size_t i = 0; d && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize;
+			     i++)
 				if (gelf_getdyn(d, (int)i, &dyn) && dyn.d_tag == DT_SONAME) {
 					const char *s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
 					free(im->soname);
@@ -176,8 +187,8 @@ static int read_elf(struct image *im, const char *what, char *mem, size_t len, s
 			break;
 		bind = GELF_ST_BIND(s.st_info);
 		vis = GELF_ST_VISIBILITY(s.st_other);
-		if (s.st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK &&
-						 bind != STB_GNU_UNIQUE))
+		if (s.st_shndx == SHN_UNDEF ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE))
 			continue;
 		if (vis != STV_DEFAULT && vis != STV_PROTECTED)
 			continue;

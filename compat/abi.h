@@ -11,11 +11,11 @@
 
 /* One difference between the old and the new library. */
 struct abi_change {
-	char *what;    /* owned: "removed", "added", "changed", "soname",
+	char *what;             /* owned: "removed", "added", "changed", "soname",
 			  "version-removed", "version-added", "machine" */
-	char *subject; /* owned: symbol (name@VERSION when versioned), version
+	char *subject;          /* owned: symbol (name@VERSION when versioned), version
 			  node, SONAME */
-	char *detail;  /* owned: "FUNC GLOBAL size 24", "size 16 -> 32", ... */
+	char *detail;           /* owned: "FUNC GLOBAL size 24", "size 16 -> 32", ... */
 	enum version_bump bump; /* what this change alone requires */
 };
 
@@ -26,7 +26,10 @@ struct abi_report {
 	char *old_soname, *new_soname;   /* owned, NULL when none (archives) */
 	enum version_bump required;      /* PATCH when nothing changed */
 };
-#define ABI_REPORT_INIT { NULL, 0, 0, 0, NULL, NULL, BUMP_PATCH }
+#define ABI_REPORT_INIT \
+	{ \
+		NULL, 0, 0, 0, NULL, NULL, BUMP_PATCH \
+	}
 
 /* Compares the exported ABI of old_path and new_path (each an ELF shared
  * object, an ELF relocatable object or an ar archive of them).  Exported

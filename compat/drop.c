@@ -95,8 +95,9 @@ int drop_component_load(const char *path, const char *member, int rebuild, int q
 	    recipe_fields(&rec, member, c, e) < 0 || digest_file(path, c->sha256, e) < 0)
 		goto out;
 	ip = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(rec.json, "predicate"), "buildDefinition"),
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec.json,
+										  "predicate"),
+						 "buildDefinition"),
 		"internalParameters");
 	sde = cJSON_GetObjectItemCaseSensitive(ip, "SOURCE_DATE_EPOCH");
 	c->sde = cJSON_IsNumber(sde) && sde->valuedouble > 0 ? (int64_t)sde->valuedouble : 0;
@@ -153,13 +154,14 @@ char *drop_statement(const struct drop_component *c, size_t n, const cJSON *file
 	const cJSON *f, *a;
 	char *s;
 
-	cJSON_ArrayForEach(f, files)
-		cJSON_AddItemToArray(subj, cJSON_Duplicate(f, 1));
+	cJSON_ArrayForEach(f, files) cJSON_AddItemToArray(subj, cJSON_Duplicate(f, 1));
 	for (size_t i = 0; i < n; i++)
-		cJSON_ArrayForEach(a, c[i].artifacts) {
+		cJSON_ArrayForEach(a, c[i].artifacts)
+		{
 			x = cJSON_Duplicate(a, 1);
 			cJSON_DeleteItemFromObjectCaseSensitive(x, "name");
-			s = xasprintf("%s/%s", c[i].name, json_str(a, "name") ? json_str(a, "name") : "");
+			s = xasprintf("%s/%s", c[i].name,
+				      json_str(a, "name") ? json_str(a, "name") : "");
 			json_add_str(x, "name", s);
 			free(s);
 			cJSON_AddItemToArray(subj, x);
@@ -205,11 +207,15 @@ static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 		buf_addf(&b, "| %s | %s | %s | `%s` | `%s` |\n", c[i].name, c[i].version, c[i].kind,
 			 c[i].member, c[i].sha256);
 	for (size_t i = 0; i < n; i++) {
-		buf_addf(&b, "\n### %s %s\n\nSigned with key `%s`.\n\n| artifact | sha256 |\n|---|---|\n",
-			 c[i].name, c[i].version, c[i].keyid);
-		cJSON_ArrayForEach(a, c[i].artifacts) {
+		buf_addf(
+			&b,
+			"\n### %s %s\n\nSigned with key `%s`.\n\n| artifact | sha256 |\n|---|---|\n",
+			c[i].name, c[i].version, c[i].keyid);
+		cJSON_ArrayForEach(a, c[i].artifacts)
+		{
 			const char *an = json_str(a, "name");
-			const char *ad = json_str(cJSON_GetObjectItemCaseSensitive(a, "digest"), "sha256");
+			const char *ad = json_str(cJSON_GetObjectItemCaseSensitive(a, "digest"),
+						  "sha256");
 
 			buf_addf(&b, "| %s | `%s` |\n", an ? an : "", ad ? ad : "");
 		}
@@ -217,11 +223,12 @@ static char *readme(const struct drop_component *c, size_t n, const cJSON *m,
 	/* The matrix brings its own heading. */
 	buf_addf(&b, "\n%s\nThe manifest (%s) is signed with key `%s`.\n\n", matrix ? matrix : "",
 		 DROP_MANIFEST, manifest_keyid);
-	buf_addf(&b, "## Checking it\n\nThe drop statement (%s) is signed with key `%s` (%s); it\n"
-		     "names the sha256 of every bundle, artifact and member here.  With a trusted\n"
-		     "copy of that public key:\n\n"
-		     "    lockstep drop verify DROP.tar --pubkey drop.pub\n\n"
-		     "or by hand: docs/drop.md.\n",
+	buf_addf(&b,
+		 "## Checking it\n\nThe drop statement (%s) is signed with key `%s` (%s); it\n"
+		 "names the sha256 of every bundle, artifact and member here.  With a trusted\n"
+		 "copy of that public key:\n\n"
+		 "    lockstep drop verify DROP.tar --pubkey drop.pub\n\n"
+		 "or by hand: docs/drop.md.\n",
 		 DROP_STATEMENT, sign_key_id(k), sign_key_type(k));
 	free(matrix);
 	return buf_take(&b, NULL);
@@ -257,9 +264,8 @@ static int cmp_member(const void *a, const void *b)
 
 /* Copies and audits each bundle: the copy is what gets checked and what
  * goes in, so a bundle changed after its check cannot slip through. */
-static int load_bundles(const struct drop_create_options *o, const char *stage,
-			const char *vouch, struct drop_component *c, struct buf *report,
-			struct err *e)
+static int load_bundles(const struct drop_create_options *o, const char *stage, const char *vouch,
+			struct drop_component *c, struct buf *report, struct err *e)
 {
 	for (size_t i = 0; i < o->nbundles; i++) {
 		const char *slash = strrchr(o->bundles[i], '/');
@@ -287,9 +293,10 @@ static int load_bundles(const struct drop_create_options *o, const char *stage,
 		if (fs_write_atomic(vp, c[i].provenance, c[i].provenance_len, 0644, e) < 0)
 			goto next;
 		buf_addf(report, "%s: %s %s (%s): signatures and digests good, %d artifacts\n",
-			 member, c[i].name, c[i].version, c[i].kind, cJSON_GetArraySize(c[i].artifacts));
+			 member, c[i].name, c[i].version, c[i].kind,
+			 cJSON_GetArraySize(c[i].artifacts));
 		r = 0;
-next:
+	next:
 		free(member);
 		free(copy);
 		free(vp);
@@ -315,7 +322,8 @@ static int check_manifest(const struct drop_create_options *o, const char *copy,
 	}
 	/* An option that cannot take effect is an error, not a silent no-op. */
 	if (o->manifest_pubkey && !*was_signed) {
-		err_set(e, "%s: not a signed manifest, so --manifest-pubkey %s has nothing to check",
+		err_set(e,
+			"%s: not a signed manifest, so --manifest-pubkey %s has nothing to check",
 			o->manifest, o->manifest_pubkey);
 		goto out;
 	}
@@ -371,7 +379,8 @@ static int check_out(const struct drop_create_options *o, struct err *e)
 	for (size_t i = 0; i <= o->nbundles; i++) {
 		const char *in = i < o->nbundles ? o->bundles[i] : o->manifest;
 		if (stat(in, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
-			return err_set(e, "%s: is also an input (%s), refusing to overwrite it", o->out, in);
+			return err_set(e, "%s: is also an input (%s), refusing to overwrite it",
+				       o->out, in);
 	}
 	return 0;
 }
@@ -379,19 +388,19 @@ static int check_out(const struct drop_create_options *o, struct err *e)
 /* One drop in progress: what each step of drop_create hands the next. */
 struct drop_state {
 	const struct drop_create_options *o;
-	struct sign_key *key;   /* owned: the drop's signing key */
-	struct sign_key *mpub;  /* owned: the manifest signer's, or NULL */
-	char *work;             /* owned: private work directory */
-	char *stage;            /* owned: work/drop, the drop's members */
-	char *vouch;            /* owned: work/vouch */
-	char *mcopy;            /* owned: the private copy of the manifest */
+	struct sign_key *key;     /* owned: the drop's signing key */
+	struct sign_key *mpub;    /* owned: the manifest signer's, or NULL */
+	char *work;               /* owned: private work directory */
+	char *stage;              /* owned: work/drop, the drop's members */
+	char *vouch;              /* owned: work/vouch */
+	char *mcopy;              /* owned: the private copy of the manifest */
 	struct drop_component *c; /* owned: o->nbundles */
-	cJSON *m;               /* owned: the manifest */
-	int was_signed;         /* the manifest came signed */
-	char *menv;             /* owned: its envelope */
+	cJSON *m;                 /* owned: the manifest */
+	int was_signed;           /* the manifest came signed */
+	char *menv;               /* owned: its envelope */
 	size_t mlen;
-	struct strv names;      /* the members staged so far */
-	int64_t sde;            /* the newest component's SOURCE_DATE_EPOCH */
+	struct strv names; /* the members staged so far */
+	int64_t sde;       /* the newest component's SOURCE_DATE_EPOCH */
 };
 
 /* Who signed the manifest. */
@@ -439,7 +448,8 @@ static int drop_stage_members(struct drop_state *d, struct buf *report, struct e
 
 	d->c = xcalloc(o->nbundles, sizeof(*d->c));
 	if (load_bundles(o, d->stage, d->vouch, d->c, report, e) < 0 ||
-	    check_manifest(o, d->mcopy, d->mpub ? d->mpub : d->key, d->vouch, &d->m, &d->was_signed, e) < 0 ||
+	    check_manifest(o, d->mcopy, d->mpub ? d->mpub : d->key, d->vouch, &d->m, &d->was_signed,
+			   e) < 0 ||
 	    manifest_envelope(d->mcopy, d->m, d->was_signed, d->key, &d->menv, &d->mlen, e) < 0)
 		goto out;
 	for (size_t i = 0; i < o->nbundles; i++) {

@@ -22,12 +22,12 @@
 #define DROP_MAX_BUNDLES 1000
 
 struct drop_create_options {
-	const char *out;                 /* the drop to write (atomically) */
-	const char *const *bundles;      /* release bundles from `lockstep release` */
+	const char *out;            /* the drop to write (atomically) */
+	const char *const *bundles; /* release bundles from `lockstep release` */
 	size_t nbundles;
-	const char *manifest;            /* JSON, YAML, or a signed manifest */
-	const char *key;                 /* the drop's private key (PKCS#8 PEM) */
-	const char *manifest_pubkey;     /* checks a manifest signed by another key; or NULL */
+	const char *manifest;        /* JSON, YAML, or a signed manifest */
+	const char *key;             /* the drop's private key (PKCS#8 PEM) */
+	const char *manifest_pubkey; /* checks a manifest signed by another key; or NULL */
 };
 
 /* Checks every bundle (its signatures with its bundled key, its artifacts
@@ -58,14 +58,14 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 
 /* One component: a release bundle, checked, and what its provenance says. */
 struct drop_component {
-	char *member;            /* owned: "bundles/NAME.tar" */
-	char *name, *version, *kind; /* owned: from the recipe in the provenance */
-	char sha256[DIGEST_HEX_LEN + 1];         /* of the bundle file */
-	char keyid[DIGEST_HEX_LEN + 1];          /* the key its envelopes are signed with */
-	int64_t sde;             /* its SOURCE_DATE_EPOCH */
-	char *provenance;        /* owned: the verified provenance Statement */
+	char *member;                    /* owned: "bundles/NAME.tar" */
+	char *name, *version, *kind;     /* owned: from the recipe in the provenance */
+	char sha256[DIGEST_HEX_LEN + 1]; /* of the bundle file */
+	char keyid[DIGEST_HEX_LEN + 1];  /* the key its envelopes are signed with */
+	int64_t sde;                     /* its SOURCE_DATE_EPOCH */
+	char *provenance;                /* owned: the verified provenance Statement */
 	size_t provenance_len;
-	cJSON *artifacts;        /* owned: [{name, digest: {sha256}}], the provenance's subjects */
+	cJSON *artifacts; /* owned: [{name, digest: {sha256}}], the provenance's subjects */
 };
 /* Audits the bundle at path (trusting its own key: the caller vouches for
  * its bytes) and fills c.  member is its name in the drop.  -1 with e as

@@ -20,15 +20,15 @@
 #include "verifier/audit.h"
 
 struct dv {
-	const char *drop;          /* as the user named it */
-	char *dir;                 /* owned: where it is extracted */
-	struct sign_key *trusted;  /* owned */
+	const char *drop;         /* as the user named it */
+	char *dir;                /* owned: where it is extracted */
+	struct sign_key *trusted; /* owned */
 	struct buf *report;
-	struct strv members;       /* regular members, archive order */
-	cJSON *statement;          /* owned: the verified drop statement */
-	cJSON *manifest;           /* owned: the verified manifest */
+	struct strv members; /* regular members, archive order */
+	cJSON *statement;    /* owned: the verified drop statement */
+	cJSON *manifest;     /* owned: the verified manifest */
 	char manifest_keyid[DIGEST_HEX_LEN + 1];
-	struct drop_component *c;  /* owned: one per bundle present */
+	struct drop_component *c; /* owned: one per bundle present */
 	size_t nc;
 };
 
@@ -69,7 +69,9 @@ static int present(const struct dv *d, const char *name)
 
 static const char *sha_of(const cJSON *o)
 {
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "digest"), "sha256");
+	const cJSON *h =
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "digest"),
+						 "sha256");
 	return cJSON_IsString(h) ? h->valuestring : "";
 }
 
@@ -136,7 +138,8 @@ static int open_statement(struct dv *d, struct err *e)
 		err_set(e, "%s: \"predicate\": expected \"manifest\" and \"components\"", what);
 		goto out;
 	}
-	buf_addf(d->report, "%s: signature good (key %s)\n", DROP_STATEMENT, sign_key_id(d->trusted));
+	buf_addf(d->report, "%s: signature good (key %s)\n", DROP_STATEMENT,
+		 sign_key_id(d->trusted));
 	ret = 0;
 out:
 	free(p);
@@ -150,9 +153,11 @@ out:
 static const cJSON *subject(const struct dv *d, const char *name)
 {
 	const cJSON *s;
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(d->statement, "subject"))
-		if (!strcmp(str_of(s, "name"), name))
-			return s;
+	cJSON_ArrayForEach(s,
+			   cJSON_GetObjectItemCaseSensitive(d->statement,
+							    "subject")) if (!strcmp(str_of(s,
+											   "name"),
+										    name)) return s;
 	return NULL;
 }
 
@@ -176,8 +181,9 @@ static int check_plain_members(struct dv *d, struct err *e)
 		if (r < 0)
 			return err_wrap(e, "%s", d->drop);
 		if (strcmp(hex, sha_of(s)))
-			return err_setk(e, ERR_NO, "%s: %s: sha256 %s is not the drop statement's %s",
-					d->drop, name, hex, sha_of(s));
+			return err_setk(e, ERR_NO,
+					"%s: %s: sha256 %s is not the drop statement's %s", d->drop,
+					name, hex, sha_of(s));
 	}
 	return 0;
 }
@@ -273,9 +279,7 @@ static int has_artifact(const struct dv *d, const char *hex)
 {
 	const cJSON *a;
 	for (size_t i = 0; i < d->nc; i++)
-		cJSON_ArrayForEach(a, d->c[i].artifacts)
-			if (!strcmp(sha_of(a), hex))
-				return 1;
+		cJSON_ArrayForEach(a, d->c[i].artifacts) if (!strcmp(sha_of(a), hex)) return 1;
 	return 0;
 }
 
@@ -286,14 +290,18 @@ static int check_rows(struct dv *d, struct err *e)
 	const cJSON *r, *a;
 	int i = 0, n = 0;
 
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(d->manifest, "tested_on")) {
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(d->manifest, "tested_on"))
+	{
 		int j = 0;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r, "artifacts")) {
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
+		{
 			const char *hex = str_of(a, "sha256");
 			if (!has_artifact(d, hex))
-				return err_setk(e, ERR_NO, "%s: %s: \"tested_on[%d].artifacts[%d]\": %s "
+				return err_setk(e, ERR_NO,
+						"%s: %s: \"tested_on[%d].artifacts[%d]\": %s "
 						"(sha256 %.12s...) is in no bundle of the drop",
-						d->drop, DROP_MANIFEST, i, j, str_of(a, "name"), hex);
+						d->drop, DROP_MANIFEST, i, j, str_of(a, "name"),
+						hex);
 			j++;
 			n++;
 		}
@@ -310,25 +318,34 @@ static int name_difference(const struct dv *d, const cJSON *want, const cJSON *g
 {
 	const cJSON *s, *t;
 
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(want, "subject")) {
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(want, "subject"))
+	{
 		int found = 0;
-		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(got, "subject"))
-			if (!strcmp(str_of(s, "name"), str_of(t, "name"))) {
-				found = 1;
-				if (strcmp(sha_of(s), sha_of(t)))
-					return err_setk(e, ERR_NO, "%s: %s: sha256 %s is not the drop statement's %s",
-							d->drop, str_of(s, "name"), sha_of(t), sha_of(s));
-			}
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(
+					      got, "subject")) if (!strcmp(str_of(s, "name"),
+									   str_of(t, "name")))
+		{
+			found = 1;
+			if (strcmp(sha_of(s), sha_of(t)))
+				return err_setk(e, ERR_NO,
+						"%s: %s: sha256 %s is not the drop statement's %s",
+						d->drop, str_of(s, "name"), sha_of(t), sha_of(s));
+		}
 		if (!found)
 			return err_setk(e, ERR_NO, "%s: %s: missing (the drop statement lists it)",
 					d->drop, str_of(s, "name"));
 	}
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(got, "subject"))
-		if (!subject(d, str_of(t, "name")))
-			return err_setk(e, ERR_NO, "%s: %s: not listed in the drop statement", d->drop,
-					str_of(t, "name"));
-	return err_setk(e, ERR_NO, "%s: %s: \"predicate\": does not match the drop's contents "
-			"(components, their keys or the manifest)", d->drop, DROP_STATEMENT);
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(got, "subject")) if (
+		!subject(
+			d,
+			str_of(t,
+			       "name"))) return err_setk(e, ERR_NO,
+							 "%s: %s: not listed in the drop statement",
+							 d->drop, str_of(t, "name"));
+	return err_setk(e, ERR_NO,
+			"%s: %s: \"predicate\": does not match the drop's contents "
+			"(components, their keys or the manifest)",
+			d->drop, DROP_STATEMENT);
 }
 
 /* The statement the drop's contents give, compared with the signed one:
@@ -401,7 +418,9 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 	/* Links and escaping names are refused before anything is written. */
 	{
 		struct members ms = { &d.members, "" };
-		int r = audit_check_members(path, "drop", e) < 0 ? -1 : archive_list(path, collect, &ms, e);
+		int r = audit_check_members(path, "drop", e) < 0
+				? -1
+				: archive_list(path, collect, &ms, e);
 		if (r > 0)
 			err_setk(e, ERR_NO, "%s: member \"%s\": appears twice", path, ms.dup);
 		if (r)
@@ -420,7 +439,10 @@ int drop_verify(const char *path, const char *pubkey_path, int rebuild, int quie
 		goto out;
 	if (components)
 		*components = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(d.statement, "predicate"), "components"), 1);
+						      cJSON_GetObjectItemCaseSensitive(d.statement,
+										       "predicate"),
+						      "components"),
+					      1);
 	ret = 0;
 out:
 	if (d.dir) {

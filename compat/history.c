@@ -27,9 +27,8 @@ static int driver_matches(const cJSON *driver, const char *want)
 		free(name);
 		return cJSON_IsString(c) && !strcmp(c->valuestring, eq + 1);
 	}
-	cJSON_ArrayForEach(c, driver)
-		if (cJSON_IsString(c) && !strcmp(c->valuestring, want))
-			return 1;
+	cJSON_ArrayForEach(c,
+			   driver) if (cJSON_IsString(c) && !strcmp(c->valuestring, want)) return 1;
 	return 0;
 }
 
@@ -99,8 +98,9 @@ size_t history_diff(const cJSON *old_m, const cJSON *new_m, struct history_chang
 			push(out, &n, "removed", o[i].key, o[i].status, NULL);
 		else if (strcmp(o[i].status, w[j].status))
 			push(out, &n,
-			     !strcmp(o[i].status, "green") && !strcmp(w[j].status, "red") ? "regressed"
-											   : "status",
+			     !strcmp(o[i].status, "green") && !strcmp(w[j].status, "red")
+				     ? "regressed"
+				     : "status",
 			     o[i].key, o[i].status, w[j].status);
 	}
 	for (size_t j = 0; j < nw; j++) {
@@ -175,8 +175,8 @@ static int better(const struct manifest_row *a, const struct manifest_row *b)
 	return 0;
 }
 
-int history_last_good(const char *dir, const char *board, const struct sign_key *pub,
-		      cJSON **row, char **file, struct err *e)
+int history_last_good(const char *dir, const char *board, const struct sign_key *pub, cJSON **row,
+		      char **file, struct err *e)
 {
 	struct strv names = STRV_INIT;
 	DIR *d = opendir(dir);
@@ -207,7 +207,8 @@ int history_last_good(const char *dir, const char *board, const struct sign_key 
 			goto out;
 		}
 		if (!was_signed) {
-			err_set(e, "%s: not signed: a rollback history holds signed manifests only", path);
+			err_set(e, "%s: not signed: a rollback history holds signed manifests only",
+				path);
 			cJSON_Delete(m);
 			free(path);
 			goto out;
@@ -223,8 +224,10 @@ int history_last_good(const char *dir, const char *board, const struct sign_key 
 			    (!best || better(&rows[j], best)))
 				best = &rows[j];
 		if (best) {
-			*row = cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-								  m, "tested_on"), best->index), 1);
+			*row = cJSON_Duplicate(
+				cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "tested_on"),
+						   best->index),
+				1);
 			*file = path;
 			path = NULL;
 		}
@@ -233,8 +236,9 @@ int history_last_good(const char *dir, const char *board, const struct sign_key 
 		free(path);
 	}
 	if (!*row) {
-		err_setk(e, ERR_NO, "%s: no green combination for board \"%s\" in %zu signed manifest%s",
-			 dir, board, names.n, names.n == 1 ? "" : "s");
+		err_setk(e, ERR_NO,
+			 "%s: no green combination for board \"%s\" in %zu signed manifest%s", dir,
+			 board, names.n, names.n == 1 ? "" : "s");
 		goto out;
 	}
 	ret = 0;

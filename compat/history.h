@@ -22,8 +22,8 @@ int history_row_matches(const struct manifest_row *r, const struct history_query
 
 /* One difference between two manifests. */
 struct history_change {
-	char *kind;     /* owned: "regressed" (green -> red), "status", "removed", "added" */
-	char *key;      /* owned: the combination */
+	char *kind; /* owned: "regressed" (green -> red), "status", "removed", "added" */
+	char *key;  /* owned: the combination */
 	const char *old_status, *new_status; /* static strings or NULL */
 };
 
@@ -39,7 +39,7 @@ void history_changes_free(struct history_change *c, size_t n);
  * board; within it, the row with the highest kernel driver, then the
  * newest firmware.  *row (a copy, caller cJSON_Deletes) and *file (caller
  * frees) describe it.  No green row anywhere: ERR_NO. */
-int history_last_good(const char *dir, const char *board, const struct sign_key *pub,
-		      cJSON **row, char **file, struct err *e);
+int history_last_good(const char *dir, const char *board, const struct sign_key *pub, cJSON **row,
+		      char **file, struct err *e);
 
 #endif

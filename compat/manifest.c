@@ -16,12 +16,13 @@
 #include "versioning/version.h"
 
 static const char *const top_fields[] = { "platform", "tested_on", "recommended", NULL };
-static const char *const row_fields[] = { "board", "rtos", "riscv_core", "riscv_microcode",
-					  "driver", "gpu_firmware", "firmware", "status",
-					  "notes", "artifacts", NULL };
+static const char *const row_fields[] = { "board",  "rtos",         "riscv_core", "riscv_microcode",
+					  "driver", "gpu_firmware", "firmware",   "status",
+					  "notes",  "artifacts",    NULL };
 /* The fields every row must have, in the order they are checked. */
-static const char *const row_required[] = { "board", "rtos", "riscv_core", "riscv_microcode",
-					    "gpu_firmware", "status", NULL };
+static const char *const row_required[] = {
+	"board", "rtos", "riscv_core", "riscv_microcode", "gpu_firmware", "status", NULL
+};
 static const char *const statuses[] = { "green", "yellow", "red", NULL };
 
 int manifest_status_rank(const char *status)
@@ -59,8 +60,8 @@ static int unwrap(const char *path, const char *payload, size_t plen, cJSON **ou
 		goto out;
 	type = cJSON_GetObjectItemCaseSensitive(st, "predicateType");
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, MANIFEST_PREDICATE_TYPE)) {
-		err_set(e, "%s: \"predicateType\": not a compatibility manifest (want \"%s\")", path,
-			MANIFEST_PREDICATE_TYPE);
+		err_set(e, "%s: \"predicateType\": not a compatibility manifest (want \"%s\")",
+			path, MANIFEST_PREDICATE_TYPE);
 		goto out;
 	}
 	pred = cJSON_DetachItemFromObjectCaseSensitive(st, "predicate");
@@ -68,7 +69,8 @@ static int unwrap(const char *path, const char *payload, size_t plen, cJSON **ou
 	cJSON_AddItemToObject(st, "predicate", pred);
 	got = json_print_canonical(st);
 	if (strcmp(want, got)) {
-		err_set(e, "%s: \"subject\": does not list the artifacts the manifest references", path);
+		err_set(e, "%s: \"subject\": does not list the artifacts the manifest references",
+			path);
 		goto out;
 	}
 	*out = cJSON_DetachItemFromObjectCaseSensitive(st, "predicate");
@@ -104,7 +106,8 @@ int manifest_load(const char *path, const struct sign_key *pub, cJSON **out, int
 		if (was_signed)
 			*was_signed = 1;
 		if (!pub) {
-			err_set(e, "%s: a signed manifest: give the public key (--pubkey) to check it",
+			err_set(e,
+				"%s: a signed manifest: give the public key (--pubkey) to check it",
 				path);
 			goto out;
 		}
@@ -176,16 +179,18 @@ static void check_fields(const cJSON *obj, const char *const *allowed, const cha
 			 const char *at, struct strv *p)
 {
 	const cJSON *c;
-	cJSON_ArrayForEach(c, obj) {
+	cJSON_ArrayForEach(c, obj)
+	{
 		int ok = 0;
 		for (const char *const *a = allowed; *a; a++)
 			ok |= !strcmp(*a, c->string);
 		if (!ok)
-			problem(p, "%s: \"%s%s%s\": unknown field", file, at, *at ? "." : "", c->string);
+			problem(p, "%s: \"%s%s%s\": unknown field", file, at, *at ? "." : "",
+				c->string);
 		for (const cJSON *d = c->next; d; d = d->next)
 			if (!strcmp(c->string, d->string))
-				problem(p, "%s: \"%s%s%s\": duplicate field", file, at, *at ? "." : "",
-					c->string);
+				problem(p, "%s: \"%s%s%s\": duplicate field", file, at,
+					*at ? "." : "", c->string);
 	}
 }
 
@@ -201,7 +206,8 @@ static void check_driver(const cJSON *d, const char *file, const char *at, struc
 		problem(p, "%s: \"%s\": expected an object of component: version", file, at);
 		return;
 	}
-	cJSON_ArrayForEach(c, d) {
+	cJSON_ArrayForEach(c, d)
+	{
 		size_t kl = strlen(c->string);
 		snprintf(path, sizeof(path), "%s.%s", at, c->string);
 		if (!cJSON_IsString(c) || !*c->valuestring) {
@@ -212,8 +218,10 @@ static void check_driver(const cJSON *d, const char *file, const char *at, struc
 			char *v = xasprintf("%s%s", *rest == 'v' ? "" : "v", rest);
 			struct err e = ERR_INIT;
 			if (version_check("driver", v, &e) < 0)
-				problem(p, "%s: \"%s\": %s version \"%s\": does not end in "
-					"MAJOR.MINOR.PATCH", file, path, c->string, c->valuestring);
+				problem(p,
+					"%s: \"%s\": %s version \"%s\": does not end in "
+					"MAJOR.MINOR.PATCH",
+					file, path, c->string, c->valuestring);
 			free(v);
 		} else {
 			check_version("driver", c->valuestring, file, path, p);
@@ -236,7 +244,8 @@ static void check_artifacts(const cJSON *a, const char *file, const char *at,
 		problem(p, "%s: \"%s\": expected an array of {name, sha256}", file, at);
 		return;
 	}
-	cJSON_ArrayForEach(x, a) {
+	cJSON_ArrayForEach(x, a)
+	{
 		const char *name, *hex;
 		snprintf(path, sizeof(path), "%s[%d]", at, i++);
 		if (!cJSON_IsObject(x)) {
@@ -249,10 +258,11 @@ static void check_artifacts(const cJSON *a, const char *file, const char *at,
 		if (name && strchr(name, '\n'))
 			problem(p, "%s: \"%s.name\": contains a newline", file, path);
 		if (hex && !digest_is_hex(hex))
-			problem(p, "%s: \"%s.sha256\": \"%s\" is not 64 lowercase hex digits", file, path,
-				hex);
+			problem(p, "%s: \"%s.sha256\": \"%s\" is not 64 lowercase hex digits", file,
+				path, hex);
 		else if (hex && vouched && !vouch_has(vouched, hex))
-			problem(p, "%s: \"%s.sha256\": %.12s... is vouched for by no provenance in %s",
+			problem(p,
+				"%s: \"%s.sha256\": %.12s... is vouched for by no provenance in %s",
 				file, path, hex, prov_dir);
 	}
 }
@@ -270,7 +280,8 @@ static char *drivers_text(const cJSON *d)
 	/* kernel first, the rest by name: the order people read them in. */
 	for (size_t a = 0; a < n; a++)
 		for (size_t z = a + 1; z < n; z++) {
-			int ka = !strcmp(v[a]->string, "kernel"), kz = !strcmp(v[z]->string, "kernel");
+			int ka = !strcmp(v[a]->string, "kernel"),
+			    kz = !strcmp(v[z]->string, "kernel");
 			if (kz > ka || (ka == kz && strcmp(v[z]->string, v[a]->string) < 0)) {
 				const cJSON *t = v[a];
 				v[a] = v[z];
@@ -299,7 +310,8 @@ size_t manifest_rows(const cJSON *m, struct manifest_row **rows)
 	size_t n = 0;
 
 	*rows = xcalloc((size_t)cJSON_GetArraySize(t) + 1, sizeof(**rows));
-	cJSON_ArrayForEach(r, t) {
+	cJSON_ArrayForEach(r, t)
+	{
 		struct manifest_row *x = &(*rows)[n];
 		x->index = (int)n++;
 		x->board = str_of(r, "board");
@@ -357,7 +369,8 @@ int manifest_validate(const cJSON *m, const char *file, const char *prov_dir,
 			t ? "expected an array of 1 to 10000 rows" : "missing required field");
 		goto out;
 	}
-	cJSON_ArrayForEach(r, t) {
+	cJSON_ArrayForEach(r, t)
+	{
 		char at[64], fat[96];
 		const char *s;
 		snprintf(at, sizeof(at), "tested_on[%d]", i++);
@@ -371,10 +384,12 @@ int manifest_validate(const cJSON *m, const char *file, const char *prov_dir,
 		get_str(r, "notes", 0, file, at, p);
 		s = get_str(r, "status", 0, file, at, p);
 		if (s && manifest_status_rank(s) > 2)
-			problem(p, "%s: \"%s.status\": unknown status \"%s\" (green, yellow or red)",
+			problem(p,
+				"%s: \"%s.status\": unknown status \"%s\" (green, yellow or red)",
 				file, at, s);
 		snprintf(fat, sizeof(fat), "%s.riscv_microcode", at);
-		check_version("microcode", get_str(r, "riscv_microcode", 0, file, at, p), file, fat, p);
+		check_version("microcode", get_str(r, "riscv_microcode", 0, file, at, p), file, fat,
+			      p);
 		snprintf(fat, sizeof(fat), "%s.firmware", at);
 		check_version("firmware", get_str(r, "firmware", 0, file, at, p), file, fat, p);
 		snprintf(fat, sizeof(fat), "%s.driver", at);
@@ -392,8 +407,10 @@ int manifest_validate(const cJSON *m, const char *file, const char *prov_dir,
 	for (size_t a = 0; a < n; a++)
 		for (size_t b = 0; b < a; b++)
 			if (!strcmp(rows[a].key, rows[b].key)) {
-				problem(p, "%s: \"tested_on[%d]\": duplicate row (the same combination "
-					"as \"tested_on[%d]\")", file, rows[a].index, rows[b].index);
+				problem(p,
+					"%s: \"tested_on[%d]\": duplicate row (the same combination "
+					"as \"tested_on[%d]\")",
+					file, rows[a].index, rows[b].index);
 				break;
 			}
 out:
@@ -413,7 +430,8 @@ int manifest_open(const char *path, const struct sign_key *pub, cJSON **out, str
 	    manifest_validate(m, path, NULL, NULL, &p, e) < 0)
 		goto out;
 	if (p.n) {
-		err_set(e, "%s%s", p.v[0], p.n > 1 ? " (and more: see 'lockstep compat validate')" : "");
+		err_set(e, "%s%s", p.v[0],
+			p.n > 1 ? " (and more: see 'lockstep compat validate')" : "");
 		goto out;
 	}
 	*out = m;
@@ -442,13 +460,14 @@ char *manifest_statement(const cJSON *m)
 	char *s;
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "tested_on"))
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r, "artifacts")) {
-			cJSON *x = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(x, "digest");
-			json_add_str(x, "name", str_of(a, "name") ? str_of(a, "name") : "");
-			json_add_str(d, "sha256", str_of(a, "sha256") ? str_of(a, "sha256") : "");
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = x;
-		}
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
+	{
+		cJSON *x = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(x, "digest");
+		json_add_str(x, "name", str_of(a, "name") ? str_of(a, "name") : "");
+		json_add_str(d, "sha256", str_of(a, "sha256") ? str_of(a, "sha256") : "");
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = x;
+	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_subject);
 	for (size_t i = 0; i < n; i++) {

@@ -23,7 +23,8 @@ static void add_subjects(const cJSON *st, struct strv *out)
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, DSSE_STATEMENT_V1) ||
 	    !cJSON_IsArray(subj))
 		return;
-	cJSON_ArrayForEach(s, subj) {
+	cJSON_ArrayForEach(s, subj)
+	{
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "digest");
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(d, "sha256");
 		if (cJSON_IsString(h) && digest_is_hex(h->valuestring))
@@ -57,8 +58,8 @@ static void add_value(const char *text, size_t len, const char *what, const stru
 	} else {
 		const cJSON *env = cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope");
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(env ? env : j, "payload");
-		if (!cJSON_IsString(p) ||
-		    base64_decode(p->valuestring, "payload", (unsigned char **)&payload, &plen, &e) < 0)
+		if (!cJSON_IsString(p) || base64_decode(p->valuestring, "payload",
+							(unsigned char **)&payload, &plen, &e) < 0)
 			goto out;
 	}
 	if (json_parse_buf(payload, plen, what, &st, &e) == 0)

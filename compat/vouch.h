@@ -14,8 +14,7 @@
  * (plain Statements never do); without, every Statement counts.  Files
  * that hold neither are skipped.  Pushes each subject's sha256 (lowercase
  * hex) to digests, sorted and unique.  -1 when dir cannot be read. */
-int vouch_collect(const char *dir, const struct sign_key *pub, struct strv *digests,
-		  struct err *e);
+int vouch_collect(const char *dir, const struct sign_key *pub, struct strv *digests, struct err *e);
 /* 1 when hex is in the sorted digests. */
 int vouch_has(const struct strv *digests, const char *hex);
 

@@ -86,7 +86,8 @@ int yamljson_parse(const char *buf, size_t len, const char *what, cJSON **out, s
 		if (depth && cJSON_IsObject(st[depth - 1].node) && !st[depth - 1].key &&
 		    ev.type != YAML_MAPPING_END_EVENT) {
 			if (ev.type != YAML_SCALAR_EVENT) {
-				err_set(e, "%s: line %zu: a mapping key must be a plain value", what, line);
+				err_set(e, "%s: line %zu: a mapping key must be a plain value",
+					what, line);
 				goto out;
 			}
 			st[depth - 1].key = xstrndup((const char *)ev.data.scalar.value,

@@ -19,7 +19,10 @@ struct buf {
 	char *data; /* owned */
 	size_t len, cap;
 };
-#define BUF_INIT { NULL, 0, 0 }
+#define BUF_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_addstr(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -32,9 +35,12 @@ struct strv {
 	char **v; /* owned, each element owned */
 	size_t n, cap;
 };
-#define STRV_INIT { NULL, 0, 0 }
-void strv_push(struct strv *s, const char *str);   /* copies str */
-void strv_take(struct strv *s, char *str);         /* takes ownership of str */
+#define STRV_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
+void strv_push(struct strv *s, const char *str); /* copies str */
+void strv_take(struct strv *s, char *str);       /* takes ownership of str */
 void strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_release(struct strv *s);
 /* Sorts s's strings bytewise (strcmp). */

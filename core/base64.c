@@ -16,8 +16,7 @@ char *base64_encode(const void *p, size_t len)
 	return out;
 }
 
-int base64_decode(const char *s, const char *what, unsigned char **out, size_t *len,
-		  struct err *e)
+int base64_decode(const char *s, const char *what, unsigned char **out, size_t *len, struct err *e)
 {
 	size_t n = strlen(s), pad = 0, padded;
 	int std = 0, url = 0, r;
@@ -47,7 +46,9 @@ int base64_decode(const char *s, const char *what, unsigned char **out, size_t *
 				       what, (unsigned char)c, i);
 	}
 	if (std && url)
-		return err_set(e, "%s: malformed base64 (mixes the standard and URL-safe alphabets)", what);
+		return err_set(e,
+			       "%s: malformed base64 (mixes the standard and URL-safe alphabets)",
+			       what);
 	padded = (n + 3) / 4 * 4;
 	t = xmalloc(padded + 1);
 	for (size_t i = 0; i < n; i++)

@@ -12,7 +12,6 @@ char *base64_encode(const void *p, size_t len);
 /* Decodes s (standard or URL-safe, padded or not, no whitespace); *out is
  * owned by the caller and NUL-terminated after *len bytes.  `what` names
  * the field in messages. */
-int base64_decode(const char *s, const char *what, unsigned char **out, size_t *len,
-		  struct err *e);
+int base64_decode(const char *s, const char *what, unsigned char **out, size_t *len, struct err *e);
 
 #endif

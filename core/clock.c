@@ -46,7 +46,8 @@ int clock_parse_epoch(const char *s, int64_t *out, const char *what, struct err 
 		return err_set(e, "%s: empty SOURCE_DATE_EPOCH", what);
 	for (const char *p = s; *p; p++)
 		if (*p < '0' || *p > '9')
-			return err_set(e, "%s: SOURCE_DATE_EPOCH \"%s\" is not a decimal integer", what, s);
+			return err_set(e, "%s: SOURCE_DATE_EPOCH \"%s\" is not a decimal integer",
+				       what, s);
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || v > (unsigned long long)INT64_MAX / 2)

@@ -83,9 +83,10 @@ static int bundle_read(const cJSON *j, const char *what, const cJSON **env, cons
 {
 	static const char *const fields[] = { "mediaType", "verificationMaterial", "dsseEnvelope",
 					      "messageSignature", NULL };
-	static const char *const vm_fields[] = { "publicKey", "tlogEntries",
-						 "timestampVerificationData", "certificate",
-						 "x509CertificateChain", NULL };
+	static const char *const vm_fields[] = {
+		"publicKey",   "tlogEntries",          "timestampVerificationData",
+		"certificate", "x509CertificateChain", NULL
+	};
 	static const char *const pk_fields[] = { "hint", NULL };
 	const cJSON *vm, *pk, *tlog, *ts;
 	const char *mt;
@@ -96,20 +97,25 @@ static int bundle_read(const cJSON *j, const char *what, const cJSON **env, cons
 	    json_get_string(j, "mediaType", 1, what, "", &mt, e) < 0)
 		return -1;
 	if (strcmp(mt, DSSE_BUNDLE_V03) && strcmp(mt, DSSE_BUNDLE_V03_LEGACY))
-		return err_set(e, "%s: \"mediaType\": \"%s\" is not a sigstore bundle v0.3", what, mt);
+		return err_set(e, "%s: \"mediaType\": \"%s\" is not a sigstore bundle v0.3", what,
+			       mt);
 	if (cJSON_GetObjectItemCaseSensitive(j, "messageSignature") && !msg)
-		return err_set(e, "%s: \"messageSignature\": a message-signature bundle (cosign "
-				  "sign-blob): give the signed file with --artifact FILE",
+		return err_set(e,
+			       "%s: \"messageSignature\": a message-signature bundle (cosign "
+			       "sign-blob): give the signed file with --artifact FILE",
 			       what);
 	if (msg) {
 		*msg = cJSON_GetObjectItemCaseSensitive(j, "messageSignature");
 		if (!*msg)
-			return err_set(e, "%s: \"messageSignature\": missing required field (--artifact "
-					  "checks a message-signature bundle)",
-				       what);
+			return err_set(
+				e,
+				"%s: \"messageSignature\": missing required field (--artifact "
+				"checks a message-signature bundle)",
+				what);
 		if (cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope"))
-			return err_set(e, "%s: a bundle holds a messageSignature or a dsseEnvelope, "
-					  "not both",
+			return err_set(e,
+				       "%s: a bundle holds a messageSignature or a dsseEnvelope, "
+				       "not both",
 				       what);
 	} else {
 		*env = cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope");
@@ -123,8 +129,9 @@ static int bundle_read(const cJSON *j, const char *what, const cJSON **env, cons
 		return -1;
 	if (cJSON_GetObjectItemCaseSensitive(vm, "certificate") ||
 	    cJSON_GetObjectItemCaseSensitive(vm, "x509CertificateChain"))
-		return err_set(e, "%s: \"verificationMaterial\": a certificate (keyless) bundle; "
-				  "lockstep verifies with a public key",
+		return err_set(e,
+			       "%s: \"verificationMaterial\": a certificate (keyless) bundle; "
+			       "lockstep verifies with a public key",
 			       what);
 	pk = cJSON_GetObjectItemCaseSensitive(vm, "publicKey");
 	if (!pk)
@@ -135,15 +142,18 @@ static int bundle_read(const cJSON *j, const char *what, const cJSON **env, cons
 		return -1;
 	tlog = cJSON_GetObjectItemCaseSensitive(vm, "tlogEntries");
 	if (tlog && !cJSON_IsArray(tlog))
-		return err_set(e, "%s: \"verificationMaterial.tlogEntries\": expected an array", what);
+		return err_set(e, "%s: \"verificationMaterial.tlogEntries\": expected an array",
+			       what);
 	if (cJSON_GetArraySize(tlog) > 0)
-		return err_set(e, "%s: \"verificationMaterial.tlogEntries\": transparency log "
-				  "entries are not checked by lockstep (offline key verification)",
+		return err_set(e,
+			       "%s: \"verificationMaterial.tlogEntries\": transparency log "
+			       "entries are not checked by lockstep (offline key verification)",
 			       what);
 	ts = cJSON_GetObjectItemCaseSensitive(vm, "timestampVerificationData");
 	if (ts && !(cJSON_IsObject(ts) && !ts->child))
-		return err_set(e, "%s: \"verificationMaterial.timestampVerificationData\": "
-				  "timestamps are not checked by lockstep (offline key verification)",
+		return err_set(e,
+			       "%s: \"verificationMaterial.timestampVerificationData\": "
+			       "timestamps are not checked by lockstep (offline key verification)",
 			       what);
 	return 0;
 }
@@ -177,7 +187,8 @@ int dsse_verify_ex(const struct sign_key *pub, const char *envelope_json, size_t
 		goto out;
 	env = j;
 	if (!cJSON_IsObject(j)) {
-		err_set(e, "%s: expected a DSSE envelope or a sigstore bundle (a JSON object)", what);
+		err_set(e, "%s: expected a DSSE envelope or a sigstore bundle (a JSON object)",
+			what);
 		goto out;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(j, "mediaType") &&
@@ -222,8 +233,8 @@ out:
 	return ret;
 }
 
-int dsse_verify(const struct sign_key *pub, const char *envelope_json, size_t len,
-		const char *what, char **payload, size_t *plen, struct err *e)
+int dsse_verify(const struct sign_key *pub, const char *envelope_json, size_t len, const char *what,
+		char **payload, size_t *plen, struct err *e)
 {
 	return dsse_verify_ex(pub, envelope_json, len, what, payload, plen, NULL, NULL, e);
 }
@@ -248,7 +259,8 @@ int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json,
 	if (json_parse_buf(bundle_json, len, what, &j, e) < 0)
 		goto out;
 	if (!cJSON_IsObject(j) || !cJSON_GetObjectItemCaseSensitive(j, "mediaType")) {
-		err_set(e, "%s: expected a sigstore bundle (a JSON object with a \"mediaType\")", what);
+		err_set(e, "%s: expected a sigstore bundle (a JSON object with a \"mediaType\")",
+			what);
 		goto out;
 	}
 	if (bundle_read(j, what, &env, &hint, &msg, e) < 0 ||
@@ -259,15 +271,17 @@ int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json,
 	/* The digest is optional in the format; when present it must be the
 	 * artifact's, or the bundle describes another file. */
 	if (md) {
-		if (json_check_object(md, md_fields, what, "messageSignature.messageDigest", e) < 0 ||
-		    json_get_string(md, "algorithm", 1, what, "messageSignature.messageDigest", &alg,
-				    e) < 0 ||
+		if (json_check_object(md, md_fields, what, "messageSignature.messageDigest", e) <
+			    0 ||
+		    json_get_string(md, "algorithm", 1, what, "messageSignature.messageDigest",
+				    &alg, e) < 0 ||
 		    json_get_string(md, "digest", 1, what, "messageSignature.messageDigest", &d64,
 				    e) < 0)
 			goto out;
 		if (strcmp(alg, "SHA2_256")) {
-			err_set(e, "%s: \"messageSignature.messageDigest.algorithm\": \"%s\" (lockstep "
-				   "checks SHA2_256)",
+			err_set(e,
+				"%s: \"messageSignature.messageDigest.algorithm\": \"%s\" (lockstep "
+				"checks SHA2_256)",
 				what, alg);
 			goto out;
 		}
@@ -275,7 +289,8 @@ int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json,
 			goto out;
 		digest_buf_raw(artifact, alen, mine);
 		if (dlen != sizeof(mine) || memcmp(digest, mine, sizeof(mine))) {
-			err_setk(e, ERR_NO, "%s: the bundle's messageDigest is not the sha256 of %s", what,
+			err_setk(e, ERR_NO,
+				 "%s: the bundle's messageDigest is not the sha256 of %s", what,
 				 artifact_name);
 			goto out;
 		}
@@ -283,10 +298,11 @@ int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json,
 	if (base64_decode(s64, what, &sig, &siglen, e) < 0)
 		goto out;
 	if (!sign_verify_data(pub, artifact, alen, sig, siglen)) {
-		err_setk(e, ERR_NO,
-			 "%s: bad signature: the signature over %s (key hint %s) does not verify with "
-			 "public key %s",
-			 what, artifact_name, hint && *hint ? hint : "(none)", sign_key_id(pub));
+		err_setk(
+			e, ERR_NO,
+			"%s: bad signature: the signature over %s (key hint %s) does not verify with "
+			"public key %s",
+			what, artifact_name, hint && *hint ? hint : "(none)", sign_key_id(pub));
 		goto out;
 	}
 	ret = 0;
@@ -306,8 +322,8 @@ static char *print_line(const cJSON *j)
 	return r;
 }
 
-int dsse_sign(const struct sign_key *k, const char *payload_type, const void *payload,
-	      size_t len, char **envelope, struct err *e)
+int dsse_sign(const struct sign_key *k, const char *payload_type, const void *payload, size_t len,
+	      char **envelope, struct err *e)
 {
 	unsigned char *sig = NULL;
 	size_t siglen = 0, paelen = 0;
@@ -339,8 +355,8 @@ out:
 	return ret;
 }
 
-int dsse_to_sigstore_bundle(const char *envelope_json, const struct sign_key *k,
-			    char **bundle_json, struct err *e)
+int dsse_to_sigstore_bundle(const char *envelope_json, const struct sign_key *k, char **bundle_json,
+			    struct err *e)
 {
 	cJSON *j = NULL, *b = NULL, *vm, *pk, *env, *sigs, *s;
 	struct env_view v;
@@ -351,8 +367,8 @@ int dsse_to_sigstore_bundle(const char *envelope_json, const struct sign_key *k,
 	*bundle_json = NULL;
 	/* Bundling an envelope the key did not sign would publish a bundle
 	 * that every verifier rejects: catch that here. */
-	if (dsse_verify(k, envelope_json, strlen(envelope_json), "envelope", &payload, &plen,
-			e) < 0 ||
+	if (dsse_verify(k, envelope_json, strlen(envelope_json), "envelope", &payload, &plen, e) <
+		    0 ||
 	    json_parse_buf(envelope_json, strlen(envelope_json), "envelope", &j, e) < 0)
 		goto out;
 	if (cJSON_GetObjectItemCaseSensitive(j, "mediaType")) {
@@ -396,9 +412,10 @@ static int is_lower_hex(const char *s)
 
 static int check_subject(const cJSON *s, const char *what, const char *at, struct err *e)
 {
-	static const char *const fields[] = { "name",		  "uri",       "digest",
-					      "content",	  "downloadLocation",
-					      "mediaType",	  "annotations", NULL };
+	static const char *const fields[] = {
+		"name",      "uri",         "digest", "content", "downloadLocation",
+		"mediaType", "annotations", NULL
+	};
 	const cJSON *digest, *d;
 	char p[160];
 
@@ -411,7 +428,8 @@ static int check_subject(const cJSON *s, const char *what, const char *at, struc
 		return err_set(e, "%s: \"%s\": missing required field", what, p);
 	if (!cJSON_IsObject(digest) || !digest->child)
 		return err_set(e, "%s: \"%s\": expected a non-empty digest set", what, p);
-	cJSON_ArrayForEach(d, digest) {
+	cJSON_ArrayForEach(d, digest)
+	{
 		if (!cJSON_IsString(d) || !is_lower_hex(d->valuestring) ||
 		    strlen(d->valuestring) % 2 ||
 		    (!strcmp(d->string, "sha256") && strlen(d->valuestring) != 64))
@@ -449,7 +467,8 @@ int dsse_check_statement(const char *buf, size_t len, const char *what, struct e
 			subj ? "expected a non-empty array" : "missing required field");
 		goto out;
 	}
-	cJSON_ArrayForEach(s, subj) {
+	cJSON_ArrayForEach(s, subj)
+	{
 		char at[32];
 		snprintf(at, sizeof(at), "subject[%d]", i++);
 		if (check_subject(s, what, at, e) < 0)

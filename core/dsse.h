@@ -24,8 +24,8 @@ char *dsse_pae(const char *type, const void *payload, size_t len, size_t *out_le
 
 /* Signs payload with the private key k.  Returns the envelope as compact
  * JSON with a final newline, keys in canonical order (caller frees). */
-int dsse_sign(const struct sign_key *k, const char *payload_type, const void *payload,
-	      size_t len, char **envelope, struct err *e);
+int dsse_sign(const struct sign_key *k, const char *payload_type, const void *payload, size_t len,
+	      char **envelope, struct err *e);
 
 /* Verifies envelope_json (the file's bytes, len of them; `what` names it in
  * messages) with pub.  Input is a DSSE envelope or a sigstore bundle v0.3
@@ -34,8 +34,8 @@ int dsse_sign(const struct sign_key *k, const char *payload_type, const void *pa
  * not.  On success *payload (NUL-terminated after *plen bytes) is owned by
  * the caller.  A signature that does not verify is ERR_NO; anything
  * malformed is ERR_OP. */
-int dsse_verify(const struct sign_key *pub, const char *envelope_json, size_t len,
-		const char *what, char **payload, size_t *plen, struct err *e);
+int dsse_verify(const struct sign_key *pub, const char *envelope_json, size_t len, const char *what,
+		char **payload, size_t *plen, struct err *e);
 /* The same, also handing out the payloadType (caller frees) and the keyid
  * the envelope names ("" when it names none; caller frees); either out
  * pointer may be NULL. */
@@ -57,8 +57,8 @@ int sigstore_verify_message(const struct sign_key *pub, const char *bundle_json,
  * k) into a sigstore bundle v0.3: the key's hint, no transparency log
  * entries, the envelope without keyid.  *bundle_json (compact, canonical
  * key order, final newline) is owned by the caller. */
-int dsse_to_sigstore_bundle(const char *envelope_json, const struct sign_key *k,
-			    char **bundle_json, struct err *e);
+int dsse_to_sigstore_bundle(const char *envelope_json, const struct sign_key *k, char **bundle_json,
+			    struct err *e);
 
 /* Checks that len bytes at buf are a strict in-toto Statement v1: exactly
  * _type, subject (non-empty, each with a digest set of lowercase hex),

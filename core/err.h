@@ -19,22 +19,22 @@ struct err {
 	char msg[2048];
 };
 
-#define ERR_INIT { ERR_NONE, "" }
+#define ERR_INIT \
+	{ \
+		ERR_NONE, "" \
+	}
 
 /* Sets e (when not NULL) to an ERR_OP message; returns -1 so callers can
  * write `return err_set(e, "...")`.  Messages are lowercase, name the file
  * and quote the subject: `recipes/x.json: "outputs[1]": path escapes ...`. */
-int err_set(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, with errno's text appended as ": <strerror>". */
-int err_sys(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_sys(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same as err_set with an explicit kind. */
 int err_setk(struct err *e, enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Prepends "prefix: " to the message already in e; returns -1. */
-int err_wrap(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Clears e. */
 void err_clear(struct err *e);
 

@@ -35,8 +35,8 @@ static int write_all(int fd, const void *p, size_t len)
 struct fill {
 	const void *p;
 	size_t len;
-	int from;      /* >= 0: copy this descriptor from its offset 0 */
-	uint64_t max;  /* the copy's cap (0: none) */
+	int from;     /* >= 0: copy this descriptor from its offset 0 */
+	uint64_t max; /* the copy's cap (0: none) */
 	const char *what;
 };
 
@@ -70,8 +70,9 @@ static int fill_copy(int fd, const struct fill *f, const char *path, struct err 
 			if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
 				      errno == EOPNOTSUPP)) {
 				char chunk[65536];
-				size_t want = (size_t)(end - off) < sizeof(chunk) ? (size_t)(end - off)
-										 : sizeof(chunk);
+				size_t want = (size_t)(end - off) < sizeof(chunk)
+						      ? (size_t)(end - off)
+						      : sizeof(chunk);
 				n = pread(f->from, chunk, want, off);
 				if (n > 0 && pwrite(fd, chunk, (size_t)n, off) != n)
 					n = -1;
@@ -144,8 +145,8 @@ out:
 	return ret;
 }
 
-static int write_into_place(const char *path, const void *p, size_t len, mode_t mode,
-			    int exclusive, struct err *e)
+static int write_into_place(const char *path, const void *p, size_t len, mode_t mode, int exclusive,
+			    struct err *e)
 {
 	struct fill f = { .p = p, .len = len, .from = -1 };
 	return into_place(path, &f, mode, exclusive, e);
@@ -212,7 +213,7 @@ int fs_mkdirs(const char *path, struct err *e)
 	char *p = xstrdup(path);
 	int ret = 0;
 
-	for (char *s = p + 1; ; s++) {
+	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';

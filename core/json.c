@@ -45,8 +45,10 @@ int json_parse_buf(const char *buf, size_t len, const char *what, cJSON **out, s
 	if (memchr(buf, '\0', len))
 		return err_set(e, "%s: not JSON (contains a NUL byte)", what);
 	if ((nul = nul_escape(buf, len)))
-		return err_set(e, "%s: line %zu: a string holds \\u0000 (C strings would end there: what is hashed and what runs would differ)",
-			       what, nul);
+		return err_set(
+			e,
+			"%s: line %zu: a string holds \\u0000 (C strings would end there: what is hashed and what runs would differ)",
+			what, nul);
 	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!j) {
 		size_t off = end && end >= buf ? (size_t)(end - buf) : 0, line = 1;
@@ -129,7 +131,8 @@ static void canonical(const cJSON *j, struct buf *b)
 		const cJSON *c;
 		int first = 1;
 		buf_addstr(b, "[");
-		cJSON_ArrayForEach(c, j) {
+		cJSON_ArrayForEach(c, j)
+		{
 			if (!first)
 				buf_addstr(b, ",");
 			first = 0;
@@ -173,7 +176,8 @@ int json_check_object(const cJSON *obj, const char *const *allowed, const char *
 
 	if (!cJSON_IsObject(obj))
 		return err_set(e, "%s: \"%s\": expected an object", file, *at ? at : "(top level)");
-	cJSON_ArrayForEach(c, obj) {
+	cJSON_ArrayForEach(c, obj)
+	{
 		int ok = 0;
 		char p[512];
 		for (const char *const *a = allowed; *a; a++)
@@ -208,13 +212,14 @@ int json_get_string(const cJSON *obj, const char *key, int required, const char 
 		return 0;
 	}
 	if (!cJSON_IsString(v))
-		return err_set(e, "%s: \"%s\": expected a string", file, key_path(p, sizeof(p), at, key));
+		return err_set(e, "%s: \"%s\": expected a string", file,
+			       key_path(p, sizeof(p), at, key));
 	*out = v->valuestring;
 	return 0;
 }
 
-int json_get_int(const cJSON *obj, const char *key, int required, const char *file,
-		 const char *at, int64_t *out, struct err *e)
+int json_get_int(const cJSON *obj, const char *key, int required, const char *file, const char *at,
+		 int64_t *out, struct err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char p[512];
@@ -248,8 +253,10 @@ int json_get_string_array(const cJSON *obj, const char *key, int required, const
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return err_set(e, "%s: \"%s\": expected an array", file, key_path(p, sizeof(p), at, key));
-	cJSON_ArrayForEach(c, v) {
+		return err_set(e, "%s: \"%s\": expected an array", file,
+			       key_path(p, sizeof(p), at, key));
+	cJSON_ArrayForEach(c, v)
+	{
 		if (!cJSON_IsString(c))
 			return err_set(e, "%s: \"%s[%d]\": expected a string", file,
 				       key_path(p, sizeof(p), at, key), i);

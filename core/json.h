@@ -35,8 +35,8 @@ int json_check_object(const cJSON *obj, const char *const *allowed, const char *
 int json_get_string(const cJSON *obj, const char *key, int required, const char *file,
 		    const char *at, const char **out, struct err *e);
 /* An integer member (a JSON number with no fraction, within int64). */
-int json_get_int(const cJSON *obj, const char *key, int required, const char *file,
-		 const char *at, int64_t *out, struct err *e);
+int json_get_int(const cJSON *obj, const char *key, int required, const char *file, const char *at,
+		 int64_t *out, struct err *e);
 /* An array member whose items are all strings. */
 int json_get_string_array(const cJSON *obj, const char *key, int required, const char *file,
 			  const char *at, const cJSON **out, struct err *e);

@@ -28,13 +28,13 @@ struct pool {
 	const struct pool_ops *ops;
 	size_t n;
 	struct pool_result *res;
-	pid_t *pid;          /* > 0 while running */
-	int *fd;             /* read end of the running child's pipe */
+	pid_t *pid; /* > 0 while running */
+	int *fd;    /* read end of the running child's pipe */
 	double *t0;
 	unsigned char *state; /* JOB_* */
 	size_t running;
-	sigset_t old_mask;   /* the caller's, restored in children and at the end */
-	sigset_t wait_mask;  /* the caller's less what the pool blocks */
+	sigset_t old_mask;  /* the caller's, restored in children and at the end */
+	sigset_t wait_mask; /* the caller's less what the pool blocks */
 	struct sigaction old_chld;
 };
 
@@ -76,7 +76,9 @@ static void child(struct pool *p, size_t job, int wfd)
 		if (p->state[i] == JOB_RUNNING)
 			close(p->fd[i]);
 	rc = p->ops->run(job, p->ops->arg, &e);
-	rec.w.outcome = rc == 0 ? POOL_OK : e.kind == ERR_INTERRUPT ? POOL_INTERRUPTED : POOL_FAILED;
+	rec.w.outcome = rc == 0                   ? POOL_OK
+			: e.kind == ERR_INTERRUPT ? POOL_INTERRUPTED
+						  : POOL_FAILED;
 	rec.w.kind = rc == 0 ? ERR_NONE : e.kind;
 	len = rc == 0 ? 0 : strnlen(e.msg, sizeof(e.msg) - 1);
 	memcpy(rec.msg, e.msg, len);

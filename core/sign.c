@@ -128,8 +128,8 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
-int sign_key_load_private_pass(const char *path, const char *passphrase,
-			       struct sign_key **out, struct err *e)
+int sign_key_load_private_pass(const char *path, const char *passphrase, struct sign_key **out,
+			       struct err *e)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -155,8 +155,9 @@ int sign_key_load_private_pass(const char *path, const char *passphrase,
 		goto out;
 	}
 	if (strstr(buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") && !passphrase) {
-		err_set(e, "%s: the private key is encrypted: set " SIGN_PASSPHRASE_ENV
-			   " or give --passphrase-file",
+		err_set(e,
+			"%s: the private key is encrypted: set " SIGN_PASSPHRASE_ENV
+			" or give --passphrase-file",
 			path);
 		goto out;
 	}
@@ -240,8 +241,7 @@ static char *bio_text(BIO *bio, size_t *len)
 	return s;
 }
 
-int sign_key_generate(const char *type, const char *path, const char *passphrase,
-		      struct err *e)
+int sign_key_generate(const char *type, const char *path, const char *passphrase, struct err *e)
 {
 	EVP_PKEY *pkey = NULL;
 	BIO *privbio = NULL, *pubbio = NULL;
@@ -370,8 +370,7 @@ int sign_key_public_pem(const struct sign_key *k, char **pem, struct err *e)
 		abort();
 	if (PEM_write_bio_PUBKEY(bio, k->pkey) != 1) {
 		BIO_free(bio);
-		return err_set(e, "key %s: cannot encode the public key: %s", k->id,
-			       ossl_reason());
+		return err_set(e, "key %s: cannot encode the public key: %s", k->id, ossl_reason());
 	}
 	*pem = bio_text(bio, &len);
 	BIO_free(bio);

@@ -24,8 +24,8 @@ struct sign_key;
  * error names the file and the type found.  *out is owned by the caller. */
 int sign_key_load_private(const char *path, struct sign_key **out, struct err *e);
 /* Same with an explicit passphrase (NULL: the key must not be encrypted). */
-int sign_key_load_private_pass(const char *path, const char *passphrase,
-			       struct sign_key **out, struct err *e);
+int sign_key_load_private_pass(const char *path, const char *passphrase, struct sign_key **out,
+			       struct err *e);
 /* Loads a SubjectPublicKeyInfo PEM public key.  A private key, a non-PEM
  * file or another key type is an error naming the file and what it is. */
 int sign_key_load_public(const char *path, struct sign_key **out, struct err *e);
@@ -34,8 +34,7 @@ int sign_key_load_public(const char *path, struct sign_key **out, struct err *e)
  * passphrase is not NULL) and path.pub (SPKI PEM, 0644).  Each file is
  * written to a temporary name and linked into place, so it never
  * overwrites: when either file exists, nothing is written. */
-int sign_key_generate(const char *type, const char *path, const char *passphrase,
-		      struct err *e);
+int sign_key_generate(const char *type, const char *path, const char *passphrase, struct err *e);
 /* Reads a passphrase: the first line of the file at path (its newline
  * dropped).  *out is owned by the caller; wipe it with sign_wipe_free. */
 int sign_read_passphrase(const char *path, char **out, struct err *e);

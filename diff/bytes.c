@@ -107,8 +107,8 @@ struct stream {
 	const struct bytes_side *s;
 	struct diff_span *keep; /* owned */
 	size_t nkeep;
-	uint64_t vlen;          /* sum of the kept spans */
-	unsigned char *win;     /* owned: BYTES_WINDOW bytes, for files and joins */
+	uint64_t vlen;      /* sum of the kept spans */
+	unsigned char *win; /* owned: BYTES_WINDOW bytes, for files and joins */
 };
 
 static void stream_init(struct stream *st, const struct bytes_side *s, const struct diff_cover *cov,
@@ -182,7 +182,8 @@ static int side_read(const struct bytes_side *s, uint64_t off, size_t n, unsigne
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return r < 0 ? err_sys(e, "cannot read") : err_set(e, "file shrank while read");
+			return r < 0 ? err_sys(e, "cannot read")
+				     : err_set(e, "file shrank while read");
 		dst += r, off += (uint64_t)r, n -= (size_t)r;
 	}
 	return 0;
@@ -259,11 +260,14 @@ static int report_range(struct scan *sc, uint64_t fa, uint64_t fb, uint64_t len,
 		char *where = fa == fb ? xasprintf("0x%llx .. 0x%llx", (unsigned long long)fa,
 						   (unsigned long long)(fa + len))
 				       : xasprintf("0x%llx .. 0x%llx (b: 0x%llx .. 0x%llx)",
-						   (unsigned long long)fa, (unsigned long long)(fa + len),
-						   (unsigned long long)fb, (unsigned long long)(fb + len));
-		struct diff_item *it = report_add(c, sc->name, "bytes", h, where,
-						  hints_render_at(ca, la, pre, (size_t)shown_len, 24),
-						  hints_render_at(cb, lb, pre, (size_t)shown_len, 24));
+						   (unsigned long long)fa,
+						   (unsigned long long)(fa + len),
+						   (unsigned long long)fb,
+						   (unsigned long long)(fb + len));
+		struct diff_item *it =
+			report_add(c, sc->name, "bytes", h, where,
+				   hints_render_at(ca, la, pre, (size_t)shown_len, 24),
+				   hints_render_at(cb, lb, pre, (size_t)shown_len, 24));
 		if (it) {
 			if (sc->residual)
 				strv_push(&it->detail, "not explained by the structure (padding, "
@@ -320,14 +324,16 @@ static int emit_tail(struct scan *sc, struct stream *lg, int side, uint64_t from
 			return n ? -1 : 0;
 		if (sc->shown++ < c->keep) {
 			it = report_add(c, sc->name, "bytes", HINT_CONTENT,
-					xasprintf("0x%llx .. 0x%llx only in %c", (unsigned long long)f,
+					xasprintf("0x%llx .. 0x%llx only in %c",
+						  (unsigned long long)f,
 						  (unsigned long long)(f + n), side ? 'b' : 'a'),
 					side ? NULL : hints_render(head, k, 24),
 					side ? hints_render(head, k, 24) : NULL);
 			if (it) {
 				strv_pushf(&it->detail, "%llu bytes%s", (unsigned long long)n,
 					   sc->residual ? " not explained by the structure" : "");
-				bytes_hex_lines(&it->detail, side ? "b" : "a", head, k, 0, k > 16 ? 16 : k, f);
+				bytes_hex_lines(&it->detail, side ? "b" : "a", head, k, 0,
+						k > 16 ? 16 : k, f);
 			}
 			report_at(c, it, side, f, n);
 		} else {

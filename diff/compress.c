@@ -28,8 +28,8 @@ struct container {
 	const char *format; /* "gzip", "xz", ... */
 	struct cfield f[16];
 	size_t nf;
-	uint64_t data_off;  /* where the compressed data starts */
-	char *stored_name;  /* owned, may be NULL: a gzip's FNAME */
+	uint64_t data_off; /* where the compressed data starts */
+	char *stored_name; /* owned, may be NULL: a gzip's FNAME */
 };
 
 static int magic(const struct diff_blob *b, const char *m, size_t n)
@@ -39,7 +39,11 @@ static int magic(const struct diff_blob *b, const char *m, size_t n)
 
 int diff_compress_is(const struct diff_blob *b)
 {
-	return magic(b, "\x1f\x8b", 2) || magic(b, "\xfd" "7zXZ\0", 6) ||
+	return magic(b, "\x1f\x8b", 2) ||
+	       magic(b,
+		     "\xfd"
+		     "7zXZ\0",
+		     6) ||
 	       (magic(b, "BZh", 3) && b->len > 3 && b->p[3] >= '1' && b->p[3] <= '9') ||
 	       magic(b, "\x28\xb5\x2f\xfd", 4) || magic(b, "\x04\x22\x4d\x18", 4);
 }
@@ -85,11 +89,15 @@ static void parse_gzip(const struct diff_blob *b, struct container *k)
 	      le32(p + 4) ? xstrdup(t) : xstrdup("0 (none)"));
 	/* XFL is all a gzip stream says of its level. */
 	field(k, "level (xfl)", 8, 1, HINT_CONTENT,
-	      xasprintf("%u%s", p[8], p[8] == 2 ? " (-9, best)" : p[8] == 4 ? " (-1, fastest)" : ""));
+	      xasprintf("%u%s", p[8],
+			p[8] == 2   ? " (-9, best)"
+			: p[8] == 4 ? " (-1, fastest)"
+				    : ""));
 	field(k, "os", 9, 1, HINT_CONTENT, xasprintf("%u", p[9]));
 	if ((p[3] & 4) && at + 2 <= n) {
 		uint64_t xl = p[at] | (uint64_t)p[at + 1] << 8;
-		field(k, "extra", at, 2 + xl, HINT_CONTENT, xasprintf("%llu bytes", (unsigned long long)xl));
+		field(k, "extra", at, 2 + xl, HINT_CONTENT,
+		      xasprintf("%llu bytes", (unsigned long long)xl));
 		at += 2 + xl;
 	}
 	for (int which = 0; which < 2; which++) {
@@ -115,8 +123,9 @@ static void parse_gzip(const struct diff_blob *b, struct container *k)
  * dictionary size: what the preset (-6, -9) chose. */
 static void parse_xz(const struct diff_blob *b, struct container *k)
 {
-	static const char *const checks[16] = { [0] = "none", [1] = "crc32", [4] = "crc64",
-						[10] = "sha256" };
+	static const char *const checks[16] = {
+		[0] = "none", [1] = "crc32", [4] = "crc64", [10] = "sha256"
+	};
 	const unsigned char *p = b->p;
 	uint64_t n = b->len, at;
 
@@ -167,7 +176,10 @@ static void parse_container(const struct diff_blob *b, struct container *k)
 	memset(k, 0, sizeof(*k));
 	if (magic(b, "\x1f\x8b", 2)) {
 		parse_gzip(b, k);
-	} else if (magic(b, "\xfd" "7zXZ", 5)) {
+	} else if (magic(b,
+			 "\xfd"
+			 "7zXZ",
+			 5)) {
 		parse_xz(b, k);
 	} else if (magic(b, "\x28\xb5\x2f\xfd", 4)) {
 		parse_zstd(b, k);
@@ -214,7 +226,9 @@ static void container_diff(struct diff_ctx *c, const char *name, const struct di
 			    !memcmp(a->p + x->off, b->p + y->off, x->len))
 				continue;
 			it = report_add(c, name, "container",
-					x && x->hint ? x->hint : y ? y->hint : HINT_CONTENT,
+					x && x->hint ? x->hint
+					: y          ? y->hint
+						     : HINT_CONTENT,
 					xstrdup(k->f[i].name), xstrdup(x ? x->val : "absent"),
 					xstrdup(y ? y->val : "absent"));
 			if (x)
@@ -357,8 +371,8 @@ static char *inner_name(const char *name, const struct container *k)
 	return xasprintf("%s!contents", name);
 }
 
-int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		  struct diff_blob *b, struct err *e)
+int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		  struct err *e)
 {
 	struct container ka, kb;
 	struct diff_blob da = { NULL, 0 }, db = { NULL, 0 };
@@ -375,8 +389,8 @@ int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 	c->mem_used += db.len;
 	report_file(c, name, ka.format);
 	if (strcmp(ka.format, kb.format))
-		report_add(c, name, "container", HINT_CONTENT, xstrdup("format"), xstrdup(ka.format),
-			   xstrdup(kb.format));
+		report_add(c, name, "container", HINT_CONTENT, xstrdup("format"),
+			   xstrdup(ka.format), xstrdup(kb.format));
 	else
 		container_diff(c, name, a, b, &ka, &kb);
 	same = da.len == db.len && !memcmp(da.p, db.p, da.len);
@@ -389,8 +403,10 @@ int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
 			c, name, "container", HINT_CONTENT,
 			xstrdup(same ? "compressed data (same contents, compressed differently)"
 				     : "compressed data"),
-			xasprintf("%llu bytes of %zu", (unsigned long long)(a->len - ka.data_off), da.len),
-			xasprintf("%llu bytes of %zu", (unsigned long long)(b->len - kb.data_off), db.len));
+			xasprintf("%llu bytes of %zu", (unsigned long long)(a->len - ka.data_off),
+				  da.len),
+			xasprintf("%llu bytes of %zu", (unsigned long long)(b->len - kb.data_off),
+				  db.len));
 		report_at(c, it, 0, ka.data_off, a->len - ka.data_off);
 		report_at(c, it, 1, kb.data_off, b->len - kb.data_off);
 	}

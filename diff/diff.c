@@ -18,7 +18,7 @@
 #include "diff/internal.h"
 
 #define DIFF_DEFAULT_MEMORY (1024u * 1024 * 1024)
-#define DIFF_KEEP 8            /* details per list without --full */
+#define DIFF_KEEP 8 /* details per list without --full */
 #define DIFF_KEEP_FULL 1000000
 
 int diff_over_limit(struct diff_ctx *c)
@@ -40,7 +40,8 @@ int diff_over_limit(struct diff_ctx *c)
 char *diff_label(const struct diff_ctx *c, const char *name, int side)
 {
 	if (c->top_base)
-		return xasprintf("%s%s", c->top[side], name + (strlen(name) >= c->top_base ? c->top_base : strlen(name)));
+		return xasprintf("%s%s", c->top[side],
+				 name + (strlen(name) >= c->top_base ? c->top_base : strlen(name)));
 	return xasprintf("%s/%s", c->top[side], name);
 }
 
@@ -77,8 +78,18 @@ const char *diff_username(const struct diff_ctx *c)
 
 /* What a pair of images is compared as: the first of these both sides are
  * (the order matters: a compressed tar is read by compress.c first). */
-enum blob_kind { K_ELF, K_DTB, K_UIMAGE, K_PE, K_SQUASHFS, K_COMPRESSED, K_ARCHIVE, K_HEXREC,
-		 K_TEXT, K_OTHER };
+enum blob_kind {
+	K_ELF,
+	K_DTB,
+	K_UIMAGE,
+	K_PE,
+	K_SQUASHFS,
+	K_COMPRESSED,
+	K_ARCHIVE,
+	K_HEXREC,
+	K_TEXT,
+	K_OTHER
+};
 
 static enum blob_kind blob_kind(const struct diff_blob *b)
 {
@@ -101,19 +112,20 @@ static enum blob_kind blob_kind(const struct diff_blob *b)
 	return K_OTHER;
 }
 
-static const char *const kind_names[] = { "elf", "device tree", "uimage", "pe", "squashfs",
-					  "compressed", "archive", "hex records", "text", "other" };
+static const char *const kind_names[] = { "elf",      "device tree", "uimage",  "pe",
+					  "squashfs", "compressed",  "archive", "hex records",
+					  "text",     "other" };
 
 /* Each structured kind's comparison, by blob_kind. */
 static int (*const kind_diff[])(struct diff_ctx *, const char *, struct diff_blob *,
 				struct diff_blob *, struct err *) = {
-	[K_ELF] = diff_elf, [K_DTB] = diff_dtb, [K_UIMAGE] = diff_uimage, [K_PE] = diff_pe,
-	[K_SQUASHFS] = diff_squashfs, [K_COMPRESSED] = diff_compress, [K_ARCHIVE] = diff_archive,
-	[K_HEXREC] = diff_hexrec,
+	[K_ELF] = diff_elf,         [K_DTB] = diff_dtb,           [K_UIMAGE] = diff_uimage,
+	[K_PE] = diff_pe,           [K_SQUASHFS] = diff_squashfs, [K_COMPRESSED] = diff_compress,
+	[K_ARCHIVE] = diff_archive, [K_HEXREC] = diff_hexrec,
 };
 
-int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
-	       struct diff_blob *b, struct err *e)
+int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	       struct err *e)
 {
 	struct diff_cover cov = { { NULL, NULL }, { 0, 0 }, { 0, 0 }, 0 }, *saved = c->cov;
 	struct bytes_side sa = { a->p, -1, a->len }, sb = { b->p, -1, b->len };
@@ -141,7 +153,8 @@ int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
 			cover_release(&cov);
 			report_file(c, name, "binary");
 			it = report_add(c, name, "format", HINT_CONTENT,
-					xasprintf("unreadable %s, compared as bytes", kind_names[ka]),
+					xasprintf("unreadable %s, compared as bytes",
+						  kind_names[ka]),
 					NULL, NULL);
 			if (it)
 				strv_push(&it->detail, fe.msg);
@@ -198,7 +211,8 @@ static int blob_map(const char *path, struct diff_blob *bl, struct err *e)
 		goto out;
 	}
 	if (st.st_size > 0) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+			       0);
 		if (m == MAP_FAILED) {
 			err_sys(e, "\"%s\": cannot map", path);
 			goto out;
@@ -224,8 +238,8 @@ static void blob_unmap(struct diff_blob *bl)
 /* Files too big to hold within --max-memory: both read in windows and
  * compared byte for byte.  A format that would have been compared by
  * structure is named, and the report marked partial for it. */
-static int diff_files_windowed(struct diff_ctx *c, const char *name, int fa, int fb,
-			       uint64_t la, uint64_t lb, struct err *e)
+static int diff_files_windowed(struct diff_ctx *c, const char *name, int fa, int fb, uint64_t la,
+			       uint64_t lb, struct err *e)
 {
 	struct bytes_side sa = { NULL, fa, la }, sb = { NULL, fb, lb };
 	unsigned char ha[512], hb[512];
@@ -409,7 +423,8 @@ static int diff_tree(struct diff_ctx *c, const char *rel, const char *pa, const 
 		if (!bad && cmp >= 0 && lstat(fb, &sb) < 0)
 			bad = err_sys(e, "\"%s\": cannot stat", fb);
 		if (!bad)
-			bad = diff_entry(c, r, fa, fb, cmp <= 0 ? &sa : NULL, cmp >= 0 ? &sb : NULL, e);
+			bad = diff_entry(c, r, fa, fb, cmp <= 0 ? &sa : NULL, cmp >= 0 ? &sb : NULL,
+					 e);
 		free(fa);
 		free(fb);
 		free(r);
@@ -443,8 +458,8 @@ static const char *base_name(const char *p)
 	return s && s[1] ? s + 1 : p;
 }
 
-int diff_paths(const char *a, const char *b, const struct diff_options *o,
-	       struct diff_report **out, struct err *e)
+int diff_paths(const char *a, const char *b, const struct diff_options *o, struct diff_report **out,
+	       struct err *e)
 {
 	struct diff_options def = DIFF_OPTIONS_INIT;
 	struct diff_report *r = xcalloc(1, sizeof(*r));
@@ -484,8 +499,7 @@ out:
 	return ret;
 }
 
-int diff_first_offset(const char *a, const char *b, uint64_t *off, char **section,
-		      struct err *e)
+int diff_first_offset(const char *a, const char *b, uint64_t *off, char **section, struct err *e)
 {
 	struct diff_blob ba = { NULL, 0 };
 	unsigned char *wa = NULL, *wb = NULL;
@@ -510,7 +524,8 @@ int diff_first_offset(const char *a, const char *b, uint64_t *off, char **sectio
 	n = (uint64_t)(sa.st_size < sb.st_size ? sa.st_size : sb.st_size);
 	while (i < n) {
 		size_t k = n - i < (1u << 20) ? (size_t)(n - i) : (1u << 20), j = 0;
-		if (pread(fa, wa, k, (off_t)i) != (ssize_t)k || pread(fb, wb, k, (off_t)i) != (ssize_t)k) {
+		if (pread(fa, wa, k, (off_t)i) != (ssize_t)k ||
+		    pread(fb, wb, k, (off_t)i) != (ssize_t)k) {
 			err_sys(e, "\"%s\": cannot read", a);
 			goto out;
 		}

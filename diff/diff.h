@@ -15,23 +15,26 @@
 /* What a caller may set; zero-initialize and fill what matters
  * (struct diff_options o = DIFF_OPTIONS_INIT). */
 struct diff_options {
-	int have_sde;               /* sde below is set */
-	int64_t sde;                /* SOURCE_DATE_EPOCH the build used */
+	int have_sde;                   /* sde below is set */
+	int64_t sde;                    /* SOURCE_DATE_EPOCH the build used */
 	const char *const *build_paths; /* borrowed: build directories to recognise */
 	size_t n_build_paths;
-	const char *hostname;       /* borrowed, NULL: this machine's */
-	const char *username;       /* borrowed, NULL: this process's user */
-	size_t max_memory;          /* bytes of member contents held at once; 0: 1 GiB */
-	double timeout;             /* seconds; 0: none */
-	int full;                   /* keep every detail, not only the first few */
-	size_t max_items;           /* differences kept in the report (text and
+	const char *hostname; /* borrowed, NULL: this machine's */
+	const char *username; /* borrowed, NULL: this process's user */
+	size_t max_memory;    /* bytes of member contents held at once; 0: 1 GiB */
+	double timeout;       /* seconds; 0: none */
+	int full;             /* keep every detail, not only the first few */
+	size_t max_items;     /* differences kept in the report (text and
 				     * JSON); past it only counted, partial;
 				     * 0: 20000, or 2000000 with full */
-	const char *symbols;        /* borrowed, may be NULL: the ELF file an
+	const char *symbols;  /* borrowed, may be NULL: the ELF file an
 				     * Intel HEX or S-record image was made
 				     * from, to name addresses by symbol */
 };
-#define DIFF_OPTIONS_INIT { 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL }
+#define DIFF_OPTIONS_INIT \
+	{ \
+		0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL \
+	}
 
 struct diff_report; /* opaque */
 
@@ -39,8 +42,8 @@ struct diff_report; /* opaque */
  * relative path).  *out is owned by the caller (diff_report_free).  Returns
  * 0 when the comparison ran (identical or not; a limit that cut it short
  * marks the report partial), -1 with e set on bad input or failure. */
-int diff_paths(const char *a, const char *b, const struct diff_options *o,
-	       struct diff_report **out, struct err *e);
+int diff_paths(const char *a, const char *b, const struct diff_options *o, struct diff_report **out,
+	       struct err *e);
 /* 1 when nothing differs. */
 int diff_report_identical(const struct diff_report *r);
 /* 1 when a limit (time, memory, detail caps) cut the comparison short;
@@ -68,7 +71,6 @@ void diff_report_free(struct diff_report *r);
  * when a is an ELF file, the name of the section holding that offset
  * (*section, caller frees, NULL when none).  Returns 1 when they differ,
  * 0 when identical, -1 with e set on failure. */
-int diff_first_offset(const char *a, const char *b, uint64_t *off, char **section,
-		      struct err *e);
+int diff_first_offset(const char *a, const char *b, uint64_t *off, char **section, struct err *e);
 
 #endif

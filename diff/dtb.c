@@ -34,8 +34,8 @@ struct dside {
 	const unsigned char *p;
 	size_t len;
 	unsigned char *copy; /* owned: an aligned copy of a misaligned image */
-	struct strv paths; /* owned: node paths */
-	struct dent *v;    /* owned, sorted by (path, node first, prop) */
+	struct strv paths;   /* owned: node paths */
+	struct dent *v;      /* owned, sorted by (path, node first, prop) */
 	size_t n, cap;
 };
 
@@ -148,8 +148,7 @@ static char *node_path(const char *parent, const char *nm)
 
 /* Walks the structure block tag by tag, checking it as it goes, so that
  * every record's bytes are known exactly. */
-static int side_open(struct dside *s, const char *label, const struct diff_blob *b,
-		     struct err *e)
+static int side_open(struct dside *s, const char *label, const struct diff_blob *b, struct err *e)
 {
 	size_t stack[DTB_MAX_DEPTH];
 	uint64_t base;
@@ -186,8 +185,8 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 			const char *parent = depth ? s->v[stack[depth - 1]].path : NULL;
 			struct dent *d;
 			if (depth == DTB_MAX_DEPTH)
-				return err_set(e, "\"%s\": device tree nested deeper than %d", label,
-					       DTB_MAX_DEPTH);
+				return err_set(e, "\"%s\": device tree nested deeper than %d",
+					       label, DTB_MAX_DEPTH);
 			if (!nm)
 				return err_set(e, "\"%s\": bad node name at structure offset %d",
 					       label, off);
@@ -206,7 +205,8 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 			const void *val = fdt_getprop_by_offset(s->p, off, &pn, &len);
 			struct dent *d;
 			if (!val || !pn)
-				return err_set(e, "\"%s\": bad property at structure offset %d", label, off);
+				return err_set(e, "\"%s\": bad property at structure offset %d",
+					       label, off);
 			d = side_push(s);
 			d->path = s->v[stack[depth - 1]].path;
 			d->node = stack[depth - 1];
@@ -314,9 +314,16 @@ static const struct {
 	const char *name;
 	unsigned off;
 } hfields[] = {
-	{ "magic", 0 }, { "totalsize", 4 }, { "off_dt_struct", 8 }, { "off_dt_strings", 12 },
-	{ "off_mem_rsvmap", 16 }, { "version", 20 }, { "last_comp_version", 24 },
-	{ "boot_cpuid_phys", 28 }, { "size_dt_strings", 32 }, { "size_dt_struct", 36 },
+	{ "magic", 0 },
+	{ "totalsize", 4 },
+	{ "off_dt_struct", 8 },
+	{ "off_dt_strings", 12 },
+	{ "off_mem_rsvmap", 16 },
+	{ "version", 20 },
+	{ "last_comp_version", 24 },
+	{ "boot_cpuid_phys", 28 },
+	{ "size_dt_strings", 32 },
+	{ "size_dt_struct", 36 },
 };
 
 static void header_diff(struct diff_ctx *c, const char *name, const struct dside *a,
@@ -330,7 +337,8 @@ static void header_diff(struct diff_ctx *c, const char *name, const struct dside
 		if (o + 4 > ha || o + 4 > hb || be32(a->p + o) == be32(b->p + o))
 			continue;
 		it = report_add(c, name, "dtb-header", HINT_CONTENT, xstrdup(hfields[i].name),
-				xasprintf("0x%x", be32(a->p + o)), xasprintf("0x%x", be32(b->p + o)));
+				xasprintf("0x%x", be32(a->p + o)),
+				xasprintf("0x%x", be32(b->p + o)));
 		report_at(c, it, 0, o, 4);
 		report_at(c, it, 1, o, 4);
 	}
@@ -447,8 +455,9 @@ static int images_diff(struct diff_ctx *c, const char *name, const struct dside 
 		if (ret < 0)
 			return -1;
 		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
-		(*out)[*nout] = (struct imghint){ xstrdup(x->path), hint_since(c, before),
-						  { oa, ob }, { la, lb } };
+		(*out)[*nout] = (struct imghint){
+			xstrdup(x->path), hint_since(c, before), { oa, ob }, { la, lb }
+		};
 		(*nout)++;
 	}
 	return 0;
@@ -466,8 +475,10 @@ static void images_report(struct diff_ctx *c, const char *name, const struct dsi
 		for (int s = 0; s < 2; s++)
 			digest_buf(side[s]->p + ih[i].off[s], ih[i].len[s], h[s]);
 		it = report_add(c, name, "property", ih[i].hint, xasprintf("%s:data", ih[i].path),
-				xasprintf("%llu bytes, sha256 %.16s", (unsigned long long)ih[i].len[0], h[0]),
-				xasprintf("%llu bytes, sha256 %.16s", (unsigned long long)ih[i].len[1], h[1]));
+				xasprintf("%llu bytes, sha256 %.16s",
+					  (unsigned long long)ih[i].len[0], h[0]),
+				xasprintf("%llu bytes, sha256 %.16s",
+					  (unsigned long long)ih[i].len[1], h[1]));
 		if (it)
 			strv_pushf(&it->detail, "compared as %s!%s", name, ih[i].path + 8);
 		for (int s = 0; s < 2; s++) {
@@ -518,10 +529,10 @@ static void property_diff(struct diff_ctx *c, const char *name, const struct dsi
 				h = ih[i].hint;
 	}
 	it = report_add(c, name, kind, h, xasprintf("%s:%s", x->path, x->prop),
-			is_time ? render_time(x->val, x->len)
+			is_time                          ? render_time(x->val, x->len)
 			: image || !strcmp(kind, "hash") ? render_hex(x->val, x->len)
 							 : render_value(x->val, x->len),
-			is_time ? render_time(y->val, y->len)
+			is_time                          ? render_time(y->val, y->len)
 			: image || !strcmp(kind, "hash") ? render_hex(y->val, y->len)
 							 : render_value(y->val, y->len));
 	if (it && !strcmp(kind, "hash")) {
@@ -553,8 +564,10 @@ static void tree_diff(struct diff_ctx *c, const char *name, const struct dside *
 	size_t i = 0, j = 0;
 
 	while ((i < a->n || j < b->n) && !diff_over_limit(c)) {
-		int cmp = i >= a->n ? 1 : j >= b->n ? -1
-			  : cmp_key(a->v[i].path, a->v[i].prop, b->v[j].path, b->v[j].prop);
+		int cmp = i >= a->n ? 1
+			  : j >= b->n
+				  ? -1
+				  : cmp_key(a->v[i].path, a->v[i].prop, b->v[j].path, b->v[j].prop);
 		const struct dent *x, *other;
 		const struct dside *os;
 		struct diff_item *it;

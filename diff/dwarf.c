@@ -21,8 +21,8 @@ struct cu_info {
 
 struct group {
 	const char *field;
-	char *ca, *cb;       /* owned: the differing cores */
-	char *ea, *eb;       /* owned: one full example */
+	char *ca, *cb; /* owned: the differing cores */
+	char *ea, *eb; /* owned: one full example */
 	size_t count;
 	enum diff_hint hint;
 };
@@ -62,7 +62,8 @@ static size_t collect(struct diff_ctx *c, Elf *elf, struct cu_info **out, size_t
 					     "compilation units were not compared");
 			*cut = 1;
 			break;
-		}		if (dwarf_offdie(dw, off + hsize, &die)) {
+		}
+		if (dwarf_offdie(dw, off + hsize, &die)) {
 			const char *nm = dwarf_diename(&die);
 			if (n == cap)
 				v = xrealloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
@@ -119,7 +120,8 @@ static void note_diff(struct diff_ctx *c, struct groups *gs, const char *field, 
 		return;
 	hints_core(a, b, &ca, &cb);
 	for (size_t i = 0; i < gs->n; i++)
-		if (gs->g[i].field == field && !strcmp(gs->g[i].ca, ca) && !strcmp(gs->g[i].cb, cb)) {
+		if (gs->g[i].field == field && !strcmp(gs->g[i].ca, ca) &&
+		    !strcmp(gs->g[i].cb, cb)) {
 			gs->g[i].count++;
 			free(ca);
 			free(cb);
@@ -153,7 +155,8 @@ static void groups_emit(struct diff_ctx *c, const char *name, struct groups *gs,
 			continue;
 		}
 		it = report_add(c, name, gs->kind, g->hint,
-				xasprintf("%s (%zu string%s)", g->field, g->count, g->count == 1 ? "" : "s"),
+				xasprintf("%s (%zu string%s)", g->field, g->count,
+					  g->count == 1 ? "" : "s"),
 				g->ea, g->eb);
 		g->ea = g->eb = NULL;
 		if (it && g->count > 1)
@@ -245,7 +248,8 @@ void diff_dwarf_strings(struct diff_ctx *c, const char *name, struct Elf *ea, st
 		note_diff(c, gs, "DW_AT_producer", a[i].producer, b[i].producer);
 		note_diff(c, gs, "DW_AT_comp_dir", a[i].comp_dir, b[i].comp_dir);
 		if (a[i].files.n != b[i].files.n)
-			note_diff(c, gs, "line table files", a[i].files.n ? a[i].files.v[a[i].files.n - 1] : "",
+			note_diff(c, gs, "line table files",
+				  a[i].files.n ? a[i].files.v[a[i].files.n - 1] : "",
 				  b[i].files.n ? b[i].files.v[b[i].files.n - 1] : "");
 		for (size_t k = 0; k < a[i].files.n && k < b[i].files.n; k++)
 			note_diff(c, gs, "line table file", a[i].files.v[k], b[i].files.v[k]);

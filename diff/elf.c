@@ -47,8 +47,9 @@ static char *note_list(Elf *elf, size_t idx)
 
 	while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
 		const unsigned char *desc = (const unsigned char *)d->d_buf + doff;
-		buf_addf(&b, "%s%.*s/%u:", b.len ? " " : "", (int)(nh.n_namesz ? nh.n_namesz - 1 : 0),
-			 (const char *)d->d_buf + noff, nh.n_type);
+		buf_addf(&b, "%s%.*s/%u:", b.len ? " " : "",
+			 (int)(nh.n_namesz ? nh.n_namesz - 1 : 0), (const char *)d->d_buf + noff,
+			 nh.n_type);
 		for (size_t i = 0; i < nh.n_descsz && i < 64; i++)
 			buf_addf(&b, "%02x", desc[i]);
 	}
@@ -61,7 +62,8 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 				     size_t *nbytes)
 {
 	size_t n = sa->len < sb->len ? sa->len : sb->len, nr, shown, counts[HINT_COUNT] = { 0 };
-	size_t *off = xcalloc(c->keep + 1, sizeof(size_t)), *len = xcalloc(c->keep + 1, sizeof(size_t));
+	size_t *off = xcalloc(c->keep + 1, sizeof(size_t)),
+	       *len = xcalloc(c->keep + 1, sizeof(size_t));
 	int exec = (sa->sh.sh_flags & SHF_EXECINSTR) != 0;
 	uint64_t base = a->eh.e_type == ET_REL ? 0 : sa->sh.sh_addr;
 	enum diff_hint best = HINT_CONTENT;
@@ -85,8 +87,10 @@ static enum diff_hint section_ranges(struct diff_ctx *c, const char *name, const
 		report_at(c, it, 0, sa->sh.sh_offset + off[i], len[i]);
 		report_at(c, it, 1, sb->sh.sh_offset + off[i], len[i]);
 		if (it && c->o->full) {
-			bytes_hex_lines(&it->detail, "a", sa->raw, sa->len, off[i], len[i], sa->sh.sh_offset);
-			bytes_hex_lines(&it->detail, "b", sb->raw, sb->len, off[i], len[i], sb->sh.sh_offset);
+			bytes_hex_lines(&it->detail, "a", sa->raw, sa->len, off[i], len[i],
+					sa->sh.sh_offset);
+			bytes_hex_lines(&it->detail, "b", sb->raw, sb->len, off[i], len[i],
+					sb->sh.sh_offset);
 		}
 	}
 	for (size_t i = shown; i < nr; i++)
@@ -140,7 +144,8 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 			     const struct eside *b, int stripped, struct strv *gone)
 {
 	size_t *pair = xcalloc(a->shnum + 1, sizeof(size_t)), i = 0, j = 0;
-	const struct esec **x = xcalloc(a->shnum + 1, sizeof(*x)), **y = xcalloc(b->shnum + 1, sizeof(*y));
+	const struct esec **x = xcalloc(a->shnum + 1, sizeof(*x)),
+			  **y = xcalloc(b->shnum + 1, sizeof(*y));
 	size_t nx = 0, ny = 0;
 
 	for (size_t k = 1; k < a->shnum; k++)
@@ -163,16 +168,17 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 				strv_push(gone, only->name);
 				if (only->raw)
 					report_at(c, NULL, cmp > 0, only->sh.sh_offset, only->len);
-				report_at(c, NULL, cmp > 0, elf_shdr_off(side, only->idx), side->eh.e_shentsize);
+				report_at(c, NULL, cmp > 0, elf_shdr_off(side, only->idx),
+					  side->eh.e_shentsize);
 				continue;
 			}
-			it = report_add(c, name, "section", HINT_CONTENT,
-							  xstrdup(only->name),
-							  xstrdup(cmp < 0 ? "present" : "absent"),
-							  xstrdup(cmp < 0 ? "absent" : "present"));
+			it = report_add(c, name, "section", HINT_CONTENT, xstrdup(only->name),
+					xstrdup(cmp < 0 ? "present" : "absent"),
+					xstrdup(cmp < 0 ? "absent" : "present"));
 			if (only->raw)
 				report_at(c, it, cmp > 0, only->sh.sh_offset, only->len);
-			report_at(c, it, cmp > 0, elf_shdr_off(side, only->idx), side->eh.e_shentsize);
+			report_at(c, it, cmp > 0, elf_shdr_off(side, only->idx),
+				  side->eh.e_shentsize);
 		}
 	}
 	free(x);
@@ -182,7 +188,7 @@ static size_t *section_pairs(struct diff_ctx *c, const char *name, const struct 
 
 /* One symbol change, held until all are known: see symbol_diff. */
 struct symchange {
-	const char *what; /* "added", "removed", "resized", "moved" */
+	const char *what;      /* "added", "removed", "resized", "moved" */
 	char *label, *va, *vb; /* owned */
 };
 
@@ -194,7 +200,8 @@ struct symchange {
 static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside *a,
 		       const struct eside *b, char **root)
 {
-	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)), *y = xmalloc((b->nsyms + 1) * sizeof(*y));
+	struct esym *x = xmalloc((a->nsyms + 1) * sizeof(*x)),
+		    *y = xmalloc((b->nsyms + 1) * sizeof(*y));
 	struct symchange *ch = xmalloc((a->nsyms + b->nsyms + 1) * sizeof(*ch));
 	size_t i = 0, j = 0, moved = 0, other = 0, shown = 0, n = 0;
 	int64_t delta0 = 0, same_delta = 1;
@@ -215,11 +222,13 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 		memset(h, 0, sizeof(*h));
 		if (cmp < 0) {
 			h->what = "removed", h->label = xasprintf("removed %s", x[i].name);
-			h->va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
+			h->va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value,
+					  (unsigned long long)x[i].size);
 			i++;
 		} else if (cmp > 0) {
 			h->what = "added", h->label = xasprintf("added %s", y[j].name);
-			h->vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+			h->vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value,
+					  (unsigned long long)y[j].size);
 			j++;
 		} else {
 			if (x[i].size != y[j].size)
@@ -234,8 +243,12 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 			}
 			if (h->what) {
 				h->label = xasprintf("%s %s", h->what, x[i].name);
-				h->va = xasprintf("0x%llx size %llu", (unsigned long long)x[i].value, (unsigned long long)x[i].size);
-				h->vb = xasprintf("0x%llx size %llu", (unsigned long long)y[j].value, (unsigned long long)y[j].size);
+				h->va = xasprintf("0x%llx size %llu",
+						  (unsigned long long)x[i].value,
+						  (unsigned long long)x[i].size);
+				h->vb = xasprintf("0x%llx size %llu",
+						  (unsigned long long)y[j].value,
+						  (unsigned long long)y[j].size);
 			}
 			i++, j++;
 		}
@@ -255,7 +268,8 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 	for (size_t k = 0; k < n && other && moved > c->keep; k++)
 		if (!strcmp(ch[k].what, "resized") || (!*root && !strcmp(ch[k].what, "added"))) {
 			free(*root);
-			*root = xasprintf("%s (%s -> %s)", ch[k].label, ch[k].va ? ch[k].va : "absent",
+			*root = xasprintf("%s (%s -> %s)", ch[k].label,
+					  ch[k].va ? ch[k].va : "absent",
 					  ch[k].vb ? ch[k].vb : "absent");
 			if (!strcmp(ch[k].what, "resized"))
 				break;
@@ -268,7 +282,8 @@ static int symbol_diff(struct diff_ctx *c, const char *name, const struct eside 
 			if (strcmp(ch[k].what, "moved"))
 				continue;
 			if (it && shownm++ < c->keep)
-				strv_pushf(&it->detail, "%s: %s -> %s", ch[k].label, ch[k].va, ch[k].vb);
+				strv_pushf(&it->detail, "%s: %s -> %s", ch[k].label, ch[k].va,
+					   ch[k].vb);
 			free(ch[k].label);
 			free(ch[k].va);
 			free(ch[k].vb);
@@ -325,12 +340,14 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	elf_header_diff(c, name, &a, &b);
 	/* One side stripped: said once, and then only what both have is
 	 * compared (sections, and no symbols: the stripped side has none). */
-	stripped = has_strippable(&a) && !has_strippable(&b) ? 1
-		   : has_strippable(&b) && !has_strippable(&a) ? 0 : -1;
+	stripped = has_strippable(&a) && !has_strippable(&b)   ? 1
+		   : has_strippable(&b) && !has_strippable(&a) ? 0
+							       : -1;
 	if (stripped >= 0) {
 		strip_idx = c->r->n_items;
 		strip_it = report_add(c, name, "stripped", HINT_CONTENT,
-				      xasprintf("%c is stripped (no .symtab/.debug_*)", "ab"[stripped]),
+				      xasprintf("%c is stripped (no .symtab/.debug_*)",
+						"ab"[stripped]),
 				      NULL, NULL);
 	}
 	pair = section_pairs(c, name, &a, &b, stripped, &gone);
@@ -365,13 +382,16 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			/* Every field of the header, each side's entry located. */
 			char *fa, *fb;
 			if (stripped >= 0 && data_same && sa->sh.sh_size == sb->sh.sh_size &&
-			    sa->sh.sh_type == sb->sh.sh_type && sa->sh.sh_flags == sb->sh.sh_flags &&
+			    sa->sh.sh_type == sb->sh.sh_type &&
+			    sa->sh.sh_flags == sb->sh.sh_flags &&
 			    sa->sh.sh_addr == sb->sh.sh_addr && sa->sh.sh_link == sb->sh.sh_link &&
-			    sa->sh.sh_info == sb->sh.sh_info && sa->sh.sh_addralign == sb->sh.sh_addralign &&
+			    sa->sh.sh_info == sb->sh.sh_info &&
+			    sa->sh.sh_addralign == sb->sh.sh_addralign &&
 			    sa->sh.sh_entsize == sb->sh.sh_entsize) {
 				/* Only its name offset or place changed: strip rewrote
 				 * the section table. */
-				moved_only += sa->sh.sh_name != sb->sh.sh_name || sa->sh.sh_offset != sb->sh.sh_offset;
+				moved_only += sa->sh.sh_name != sb->sh.sh_name ||
+					      sa->sh.sh_offset != sb->sh.sh_offset;
 				report_at(c, NULL, 0, elf_shdr_off(&a, sa->idx), a.eh.e_shentsize);
 				report_at(c, NULL, 1, elf_shdr_off(&b, sb->idx), b.eh.e_shentsize);
 				if (sa->raw)
@@ -380,7 +400,8 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 					report_at(c, NULL, 1, sb->sh.sh_offset, sb->len);
 			} else if (elf_shdr_fields(sa, sb, &fa, &fb)) {
 				it = report_add(c, name, "section-header",
-						is_attributes(sa) && !data_same ? HINT_COMPILER : HINT_CONTENT,
+						is_attributes(sa) && !data_same ? HINT_COMPILER
+										: HINT_CONTENT,
 						xstrdup(sa->name), fa, fb);
 				report_at(c, it, 0, elf_shdr_off(&a, sa->idx), a.eh.e_shentsize);
 				report_at(c, it, 1, elf_shdr_off(&b, sb->idx), b.eh.e_shentsize);
@@ -402,11 +423,11 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			continue;
 		}
 		if (sa->raw && sb->raw)
-			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL, NULL,
-				     0, &nbytes);
+			bytes_ranges(sa->raw, sb->raw, sa->len < sb->len ? sa->len : sb->len, NULL,
+				     NULL, 0, &nbytes);
 		idx = c->r->n_items;
-		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name), elf_sec_desc(sa),
-				elf_sec_desc(sb));
+		it = report_add(c, name, "section", HINT_CONTENT, xstrdup(sa->name),
+				elf_sec_desc(sa), elf_sec_desc(sb));
 		if (it)
 			strv_pushf(&it->detail, "%zu bytes differ%s", nbytes,
 				   sa->len != sb->len ? " (and the sizes differ)" : "");
@@ -419,9 +440,11 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		if (is_attributes(sa) &&
 		    !diff_elf_attributes(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len)) {
 			h = HINT_COMPILER;
-		} else if (!strcmp(sa->name, ".comment") || !strcmp(sa->name, ".GCC.command.line")) {
+		} else if (!strcmp(sa->name, ".comment") ||
+			   !strcmp(sa->name, ".GCC.command.line")) {
 			h = HINT_COMPILER;
-			report_add(c, name, "comment", h, xstrdup(sa->name), join_strings(sa), join_strings(sb));
+			report_add(c, name, "comment", h, xstrdup(sa->name), join_strings(sa),
+				   join_strings(sb));
 		} else if (sa->sh.sh_type == SHT_NOTE && sb->sh.sh_type == SHT_NOTE) {
 			char *na = note_list(a.elf, sa->idx), *nb = note_list(b.elf, sb->idx);
 			report_add(c, name, "note", HINT_CONTENT,
@@ -430,7 +453,8 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			diff_elf_modinfo(c, name, sa->raw, sa->len, sb->raw, sb->len, &h);
 		} else if ((sa->sh.sh_flags & SHF_STRINGS) || sa->sh.sh_type == SHT_STRTAB) {
 			/* String tables: which strings changed, not where. */
-			diff_dwarf_strtab(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len, &h);
+			diff_dwarf_strtab(c, name, sa->name, sa->raw, sa->len, sb->raw, sb->len,
+					  &h);
 			if (h == HINT_CONTENT && !strncmp(sa->name, ".debug_", 7))
 				h = dwarf_hint;
 		} else if (!strncmp(sa->name, ".debug_", 7) && !c->o->full) {
@@ -440,17 +464,20 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 			 * shift: the references to what moved.  Counted, not
 			 * listed. */
 			size_t nr = bytes_ranges(sa->raw, sb->raw, sa->len, NULL, NULL, 0, &nbytes);
-			struct diff_item *li = report_add(c, name, "layout-shift", HINT_CONTENT,
-							  xasprintf("%s: references after %s", sa->name, root),
-							  xasprintf("%zu ranges, %zu bytes differ", nr, nbytes), NULL);
+			struct diff_item *li =
+				report_add(c, name, "layout-shift", HINT_CONTENT,
+					   xasprintf("%s: references after %s", sa->name, root),
+					   xasprintf("%zu ranges, %zu bytes differ", nr, nbytes),
+					   NULL);
 			if (li)
-				strv_push(&li->detail, "the section did not grow: addresses of what moved "
-						       "(see --full for the ranges)");
+				strv_push(&li->detail,
+					  "the section did not grow: addresses of what moved "
+					  "(see --full for the ranges)");
 			if (c->o->full)
 				section_ranges(c, name, &a, sa, sb, 0, &nbytes);
 		} else if (strcmp(sa->name, ".symtab") && strcmp(sa->name, ".strtab")) {
-			h = section_ranges(c, name, &a, sa, sb, layout && (sa->sh.sh_flags & SHF_EXECINSTR),
-					   &nbytes);
+			h = section_ranges(c, name, &a, sa, sb,
+					   layout && (sa->sh.sh_flags & SHF_EXECINSTR), &nbytes);
 			if (h == HINT_CONTENT && !strncmp(sa->name, ".debug_", 7))
 				h = dwarf_hint;
 		}
@@ -462,10 +489,12 @@ int diff_elf(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		struct buf names = BUF_INIT;
 		for (size_t i = 0; i < gone.n; i++)
 			buf_addf(&names, "%s%s", i ? " " : "", gone.v[i]);
-		strv_pushf(&it->detail, "only in %c: %s", "ab"[!stripped], names.data ? names.data : "");
+		strv_pushf(&it->detail, "only in %c: %s", "ab"[!stripped],
+			   names.data ? names.data : "");
 		strv_push(&it->detail, "symbols not compared: only one side has a symbol table");
 		if (moved_only || shstrtab_changed)
-			strv_pushf(&it->detail, "%d section headers only renumbered or moved%s", moved_only,
+			strv_pushf(&it->detail, "%d section headers only renumbered or moved%s",
+				   moved_only,
 				   shstrtab_changed ? ", .shstrtab without the removed names" : "");
 		buf_release(&names);
 	}

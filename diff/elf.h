@@ -31,8 +31,8 @@ struct eside {
 	Elf *elf;
 	GElf_Ehdr eh;
 	size_t shnum, phnum;
-	struct esec *secs;  /* owned, [0] unused */
-	struct esym *syms;  /* owned, sorted by (shndx, value) */
+	struct esec *secs; /* owned, [0] unused */
+	struct esym *syms; /* owned, sorted by (shndx, value) */
 	size_t nsyms;
 };
 

@@ -14,15 +14,24 @@
 static const char *riscv_tag(uint64_t t)
 {
 	switch (t) {
-	case 4: return "Tag_RISCV_stack_align";
-	case 5: return "Tag_RISCV_arch";
-	case 6: return "Tag_RISCV_unaligned_access";
-	case 8: return "Tag_RISCV_priv_spec";
-	case 10: return "Tag_RISCV_priv_spec_minor";
-	case 12: return "Tag_RISCV_priv_spec_revision";
-	case 14: return "Tag_RISCV_atomic_abi";
-	case 16: return "Tag_RISCV_x3_reg_usage";
-	default: return NULL;
+	case 4:
+		return "Tag_RISCV_stack_align";
+	case 5:
+		return "Tag_RISCV_arch";
+	case 6:
+		return "Tag_RISCV_unaligned_access";
+	case 8:
+		return "Tag_RISCV_priv_spec";
+	case 10:
+		return "Tag_RISCV_priv_spec_minor";
+	case 12:
+		return "Tag_RISCV_priv_spec_revision";
+	case 14:
+		return "Tag_RISCV_atomic_abi";
+	case 16:
+		return "Tag_RISCV_x3_reg_usage";
+	default:
+		return NULL;
 	}
 }
 
@@ -112,14 +121,17 @@ static int attrs_parse(const unsigned char *p, size_t n, struct attrs *out)
 					val = xasprintf("%llu", (unsigned long long)num);
 				}
 				key = nm ? xasprintf("%s", nm)
-					 : xasprintf("%s Tag_%llu", vendor, (unsigned long long)tag);
+					 : xasprintf("%s Tag_%llu", vendor,
+						     (unsigned long long)tag);
 				if (scope != 1) {
-					char *k = xasprintf("%s (%s)", key, scopes[scope < 4 ? scope : 0]);
+					char *k = xasprintf("%s (%s)", key,
+							    scopes[scope < 4 ? scope : 0]);
 					free(key);
 					key = k;
 				}
 				if (out->n == out->cap)
-					out->v = xrealloc(out->v, (out->cap = out->cap ? 2 * out->cap : 8) *
+					out->v = xrealloc(out->v,
+							  (out->cap = out->cap ? 2 * out->cap : 8) *
 								  sizeof(*out->v));
 				out->v[out->n++] = (struct attr){ key, val };
 			}

@@ -38,7 +38,8 @@ static void keys_of(const unsigned char *p, size_t len, struct strv *keys)
 		size_t n = strnlen((const char *)p + i, len - i);
 		const char *eq = memchr(p + i, '=', n);
 		if (eq) {
-			char *k = xasprintf("%.*s", (int)(eq - (const char *)p - i), (const char *)p + i);
+			char *k = xasprintf("%.*s", (int)(eq - (const char *)p - i),
+					    (const char *)p + i);
 			size_t j = 0;
 			while (j < keys->n && strcmp(keys->v[j], k))
 				j++;
@@ -59,7 +60,8 @@ void diff_elf_modinfo(struct diff_ctx *c, const char *name, const unsigned char 
 	keys_of(b, blen, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		size_t kl = strlen(keys.v[i]);
-		char *va = values_of(a, alen, keys.v[i], kl), *vb = values_of(b, blen, keys.v[i], kl);
+		char *va = values_of(a, alen, keys.v[i], kl),
+		     *vb = values_of(b, blen, keys.v[i], kl);
 		enum diff_hint h;
 		if (va && vb && !strcmp(va, vb)) {
 			free(va);

@@ -33,7 +33,6 @@ static int cmp_sym_addr(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-
 static void side_symbols(struct eside *s)
 {
 	size_t cap = 0, tab = 0;
@@ -48,20 +47,25 @@ static void side_symbols(struct eside *s)
 		return;
 	{
 		Elf_Data *d = elf_getdata(elf_getscn(s->elf, tab), NULL);
-		size_t n = d && s->secs[tab].sh.sh_entsize ? s->secs[tab].sh.sh_size / s->secs[tab].sh.sh_entsize : 0;
+		size_t n = d && s->secs[tab].sh.sh_entsize
+				   ? s->secs[tab].sh.sh_size / s->secs[tab].sh.sh_entsize
+				   : 0;
 		for (size_t i = 1; d && i < n; i++) {
 			GElf_Sym sym;
 			const char *nm;
 			if (!gelf_getsym(d, (int)i, &sym))
 				break;
-			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE)
+			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
+			    GELF_ST_TYPE(sym.st_info) == STT_FILE)
 				continue;
 			nm = elf_strptr(s->elf, s->secs[tab].sh.sh_link, sym.st_name);
 			if (!nm || !*nm || !strncmp(nm, ".L", 2) || nm[0] == '$')
 				continue;
 			if (s->nsyms == cap)
-				s->syms = xrealloc(s->syms, (cap = cap ? 2 * cap : 256) * sizeof(*s->syms));
-			s->syms[s->nsyms++] = (struct esym){ nm, sym.st_value, sym.st_size, sym.st_shndx,
+				s->syms = xrealloc(s->syms,
+						   (cap = cap ? 2 * cap : 256) * sizeof(*s->syms));
+			s->syms[s->nsyms++] = (struct esym){ nm, sym.st_value, sym.st_size,
+							     sym.st_shndx,
 							     GELF_ST_TYPE(sym.st_info) };
 		}
 	}
@@ -89,13 +93,15 @@ int elf_side_open(struct eside *s, const char *name, struct diff_blob *b, struct
 	    elf_getphdrnum(s->elf, &s->phnum) < 0)
 		return err_set(e, "\"%s\": corrupt or truncated ELF: %s", name, elf_errmsg(-1));
 	if (s->eh.e_shoff + (uint64_t)s->shnum * s->eh.e_shentsize > b->len)
-		return err_set(e, "\"%s\": truncated ELF: the section table ends past the file", name);
+		return err_set(e, "\"%s\": truncated ELF: the section table ends past the file",
+			       name);
 	s->secs = xcalloc(s->shnum ? s->shnum : 1, sizeof(*s->secs));
 	for (size_t i = 1; i < s->shnum; i++) {
 		struct esec *x = &s->secs[i];
 		Elf_Scn *scn = elf_getscn(s->elf, i);
 		if (!scn || !gelf_getshdr(scn, &x->sh))
-			return err_set(e, "\"%s\": corrupt section header %zu: %s", name, i, elf_errmsg(-1));
+			return err_set(e, "\"%s\": corrupt section header %zu: %s", name, i,
+				       elf_errmsg(-1));
 		x->idx = i;
 		x->name = elf_strptr(s->elf, shstr, x->sh.sh_name);
 		if (!x->name)
@@ -103,8 +109,10 @@ int elf_side_open(struct eside *s, const char *name, struct diff_blob *b, struct
 		if (x->sh.sh_type == SHT_NOBITS)
 			continue;
 		if (x->sh.sh_offset > b->len || x->sh.sh_size > b->len - x->sh.sh_offset)
-			return err_set(e, "\"%s\": section \"%s\" extends past the end of the file "
-				       "(truncated ELF?)", name, x->name);
+			return err_set(e,
+				       "\"%s\": section \"%s\" extends past the end of the file "
+				       "(truncated ELF?)",
+				       name, x->name);
 		x->raw = b->p + x->sh.sh_offset;
 		x->len = x->sh.sh_size;
 	}
@@ -115,7 +123,7 @@ int elf_side_open(struct eside *s, const char *name, struct diff_blob *b, struct
 /* "main+0x24" for the address in section shndx; "+0x24" after the section
  * name when no symbol covers it. */
 char *elf_sym_at(const struct eside *s, size_t shndx, uint64_t addr, const char *secname,
-		    uint64_t secoff)
+		 uint64_t secoff)
 {
 	size_t lo = 0, hi = s->nsyms;
 	const struct esym *best = NULL;
@@ -160,9 +168,11 @@ char *diff_elf_section_at(struct diff_blob *b, uint64_t off)
 			name = xstrdup(s.secs[i].name);
 	if (!name && off < s.eh.e_ehsize)
 		name = xstrdup("(ELF header)");
-	if (!name && off >= s.eh.e_shoff && off < s.eh.e_shoff + (uint64_t)s.shnum * s.eh.e_shentsize)
+	if (!name && off >= s.eh.e_shoff &&
+	    off < s.eh.e_shoff + (uint64_t)s.shnum * s.eh.e_shentsize)
 		name = xstrdup("(section headers)");
-	if (!name && off >= s.eh.e_phoff && off < s.eh.e_phoff + (uint64_t)s.phnum * s.eh.e_phentsize)
+	if (!name && off >= s.eh.e_phoff &&
+	    off < s.eh.e_phoff + (uint64_t)s.phnum * s.eh.e_phentsize)
 		name = xstrdup("(program headers)");
 out:
 	elf_side_release(&s);
@@ -190,7 +200,8 @@ int diff_elfsyms_open(const char *path, struct diff_elfsyms **out, struct err *e
 	x->blob.len = len;
 	elf_version(EV_CURRENT);
 	if (!diff_elf_is(&x->blob)) {
-		err_set(e, "\"%s\": not an ELF file (--symbols wants the ELF the image was made from)",
+		err_set(e,
+			"\"%s\": not an ELF file (--symbols wants the ELF the image was made from)",
 			path);
 		diff_elfsyms_free(x);
 		return -1;

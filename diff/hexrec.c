@@ -35,7 +35,7 @@ struct himage {
 	int has_start;
 	uint64_t start;
 	uint64_t start_line[2]; /* offset, length of the start record */
-	char *header; /* owned, S0 contents; NULL: none */
+	char *header;           /* owned, S0 contents; NULL: none */
 	uint64_t header_line[2];
 };
 
@@ -51,7 +51,7 @@ static void himage_release(struct himage *h)
 
 static int hexval(int ch)
 {
-	return ch >= '0' && ch <= '9' ? ch - '0'
+	return ch >= '0' && ch <= '9'   ? ch - '0'
 	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
 	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 					: -1;
@@ -82,8 +82,8 @@ static int cmp_chunk(const void *x, const void *y)
 
 /* Decodes an Intel HEX (ihex) or S-record (srec) image.  Returns 0, or -1
  * with *why set (a static string) and *line the line it is about. */
-static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
-		 const char **why, size_t *line)
+static int parse(const unsigned char *p, size_t len, int srec, struct himage *h, const char **why,
+		 size_t *line)
 {
 	struct chunk *ch = NULL;
 	size_t nch = 0, cap = 0, i = 0;
@@ -137,8 +137,10 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 			type = rec[3];
 			if (type == 0) {
 				if (nch == cap)
-					ch = xrealloc(ch, (cap = cap ? 2 * cap : 256) * sizeof(*ch));
-				ch[nch] = (struct chunk){ base + addr, all.len, cnt, nch, i, next - i };
+					ch = xrealloc(ch,
+						      (cap = cap ? 2 * cap : 256) * sizeof(*ch));
+				ch[nch] = (struct chunk){ base + addr, all.len, cnt,
+							  nch,         i,       next - i };
 				nch++;
 				buf_add(&all, rec + 4, cnt);
 			} else if (type == 1) {
@@ -149,7 +151,8 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 				base = ((uint64_t)rec[4] << 8 | rec[5]) << 16;
 			} else if ((type == 3 || type == 5) && cnt == 4) {
 				h->has_start = 1;
-				h->start = (uint64_t)rec[4] << 24 | (uint64_t)rec[5] << 16 | rec[6] << 8 | rec[7];
+				h->start = (uint64_t)rec[4] << 24 | (uint64_t)rec[5] << 16 |
+					   rec[6] << 8 | rec[7];
 				h->start_line[0] = i;
 				h->start_line[1] = next - i;
 			} else {
@@ -185,7 +188,8 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 			if (t >= 1 && t <= 3) {
 				size_t cnt = (size_t)nb - 2 - alen;
 				if (nch == cap)
-					ch = xrealloc(ch, (cap = cap ? 2 * cap : 256) * sizeof(*ch));
+					ch = xrealloc(ch,
+						      (cap = cap ? 2 * cap : 256) * sizeof(*ch));
 				ch[nch] = (struct chunk){ addr, all.len, cnt, nch, i, next - i };
 				nch++;
 				buf_add(&all, rec + 1 + alen, cnt);
@@ -212,7 +216,8 @@ static int parse(const unsigned char *p, size_t len, int srec, struct himage *h,
 		struct hrun *r = h->n ? &h->v[h->n - 1] : NULL;
 		if (!r || ch[k].addr > r->addr + r->data.len) {
 			if (h->n == h->cap)
-				h->v = xrealloc(h->v, (h->cap = h->cap ? 2 * h->cap : 16) * sizeof(*h->v));
+				h->v = xrealloc(h->v, (h->cap = h->cap ? 2 * h->cap : 16) *
+							      sizeof(*h->v));
 			r = &h->v[h->n++];
 			r->addr = ch[k].addr;
 			r->data = (struct buf)BUF_INIT;
@@ -355,8 +360,10 @@ static void both(struct walk *w, const struct hrun *ra, const struct hrun *rb, u
 							(size_t)(lo - ra->addr) + off[i], len[i])
 					   : hints_span(w->c, pa, n, pb, n, off[i], len[i]);
 		range_item(w, h, lo + off[i], lo + off[i] + len[i], (const int[]){ 1, 1 },
-			   w->shown < w->c->keep ? hints_render_at(pa, n, off[i], len[i], 24) : NULL,
-			   w->shown < w->c->keep ? hints_render_at(pb, n, off[i], len[i], 24) : NULL);
+			   w->shown < w->c->keep ? hints_render_at(pa, n, off[i], len[i], 24)
+						 : NULL,
+			   w->shown < w->c->keep ? hints_render_at(pb, n, off[i], len[i], 24)
+						 : NULL);
 	}
 	free(off);
 	free(len);
@@ -399,7 +406,8 @@ static void compare(struct walk *w, const struct himage *a, const struct himage 
 		if (ra && rb)
 			both(w, ra, rb, lo, next);
 		else
-			range_item(w, HINT_CONTENT, lo, next, (const int[]){ ra != NULL, rb != NULL },
+			range_item(w, HINT_CONTENT, lo, next,
+				   (const int[]){ ra != NULL, rb != NULL },
 				   ra ? xasprintf("%llu bytes", (unsigned long long)(next - lo))
 				      : xstrdup("absent"),
 				   rb ? xasprintf("%llu bytes", (unsigned long long)(next - lo))
@@ -408,8 +416,8 @@ static void compare(struct walk *w, const struct himage *a, const struct himage 
 	}
 }
 
-int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *ba,
-		struct diff_blob *bb, struct err *e)
+int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct diff_blob *bb,
+		struct err *e)
 {
 	struct himage a, b;
 	const char *why = NULL;
@@ -449,7 +457,8 @@ int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *ba,
 	}
 	if (strcmp(a.header ? a.header : "", b.header ? b.header : "")) {
 		it = report_add(c, name, "header",
-				hints_strings(c, a.header ? a.header : "", b.header ? b.header : ""),
+				hints_strings(c, a.header ? a.header : "",
+					      b.header ? b.header : ""),
 				xstrdup("S0"), xstrdup(a.header ? a.header : ""),
 				xstrdup(b.header ? b.header : ""));
 		if (a.header)

@@ -14,9 +14,9 @@
 /* First path components that say "a build directory" when two absolute
  * paths differ under them. */
 static const char *const build_roots[] = {
-	"/tmp/", "/var/tmp/", "/build", "/home/", "/root/", "/usr/src/", "/work", "/srv/",
-	"/mnt/", "/opt/build", "/dev/shm/", "/scratch", "/src/", "/proj", "/buildd/",
-	"/run/", NULL,
+	"/tmp/", "/var/tmp/", "/build",   "/home/",     "/root/",    "/usr/src/",
+	"/work", "/srv/",     "/mnt/",    "/opt/build", "/dev/shm/", "/scratch",
+	"/src/", "/proj",     "/buildd/", "/run/",      NULL,
 };
 
 static const char *const months[] = {
@@ -91,7 +91,8 @@ char *hints_render(const unsigned char *p, size_t len, size_t max)
 
 char *hints_render_at(const unsigned char *p, size_t plen, size_t off, size_t len, size_t max)
 {
-	int edge_text = (off > 0 && isprint(p[off - 1])) || (off + len < plen && isprint(p[off + len]));
+	int edge_text = (off > 0 && isprint(p[off - 1])) ||
+			(off + len < plen && isprint(p[off + len]));
 
 	/* One to three printable bytes between binary ones are a length or a
 	 * flag that happens to read as "H" or ")", not text. */
@@ -370,8 +371,10 @@ enum diff_hint hints_span(const struct diff_ctx *c, const unsigned char *a, size
 			 * they read as (reordered strings did). */
 			if (texty(a + p, (size_t)w) && texty(b + p, (size_t)w))
 				continue;
-			int64_t va = w == 8 ? (int64_t)load_le(a + p, w) : (int64_t)(uint32_t)load_le(a + p, w);
-			int64_t vb = w == 8 ? (int64_t)load_le(b + p, w) : (int64_t)(uint32_t)load_le(b + p, w);
+			int64_t va = w == 8 ? (int64_t)load_le(a + p, w)
+					    : (int64_t)(uint32_t)load_le(a + p, w);
+			int64_t vb = w == 8 ? (int64_t)load_le(b + p, w)
+					    : (int64_t)(uint32_t)load_le(b + p, w);
 			if (va != vb && hints_is_time(c, va) && hints_is_time(c, vb))
 				return HINT_TIMESTAMP;
 		}

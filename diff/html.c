@@ -71,7 +71,8 @@ static void add_item(struct buf *b, const struct diff_item *it)
 		if (it->has_at[side])
 			buf_addf(b, "<br>%c: file offset 0x%llx, %llu byte%s", side ? 'b' : 'a',
 				 (unsigned long long)it->at[side].off,
-				 (unsigned long long)it->at[side].len, it->at[side].len == 1 ? "" : "s");
+				 (unsigned long long)it->at[side].len,
+				 it->at[side].len == 1 ? "" : "s");
 	buf_addstr(b, "</td><td class=\"v a\">");
 	add_text(b, it->a);
 	buf_addstr(b, "</td><td class=\"v b\">");
@@ -105,17 +106,19 @@ char *diff_report_html(const struct diff_report *r, size_t *len)
 	int identical = diff_report_identical(r);
 	int causes = 0;
 
-	buf_addstr(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		       /* Nothing to fetch, nothing to run, even if an escape
+	buf_addstr(&b,
+		   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   /* Nothing to fetch, nothing to run, even if an escape
 			* were ever missed. */
-		       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		       "style-src 'unsafe-inline'\">\n"
-		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		       "<meta name=\"generator\" content=\"lockstep diff\">\n<title>lockstep diff: ");
+		   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		   "style-src 'unsafe-inline'\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<meta name=\"generator\" content=\"lockstep diff\">\n<title>lockstep diff: ");
 	add_text(&b, r->a);
 	buf_addstr(&b, " vs ");
 	add_text(&b, r->b);
-	buf_addf(&b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>lockstep diff</h1>\n<p>", style);
+	buf_addf(&b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>lockstep diff</h1>\n<p>",
+		 style);
 	/* The verdict, worded as the text report's first line. */
 	buf_addstr(&b, "<code>");
 	add_text(&b, r->a);
@@ -123,19 +126,23 @@ char *diff_report_html(const struct diff_report *r, size_t *len)
 	add_text(&b, r->b);
 	buf_addstr(&b, "</code> ");
 	if (identical)
-		buf_addf(&b, "<strong class=\"same\">are identical</strong> (%zu file%s compared)</p>\n",
-			 r->files_compared, r->files_compared == 1 ? "" : "s");
+		buf_addf(
+			&b,
+			"<strong class=\"same\">are identical</strong> (%zu file%s compared)</p>\n",
+			r->files_compared, r->files_compared == 1 ? "" : "s");
 	else
-		buf_addf(&b, "<strong class=\"differ\">differ</strong>: %zu difference%s in %zu of %zu "
-			 "file%s</p>\n", total, total == 1 ? "" : "s", r->n_files, r->files_compared,
+		buf_addf(&b,
+			 "<strong class=\"differ\">differ</strong>: %zu difference%s in %zu of %zu "
+			 "file%s</p>\n",
+			 total, total == 1 ? "" : "s", r->n_files, r->files_compared,
 			 r->files_compared == 1 ? "" : "s");
 	if (!identical) {
 		buf_addstr(&b, "<p>likely causes: ");
 		for (int h = HINT_COUNT - 1; h >= 0; h--)
 			if (r->hint_count[h])
-				buf_addf(&b, "%s<span class=\"hint %s\">%s</span> %zu", causes++ ? ", " : "",
-					 hint_name((enum diff_hint)h), hint_name((enum diff_hint)h),
-					 r->hint_count[h]);
+				buf_addf(&b, "%s<span class=\"hint %s\">%s</span> %zu",
+					 causes++ ? ", " : "", hint_name((enum diff_hint)h),
+					 hint_name((enum diff_hint)h), r->hint_count[h]);
 		buf_addstr(&b, causes ? "</p>\n" : "content</p>\n");
 	}
 	if (r->partial) {
@@ -144,7 +151,9 @@ char *diff_report_html(const struct diff_report *r, size_t *len)
 		buf_addstr(&b, "</p>\n");
 	}
 	if (r->n_files) {
-		buf_addstr(&b, "<h2>Files that differ</h2>\n<table>\n<tr><th>file</th><th>format</th></tr>\n");
+		buf_addstr(
+			&b,
+			"<h2>Files that differ</h2>\n<table>\n<tr><th>file</th><th>format</th></tr>\n");
 		for (size_t i = 0; i < r->n_files; i++) {
 			buf_addstr(&b, "<tr><td class=\"v\">");
 			add_text(&b, r->files[i].path);
@@ -159,7 +168,8 @@ char *diff_report_html(const struct diff_report *r, size_t *len)
 	for (size_t i = 0, end; i < r->n_items; i = end) {
 		const char *format = "?";
 
-		for (end = i; end < r->n_items && !strcmp(r->items[end].file, r->items[i].file); end++)
+		for (end = i; end < r->n_items && !strcmp(r->items[end].file, r->items[i].file);
+		     end++)
 			;
 		for (size_t k = 0; k < r->n_files; k++)
 			if (!strcmp(r->files[k].path, r->items[i].file))
@@ -177,8 +187,10 @@ char *diff_report_html(const struct diff_report *r, size_t *len)
 		buf_addstr(&b, "</table>\n");
 	}
 	if (r->dropped)
-		buf_addf(&b, "<p>&hellip; %zu more difference%s counted but not shown (see --full)</p>\n",
-			 r->dropped, r->dropped == 1 ? "" : "s");
+		buf_addf(
+			&b,
+			"<p>&hellip; %zu more difference%s counted but not shown (see --full)</p>\n",
+			r->dropped, r->dropped == 1 ? "" : "s");
 	buf_addstr(&b, "</body>\n</html>\n");
 	return buf_take(&b, len);
 }

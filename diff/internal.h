@@ -44,12 +44,12 @@ struct diff_cover {
 
 /* One difference.  kind is a static string (see docs/diff.md). */
 struct diff_item {
-	char *file;         /* owned: artifact path, "a.tar!bin/fw.elf" inside archives */
+	char *file; /* owned: artifact path, "a.tar!bin/fw.elf" inside archives */
 	const char *kind;
-	char *where;        /* owned, may be NULL: section, symbol range, member */
+	char *where; /* owned, may be NULL: section, symbol range, member */
 	enum diff_hint hint;
-	char *a, *b;        /* owned, may be NULL: the two values, short */
-	struct strv detail; /* owned: further lines (hex, unified diff) */
+	char *a, *b;            /* owned, may be NULL: the two values, short */
+	struct strv detail;     /* owned: further lines (hex, unified diff) */
 	struct diff_span at[2]; /* the bytes of file on each side it is about */
 	int has_at[2];
 };
@@ -61,38 +61,38 @@ struct diff_file {
 };
 
 struct diff_report {
-	char *a, *b; /* owned: the paths given */
+	char *a, *b;             /* owned: the paths given */
 	struct diff_item *items; /* owned */
 	size_t n_items, cap_items;
 	struct diff_file *files; /* owned */
 	size_t n_files, cap_files;
 	size_t files_compared;
-	size_t dropped;          /* differences counted but not kept (caps) */
+	size_t dropped; /* differences counted but not kept (caps) */
 	size_t hint_count[HINT_COUNT];
 	int partial;
-	char *partial_reason;    /* owned */
+	char *partial_reason; /* owned */
 };
 
 /* A comparison run: options, limits, environment facts for the hints. */
 struct diff_ctx {
 	const struct diff_options *o;
 	struct diff_report *r;
-	double deadline;        /* clock_mono() value; 0: none */
+	double deadline; /* clock_mono() value; 0: none */
 	size_t mem_budget, mem_used;
-	size_t keep;            /* details kept per list (ranges, symbols) */
-	int depth;              /* archive nesting */
-	int stop;               /* a limit was hit: unwind */
+	size_t keep; /* details kept per list (ranges, symbols) */
+	int depth;   /* archive nesting */
+	int stop;    /* a limit was hit: unwind */
 	int64_t now;
-	const char *top[2];     /* borrowed: the two paths given */
+	const char *top[2]; /* borrowed: the two paths given */
 	struct {
-		char *file;     /* owned */
+		char *file; /* owned */
 		const char *format;
-	} fmt[16];              /* formats of the files being compared, newest last */
+	} fmt[16]; /* formats of the files being compared, newest last */
 	size_t nfmt;
-	size_t top_base;        /* single-file mode: length of the base name, else 0 */
-	struct diff_names *names; /* owned: see diff_hostname */
-	struct diff_cover *cov; /* borrowed: the image being compared (diff_blobs) */
-	int no_offsets;         /* offsets of this image are not the file's (a
+	size_t top_base;           /* single-file mode: length of the base name, else 0 */
+	struct diff_names *names;  /* owned: see diff_hostname */
+	struct diff_cover *cov;    /* borrowed: the image being compared (diff_blobs) */
+	int no_offsets;            /* offsets of this image are not the file's (a
 				 * decompressed stream under the file's name) */
 	struct diff_elfsyms *syms; /* owned, may be NULL: --symbols */
 };
@@ -114,8 +114,8 @@ struct diff_blob {
 
 /* diff.c */
 /* Compares two images named name, choosing the format from their bytes. */
-int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a,
-	       struct diff_blob *b, struct err *e);
+int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+	       struct err *e);
 /* 1 (and the report marked partial) when the deadline passed or an
  * interrupt arrived; polled by long loops. */
 int diff_over_limit(struct diff_ctx *c);
@@ -254,8 +254,8 @@ void diff_dwarf_strtab(struct diff_ctx *c, const char *name, const char *sec,
 int diff_compress_is(const struct diff_blob *b);
 /* The container's fields (gzip name, mtime, level; xz check, ...) by name,
  * then the decompressed contents compared as a file of their own. */
-int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		  struct diff_blob *b, struct err *e);
+int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		  struct err *e);
 
 /* dtb.c */
 /* 1 when the image starts like a flattened device tree (.dtb, FIT .itb). */
@@ -270,8 +270,8 @@ int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *a, struct d
 int diff_uimage_is(const struct diff_blob *b);
 /* The 64-byte header's fields by name, then the payload as a file of its
  * own. */
-int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		struct diff_blob *b, struct err *e);
+int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		struct err *e);
 
 /* pe.c */
 /* 1 when the image is a PE/COFF image ("MZ", then "PE\0\0" where
@@ -288,20 +288,20 @@ int diff_pe(struct diff_ctx *c, const char *name, struct diff_blob *a, struct di
 int diff_squashfs_is(const struct diff_blob *b);
 /* The superblock by field, then the trees by path: entries, metadata and
  * file contents (as files of their own, "fs.squashfs!etc/motd"). */
-int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		  struct diff_blob *b, struct err *e);
+int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		  struct err *e);
 
 /* hexrec.c */
 /* 1 when the image's first line is an Intel HEX or S-record record. */
 int diff_hexrec_is(const struct diff_blob *b);
 /* Decoded into addressed bytes; differences by address (and symbol). */
-int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		struct diff_blob *b, struct err *e);
+int diff_hexrec(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		struct err *e);
 
 /* archive.c */
 /* 1 when the image starts like an (uncompressed) archive. */
 int diff_archive_is(const struct diff_blob *b);
-int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a,
-		 struct diff_blob *b, struct err *e);
+int diff_archive(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
+		 struct err *e);
 
 #endif

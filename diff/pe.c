@@ -13,8 +13,8 @@
 #include "core/digest.h"
 #include "diff/internal.h"
 
-#define PE_COFF 20       /* COFF file header */
-#define PE_SECTION 40    /* a section table entry */
+#define PE_COFF 20    /* COFF file header */
+#define PE_SECTION 40 /* a section table entry */
 #define PE_MAX_SECTIONS 96
 
 static uint64_t le(const unsigned char *p, unsigned n)
@@ -30,10 +30,10 @@ static uint64_t le(const unsigned char *p, unsigned n)
 struct pe {
 	const unsigned char *p;
 	size_t len;
-	size_t coff;      /* the COFF header, after "PE\0\0" */
+	size_t coff;        /* the COFF header, after "PE\0\0" */
 	size_t opt, optlen; /* the optional header */
-	int plus;         /* PE32+ */
-	size_t sect;      /* the section table */
+	int plus;           /* PE32+ */
+	size_t sect;        /* the section table */
 	unsigned nsect;
 };
 
@@ -81,49 +81,63 @@ struct field {
 };
 
 static const struct field coff_fields[] = {
-	{ "Machine", 0, 2 },	       { "NumberOfSections", 2, 2 },
-	{ "TimeDateStamp", 4, 4 },     { "PointerToSymbolTable", 8, 4 },
-	{ "NumberOfSymbols", 12, 4 },  { "SizeOfOptionalHeader", 16, 2 },
+	{ "Machine", 0, 2 },          { "NumberOfSections", 2, 2 },
+	{ "TimeDateStamp", 4, 4 },    { "PointerToSymbolTable", 8, 4 },
+	{ "NumberOfSymbols", 12, 4 }, { "SizeOfOptionalHeader", 16, 2 },
 	{ "Characteristics", 18, 2 },
 };
 
 /* The optional header's fields up to the stack sizes, the same in both
  * flavours but for BaseOfData (PE32 only) and ImageBase's width. */
 static const struct field opt_common[] = {
-	{ "Magic", 0, 2 },			{ "MajorLinkerVersion", 2, 1 },
-	{ "MinorLinkerVersion", 3, 1 },		{ "SizeOfCode", 4, 4 },
-	{ "SizeOfInitializedData", 8, 4 },	{ "SizeOfUninitializedData", 12, 4 },
-	{ "AddressOfEntryPoint", 16, 4 },	{ "BaseOfCode", 20, 4 },
-	{ "SectionAlignment", 32, 4 },		{ "FileAlignment", 36, 4 },
-	{ "MajorOperatingSystemVersion", 40, 2 }, { "MinorOperatingSystemVersion", 42, 2 },
-	{ "MajorImageVersion", 44, 2 },		{ "MinorImageVersion", 46, 2 },
-	{ "MajorSubsystemVersion", 48, 2 },	{ "MinorSubsystemVersion", 50, 2 },
-	{ "Win32VersionValue", 52, 4 },		{ "SizeOfImage", 56, 4 },
-	{ "SizeOfHeaders", 60, 4 },		{ "CheckSum", 64, 4 },
-	{ "Subsystem", 68, 2 },			{ "DllCharacteristics", 70, 2 },
+	{ "Magic", 0, 2 },
+	{ "MajorLinkerVersion", 2, 1 },
+	{ "MinorLinkerVersion", 3, 1 },
+	{ "SizeOfCode", 4, 4 },
+	{ "SizeOfInitializedData", 8, 4 },
+	{ "SizeOfUninitializedData", 12, 4 },
+	{ "AddressOfEntryPoint", 16, 4 },
+	{ "BaseOfCode", 20, 4 },
+	{ "SectionAlignment", 32, 4 },
+	{ "FileAlignment", 36, 4 },
+	{ "MajorOperatingSystemVersion", 40, 2 },
+	{ "MinorOperatingSystemVersion", 42, 2 },
+	{ "MajorImageVersion", 44, 2 },
+	{ "MinorImageVersion", 46, 2 },
+	{ "MajorSubsystemVersion", 48, 2 },
+	{ "MinorSubsystemVersion", 50, 2 },
+	{ "Win32VersionValue", 52, 4 },
+	{ "SizeOfImage", 56, 4 },
+	{ "SizeOfHeaders", 60, 4 },
+	{ "CheckSum", 64, 4 },
+	{ "Subsystem", 68, 2 },
+	{ "DllCharacteristics", 70, 2 },
 };
 static const struct field opt_pe32[] = {
-	{ "BaseOfData", 24, 4 },	  { "ImageBase", 28, 4 },
+	{ "BaseOfData", 24, 4 },         { "ImageBase", 28, 4 },
 	{ "SizeOfStackReserve", 72, 4 }, { "SizeOfStackCommit", 76, 4 },
-	{ "SizeOfHeapReserve", 80, 4 },	 { "SizeOfHeapCommit", 84, 4 },
-	{ "LoaderFlags", 88, 4 },	 { "NumberOfRvaAndSizes", 92, 4 },
+	{ "SizeOfHeapReserve", 80, 4 },  { "SizeOfHeapCommit", 84, 4 },
+	{ "LoaderFlags", 88, 4 },        { "NumberOfRvaAndSizes", 92, 4 },
 };
 static const struct field opt_plus[] = {
-	{ "ImageBase", 24, 8 },		  { "SizeOfStackReserve", 72, 8 },
-	{ "SizeOfStackCommit", 80, 8 },	  { "SizeOfHeapReserve", 88, 8 },
-	{ "SizeOfHeapCommit", 96, 8 },	  { "LoaderFlags", 104, 4 },
+	{ "ImageBase", 24, 8 },
+	{ "SizeOfStackReserve", 72, 8 },
+	{ "SizeOfStackCommit", 80, 8 },
+	{ "SizeOfHeapReserve", 88, 8 },
+	{ "SizeOfHeapCommit", 96, 8 },
+	{ "LoaderFlags", 104, 4 },
 	{ "NumberOfRvaAndSizes", 108, 4 },
 };
 static const char *const dir_names[] = {
-	"Export", "Import", "Resource", "Exception", "Certificate", "BaseRelocation",
-	"Debug", "Architecture", "GlobalPtr", "TLS", "LoadConfig", "BoundImport",
-	"IAT", "DelayImport", "CLRRuntimeHeader", "Reserved",
+	"Export", "Import",       "Resource",         "Exception", "Certificate", "BaseRelocation",
+	"Debug",  "Architecture", "GlobalPtr",        "TLS",       "LoadConfig",  "BoundImport",
+	"IAT",    "DelayImport",  "CLRRuntimeHeader", "Reserved",
 };
 static const struct field sect_fields[] = {
-	{ "VirtualSize", 8, 4 },	  { "VirtualAddress", 12, 4 },
-	{ "SizeOfRawData", 16, 4 },	  { "PointerToRawData", 20, 4 },
+	{ "VirtualSize", 8, 4 },           { "VirtualAddress", 12, 4 },
+	{ "SizeOfRawData", 16, 4 },        { "PointerToRawData", 20, 4 },
 	{ "PointerToRelocations", 24, 4 }, { "PointerToLinenumbers", 28, 4 },
-	{ "NumberOfRelocations", 32, 2 }, { "NumberOfLinenumbers", 34, 2 },
+	{ "NumberOfRelocations", 32, 2 },  { "NumberOfLinenumbers", 34, 2 },
 	{ "Characteristics", 36, 4 },
 };
 
@@ -144,8 +158,8 @@ static char *value(const unsigned char *p, const struct field *f)
 /* Compares one header's fields present on both sides (at ha, hb; of
  * lengths la, lb); where names it ("optional header"). */
 static void fields_diff(struct diff_ctx *c, const char *name, const char *where,
-			const struct field *f, size_t n, size_t ha, size_t la, size_t hb,
-			size_t lb, const struct pe *a, const struct pe *b)
+			const struct field *f, size_t n, size_t ha, size_t la, size_t hb, size_t lb,
+			const struct pe *a, const struct pe *b)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned o = f[i].off, w = f[i].len;
@@ -162,8 +176,7 @@ static void fields_diff(struct diff_ctx *c, const char *name, const char *where,
 	}
 }
 
-static void dirs_diff(struct diff_ctx *c, const char *name, const struct pe *a,
-		      const struct pe *b)
+static void dirs_diff(struct diff_ctx *c, const char *name, const struct pe *a, const struct pe *b)
 {
 	size_t base = a->plus ? 112 : 96;
 
@@ -231,7 +244,8 @@ static int section_diff(struct diff_ctx *c, const char *name, const struct pe *a
 	if (da.len == db.len && !memcmp(da.p, db.p, da.len))
 		return 0;
 	sub = xasprintf("%s!%s", name, na);
-	it = report_add(c, name, "section", HINT_CONTENT, xstrdup(na), data_desc(&da), data_desc(&db));
+	it = report_add(c, name, "section", HINT_CONTENT, xstrdup(na), data_desc(&da),
+			data_desc(&db));
 	if (it)
 		strv_pushf(&it->detail, "compared as %s", sub);
 	report_at(c, it, 0, (size_t)(da.p - a->p), da.len);
@@ -295,8 +309,9 @@ int diff_pe(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct d
 			if (!used[j] && !memcmp(sa, b.p + b.sect + (size_t)j * PE_SECTION, 8))
 				break;
 		if (j == b.nsect) {
-			report_add(c, name, "section", HINT_CONTENT, xasprintf("%.8s", (const char *)sa),
-				   xstrdup("present"), xstrdup("absent"));
+			report_add(c, name, "section", HINT_CONTENT,
+				   xasprintf("%.8s", (const char *)sa), xstrdup("present"),
+				   xstrdup("absent"));
 			continue;
 		}
 		used[j] = 1;
@@ -306,7 +321,8 @@ int diff_pe(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct d
 	for (unsigned j = 0; j < b.nsect; j++)
 		if (!used[j])
 			report_add(c, name, "section", HINT_CONTENT,
-				   xasprintf("%.8s", (const char *)b.p + b.sect + (size_t)j * PE_SECTION),
+				   xasprintf("%.8s",
+					     (const char *)b.p + b.sect + (size_t)j * PE_SECTION),
 				   xstrdup("absent"), xstrdup("present"));
 	if (c->cov)
 		c->cov->positional = 1;

@@ -12,8 +12,8 @@
 #include "diff/internal.h"
 
 static const char *const hint_names[HINT_COUNT] = {
-	"content", "timestamp", "build-path", "hostname", "username", "ordering", "random", "compiler",
-	"umask",
+	"content",  "timestamp", "build-path", "hostname", "username",
+	"ordering", "random",    "compiler",   "umask",
 };
 
 /* Items kept before further ones are only counted: a runaway difference
@@ -103,7 +103,8 @@ void report_at(struct diff_ctx *c, struct diff_item *it, int side, uint64_t off,
 	if (cov) {
 		if (cov->n[side] == cov->cap[side]) {
 			cov->cap[side] = cov->cap[side] ? 2 * cov->cap[side] : 32;
-			cov->v[side] = xrealloc(cov->v[side], cov->cap[side] * sizeof(*cov->v[side]));
+			cov->v[side] = xrealloc(cov->v[side],
+						cov->cap[side] * sizeof(*cov->v[side]));
 		}
 		cov->v[side][cov->n[side]++] = (struct diff_span){ off, len };
 	}
@@ -124,7 +125,8 @@ struct diff_item *report_add(struct diff_ctx *c, const char *file, const char *k
 {
 	struct diff_report *r = c->r;
 	size_t max = c->o->max_items ? c->o->max_items
-		     : c->o->full ? REPORT_MAX_ITEMS_FULL : REPORT_MAX_ITEMS;
+		     : c->o->full    ? REPORT_MAX_ITEMS_FULL
+				     : REPORT_MAX_ITEMS;
 	struct diff_item *it;
 
 	r->hint_count[h < HINT_COUNT ? h : HINT_CONTENT]++;
@@ -301,7 +303,8 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 	for (size_t i = 0, end; i < r->n_items; i = end) {
 		const char *format = "?";
 
-		for (end = i; end < r->n_items && !strcmp(r->items[end].file, r->items[i].file); end++)
+		for (end = i; end < r->n_items && !strcmp(r->items[end].file, r->items[i].file);
+		     end++)
 			;
 		for (size_t k = 0; k < r->n_files; k++)
 			if (!strcmp(r->files[k].path, r->items[i].file))
@@ -324,8 +327,11 @@ void diff_report_print_text(const struct diff_report *r, FILE *f, int color, siz
 
 size_t report_utf8_len(const unsigned char *p)
 {
-	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-		 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	size_t n = p[0] < 0x80             ? 1
+		   : (p[0] & 0xe0) == 0xc0 ? 2
+		   : (p[0] & 0xf0) == 0xe0 ? 3
+		   : (p[0] & 0xf8) == 0xf0 ? 4
+					   : 0;
 
 	if (n == 2 && p[0] < 0xc2)
 		return 0;
@@ -405,8 +411,10 @@ char *diff_report_json(const struct diff_report *r)
 			add_str(o, "b", it->b);
 		for (int side = 0; side < 2; side++)
 			if (it->has_at[side]) {
-				cJSON_AddNumberToObject(o, side ? "offset_b" : "offset_a", (double)it->at[side].off);
-				cJSON_AddNumberToObject(o, side ? "length_b" : "length_a", (double)it->at[side].len);
+				cJSON_AddNumberToObject(o, side ? "offset_b" : "offset_a",
+							(double)it->at[side].off);
+				cJSON_AddNumberToObject(o, side ? "length_b" : "length_a",
+							(double)it->at[side].len);
 			}
 		d = cJSON_AddArrayToObject(o, "detail");
 		for (size_t k = 0; k < it->detail.n; k++) {

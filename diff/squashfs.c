@@ -79,7 +79,7 @@ struct sqside {
 	struct sqentry {
 		char *path;                   /* owned (libsquashfs') */
 		const sqfs_tree_node_t *node; /* borrowed from root */
-	} *v;                                 /* owned, sorted by path */
+	} * v;                                /* owned, sorted by path */
 	size_t n, cap;
 };
 
@@ -121,8 +121,7 @@ static int cmp_entry(const void *x, const void *y)
 	return strcmp(((const struct sqentry *)x)->path, ((const struct sqentry *)y)->path);
 }
 
-static int side_open(struct sqside *s, const char *label, const struct diff_blob *b,
-		     struct err *e)
+static int side_open(struct sqside *s, const char *label, const struct diff_blob *b, struct err *e)
 {
 	sqfs_compressor_config_t cfg;
 	const char *what;
@@ -186,15 +185,12 @@ static const struct {
 	const char *name;
 	unsigned off, len;
 } super_fields[] = {
-	{ "inode count", 4, 4 },	   { "modification time", 8, 4 },
-	{ "block size", 12, 4 },	   { "fragment count", 16, 4 },
-	{ "compression", 20, 2 },	   { "block log", 22, 2 },
-	{ "flags", 24, 2 },		   { "id count", 26, 2 },
-	{ "version major", 28, 2 },	   { "version minor", 30, 2 },
-	{ "root inode", 32, 8 },	   { "bytes used", 40, 8 },
-	{ "id table", 48, 8 },		   { "xattr id table", 56, 8 },
-	{ "inode table", 64, 8 },	   { "directory table", 72, 8 },
-	{ "fragment table", 80, 8 },	   { "export table", 88, 8 },
+	{ "inode count", 4, 4 },      { "modification time", 8, 4 }, { "block size", 12, 4 },
+	{ "fragment count", 16, 4 },  { "compression", 20, 2 },      { "block log", 22, 2 },
+	{ "flags", 24, 2 },           { "id count", 26, 2 },         { "version major", 28, 2 },
+	{ "version minor", 30, 2 },   { "root inode", 32, 8 },       { "bytes used", 40, 8 },
+	{ "id table", 48, 8 },        { "xattr id table", 56, 8 },   { "inode table", 64, 8 },
+	{ "directory table", 72, 8 }, { "fragment table", 80, 8 },   { "export table", 88, 8 },
 };
 
 static char *super_value(const unsigned char *p, unsigned off, unsigned len)
@@ -234,20 +230,27 @@ static void super_diff(struct diff_ctx *c, const char *name, const unsigned char
 static const char *type_name(unsigned mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "directory";
-	case S_IFLNK: return "symlink";
-	case S_IFCHR: return "character device";
-	case S_IFBLK: return "block device";
-	case S_IFIFO: return "fifo";
-	default: return "socket";
+	case S_IFREG:
+		return "file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	case S_IFIFO:
+		return "fifo";
+	default:
+		return "socket";
 	}
 }
 
 static char *link_target(const sqfs_inode_generic_t *in)
 {
 	size_t n = in->base.type == SQFS_INODE_SLINK ? in->data.slink.target_size
-						      : in->data.slink_ext.target_size;
+						     : in->data.slink_ext.target_size;
 	if (n > in->payload_bytes_used)
 		n = in->payload_bytes_used;
 	return xasprintf("%.*s", (int)n, (const char *)in->extra);
@@ -276,7 +279,8 @@ static int read_file(struct diff_ctx *c, struct sqside *s, const sqfs_inode_gene
 	/* A size its blocks cannot hold (a damaged inode) is refused before
 	 * anything is allocated for it. */
 	if (size > ((uint64_t)sqfs_inode_get_file_block_count(in) + 1) * s->super.block_size)
-		return err_set(e, "\"%s\": squashfs inode says %llu bytes, more than its blocks hold",
+		return err_set(e,
+			       "\"%s\": squashfs inode says %llu bytes, more than its blocks hold",
 			       label, (unsigned long long)size);
 	if (size > c->mem_budget - c->mem_used || size > 0x7fffffff) {
 		report_partial(c->r, "squashfs files beyond --max-memory were not compared");
@@ -295,8 +299,8 @@ static int read_file(struct diff_ctx *c, struct sqside *s, const sqfs_inode_gene
 	return 0;
 }
 
-static int contents_diff(struct diff_ctx *c, const char *name, const char *path,
-			 struct sqside *a, struct sqside *b, const sqfs_inode_generic_t *x,
+static int contents_diff(struct diff_ctx *c, const char *name, const char *path, struct sqside *a,
+			 struct sqside *b, const sqfs_inode_generic_t *x,
 			 const sqfs_inode_generic_t *y, struct err *e)
 {
 	struct diff_blob da = { NULL, 0 }, db = { NULL, 0 };
@@ -374,8 +378,8 @@ static int entry_diff(struct diff_ctx *c, const char *name, struct sqside *a, st
 	return 0;
 }
 
-int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *ba,
-		  struct diff_blob *bb, struct err *e)
+int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct diff_blob *bb,
+		  struct err *e)
 {
 	struct sqside a, b;
 	char *la = diff_label(c, name, 0), *lb = diff_label(c, name, 1);
@@ -394,7 +398,8 @@ int diff_squashfs(struct diff_ctx *c, const char *name, struct diff_blob *ba,
 			const struct sqentry *only = cmp < 0 ? &a.v[i] : &b.v[j];
 			const char *t = type_name(only->node->inode->base.mode);
 			report_add(c, name, "member", HINT_CONTENT, xstrdup(only->path),
-				   xstrdup(cmp < 0 ? t : "absent"), xstrdup(cmp < 0 ? "absent" : t));
+				   xstrdup(cmp < 0 ? t : "absent"),
+				   xstrdup(cmp < 0 ? "absent" : t));
 		} else if (entry_diff(c, name, &a, &b, &a.v[i], &b.v[j], e) < 0) {
 			goto out;
 		}

@@ -7,10 +7,10 @@
 
 #include "diff/internal.h"
 
-#define TEXT_MAX_D 2000        /* edits explored before summarizing */
+#define TEXT_MAX_D 2000 /* edits explored before summarizing */
 #define TEXT_CONTEXT 3
-#define TEXT_LINE_MAX 200      /* characters shown per line */
-#define TEXT_HUNK_LINES 40     /* lines shown per hunk without --full */
+#define TEXT_LINE_MAX 200  /* characters shown per line */
+#define TEXT_HUNK_LINES 40 /* lines shown per hunk without --full */
 
 struct line {
 	const char *p;
@@ -94,8 +94,8 @@ static int same_multiset(const struct line *a, size_t na, const struct line *b, 
 
 /* Edit script, one char per step: '=' keep, '-' delete from a, '+' insert
  * from b.  Returns its length, or (size_t)-1 when more than max_d edits. */
-static size_t myers(const struct line *a, size_t n, const struct line *b, size_t m,
-		    size_t max_d, char **ops_out)
+static size_t myers(const struct line *a, size_t n, const struct line *b, size_t m, size_t max_d,
+		    char **ops_out)
 {
 	size_t lim = n + m < max_d ? n + m : max_d, d_end = 0, nops = 0;
 	long off = (long)lim + 1;
@@ -174,7 +174,8 @@ static char *line_dup(const struct line *l)
 /* One item per hunk of the edit script (ops over a[0..], b[0..] offset by
  * the trimmed prefix pre). */
 static void emit_hunks(struct diff_ctx *c, const char *name, const struct lines *la,
-		       const struct lines *lb, size_t pre, const char *ops, size_t nops, int ordering)
+		       const struct lines *lb, size_t pre, const char *ops, size_t nops,
+		       int ordering)
 {
 	size_t i = 0, hunks = 0;
 	size_t ai = pre, bi = pre; /* line index at ops[i] */
@@ -235,11 +236,13 @@ static void emit_hunks(struct diff_ctx *c, const char *name, const struct lines 
 			an = ae - as;
 			bn = (bx - bs) + (ae - ax);
 			it = report_add(c, name, "text", h,
-					xasprintf("@@ -%zu,%zu +%zu,%zu @@", as + 1, an, bs + 1, bn), NULL,
-					NULL);
+					xasprintf("@@ -%zu,%zu +%zu,%zu @@", as + 1, an, bs + 1,
+						  bn),
+					NULL, NULL);
 			for (size_t k = as; it && k < ai && shown < cap; k++, shown++)
 				push_line(&it->detail, ' ', &la->v[k]);
-			for (size_t k = s, x = ai, y = bi; it && k < e && shown < cap; k++, shown++) {
+			for (size_t k = s, x = ai, y = bi; it && k < e && shown < cap;
+			     k++, shown++) {
 				if (ops[k] == '=')
 					push_line(&it->detail, ' ', &la->v[x++]), y++;
 				else if (ops[k] == '-')
@@ -277,8 +280,7 @@ int text_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
 	n = la.n - pre - suf;
 	m = lb.n - pre - suf;
 	ordering = same_multiset(la.v + pre, n, lb.v + pre, m);
-	nops = myers(la.v + pre, n, lb.v + pre, m, c->o->full ? 10 * TEXT_MAX_D : TEXT_MAX_D,
-		     &ops);
+	nops = myers(la.v + pre, n, lb.v + pre, m, c->o->full ? 10 * TEXT_MAX_D : TEXT_MAX_D, &ops);
 	if (nops == (size_t)-1) {
 		/* Too different to align within the cap: say where it starts. */
 		char *sa = pre < la.n ? line_dup(&la.v[pre]) : xstrdup("");
@@ -286,8 +288,9 @@ int text_diff(struct diff_ctx *c, const char *name, const struct diff_blob *a,
 		enum diff_hint h = ordering ? HINT_ORDERING : hints_strings(c, sa, sb);
 		struct diff_item *it = report_add(
 			c, name, "text", h,
-			xasprintf("line %zu onwards (%zu vs %zu lines differ; too many edits to align)",
-				  pre + 1, n, m),
+			xasprintf(
+				"line %zu onwards (%zu vs %zu lines differ; too many edits to align)",
+				pre + 1, n, m),
 			sa, sb);
 		(void)it;
 		report_partial(c->r, "text too different to align: summarized");

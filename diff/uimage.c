@@ -30,23 +30,27 @@ static uint32_t be32(const unsigned char *p)
 /* U-Boot's include/image.h numbers (IH_OS_*, IH_ARCH_*, IH_TYPE_*,
  * IH_COMP_*), the ones firmware images use. */
 static const char *const os_names[] = {
-	[0] = "invalid", [1] = "openbsd", [2] = "netbsd", [3] = "freebsd", [5] = "linux",
-	[14] = "vxworks", [16] = "qnx", [17] = "u-boot", [18] = "rtems",
-	[25] = "arm-trusted-firmware", [26] = "tee", [27] = "opensbi", [28] = "efi",
+	[0] = "invalid", [1] = "openbsd",
+	[2] = "netbsd",  [3] = "freebsd",
+	[5] = "linux",   [14] = "vxworks",
+	[16] = "qnx",    [17] = "u-boot",
+	[18] = "rtems",  [25] = "arm-trusted-firmware",
+	[26] = "tee",    [27] = "opensbi",
+	[28] = "efi",
 };
 static const char *const arch_names[] = {
-	[0] = "invalid", [2] = "arm", [3] = "x86", [5] = "mips", [6] = "mips64", [7] = "powerpc",
-	[9] = "sh", [10] = "sparc", [11] = "sparc64", [12] = "m68k", [15] = "nios2",
-	[19] = "sandbox", [21] = "or1k", [22] = "arm64", [23] = "arc", [24] = "x86_64",
-	[25] = "xtensa", [26] = "riscv",
+	[0] = "invalid", [2] = "arm",      [3] = "x86",    [5] = "mips",     [6] = "mips64",
+	[7] = "powerpc", [9] = "sh",       [10] = "sparc", [11] = "sparc64", [12] = "m68k",
+	[15] = "nios2",  [19] = "sandbox", [21] = "or1k",  [22] = "arm64",   [23] = "arc",
+	[24] = "x86_64", [25] = "xtensa",  [26] = "riscv",
 };
 static const char *const type_names[] = {
-	[0] = "invalid", [1] = "standalone", [2] = "kernel", [3] = "ramdisk", [4] = "multi",
-	[5] = "firmware", [6] = "script", [7] = "filesystem", [8] = "flat_dt",
+	[0] = "invalid",  [1] = "standalone", [2] = "kernel",     [3] = "ramdisk", [4] = "multi",
+	[5] = "firmware", [6] = "script",     [7] = "filesystem", [8] = "flat_dt",
 };
 static const char *const comp_names[] = {
-	[0] = "none", [1] = "gzip", [2] = "bzip2", [3] = "lzma", [4] = "lzo", [5] = "lz4",
-	[6] = "zstd",
+	[0] = "none", [1] = "gzip", [2] = "bzip2", [3] = "lzma",
+	[4] = "lzo",  [5] = "lz4",  [6] = "zstd",
 };
 
 static const char *const comp_sfx[] = { "", ".gz", ".bz2", ".lzma", ".lzo", ".lz4", ".zst" };
@@ -86,9 +90,10 @@ static const struct {
 	const char *name;
 	unsigned off, len;
 } fields[] = {
-	{ "magic", 0, 4 }, { "time", 8, 4 }, { "data size", 12, 4 }, { "load address", 16, 4 },
-	{ "entry point", 20, 4 }, { "os", 28, 1 }, { "arch", 29, 1 }, { "type", 30, 1 },
-	{ "compression", 31, 1 }, { "name", 32, 32 },
+	{ "magic", 0, 4 },         { "time", 8, 4 },         { "data size", 12, 4 },
+	{ "load address", 16, 4 }, { "entry point", 20, 4 }, { "os", 28, 1 },
+	{ "arch", 29, 1 },         { "type", 30, 1 },        { "compression", 31, 1 },
+	{ "name", 32, 32 },
 };
 
 static enum diff_hint hint_since(const struct diff_ctx *c, size_t idx)
@@ -116,7 +121,8 @@ static void checksum(struct diff_ctx *c, const char *name, const struct diff_blo
 	if (be32(a->p + off) == be32(b->p + off))
 		return;
 	/* A CRC changes with what it covers: never "random". */
-	it = report_add(c, name, "checksum", h, xstrdup(what), xasprintf("0x%08x", be32(a->p + off)),
+	it = report_add(c, name, "checksum", h, xstrdup(what),
+			xasprintf("0x%08x", be32(a->p + off)),
 			xasprintf("0x%08x", be32(b->p + off)));
 	if (it)
 		strv_pushf(&it->detail, "crc32 of %s", covers);
@@ -139,9 +145,10 @@ int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a, struc
 		uint64_t size = be32(side[s]->p + 12);
 		if (size > side[s]->len - UIMAGE_HEADER) {
 			char *l = diff_label(c, name, s);
-			err_set(e, "\"%s\": truncated uImage: the header says %llu bytes of data, "
-				   "the file has %zu", l, (unsigned long long)size,
-				side[s]->len - UIMAGE_HEADER);
+			err_set(e,
+				"\"%s\": truncated uImage: the header says %llu bytes of data, "
+				"the file has %zu",
+				l, (unsigned long long)size, side[s]->len - UIMAGE_HEADER);
 			free(l);
 			return -1;
 		}
@@ -172,8 +179,10 @@ int diff_uimage(struct diff_ctx *c, const char *name, struct diff_blob *a, struc
 		payload_from = c->r->n_items;
 		/* Named for its compression, so that what decompresses it
 		 * names the contents "uImage!data.gz!data". */
-		sub = xasprintf("%s!data%s", name, a->p[31] < sizeof(comp_sfx) / sizeof(comp_sfx[0])
-							 ? comp_sfx[a->p[31]] : "");
+		sub = xasprintf("%s!data%s", name,
+				a->p[31] < sizeof(comp_sfx) / sizeof(comp_sfx[0])
+					? comp_sfx[a->p[31]]
+					: "");
 		c->depth++;
 		ret = c->depth > 8 ? 0 : diff_blobs(c, sub, &pa, &pb, e);
 		c->depth--;

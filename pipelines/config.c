@@ -54,25 +54,31 @@ static int release_pin(struct workflow *w, const cJSON *o, const char *path, str
 	size_t n;
 
 	if (!cJSON_IsObject(o))
-		return err_set(e, "%s: \"lockstep\": %s", path,
-			       o ? "expected an object" : "missing required field (the lockstep release every job installs)");
+		return err_set(
+			e, "%s: \"lockstep\": %s", path,
+			o ? "expected an object"
+			  : "missing required field (the lockstep release every job installs)");
 	if (json_check_object(o, fields, path, "lockstep", e) < 0 ||
 	    json_get_string(o, "version", 1, path, "lockstep", &version, e) < 0 ||
 	    json_get_string(o, "url", 1, path, "lockstep", &url, e) < 0 ||
 	    json_get_string(o, "sha256", 1, path, "lockstep", &sha, e) < 0)
 		return -1;
 	if (!word_ok(version))
-		return err_set(e, "%s: \"lockstep.version\": \"%s\" is not a version", path, version);
+		return err_set(e, "%s: \"lockstep.version\": \"%s\" is not a version", path,
+			       version);
 	if (!url_ok(url))
-		return err_set(e, "%s: \"lockstep.url\": \"%s\" is not an http(s) URL of plain characters",
-			       path, url);
+		return err_set(
+			e, "%s: \"lockstep.url\": \"%s\" is not an http(s) URL of plain characters",
+			path, url);
 	n = strlen(url);
 	if (!(n > 4 && !strcmp(url + n - 4, ".deb")) && !(n > 7 && !strcmp(url + n - 7, ".tar.gz")))
-		return err_set(e, "%s: \"lockstep.url\": \"%s\": expected the Debian package (.deb) or the self-contained bundle (.tar.gz)",
-			       path, url);
+		return err_set(
+			e,
+			"%s: \"lockstep.url\": \"%s\": expected the Debian package (.deb) or the self-contained bundle (.tar.gz)",
+			path, url);
 	if (!all_of(sha, "0123456789abcdef", 64))
-		return err_set(e, "%s: \"lockstep.sha256\": \"%s\" is not 64 lowercase hex digits", path,
-			       sha);
+		return err_set(e, "%s: \"lockstep.sha256\": \"%s\" is not 64 lowercase hex digits",
+			       path, sha);
 	w->version = xstrdup(version);
 	w->url = xstrdup(url);
 	w->sha256 = xstrdup(sha);
@@ -85,10 +91,12 @@ static int action_pins(struct workflow *w, const cJSON *o, const char *path, str
 	const cJSON *a;
 
 	if (!cJSON_IsObject(o))
-		return err_set(e, "%s: \"actions\": %s", path,
-			       o ? "expected an object"
-				 : "missing required field (the commit of each GitHub action the workflow runs)");
-	cJSON_ArrayForEach(a, o) {
+		return err_set(
+			e, "%s: \"actions\": %s", path,
+			o ? "expected an object"
+			  : "missing required field (the commit of each GitHub action the workflow runs)");
+	cJSON_ArrayForEach(a, o)
+	{
 		const char *commit, *tag;
 		char at[128];
 		int k = -1;
@@ -97,9 +105,11 @@ static int action_pins(struct workflow *w, const cJSON *o, const char *path, str
 			if (!strcmp(a->string, workflow_action_names[i]))
 				k = i;
 		if (k < 0)
-			return err_set(e, "%s: \"actions.%s\": not an action the workflow uses (%s, %s, %s)",
-				       path, a->string, workflow_action_names[0],
-				       workflow_action_names[1], workflow_action_names[2]);
+			return err_set(
+				e,
+				"%s: \"actions.%s\": not an action the workflow uses (%s, %s, %s)",
+				path, a->string, workflow_action_names[0], workflow_action_names[1],
+				workflow_action_names[2]);
 		snprintf(at, sizeof(at), "actions.%s", a->string);
 		if (!cJSON_IsObject(a))
 			return err_set(e, "%s: \"%s\": expected an object", path, at);
@@ -109,17 +119,22 @@ static int action_pins(struct workflow *w, const cJSON *o, const char *path, str
 			return -1;
 		/* A tag can move; only a full commit id names fixed code. */
 		if (!all_of(commit, "0123456789abcdef", 40))
-			return err_set(e, "%s: \"%s.commit\": \"%s\" is not a full commit id (40 lowercase hex digits)",
-				       path, at, commit);
+			return err_set(
+				e,
+				"%s: \"%s.commit\": \"%s\" is not a full commit id (40 lowercase hex digits)",
+				path, at, commit);
 		if (!word_ok(tag))
-			return err_set(e, "%s: \"%s.tag\": \"%s\" is not a tag name", path, at, tag);
+			return err_set(e, "%s: \"%s.tag\": \"%s\" is not a tag name", path, at,
+				       tag);
 		w->actions[k].commit = xstrdup(commit);
 		w->actions[k].tag = xstrdup(tag);
 	}
 	for (int i = 0; i < WORKFLOW_NACTIONS; i++)
 		if (!w->actions[i].commit)
-			return err_set(e, "%s: \"actions\": no commit for \"%s\" (docs/ci.md says how to read one)",
-				       path, workflow_action_names[i]);
+			return err_set(
+				e,
+				"%s: \"actions\": no commit for \"%s\" (docs/ci.md says how to read one)",
+				path, workflow_action_names[i]);
 	return 0;
 }
 

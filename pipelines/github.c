@@ -104,8 +104,9 @@ static void verify_job(const struct workflow *w, struct buf *b)
 	const char *needs[] = { "build" };
 
 	buf_addstr(b, "  verify:\n");
-	workflow_yaml_kv(b, 4, "name",
-			 "verify shard ${{ matrix.shard }}/${{ matrix.shards }} by verifier ${{ matrix.verifier }}");
+	workflow_yaml_kv(
+		b, 4, "name",
+		"verify shard ${{ matrix.shard }}/${{ matrix.shards }} by verifier ${{ matrix.verifier }}");
 	buf_addstr(b, "    needs: ");
 	workflow_yaml_flow(b, needs, 1);
 	buf_addstr(b, "\n");

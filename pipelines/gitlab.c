@@ -66,11 +66,11 @@ static void needs(struct buf *b, const char *const *jobs, size_t n)
 	buf_addstr(b, "\n");
 }
 
-#define KEY_CHECK                                                                        \
-	"LOCKSTEP_KEY=$(printenv \"$key_var\" || true)\n"                                     \
-	"if [ -z \"$LOCKSTEP_KEY\" ] || [ ! -f \"$LOCKSTEP_KEY\" ]; then\n"                     \
+#define KEY_CHECK \
+	"LOCKSTEP_KEY=$(printenv \"$key_var\" || true)\n" \
+	"if [ -z \"$LOCKSTEP_KEY\" ] || [ ! -f \"$LOCKSTEP_KEY\" ]; then\n" \
 	"  echo \"lockstep: the file variable $key_var (the private key this job signs with) is not set\" >&2\n" \
-	"  exit 2\n"                                                                        \
+	"  exit 2\n" \
 	"fi\n"
 static const char key_preamble[] = "key_var=\"" WORKFLOW_KEY_PREFIX "$VERIFIER\"\n" KEY_CHECK;
 static const char gate_key_preamble[] = "key_var=\"" WORKFLOW_GATE_KEY "\"\n" KEY_CHECK;

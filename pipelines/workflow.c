@@ -89,17 +89,23 @@ int workflow_check_scripts(const struct workflow *w, struct err *e)
 	size_t ncells = w->cells.n ? w->cells.n : 1;
 
 	if (!repo_path_ok(w->recipe))
-		return err_set(e, "\"%s\": the recipe must be a path relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
-			       w->recipe);
+		return err_set(
+			e,
+			"\"%s\": the recipe must be a path relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
+			w->recipe);
 	if (!repo_path_ok(w->pubkeys))
-		return err_set(e, "--pubkeys \"%s\": must be a directory relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
-			       w->pubkeys);
+		return err_set(
+			e,
+			"--pubkeys \"%s\": must be a directory relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
+			w->pubkeys);
 	if (w->shards == 0)
 		return err_set(e, "--shards 0: at least one shard builds the cells");
 	if (w->shards > ncells)
-		return err_set(e, "--shards %u: %s has %zu cell%s, so at most %zu shard%s (every shard needs a cell to build)",
-			       w->shards, w->recipe, ncells, ncells == 1 ? "" : "s", ncells,
-			       ncells == 1 ? "" : "s");
+		return err_set(
+			e,
+			"--shards %u: %s has %zu cell%s, so at most %zu shard%s (every shard needs a cell to build)",
+			w->shards, w->recipe, ncells, ncells == 1 ? "" : "s", ncells,
+			ncells == 1 ? "" : "s");
 	if (w->require == 0)
 		return err_set(e, "--require 0: at least one key must vouch for every cell");
 	return 0;
@@ -114,8 +120,10 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 	if (workflow_check_scripts(w, e) < 0)
 		return -1;
 	if (!w->config || !repo_path_ok(w->config))
-		return err_set(e, "--config \"%s\": must be a file relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
-			       w->config ? w->config : "");
+		return err_set(
+			e,
+			"--config \"%s\": must be a file relative to the repository root, inside it, of letters, digits and ._+/@=,:#- or space",
+			w->config ? w->config : "");
 	if (!w->version || !w->url || !w->sha256)
 		return err_set(e, "%s: no pinned lockstep release", w->config);
 	if (engine == WORKFLOW_GITHUB)
@@ -128,36 +136,51 @@ int workflow_check(const struct workflow *w, enum workflow_engine engine, struct
 	if (nv > WORKFLOW_MAX_VERIFIERS)
 		return err_set(e, "%zu verify runners, at most %d", nv, WORKFLOW_MAX_VERIFIERS);
 	if (!label_ok(w->build_runner))
-		return err_set(e, "--build-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
-			       w->build_runner, WORKFLOW_MAX_LABEL);
+		return err_set(
+			e,
+			"--build-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
+			w->build_runner, WORKFLOW_MAX_LABEL);
 	if (!label_ok(w->gate_runner))
-		return err_set(e, "--gate-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
-			       w->gate_runner, WORKFLOW_MAX_LABEL);
+		return err_set(
+			e,
+			"--gate-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
+			w->gate_runner, WORKFLOW_MAX_LABEL);
 	for (size_t i = 0; i < nv; i++) {
 		const char *v = w->verify_runners.v[i];
 
 		if (!label_ok(v))
-			return err_set(e, "--verify-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
-				       v, WORKFLOW_MAX_LABEL);
+			return err_set(
+				e,
+				"--verify-runner \"%s\": a runner label is 1-%d letters, digits, '.', '_' or '-'",
+				v, WORKFLOW_MAX_LABEL);
 		/* Independence is the point: a verifier on the builder's
 		 * machine would only repeat the builder. */
 		if (!strcmp(v, w->build_runner))
-			return err_set(e, "--verify-runner \"%s\": is the build runner too; verification must run on another runner",
-				       v);
+			return err_set(
+				e,
+				"--verify-runner \"%s\": is the build runner too; verification must run on another runner",
+				v);
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(v, w->verify_runners.v[k]))
-				return err_set(e, "--verify-runner \"%s\": given twice; each verifier needs its own runner",
-					       v);
+				return err_set(
+					e,
+					"--verify-runner \"%s\": given twice; each verifier needs its own runner",
+					v);
 	}
 	if (w->require > nv)
-		return err_set(e, "--require %u: must be 1 to the number of verifiers (%zu)", w->require, nv);
+		return err_set(e, "--require %u: must be 1 to the number of verifiers (%zu)",
+			       w->require, nv);
 	if ((size_t)w->shards * nv > max_jobs)
-		return err_set(e, "%u shards x %zu verifiers = %zu verify jobs, more than %s runs in one matrix (%u)",
-			       w->shards, nv, (size_t)w->shards * nv,
-			       engine == WORKFLOW_GITHUB ? "GitHub Actions" : "GitLab CI", max_jobs);
+		return err_set(
+			e,
+			"%u shards x %zu verifiers = %zu verify jobs, more than %s runs in one matrix (%u)",
+			w->shards, nv, (size_t)w->shards * nv,
+			engine == WORKFLOW_GITHUB ? "GitHub Actions" : "GitLab CI", max_jobs);
 	if (engine == WORKFLOW_GITLAB && w->shards > GITLAB_MAX_NEEDS)
-		return err_set(e, "--shards %u: each verify job needs every build shard and GitLab CI allows %d needs per job; give --shards %d or fewer",
-			       w->shards, GITLAB_MAX_NEEDS, GITLAB_MAX_NEEDS);
+		return err_set(
+			e,
+			"--shards %u: each verify job needs every build shard and GitLab CI allows %d needs per job; give --shards %d or fewer",
+			w->shards, GITLAB_MAX_NEEDS, GITLAB_MAX_NEEDS);
 	return 0;
 }
 
@@ -193,7 +216,9 @@ char *workflow_script_build(const struct workflow *w)
 	/* Every shard writes below its own directory, so the engines can put
 	 * all shards' outputs side by side without clashes. */
 	if (w->cells.n)
-		buf_addstr(&b, "lockstep build \"$RECIPE\" --shard \"$SHARD/$SHARDS\" -o \"out/shard-$SHARD\" -q\n");
+		buf_addstr(
+			&b,
+			"lockstep build \"$RECIPE\" --shard \"$SHARD/$SHARDS\" -o \"out/shard-$SHARD\" -q\n");
 	else
 		buf_addf(&b, "lockstep build \"$RECIPE\" -o \"out/shard-1/%s\" -q\n", w->name);
 	return buf_take(&b, NULL);
@@ -214,42 +239,45 @@ char *workflow_script_verify(const struct workflow *w, const char *key_setup)
 	 * keep their directories, and ".config" is a name too.  The unquoted
 	 * list splits safely: subject names hold no blank and no wildcard
 	 * (recipe_subject_name_ok). */
-	buf_addstr(&b,
-		   "mkdir -p \"vsa/$VERIFIER\"\n"
-		   "failed=0\n"
-		   "while read -r shard cell; do\n"
-		   "  [ \"$shard\" = \"$SHARD\" ] || continue\n"
-		   "  dir=\"out/shard-$SHARD/$cell\"\n"
-		   "  if [ ! -f \"$dir/provenance.json\" ]; then\n"
-		   "    echo \"lockstep: $cell: the build job left no $dir/provenance.json\" >&2\n"
-		   "    failed=1\n"
-		   "    continue\n"
-		   "  fi\n"
-		   "  set --\n"
-		   "  for f in $(cd \"$dir\" && find . -type f | LC_ALL=C sort); do\n"
-		   "    f=${f#./}\n"
-		   "    case \"$f\" in\n"
-		   "    provenance.json | source.tar.* | environment.json | build.log) ;;\n"
-		   "    *) set -- \"$@\" --artifact \"$dir/$f\" ;;\n"
-		   "    esac\n"
-		   "  done\n"
-		   "  if ! lockstep verify \"$dir/provenance.json\" \"$@\" --key \"$LOCKSTEP_KEY\" \\\n"
-		   "    -o \"verify/$cell\" -q </dev/null; then\n"
-		   "    echo \"lockstep: $cell: not verified by verifier $VERIFIER\" >&2\n"
-		   "    failed=1\n");
+	buf_addstr(
+		&b,
+		"mkdir -p \"vsa/$VERIFIER\"\n"
+		"failed=0\n"
+		"while read -r shard cell; do\n"
+		"  [ \"$shard\" = \"$SHARD\" ] || continue\n"
+		"  dir=\"out/shard-$SHARD/$cell\"\n"
+		"  if [ ! -f \"$dir/provenance.json\" ]; then\n"
+		"    echo \"lockstep: $cell: the build job left no $dir/provenance.json\" >&2\n"
+		"    failed=1\n"
+		"    continue\n"
+		"  fi\n"
+		"  set --\n"
+		"  for f in $(cd \"$dir\" && find . -type f | LC_ALL=C sort); do\n"
+		"    f=${f#./}\n"
+		"    case \"$f\" in\n"
+		"    provenance.json | source.tar.* | environment.json | build.log) ;;\n"
+		"    *) set -- \"$@\" --artifact \"$dir/$f\" ;;\n"
+		"    esac\n"
+		"  done\n"
+		"  if ! lockstep verify \"$dir/provenance.json\" \"$@\" --key \"$LOCKSTEP_KEY\" \\\n"
+		"    -o \"verify/$cell\" -q </dev/null; then\n"
+		"    echo \"lockstep: $cell: not verified by verifier $VERIFIER\" >&2\n"
+		"    failed=1\n");
 	/* The summary names the cell the provenance really records (the end
 	 * of its resourceUri): a build job that files one cell's provenance
 	 * under another's name must not get that name vouched for. */
 	if (w->cells.n)
-		buf_addstr(&b,
-			   "  elif ! grep -qF \":$cell\\\"\" \"verify/$cell/verification.json\"; then\n"
-			   "    echo \"lockstep: $cell: $dir/provenance.json records another cell\" >&2\n"
-			   "    failed=1\n");
-	buf_addstr(&b,
-		   "  else\n"
-		   "    cp \"verify/$cell/verification.intoto.json\" \"vsa/$VERIFIER/$cell.intoto.json\"\n"
-		   "  fi\n"
-		   "done <<'CELLS'\n");
+		buf_addstr(
+			&b,
+			"  elif ! grep -qF \":$cell\\\"\" \"verify/$cell/verification.json\"; then\n"
+			"    echo \"lockstep: $cell: $dir/provenance.json records another cell\" >&2\n"
+			"    failed=1\n");
+	buf_addstr(
+		&b,
+		"  else\n"
+		"    cp \"verify/$cell/verification.intoto.json\" \"vsa/$VERIFIER/$cell.intoto.json\"\n"
+		"  fi\n"
+		"done <<'CELLS'\n");
 	cell_lines(w, &b);
 	buf_addstr(&b, "CELLS\nexit \"$failed\"\n");
 	return buf_take(&b, NULL);
@@ -266,15 +294,16 @@ char *workflow_script_gate(const struct workflow *w, const char *key_setup)
 	 * verifier vouched for fails the gate by name.  Agreement decides
 	 * before the merged summary is written: its verdict is the gate's, and
 	 * merge takes the same K so a dissent agree tolerates is no failure. */
-	buf_addf(&b,
-		 "lockstep attest agree --require %u --pubkeys '%s' --recipe '%s' vsa/*/*.intoto.json\n"
-		 "rm -rf release\n"
-		 "mkdir -p release\n"
-		 "lockstep attest merge vsa/*/*.intoto.json --pubkeys '%s' --require %u "
-		 "-o release/summary.json\n"
-		 "cp -R vsa release/vsa\n"
-		 "cp -R out release/out\n",
-		 w->require, w->pubkeys, w->recipe, w->pubkeys, w->require);
+	buf_addf(
+		&b,
+		"lockstep attest agree --require %u --pubkeys '%s' --recipe '%s' vsa/*/*.intoto.json\n"
+		"rm -rf release\n"
+		"mkdir -p release\n"
+		"lockstep attest merge vsa/*/*.intoto.json --pubkeys '%s' --require %u "
+		"-o release/summary.json\n"
+		"cp -R vsa release/vsa\n"
+		"cp -R out release/out\n",
+		w->require, w->pubkeys, w->recipe, w->pubkeys, w->require);
 	/* The merged summary is what a consumer checks: signed by the gate's
 	 * own key, as a DSSE envelope and as a sigstore bundle. */
 	buf_addstr(&b, "lockstep sign release/summary.json --key \"$LOCKSTEP_KEY\" \\\n"
@@ -289,8 +318,8 @@ static void add_command(const struct workflow *w, enum workflow_engine engine, s
 	buf_addf(b, "#     --build-runner %s", w->build_runner);
 	for (size_t i = 0; i < w->verify_runners.n; i++)
 		buf_addf(b, " --verify-runner %s", w->verify_runners.v[i]);
-	buf_addf(b, " \\\n#     --gate-runner %s --pubkeys %s --config %s\n", w->gate_runner, w->pubkeys,
-		 w->config);
+	buf_addf(b, " \\\n#     --gate-runner %s --pubkeys %s --config %s\n", w->gate_runner,
+		 w->pubkeys, w->config);
 }
 
 void workflow_header(const struct workflow *w, enum workflow_engine engine, struct buf *b)
@@ -298,13 +327,15 @@ void workflow_header(const struct workflow *w, enum workflow_engine engine, stru
 	buf_addstr(b, "# Generated by lockstep; regenerate it (do not edit) when the recipe's\n"
 		      "# matrix or the CI configuration changes:\n");
 	add_command(w, engine, b);
-	buf_addf(b, "# %u build shard%s on %s; %zu verifier%s on their own runners, each with\n"
-		    "# its own key (%s<N>); the gate publishes only when %u distinct\n"
-		    "# trusted keys in %s agree on every cell.  See docs/ci.md.\n",
+	buf_addf(b,
+		 "# %u build shard%s on %s; %zu verifier%s on their own runners, each with\n"
+		 "# its own key (%s<N>); the gate publishes only when %u distinct\n"
+		 "# trusted keys in %s agree on every cell.  See docs/ci.md.\n",
 		 w->shards, w->shards == 1 ? "" : "s", w->build_runner, w->verify_runners.n,
 		 w->verify_runners.n == 1 ? "" : "s", WORKFLOW_KEY_PREFIX, w->require, w->pubkeys);
-	buf_addf(b, "# Every job installs lockstep %s, sha256\n#   %s,\n"
-		    "# and the gate signs the merged summary with " WORKFLOW_GATE_KEY ".\n",
+	buf_addf(b,
+		 "# Every job installs lockstep %s, sha256\n#   %s,\n"
+		 "# and the gate signs the merged summary with " WORKFLOW_GATE_KEY ".\n",
 		 w->version, w->sha256);
 	for (unsigned s = 1; s <= w->shards; s++) {
 		buf_addf(b, "#   shard %u:", s);
@@ -325,11 +356,21 @@ void workflow_yaml_quote(struct buf *b, const char *s)
 	buf_addstr(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '"': buf_addstr(b, "\\\""); break;
-		case '\\': buf_addstr(b, "\\\\"); break;
-		case '\n': buf_addstr(b, "\\n"); break;
-		case '\t': buf_addstr(b, "\\t"); break;
-		case '\r': buf_addstr(b, "\\r"); break;
+		case '"':
+			buf_addstr(b, "\\\"");
+			break;
+		case '\\':
+			buf_addstr(b, "\\\\");
+			break;
+		case '\n':
+			buf_addstr(b, "\\n");
+			break;
+		case '\t':
+			buf_addstr(b, "\\t");
+			break;
+		case '\r':
+			buf_addstr(b, "\\r");
+			break;
 		default:
 			/* Other control bytes and DEL are not allowed raw; bytes
 			 * >= 0x80 pass through (UTF-8 is YAML's encoding). */
@@ -377,8 +418,7 @@ void workflow_yaml_flow(struct buf *b, const char *const *items, size_t n)
 	buf_addstr(b, "]");
 }
 
-char *workflow_role_script(const struct workflow *w, enum workflow_engine engine,
-			   const char *role)
+char *workflow_role_script(const struct workflow *w, enum workflow_engine engine, const char *role)
 {
 	const char *key = engine == WORKFLOW_GITHUB ? github_key_setup() : gitlab_key_setup(0);
 
@@ -389,15 +429,17 @@ char *workflow_role_script(const struct workflow *w, enum workflow_engine engine
 	if (!strcmp(role, "verify"))
 		return workflow_script_verify(w, key);
 	if (!strcmp(role, "gate"))
-		return workflow_script_gate(w, engine == WORKFLOW_GITHUB ? key : gitlab_key_setup(1));
+		return workflow_script_gate(w,
+					    engine == WORKFLOW_GITHUB ? key : gitlab_key_setup(1));
 	return NULL;
 }
 
-int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text,
-		  size_t *len, cJSON **tree, struct err *e)
+int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text, size_t *len,
+		  cJSON **tree, struct err *e)
 {
 	static const char *const roles[] = { "build", "verify", "gate" };
-	const char *what = engine == WORKFLOW_GITHUB ? "the GitHub workflow" : "the GitLab pipeline";
+	const char *what = engine == WORKFLOW_GITHUB ? "the GitHub workflow"
+						     : "the GitLab pipeline";
 	struct buf b = BUF_INIT;
 	cJSON *doc = NULL;
 	const cJSON *jobs;

@@ -54,9 +54,9 @@ struct workflow {
 	char *config;               /* owned: the CI configuration's path, for the header */
 	/* From the configuration: the lockstep release every job installs.
 	 * All owned. */
-	char *version;              /* what `lockstep --version` must say */
-	char *url;                  /* the .deb or the self-contained .tar.gz */
-	char *sha256;               /* its digest, 64 lowercase hex digits */
+	char *version;                                  /* what `lockstep --version` must say */
+	char *url;                                      /* the .deb or the self-contained .tar.gz */
+	char *sha256;                                   /* its digest, 64 lowercase hex digits */
 	struct workflow_pin actions[WORKFLOW_NACTIONS]; /* GitHub only */
 };
 
@@ -86,8 +86,8 @@ int workflow_config_load(struct workflow *w, const char *path, enum workflow_eng
 /* Renders w for engine, parses the text back with libyaml and checks the
  * three role jobs are there.  *text (caller frees) is the YAML; *tree, when
  * tree is not NULL, the parsed document (caller cJSON_Delete()s). */
-int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text,
-		  size_t *len, cJSON **tree, struct err *e);
+int workflow_emit(const struct workflow *w, enum workflow_engine engine, char **text, size_t *len,
+		  cJSON **tree, struct err *e);
 
 /* The shell scripts of the roles.  They read RECIPE, SHARD, SHARDS,
  * VERIFIER and LOCKSTEP_VERSION from the environment, which the engine
@@ -103,8 +103,7 @@ const char *workflow_script_install(void);
 /* One role's script ("install", "build", "verify", "gate") exactly as the
  * engine's workflow runs it, key set-up included; NULL for another name.
  * Caller frees. */
-char *workflow_role_script(const struct workflow *w, enum workflow_engine engine,
-			   const char *role);
+char *workflow_role_script(const struct workflow *w, enum workflow_engine engine, const char *role);
 /* The header comment: how to regenerate the file, the cells per shard. */
 void workflow_header(const struct workflow *w, enum workflow_engine engine, struct buf *b);
 

@@ -38,8 +38,8 @@ static void report(int fd, char tag, const char *text)
 	buf_release(&b);
 }
 
-static void __attribute__((noreturn)) die(const struct sandbox_plan *p, const struct err *e,
-					  int code)
+static void __attribute__((noreturn))
+die(const struct sandbox_plan *p, const struct err *e, int code)
 {
 	report(p->report_fd, REPORT_ERROR, e->msg);
 	_exit(code);

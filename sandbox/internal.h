@@ -12,28 +12,28 @@
 
 /* One host path to bind, resolved by the parent. */
 struct sandbox_mount {
-	char *src;        /* owned: absolute host path, symlinks resolved */
-	const char *dst;  /* borrowed: inside path */
+	char *src;       /* owned: absolute host path, symlinks resolved */
+	const char *dst; /* borrowed: inside path */
 	int writable;
 	int is_dir;
-	int tree_fd;      /* root only: a detached idmapped clone of src, or -1 */
+	int tree_fd; /* root only: a detached idmapped clone of src, or -1 */
 };
 
 struct sandbox_plan {
 	const struct sandbox_config *c;
 	struct sandbox_mount *mounts; /* owned: build dir, out dir, extra binds */
 	size_t nmounts;
-	char *root;       /* owned: realpath of c->root_dir, or NULL (host /usr) */
-	char **env;       /* owned: the command's environment */
-	const char *home; /* borrowed: c->home or c->build_path */
-	int as_root;      /* the caller is host root: idmapped binds, fixed host id */
-	int usr_fd;       /* root caller with a build root: its usr/, detached, or -1 */
-	int etc_fd;       /* root caller with a build root: its etc/, detached, or -1 */
-	int report_fd;    /* child's end of the report pipe (close-on-exec) */
+	char *root;         /* owned: realpath of c->root_dir, or NULL (host /usr) */
+	char **env;         /* owned: the command's environment */
+	const char *home;   /* borrowed: c->home or c->build_path */
+	int as_root;        /* the caller is host root: idmapped binds, fixed host id */
+	int usr_fd;         /* root caller with a build root: its usr/, detached, or -1 */
+	int etc_fd;         /* root caller with a build root: its etc/, detached, or -1 */
+	int report_fd;      /* child's end of the report pipe (close-on-exec) */
 	int out_fd, err_fd; /* the command's stdout and stderr (-1: inherit) */
-	int relay_fd;     /* parent: the read end of the pipe standing in for a
+	int relay_fd;       /* parent: the read end of the pipe standing in for a
 			   * terminal, or -1 */
-	int tty_fd;       /* parent: the terminal it is copied to, or -1 */
+	int tty_fd;         /* parent: the terminal it is copied to, or -1 */
 };
 
 /* Parent, root only: the child runs as SANDBOX_ROOT_HOST_ID from the start
@@ -56,8 +56,8 @@ struct sandbox_usage {
 	uint64_t tree0[USAGE_MAX_WATCH];   /* bytes allocated in the tree */
 	uint64_t fs0[USAGE_MAX_WATCH];     /* bytes used on its file system */
 	size_t n;
-	uint64_t grown;                    /* the trees' growth at the last walk */
-	double next_walk;                  /* clock_mono() of the next walk */
+	uint64_t grown;   /* the trees' growth at the last walk */
+	double next_walk; /* clock_mono() of the next walk */
 };
 /* Bytes allocated at path: a file's blocks, or a directory tree's. */
 uint64_t usage_path(const char *path);

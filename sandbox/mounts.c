@@ -24,7 +24,7 @@
 
 #define OLD "/oldroot" /* where the host root is during setup */
 #define NEW "/newroot" /* the sandbox root being built */
-#define ETC "/rootetc"  /* the build root's etc/, when the parent detached it */
+#define ETC "/rootetc" /* the build root's etc/, when the parent detached it */
 
 static int etc_entries(const struct sandbox_plan *p, struct err *e);
 
@@ -32,7 +32,10 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 		    const char *data, struct err *e)
 {
 	if (mount(src, dst, type, flags, data) < 0)
-		return err_sys(e, "sandbox: mounting %s on \"%s\"", type ? type : src ? src : "",
+		return err_sys(e, "sandbox: mounting %s on \"%s\"",
+			       type  ? type
+			       : src ? src
+				     : "",
 			       dst);
 	return 0;
 }
@@ -203,9 +206,9 @@ out:
  * copies, if any, stay out. */
 static int etc_synthetic(const char *name)
 {
-	static const char *const names[] = { "passwd", "group",	 "hosts",  "nsswitch.conf",
-					     "shadow", "gshadow", "hostname", "resolv.conf",
-					     "mtab" };
+	static const char *const names[] = { "passwd",        "group",       "hosts",
+					     "nsswitch.conf", "shadow",      "gshadow",
+					     "hostname",      "resolv.conf", "mtab" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
@@ -226,8 +229,8 @@ static int etc_entries(const struct sandbox_plan *p, struct err *e)
 		free(src);
 		return 0;
 	}
-	if (p->etc_fd >= 0 && (make_dirs(ETC, e) < 0 ||
-			       move_mount(p->etc_fd, "", AT_FDCWD, ETC, MOVE_MOUNT_F_EMPTY_PATH) < 0)) {
+	if (p->etc_fd >= 0 && (make_dirs(ETC, e) < 0 || move_mount(p->etc_fd, "", AT_FDCWD, ETC,
+								   MOVE_MOUNT_F_EMPTY_PATH) < 0)) {
 		err_sys(e, "sandbox: moving the build root's /etc into place");
 		goto out_nodir;
 	}
@@ -278,15 +281,17 @@ static int make_dev(const struct sandbox_plan *p, struct err *e)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },	   { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
 	};
 	char *shm;
 	int ret;
 
 	if (make_dirs(NEW "/dev", e) < 0 ||
-	    do_mount("tmpfs", NEW "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k",
-		     e) < 0)
+	    do_mount("tmpfs", NEW "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", e) <
+		    0)
 		return -1;
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		char src[64], dst[64];
@@ -378,8 +383,8 @@ int mounts_setup(const struct sandbox_plan *p, struct err *e)
 	if (syscall(SYS_pivot_root, ".", "." OLD) < 0 || chdir("/") < 0)
 		return err_sys(e, "sandbox: pivot_root to the scratch root");
 	if (do_mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m", e) < 0 ||
-	    mount_usr(p, e) < 0 || link_usr(p, e) < 0 || make_etc(p, e) < 0 ||
-	    make_dev(p, e) < 0 || make_proc(e) < 0 || make_dirs(NEW "/tmp", e) < 0)
+	    mount_usr(p, e) < 0 || link_usr(p, e) < 0 || make_etc(p, e) < 0 || make_dev(p, e) < 0 ||
+	    make_proc(e) < 0 || make_dirs(NEW "/tmp", e) < 0)
 		goto out;
 	opt = xasprintf("mode=1777,size=%llu", (unsigned long long)c->tmp_size);
 	if (do_mount("tmpfs", NEW "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opt, e) < 0)

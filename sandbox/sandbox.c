@@ -24,9 +24,8 @@
 #include "core/fs.h"
 #include "sandbox/internal.h"
 
-#define NS_FLAGS                                                                    \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | \
-	 CLONE_NEWIPC)
+#define NS_FLAGS \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 
 void sandbox_config_init(struct sandbox_config *c)
 {
@@ -54,8 +53,8 @@ void sandbox_config_init(struct sandbox_config *c)
  * places the sandbox itself builds. */
 static int inside_ok(const char *what, const char *p, struct err *e)
 {
-	static const char *const reserved[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64",
-						"libx32", "etc", "dev", "proc", "tmp", NULL };
+	static const char *const reserved[] = { "usr",    "bin", "sbin", "lib",  "lib32", "lib64",
+						"libx32", "etc", "dev",  "proc", "tmp",   NULL };
 	const char *s;
 
 	if (!p || p[0] != '/' || !p[1] || strlen(p) > 255)
@@ -69,8 +68,9 @@ static int inside_ok(const char *what, const char *p, struct err *e)
 			for (size_t i = 0; reserved[i]; i++)
 				if (strlen(reserved[i]) == n && !strncmp(s, reserved[i], n) &&
 				    (s[n] == 0 || strcmp(reserved[i], "tmp")))
-					return err_set(e, "sandbox: %s \"%s\": reserved by the sandbox",
-						       what, p);
+					return err_set(
+						e, "sandbox: %s \"%s\": reserved by the sandbox",
+						what, p);
 		if (!s[n])
 			break;
 		s += n + 1;
@@ -136,13 +136,15 @@ int sandbox_config_check(const struct sandbox_config *c, struct err *e)
 	for (size_t i = 0; i < nins; i++)
 		for (size_t j = 0; j < nins; j++)
 			if (i != j && nested(ins[i], ins[j]))
-				return err_set(e, "sandbox: \"%s\" and \"%s\": one is inside the other",
-					       ins[i], ins[j]);
+				return err_set(
+					e, "sandbox: \"%s\" and \"%s\": one is inside the other",
+					ins[i], ins[j]);
 	for (size_t i = 0; c->env && c->env[i]; i++)
 		if (env_key_len(c->env[i]) < 0)
 			return err_set(e, "sandbox: environment \"%s\": not KEY=VALUE", c->env[i]);
 	if (!word_ok(c->hostname, 64, "-.") || !word_ok(c->domainname, 64, "-."))
-		return err_set(e, "sandbox: host name \"%s\" or domain name \"%s\": not a host name",
+		return err_set(e,
+			       "sandbox: host name \"%s\" or domain name \"%s\": not a host name",
 			       c->hostname ? c->hostname : "", c->domainname ? c->domainname : "");
 	if (!word_ok(c->user, 32, "_-"))
 		return err_set(e, "sandbox: user name \"%s\": letters, digits, _ and - only",
@@ -264,7 +266,8 @@ static int plan_build(struct sandbox_plan *p, const struct sandbox_config *c, st
 	    (c->out_dir && plan_mount(p, c->out_dir, c->out_path, 1, 1, e) < 0))
 		return -1;
 	for (size_t i = 0; i < c->nbinds; i++)
-		if (plan_mount(p, c->binds[i].host, c->binds[i].inside, c->binds[i].writable, 0, e) < 0)
+		if (plan_mount(p, c->binds[i].host, c->binds[i].inside, c->binds[i].writable, 0,
+			       e) < 0)
 			return -1;
 	if (!c->root_dir)
 		return 0;

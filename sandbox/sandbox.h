@@ -53,44 +53,45 @@ struct sandbox_bind {
 
 /* Every pointer is borrowed for the duration of sandbox_run. */
 struct sandbox_config {
-	const char *const *argv;       /* run inside; argv[0] looked up in PATH */
-	const char *build_dir;         /* host dir mounted rw at build_path, the cwd */
-	const char *build_path;        /* inside path, default "/build" */
-	const char *out_dir;           /* host dir mounted rw at out_path; NULL: none */
-	const char *out_path;          /* default "/out" */
-	const char *root_dir;          /* host dir whose usr/ is /usr and whose etc/ entries are in
+	const char *const *argv; /* run inside; argv[0] looked up in PATH */
+	const char *build_dir;   /* host dir mounted rw at build_path, the cwd */
+	const char *build_path;  /* inside path, default "/build" */
+	const char *out_dir;     /* host dir mounted rw at out_path; NULL: none */
+	const char *out_path;    /* default "/out" */
+	const char *root_dir;    /* host dir whose usr/ is /usr and whose etc/ entries are in
 					* /etc (an environment pin's root); NULL: the host's /usr */
 	const struct sandbox_bind *binds;
 	size_t nbinds;
-	const char *const *env;        /* extra KEY=VALUE (replacing fixed keys), NULL-terminated or NULL */
+	const char *const
+		*env; /* extra KEY=VALUE (replacing fixed keys), NULL-terminated or NULL */
 	int64_t source_date_epoch;
-	unsigned timeout_sec;          /* 0: none */
-	int stdout_fd, stderr_fd;      /* the command's output; -1: inherit */
+	unsigned timeout_sec;     /* 0: none */
+	int stdout_fd, stderr_fd; /* the command's output; -1: inherit */
 
 	/* Variation knobs (lockstep check varies them); defaults are the pins. */
 	const char *hostname, *domainname; /* "lockstep" */
-	unsigned uid, gid;             /* 1000 */
-	const char *user;              /* "build": passwd name, USER, LOGNAME */
-	const char *home;              /* NULL: build_path */
-	const char *tz;                /* "UTC" */
-	const char *locale;            /* "C.UTF-8": LC_ALL and LANG */
-	unsigned umask;                /* 022 */
-	unsigned ncpus;                /* 0: inherit the affinity; else the first n allowed CPUs */
-	int uname26;                   /* personality UNAME26: kernel release 2.6.x */
-	int aslr;                      /* 1; 0 sets ADDR_NO_RANDOMIZE */
-	int no_source_date_epoch;      /* 1: SOURCE_DATE_EPOCH is not exported */
+	unsigned uid, gid;                 /* 1000 */
+	const char *user;                  /* "build": passwd name, USER, LOGNAME */
+	const char *home;                  /* NULL: build_path */
+	const char *tz;                    /* "UTC" */
+	const char *locale;                /* "C.UTF-8": LC_ALL and LANG */
+	unsigned umask;                    /* 022 */
+	unsigned ncpus;           /* 0: inherit the affinity; else the first n allowed CPUs */
+	int uname26;              /* personality UNAME26: kernel release 2.6.x */
+	int aslr;                 /* 1; 0 sets ADDR_NO_RANDOMIZE */
+	int no_source_date_epoch; /* 1: SOURCE_DATE_EPOCH is not exported */
 
 	/* Limits (per sandbox; NPROC counts the inside uid in its namespace). */
-	uint64_t max_procs;            /* RLIMIT_NPROC, 512 */
-	uint64_t max_data;             /* RLIMIT_DATA bytes, 8 GiB */
-	uint64_t max_fsize;            /* RLIMIT_FSIZE bytes, 8 GiB */
-	uint64_t max_files;            /* RLIMIT_NOFILE, 4096 */
-	uint64_t tmp_size;             /* /tmp and /dev/shm tmpfs size, 2 GiB each */
-	uint64_t max_disk;             /* bytes the writable host dirs (build dir,
+	uint64_t max_procs; /* RLIMIT_NPROC, 512 */
+	uint64_t max_data;  /* RLIMIT_DATA bytes, 8 GiB */
+	uint64_t max_fsize; /* RLIMIT_FSIZE bytes, 8 GiB */
+	uint64_t max_files; /* RLIMIT_NOFILE, 4096 */
+	uint64_t tmp_size;  /* /tmp and /dev/shm tmpfs size, 2 GiB each */
+	uint64_t max_disk;  /* bytes the writable host dirs (build dir,
 					* out dir, writable binds) may grow by, 8 GiB;
 					* checked every second, the build killed
 					* past it (see sandbox_result.over_disk) */
-	uint64_t max_log;              /* bytes stdout_fd/stderr_fd may hold when
+	uint64_t max_log;   /* bytes stdout_fd/stderr_fd may hold when
 					* they are regular files, 1 GiB; the same */
 };
 

@@ -19,8 +19,8 @@
 struct deb_reader {
 	struct archive *outer; /* the ar archive */
 	struct archive *inner; /* its data.tar member */
-	char buf[65536];  /* the ar member's bytes, as the decompressor reads them */
-	char data[65536]; /* a data entry's bytes, as we hash them */
+	char buf[65536];       /* the ar member's bytes, as the decompressor reads them */
+	char data[65536];      /* a data entry's bytes, as we hash them */
 };
 
 static ssize_t member_read(struct archive *a, void *ctx, const void **p)
@@ -188,8 +188,8 @@ int deb_scan(const char *deb, int (*fn)(void *ctx, const struct deb_entry *ent, 
 			for (i = 0; i < nseen && strcmp(seen[i].path, link ? link : ""); i++)
 				;
 			if (i == nseen) {
-				err_set(e, "%s: data archive: \"%s\": hard link to an unknown file", deb,
-					path);
+				err_set(e, "%s: data archive: \"%s\": hard link to an unknown file",
+					deb, path);
 				goto out;
 			}
 			memcpy(hex, seen[i].sha256, sizeof(hex));
@@ -248,10 +248,11 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 	if (reader_open(&r, deb, e) < 0)
 		goto out;
 	disk = archive_write_disk_new();
-	archive_write_disk_set_options(
-		disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-			      ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-			      ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_NO_OVERWRITE);
+	archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+						     ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+						     ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+						     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+						     ARCHIVE_EXTRACT_NO_OVERWRITE);
 	/* Entry names stay relative (NOABSOLUTEPATHS), so extraction runs with
 	 * dest as the working directory and returns to ours afterwards. */
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -297,9 +298,10 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 		}
 		/* No setuid, setgid or sticky bits, nothing writable but by us;
 		 * directories stay writable so the store can be removed. */
-		archive_entry_set_perm(ent, (archive_entry_perm(ent) & 0755) |
-						    (archive_entry_filetype(ent) == AE_IFDIR ? 0700
-											 : 0400));
+		archive_entry_set_perm(ent,
+				       (archive_entry_perm(ent) & 0755) |
+					       (archive_entry_filetype(ent) == AE_IFDIR ? 0700
+											: 0400));
 		archive_entry_set_uid(ent, 0);
 		archive_entry_set_gid(ent, 0);
 		if (archive_write_header(disk, ent) != ARCHIVE_OK) {
@@ -313,14 +315,16 @@ int deb_extract(const char *deb, const char *dest, struct err *e)
 			const void *buf;
 			size_t size;
 			la_int64_t off;
-			while ((rc = archive_read_data_block(r.inner, &buf, &size, &off)) == ARCHIVE_OK)
+			while ((rc = archive_read_data_block(r.inner, &buf, &size, &off)) ==
+			       ARCHIVE_OK)
 				if (archive_write_data_block(disk, buf, size, off) != ARCHIVE_OK) {
 					err_set(e, "%s: \"%s\": %s", deb, path,
 						archive_error_string(disk));
 					goto out;
 				}
 			if (rc != ARCHIVE_EOF) {
-				err_set(e, "%s: \"%s\": %s", deb, path, archive_error_string(r.inner));
+				err_set(e, "%s: \"%s\": %s", deb, path,
+					archive_error_string(r.inner));
 				goto out;
 			}
 		}
@@ -394,7 +398,8 @@ int deb_control_file(const char *deb, const char *name, char **out, struct err *
 			continue;
 		while ((n = archive_read_data(r->inner, r->data, sizeof(r->data))) > 0) {
 			if (b.len + (size_t)n > (1u << 20)) {
-				err_set(e, "%s: control member \"%s\": larger than 1 MiB", deb, name);
+				err_set(e, "%s: control member \"%s\": larger than 1 MiB", deb,
+					name);
 				goto out;
 			}
 			buf_add(&b, r->data, (size_t)n);

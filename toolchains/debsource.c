@@ -27,7 +27,8 @@ static int stanza_field(const char *s, const char *end, const char *field, const
 {
 	size_t flen = strlen(field);
 
-	for (const char *p = s; p && p < end; p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : p) {
+	for (const char *p = s; p && p < end;
+	     p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : p) {
 		const char *q;
 
 		if ((size_t)(end - p) <= flen || strncasecmp(p, field, flen) || p[flen] != ':')
@@ -84,8 +85,8 @@ static int each_checksum(const char *s, const char *end,
 		p += len + 1;
 		if (strspn(line, " \t") == len)
 			continue;
-		if (sscanf(line, " %64s %llu %256s", sha, &size, name) != 3 || !digest_is_hex(sha) ||
-		    !file_name_ok(name))
+		if (sscanf(line, " %64s %llu %256s", sha, &size, name) != 3 ||
+		    !digest_is_hex(sha) || !file_name_ok(name))
 			return -2;
 		r = fn(arg, sha, name);
 		if (r)
@@ -134,19 +135,21 @@ static int find_in_sources(const char *text, size_t len, const char *name, const
 		if (stanza_field(s, t, "Version", &v, &n) < 0 || !value_is(v, n, version))
 			continue;
 		if (stanza_field(s, t, "Directory", &v, &n) < 0 || n == 0 || n > 200) {
-			ret = err_set(e, "%s: source \"%s\" %s: no usable Directory field", rel, name, version);
+			ret = err_set(e, "%s: source \"%s\" %s: no usable Directory field", rel,
+				      name, version);
 			break;
 		}
 		d->directory = xstrndup(v, n);
 		if (!fs_rel_path_ok(d->directory) || strncmp(d->directory, "pool/", 5) ||
 		    strspn(d->directory, "abcdefghijklmnopqrstuvwxyz0123456789+.-_/") != n) {
-			ret = err_set(e, "%s: source \"%s\" %s: Directory \"%s\" is not a pool path", rel,
-				      name, version, d->directory);
+			ret = err_set(e,
+				      "%s: source \"%s\" %s: Directory \"%s\" is not a pool path",
+				      rel, name, version, d->directory);
 			break;
 		}
 		if (each_checksum(s, t, match_dsc, &f) != 1) {
-			ret = err_set(e, "%s: source \"%s\" %s: Checksums-Sha256 does not list %s", rel,
-				      name, version, d->dsc_name);
+			ret = err_set(e, "%s: source \"%s\" %s: Checksums-Sha256 does not list %s",
+				      rel, name, version, d->dsc_name);
 			break;
 		}
 		memcpy(d->dsc_sha256, f.sha, sizeof(f.sha));
@@ -160,7 +163,8 @@ static int find_in_sources(const char *text, size_t len, const char *name, const
 /* Reads the store's record of an earlier, fully checked fetch. */
 static int read_record(const char *dir, struct debsource *d)
 {
-	char *path = fs_join(dir, RECORD_NAME), *text = NULL, sha[DIGEST_HEX_LEN + 1], suite[65], directory[201];
+	char *path = fs_join(dir, RECORD_NAME), *text = NULL, sha[DIGEST_HEX_LEN + 1], suite[65],
+	     directory[201];
 	size_t len = 0;
 	int ret = -1;
 
@@ -195,7 +199,8 @@ static int fetch_listed(void *arg, const char *sha, const char *name)
 	int r = 0;
 
 	if (++fl->n > DEBSOURCE_MAX_FILES)
-		r = err_set(fl->e, "%s: lists more than %d files", fl->d->dsc_name, DEBSOURCE_MAX_FILES);
+		r = err_set(fl->e, "%s: lists more than %d files", fl->d->dsc_name,
+			    DEBSOURCE_MAX_FILES);
 	else if (!fs_exists(path) || digest_file(path, have, NULL) < 0 || strcmp(have, sha))
 		r = fetch_file(fl->bases, rel, path, sha, fl->what, 0, 1, NULL, fl->e);
 	if (r == 0 && link(path, to) < 0)
@@ -259,8 +264,8 @@ int debsource_fetch(const char *name, const char *version, const char *const *su
 			}
 		}
 		if (!out->directory) {
-			err_set(e, "source package \"%s\" %s is not in the Sources index of %s", name,
-				version, *tried ? tried : "any suite (none given)");
+			err_set(e, "source package \"%s\" %s is not in the Sources index of %s",
+				name, version, *tried ? tried : "any suite (none given)");
 			goto out;
 		}
 	}
@@ -268,8 +273,8 @@ int debsource_fetch(const char *name, const char *version, const char *const *su
 		char *what = xasprintf("source \"%s\" %s (%s)", name, version, out->dsc_name);
 		free(rel);
 		rel = xasprintf("%s/%s", out->directory, out->dsc_name);
-		r = fetch_file((const char *const *)bases, rel, dsc, out->dsc_sha256, what, DSC_MAX, 0,
-			       NULL, e);
+		r = fetch_file((const char *const *)bases, rel, dsc, out->dsc_sha256, what, DSC_MAX,
+			       0, NULL, e);
 		free(what);
 		if (r < 0)
 			goto out;
@@ -292,7 +297,8 @@ int debsource_fetch(const char *name, const char *version, const char *const *su
 		goto out;
 	if (r < 0 || fl.n == 0) {
 		err_set(e, "%s: %s", out->dsc_name,
-			r == -3 || fl.n == 0 ? "no Checksums-Sha256 files" : "a malformed Checksums-Sha256 line");
+			r == -3 || fl.n == 0 ? "no Checksums-Sha256 files"
+					     : "a malformed Checksums-Sha256 line");
 		goto out;
 	}
 	{

@@ -45,7 +45,8 @@ static int verrevcmp(const char *a, const char *ae, const char *b, const char *b
 		/* Digit runs: the first differing digit decides unless one run
 		 * is longer, which decides first. */
 		int first = 0;
-		while (a < ae && isdigit((unsigned char)*a) && b < be && isdigit((unsigned char)*b)) {
+		while (a < ae && isdigit((unsigned char)*a) && b < be &&
+		       isdigit((unsigned char)*b)) {
 			if (!first)
 				first = *a - *b;
 			a++;

@@ -103,7 +103,8 @@ static int rel_ok(const char *rel)
 	if (!fs_rel_path_ok(rel))
 		return 0;
 	for (const char *c = rel; *c; c++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~/-", *c))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~/-",
+			    *c))
 			return 0;
 	return 1;
 }
@@ -136,7 +137,8 @@ static void progress_show(struct sink *s, enum progress_state st)
 	char now[32], all[32];
 	double t = clock_mono();
 
-	if (!s->progress || (!s->shown && s->got < PROGRESS_MIN_BYTES && s->total < PROGRESS_MIN_BYTES))
+	if (!s->progress ||
+	    (!s->shown && s->got < PROGRESS_MIN_BYTES && s->total < PROGRESS_MIN_BYTES))
 		return;
 	megabytes(s->got, now);
 	megabytes(s->total, all);
@@ -144,8 +146,8 @@ static void progress_show(struct sink *s, enum progress_state st)
 		if (st == PROGRESS_RUNNING && s->shown && t - s->last < PROGRESS_TTY_EVERY)
 			return;
 		if (s->total)
-			fprintf(stderr, "\rlockstep: fetching %s: %s of %s (%d%%)\033[K", s->label, now,
-				all, (int)(s->got * 100 / s->total));
+			fprintf(stderr, "\rlockstep: fetching %s: %s of %s (%d%%)\033[K", s->label,
+				now, all, (int)(s->got * 100 / s->total));
 		else
 			fprintf(stderr, "\rlockstep: fetching %s: %s\033[K", s->label, now);
 		if (st != PROGRESS_RUNNING)
@@ -240,8 +242,7 @@ static int transfer_setup(CURL *c, const char *url, struct sink *s, char *errbuf
 	SET(CURLOPT_LOW_SPEED_TIME, 60L);
 	SET(CURLOPT_NOSIGNAL, 1L); /* our SIGINT handling stays ours */
 	SET(CURLOPT_USERAGENT, "lockstep/" LOCKSTEP_VERSION);
-	SET(CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)(s->max < INT64_MAX ? s->max : INT64_MAX));
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(s->max < INT64_MAX ? s->max : INT64_MAX));
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_WRITEFUNCTION, sink_write);
 	SET(CURLOPT_WRITEDATA, s);
@@ -315,8 +316,10 @@ static int fetch_any(const char *const *bases, const char *rel, struct sink *s, 
 	if (fetch_init(e) < 0)
 		return -1;
 	if (!bases || !bases[0])
-		return err_set(e, "\"%s\": no mirror to download from (give --mirror URL or set "
-				  "LOCKSTEP_MIRROR)", rel);
+		return err_set(e,
+			       "\"%s\": no mirror to download from (give --mirror URL or set "
+			       "LOCKSTEP_MIRROR)",
+			       rel);
 	for (int i = 0; bases[i] && !done; i++) {
 		size_t n = strlen(bases[i]);
 		char *url;

@@ -46,8 +46,8 @@ struct toolchain {
 	char *distro, *arch;               /* owned: "debian-12", "amd64" */
 	char **suites, **requested;        /* owned, NULL-terminated */
 	char digest[DIGEST_HEX_LEN + 1];
-	char root_id[DIGEST_HEX_LEN + 1];  /* what the root is made of (pin_root_id) */
-	struct pin_package *pkgs; /* owned, sorted by name */
+	char root_id[DIGEST_HEX_LEN + 1]; /* what the root is made of (pin_root_id) */
+	struct pin_package *pkgs;         /* owned, sorted by name */
 	size_t npkgs;
 	struct pin_alternative *alts; /* owned */
 	size_t nalts;
@@ -72,8 +72,8 @@ void pin_compute_digest(const cJSON *root, char hex[DIGEST_HEX_LEN + 1]);
 char *pin_purl(const char *name, const char *version, const char *arch, const char *distro);
 /* Checks the file at full (p's pinned f): a symlink with the pinned target,
  * or a regular file with the pinned sha256; ERR_NO naming both otherwise. */
-int pin_check_file(const struct toolchain *t, const struct pin_package *p,
-		   const struct pin_file *f, const char *full, struct err *e);
+int pin_check_file(const struct toolchain *t, const struct pin_package *p, const struct pin_file *f,
+		   const char *full, struct err *e);
 /* Hashes every pinned file of every package in the root directory root
  * (each at its pin_root_path), on every CPU this process may use; the
  * first difference in pin order is the error.  Then refuses any file in

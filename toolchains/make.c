@@ -19,7 +19,6 @@
 #include "toolchains/resolve.h"
 #include "toolchains/toolchain.h"
 
-
 /* Adds suite's main Packages index for arch to ix, checked against the
  * signed InRelease. */
 static int load_suite(struct deb_index *ix, const char *const *bases, const char *suite,
@@ -102,7 +101,8 @@ static void parse_postinst(const char *script, size_t pkg, struct alt_list *out)
 			*cut = '\0';
 		if (!strstr(line, "update-alternatives"))
 			continue;
-		for (tok = strtok_r(line, " \t;", &save2); tok; tok = strtok_r(NULL, " \t;", &save2))
+		for (tok = strtok_r(line, " \t;", &save2); tok;
+		     tok = strtok_r(NULL, " \t;", &save2))
 			strv_push(&w, tok);
 		for (size_t i = 0; i < w.n; i++) {
 			int inst = !strcmp(w.v[i], "--install"), slave = !strcmp(w.v[i], "--slave");
@@ -197,7 +197,8 @@ static int shipped(const cJSON *pkgs, const char *path)
 	const cJSON *p, *f;
 	int found = 0;
 
-	cJSON_ArrayForEach(p, pkgs) cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(p, "files"))
+	cJSON_ArrayForEach(p, pkgs)
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(p, "files"))
 	{
 		const char *fp = json_str(f, "path");
 		char *rel = fp ? pin_root_path(fp) : NULL;
@@ -274,14 +275,18 @@ static int scan_packages(const struct resolved_pkg *r, size_t n, const char *hom
 			 struct err *e)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct pin_package p = { .name = r[i].name, .version = r[i].version, .arch = r[i].arch };
+		struct pin_package p = { .name = r[i].name,
+					 .version = r[i].version,
+					 .arch = r[i].arch };
 		struct scan s = { 0 };
 		char *deb = pin_deb_path(home, &p), *what = NULL, *script = NULL;
 		int rc = 0;
 		if (!fs_exists(deb)) {
-			what = xasprintf("package \"%s\" %s (%s)", r[i].name, r[i].version, r[i].arch);
+			what = xasprintf("package \"%s\" %s (%s)", r[i].name, r[i].version,
+					 r[i].arch);
 			fprintf(stderr, "lockstep: fetching %s\n", r[i].filename);
-			rc = fetch_file(bases, r[i].filename, deb, r[i].sha256, what, 0, 1, NULL, e);
+			rc = fetch_file(bases, r[i].filename, deb, r[i].sha256, what, 0, 1, NULL,
+					e);
 		}
 		if (rc == 0)
 			rc = deb_scan(deb, scan_add, &s, e);
@@ -289,8 +294,8 @@ static int scan_packages(const struct resolved_pkg *r, size_t n, const char *hom
 			qsort(s.files, s.n, sizeof(*s.files), cmp_files);
 			for (size_t j = 1; j < s.n && rc == 0; j++)
 				if (!strcmp(s.files[j - 1].path, s.files[j].path))
-					rc = err_set(e, "%s: \"%s\": twice in the data archive", deb,
-						     s.files[j].path);
+					rc = err_set(e, "%s: \"%s\": twice in the data archive",
+						     deb, s.files[j].path);
 		}
 		if (rc == 0)
 			rc = deb_control_file(deb, "postinst", &script, e);
@@ -329,8 +334,9 @@ int toolchain_pin_make(const struct pin_request *rq,
 	while (rq->packages && rq->packages[nreq])
 		nreq++;
 	if (!fs_exists(keyring)) {
-		err_set(e, "%s: no such keyring (install debian-archive-keyring, or name one with "
-			   "--keyring)",
+		err_set(e,
+			"%s: no such keyring (install debian-archive-keyring, or name one with "
+			"--keyring)",
 			keyring);
 		goto out;
 	}
@@ -342,7 +348,8 @@ int toolchain_pin_make(const struct pin_request *rq,
 	if (fs_mkdirs(tmp, e) < 0)
 		goto out;
 	for (size_t i = 0; rq->suites[i]; i++)
-		if (load_suite(ix, (const char *const *)bases, rq->suites[i], rq->arch, keyring, e) < 0)
+		if (load_suite(ix, (const char *const *)bases, rq->suites[i], rq->arch, keyring,
+			       e) < 0)
 			goto out;
 	if (deb_index_resolve(ix, rq->arch, rq->packages, nreq, 1, &res, &nres, e) < 0)
 		goto out;
@@ -378,8 +385,10 @@ int toolchain_pin_make(const struct pin_request *rq,
 		free(rootdir);
 		if (r < 0)
 			goto out;
-		cJSON_ReplaceItemInObjectCaseSensitive(root, "prefix", cJSON_CreateString(rq->prefix));
-		cJSON_ReplaceItemInObjectCaseSensitive(root, "compiler_id", cJSON_CreateString(cid));
+		cJSON_ReplaceItemInObjectCaseSensitive(root, "prefix",
+						       cJSON_CreateString(rq->prefix));
+		cJSON_ReplaceItemInObjectCaseSensitive(root, "compiler_id",
+						       cJSON_CreateString(cid));
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "digest");
 		pin_compute_digest(root, hex);
 		json_add_str(root, "digest", hex);

@@ -74,8 +74,8 @@ static int add_user_list(struct strv *v, const char *value, const char *what, st
 
 	while ((tok = next_token(&p, &n))) {
 		if (!url_ok(tok, n))
-			return err_set(e, "%s: \"%.*s\": not an http://, https:// or file:// URL", what,
-				       (int)n, tok);
+			return err_set(e, "%s: \"%.*s\": not an http://, https:// or file:// URL",
+				       what, (int)n, tok);
 		add_base(v, tok, n);
 		any = 1;
 	}
@@ -281,13 +281,15 @@ char **mirror_bases(const char *cli_mirror, const char *cli_snapshot, struct err
 	} else {
 		apt_sources(&v, apt_dir);
 	}
-	if (snapshot && add_user_list(&v, snapshot,
-				      cli_snapshot ? "--snapshot" : "LOCKSTEP_SNAPSHOT", e) < 0)
+	if (snapshot &&
+	    add_user_list(&v, snapshot, cli_snapshot ? "--snapshot" : "LOCKSTEP_SNAPSHOT", e) < 0)
 		goto fail;
 	if (!v.n) {
-		err_set(e, "no Debian mirror configured: give --mirror URL or set LOCKSTEP_MIRROR "
-			   "(%s/sources.list and %s/sources.list.d name no http, https or file "
-			   "source)", apt_dir, apt_dir);
+		err_set(e,
+			"no Debian mirror configured: give --mirror URL or set LOCKSTEP_MIRROR "
+			"(%s/sources.list and %s/sources.list.d name no http, https or file "
+			"source)",
+			apt_dir, apt_dir);
 		goto fail;
 	}
 	return v.v;

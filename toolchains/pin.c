@@ -17,12 +17,13 @@
 
 #define PIN_FORMAT 2
 
-static const char *const top_fields[] = { "format",	"name",	    "distro",	    "suites",
-					  "architecture", "prefix",	    "compiler_id", "requested",
-					  "packages",	"alternatives", "digest",	    NULL };
-static const char *const pkg_fields[] = { "name",	  "version", "architecture",   "suite",
-					  "pool",	  "deb_sha256", "installed_size", "files",
-					  NULL };
+static const char *const top_fields[] = { "format",       "name",         "distro",
+					  "suites",       "architecture", "prefix",
+					  "compiler_id",  "requested",    "packages",
+					  "alternatives", "digest",       NULL };
+static const char *const pkg_fields[] = { "name",           "version", "architecture",
+					  "suite",          "pool",    "deb_sha256",
+					  "installed_size", "files",   NULL };
 static const char *const alt_fields[] = { "name", "link", "path", NULL };
 static const char *const file_fields[] = { "path", "sha256", "symlink", NULL };
 
@@ -45,7 +46,8 @@ static int chars_ok(const char *s, const char *extra, int first_alnum)
 	if (!*s || (first_alnum && !isalnum((unsigned char)*s)))
 		return 0;
 	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr(extra, *s)))
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+		      strchr(extra, *s)))
 			return 0;
 	return 1;
 }
@@ -75,14 +77,14 @@ static int sha_field(const cJSON *obj, const char *key, const char *file, const 
 	if (json_get_string(obj, key, 1, file, at, &s, e) < 0)
 		return -1;
 	if (!digest_is_hex(s))
-		return err_set(e, "%s: \"%s%s%s\": not a sha256 (64 lowercase hex digits)", file, at,
-			       *at ? "." : "", key);
+		return err_set(e, "%s: \"%s%s%s\": not a sha256 (64 lowercase hex digits)", file,
+			       at, *at ? "." : "", key);
 	memcpy(out, s, DIGEST_HEX_LEN + 1);
 	return 0;
 }
 
-static int load_file_entry(const cJSON *f, const char *file, const char *at,
-			   struct pin_file *pf, struct err *e)
+static int load_file_entry(const cJSON *f, const char *file, const char *at, struct pin_file *pf,
+			   struct err *e)
 {
 	const char *path, *link, *sha;
 
@@ -93,11 +95,11 @@ static int load_file_entry(const cJSON *f, const char *file, const char *at,
 		return -1;
 	if (!fs_rel_path_ok(path) || strstr(path, "//") || strstr(path, "/./") ||
 	    !strncmp(path, "./", 2) || path[strlen(path) - 1] == '/')
-		return err_set(e, "%s: \"%s.path\": \"%s\": not a normalized path below /", file, at,
-			       path);
+		return err_set(e, "%s: \"%s.path\": \"%s\": not a normalized path below /", file,
+			       at, path);
 	if (!!link == !!sha)
-		return err_set(e, "%s: \"%s\": needs exactly one of \"sha256\" and \"symlink\"", file,
-			       at);
+		return err_set(e, "%s: \"%s\": needs exactly one of \"sha256\" and \"symlink\"",
+			       file, at);
 	if (link && !*link)
 		return err_set(e, "%s: \"%s.symlink\": empty target", file, at);
 	if (sha && sha_field(f, "sha256", file, at, pf->sha256, e) < 0)
@@ -107,8 +109,8 @@ static int load_file_entry(const cJSON *f, const char *file, const char *at,
 	return 0;
 }
 
-static int load_package(const cJSON *p, const char *file, const char *at,
-			struct pin_package *pp, struct err *e)
+static int load_package(const cJSON *p, const char *file, const char *at, struct pin_package *pp,
+			struct err *e)
 {
 	const char *name, *version, *arch, *suite, *pool;
 	const cJSON *files, *f;
@@ -123,15 +125,17 @@ static int load_package(const cJSON *p, const char *file, const char *at,
 	    sha_field(p, "deb_sha256", file, at, pp->deb_sha256, e) < 0)
 		return -1;
 	if (!chars_ok(name, "+.-", 1) || strlen(name) > 128)
-		return err_set(e, "%s: \"%s.name\": \"%s\": not a Debian package name", file, at, name);
+		return err_set(e, "%s: \"%s.name\": \"%s\": not a Debian package name", file, at,
+			       name);
 	if (!isdigit((unsigned char)*version) || strlen(version) > 128 ||
-	    strspn(version, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-") !=
+	    strspn(version,
+		   "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-") !=
 		    strlen(version))
 		return err_set(e, "%s: \"%s.version\": \"%s\": not a Debian version", file, at,
 			       version);
 	if (!chars_ok(arch, "-", 1) || strlen(arch) > 32)
-		return err_set(e, "%s: \"%s.architecture\": \"%s\": not a Debian architecture", file,
-			       at, arch);
+		return err_set(e, "%s: \"%s.architecture\": \"%s\": not a Debian architecture",
+			       file, at, arch);
 	pp->name = xstrdup(name);
 	pp->version = xstrdup(version);
 	pp->arch = xstrdup(arch);
@@ -155,15 +159,17 @@ static int load_package(const cJSON *p, const char *file, const char *at,
 	if (n > PIN_MAX_FILES)
 		return err_set(e, "%s: \"%s.files\": more than %d files", file, at, PIN_MAX_FILES);
 	pp->files = xcalloc(n ? n : 1, sizeof(*pp->files));
-	cJSON_ArrayForEach(f, files) {
+	cJSON_ArrayForEach(f, files)
+	{
 		snprintf(fat, sizeof(fat), "%s.files[%zu]", at, i);
 		if (load_file_entry(f, file, fat, &pp->files[i], e) < 0)
 			return -1;
 		pp->nfiles = ++i;
 		/* Sorted and unique: one canonical form, and binary search works. */
 		if (i > 1 && strcmp(pp->files[i - 2].path, pp->files[i - 1].path) >= 0)
-			return err_set(e, "%s: \"%s.path\": \"%s\": files must be sorted by path, "
-					  "without duplicates",
+			return err_set(e,
+				       "%s: \"%s.path\": \"%s\": files must be sorted by path, "
+				       "without duplicates",
 				       file, fat, pp->files[i - 1].path);
 	}
 	return 0;
@@ -185,9 +191,11 @@ static int load_alternatives(struct toolchain *t, const cJSON *root, struct err 
 		return err_set(e, "%s: \"alternatives\": expected an array", t->path);
 	cJSON_ArrayForEach(a, arr) n++;
 	if (n > PIN_MAX_ALTERNATIVES)
-		return err_set(e, "%s: \"alternatives\": more than %d", t->path, PIN_MAX_ALTERNATIVES);
+		return err_set(e, "%s: \"alternatives\": more than %d", t->path,
+			       PIN_MAX_ALTERNATIVES);
 	t->alts = xcalloc(n ? n : 1, sizeof(*t->alts));
-	cJSON_ArrayForEach(a, arr) {
+	cJSON_ArrayForEach(a, arr)
+	{
 		const char *name, *link, *path;
 		char at[64];
 		snprintf(at, sizeof(at), "alternatives[%zu]", t->nalts);
@@ -197,11 +205,12 @@ static int load_alternatives(struct toolchain *t, const cJSON *root, struct err 
 		    json_get_string(a, "path", 1, t->path, at, &path, e) < 0)
 			return -1;
 		if (!chars_ok(name, "._+-", 1) || strlen(name) > 128)
-			return err_set(e, "%s: \"%s.name\": \"%s\": not an alternative name", t->path,
-				       at, name);
+			return err_set(e, "%s: \"%s.name\": \"%s\": not an alternative name",
+				       t->path, at, name);
 		if (!abs_path_ok(link) || !abs_path_ok(path) || !strncmp(link, "/etc/", 5))
-			return err_set(e, "%s: \"%s\": link and path must be absolute, normalized "
-					  "and outside /etc",
+			return err_set(e,
+				       "%s: \"%s\": link and path must be absolute, normalized "
+				       "and outside /etc",
 				       t->path, at);
 		for (size_t j = 0; j < t->nalts; j++)
 			if (!strcmp(t->alts[j].name, name) || !strcmp(t->alts[j].link, link))
@@ -225,7 +234,8 @@ static int load_names(const cJSON *root, const char *key, const char *file, int 
 		return err_set(e, "%s: \"%s\": expected an array of at most %d names", file, key,
 			       PIN_MAX_PACKAGES);
 	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
-	cJSON_ArrayForEach(a, arr) {
+	cJSON_ArrayForEach(a, arr)
+	{
 		if (!cJSON_IsString(a) || !ok(a->valuestring))
 			return err_set(e, "%s: \"%s[%zu]\": not a valid name", file, key, n);
 		(*out)[n++] = xstrdup(a->valuestring);
@@ -250,8 +260,8 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 	    json_get_int(root, "format", 1, file, "", &format, e) < 0)
 		return -1;
 	if (format != PIN_FORMAT)
-		return err_set(e, "%s: \"format\": %lld: unsupported (this lockstep reads %d)", file,
-			       (long long)format, PIN_FORMAT);
+		return err_set(e, "%s: \"format\": %lld: unsupported (this lockstep reads %d)",
+			       file, (long long)format, PIN_FORMAT);
 	if (json_get_string(root, "name", 1, file, "", &name, e) < 0 ||
 	    json_get_string(root, "distro", 1, file, "", &distro, e) < 0 ||
 	    json_get_string(root, "architecture", 1, file, "", &arch, e) < 0 ||
@@ -268,12 +278,13 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 		return err_set(e, "%s: \"architecture\": \"%s\": not a Debian architecture", file,
 			       arch);
 	if (*prefix && (!chars_ok(prefix, "._-", 1) || prefix[strlen(prefix) - 1] != '-'))
-		return err_set(e, "%s: \"prefix\": \"%s\": expected a tool prefix like "
-				  "\"riscv64-unknown-elf-\" (or \"\")",
+		return err_set(e,
+			       "%s: \"prefix\": \"%s\": expected a tool prefix like "
+			       "\"riscv64-unknown-elf-\" (or \"\")",
 			       file, prefix);
 	if ((*cid || *prefix) && (strncmp(cid, "GCC: ", 5) || strlen(cid) > 256))
-		return err_set(e, "%s: \"compiler_id\": \"%s\": expected a GCC .comment string", file,
-			       cid);
+		return err_set(e, "%s: \"compiler_id\": \"%s\": expected a GCC .comment string",
+			       file, cid);
 	t->name = xstrdup(name);
 	t->distro = xstrdup(distro);
 	t->arch = xstrdup(arch);
@@ -287,17 +298,20 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 		return err_set(e, "%s: \"packages\": expected a non-empty array", file);
 	cJSON_ArrayForEach(p, pkgs) n++;
 	if (n > PIN_MAX_PACKAGES)
-		return err_set(e, "%s: \"packages\": more than %d packages", file, PIN_MAX_PACKAGES);
+		return err_set(e, "%s: \"packages\": more than %d packages", file,
+			       PIN_MAX_PACKAGES);
 	t->pkgs = xcalloc(n, sizeof(*t->pkgs));
-	cJSON_ArrayForEach(p, pkgs) {
+	cJSON_ArrayForEach(p, pkgs)
+	{
 		snprintf(at, sizeof(at), "packages[%zu]", i);
 		t->npkgs = i + 1;
 		if (load_package(p, file, at, &t->pkgs[i], e) < 0)
 			return -1;
 		/* Sorted by name: one canonical form, and duplicates are adjacent. */
 		if (i && strcmp(t->pkgs[i - 1].name, t->pkgs[i].name) >= 0)
-			return err_set(e, "%s: \"%s.name\": \"%s\": packages must be sorted by name, "
-					  "without duplicates",
+			return err_set(e,
+				       "%s: \"%s.name\": \"%s\": packages must be sorted by name, "
+				       "without duplicates",
 				       file, at, t->pkgs[i].name);
 		i++;
 	}
@@ -306,8 +320,9 @@ static int load_json(struct toolchain *t, const cJSON *root, struct err *e)
 	/* Last: the seal over everything above. */
 	pin_compute_digest(root, want);
 	if (strcmp(want, t->digest))
-		return err_set(e, "%s: \"digest\": combined digest differs (recorded %.12s…, "
-				  "computed %.12s…): the pin was edited without resealing",
+		return err_set(e,
+			       "%s: \"digest\": combined digest differs (recorded %.12s…, "
+			       "computed %.12s…): the pin was edited without resealing",
 			       file, t->digest, want);
 	pin_root_id(t, t->root_id);
 	return 0;
@@ -392,12 +407,30 @@ out:
 	return ret;
 }
 
-const char *toolchain_name(const struct toolchain *t) { return t->name; }
-const char *toolchain_path(const struct toolchain *t) { return t->path; }
-const char *toolchain_prefix(const struct toolchain *t) { return t->prefix; }
-const char *toolchain_digest(const struct toolchain *t) { return t->digest; }
-const char *toolchain_compiler_id(const struct toolchain *t) { return t->compiler_id; }
-size_t toolchain_package_count(const struct toolchain *t) { return t->npkgs; }
+const char *toolchain_name(const struct toolchain *t)
+{
+	return t->name;
+}
+const char *toolchain_path(const struct toolchain *t)
+{
+	return t->path;
+}
+const char *toolchain_prefix(const struct toolchain *t)
+{
+	return t->prefix;
+}
+const char *toolchain_digest(const struct toolchain *t)
+{
+	return t->digest;
+}
+const char *toolchain_compiler_id(const struct toolchain *t)
+{
+	return t->compiler_id;
+}
+size_t toolchain_package_count(const struct toolchain *t)
+{
+	return t->npkgs;
+}
 
 const char *toolchain_package_version(const struct toolchain *t, const char *name)
 {

@@ -27,8 +27,8 @@ static int release_sha256(const char *text, const char *rel, char hex[DIGEST_HEX
 	for (p = strchr(p + 1, '\n'); p && p[1] == ' '; p = strchr(p + 1, '\n')) {
 		char sha[DIGEST_HEX_LEN + 1], name[256];
 		unsigned long long size;
-		if (sscanf(p + 1, " %64s %llu %255s", sha, &size, name) == 3 && !strcmp(name, rel) &&
-		    digest_is_hex(sha)) {
+		if (sscanf(p + 1, " %64s %llu %255s", sha, &size, name) == 3 &&
+		    !strcmp(name, rel) && digest_is_hex(sha)) {
 			memcpy(hex, sha, DIGEST_HEX_LEN + 1);
 			return 0;
 		}
@@ -42,14 +42,17 @@ static int fetch_release(const char *const *bases, const char *suite, const char
 			 char **out, struct err *e)
 {
 	char *dir = NULL;
-	char *rel = xasprintf("dists/%s/InRelease", suite), *text = NULL, *file = NULL, *plain = NULL;
-	char *argv[] = { "gpgv", "--quiet", "--keyring", (char *)keyring, "--output", NULL, NULL, NULL };
+	char *rel = xasprintf("dists/%s/InRelease", suite), *text = NULL, *file = NULL,
+	     *plain = NULL;
+	char *argv[] = { "gpgv",     "--quiet", "--keyring", (char *)keyring,
+			 "--output", NULL,      NULL,        NULL };
 	size_t len;
 	int ret = -1;
 
 	*out = NULL;
 	if (!fs_exists(keyring)) {
-		err_set(e, "%s: no such keyring (install debian-archive-keyring, or name one)", keyring);
+		err_set(e, "%s: no such keyring (install debian-archive-keyring, or name one)",
+			keyring);
 		goto out;
 	}
 	if (fetch_mem(bases, rel, 64u << 20, &text, &len, e) < 0)
@@ -108,8 +111,9 @@ int release_fetch_index(const char *const *bases, const char *suite, const char 
 		goto out;
 	digest_buf(data, len, got);
 	if (strcmp(got, want)) {
-		err_setk(e, ERR_NO, "%s: sha256 differs from the signed InRelease (signed %s, got %s)",
-			 rel, want, got);
+		err_setk(e, ERR_NO,
+			 "%s: sha256 differs from the signed InRelease (signed %s, got %s)", rel,
+			 want, got);
 		goto out;
 	}
 	if (deb_decompress(data, len, rel, INDEX_MAX, out, outlen, e) < 0)

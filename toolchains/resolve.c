@@ -34,8 +34,8 @@ struct provlist {
 struct resolver {
 	const struct deb_index *ix;
 	const char *arch;
-	struct deb_map virt;     /* virtual name → index in lists */
-	struct provlist *lists;  /* owned */
+	struct deb_map virt;    /* virtual name → index in lists */
+	struct provlist *lists; /* owned */
 	size_t nlists;
 	struct deb_arena *arena; /* owned: virtual names, provided versions */
 	unsigned char *selected; /* owned, one per stanza */
@@ -138,12 +138,18 @@ static int version_meets(const char *have, const struct alt *a)
 		return 0;
 	c = debversion_cmp(have, a->ver);
 	switch (a->op) {
-	case OP_LT: return c < 0;
-	case OP_LE: return c <= 0;
-	case OP_EQ: return c == 0;
-	case OP_GE: return c >= 0;
-	case OP_GT: return c > 0;
-	default: return 1;
+	case OP_LT:
+		return c < 0;
+	case OP_LE:
+		return c <= 0;
+	case OP_EQ:
+		return c == 0;
+	case OP_GE:
+		return c >= 0;
+	case OP_GT:
+		return c > 0;
+	default:
+		return 1;
 	}
 }
 
@@ -189,7 +195,7 @@ static int resolver_providers(struct resolver *rs, struct err *e)
 				}
 				memset(&rs->lists[rs->nlists], 0, sizeof(*rs->lists));
 				deb_map_put(&rs->virt, deb_arena_copy(&rs->arena, a.name, a.nlen),
-					   rs->nlists);
+					    rs->nlists);
 				slot = deb_map_find(&rs->virt, a.name, a.nlen);
 				rs->nlists++;
 			}
@@ -199,13 +205,13 @@ static int resolver_providers(struct resolver *rs, struct err *e)
 				l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 			}
 			l->v[l->n].pkg = i;
-			l->v[l->n++].ver = a.op == OP_EQ ? deb_arena_copy(&rs->arena, a.ver, strlen(a.ver))
+			l->v[l->n++].ver = a.op == OP_EQ ? deb_arena_copy(&rs->arena, a.ver,
+									  strlen(a.ver))
 							 : NULL;
 		}
 	}
 	for (size_t i = 0; i < rs->nlists; i++)
-		qsort_r(rs->lists[i].v, rs->lists[i].n, sizeof(struct prov), prov_cmp,
-			(void *)ix);
+		qsort_r(rs->lists[i].v, rs->lists[i].n, sizeof(struct prov), prov_cmp, (void *)ix);
 	return 0;
 }
 
@@ -270,7 +276,8 @@ static int resolver_group(struct resolver *rs, const struct stanza *p, const cha
 		const struct provlist *l = providers(rs, alts[k].name, alts[k].nlen);
 
 		c = candidate(rs, alts[k].name, alts[k].nlen);
-		if (c != DEB_NONE && rs->selected[c] && version_meets(rs->ix->st[c].version, &alts[k]))
+		if (c != DEB_NONE && rs->selected[c] &&
+		    version_meets(rs->ix->st[c].version, &alts[k]))
 			return 0;
 		for (j = 0; l && j < l->n; j++)
 			if (rs->selected[l->v[j].pkg] && version_meets(l->v[j].ver, &alts[k]))
@@ -295,8 +302,8 @@ static int resolver_group(struct resolver *rs, const struct stanza *p, const cha
 			}
 	}
 	explain(rs, alts, nalts, &b);
-	err_set(e, "package \"%s\": dependency \"%.*s\": the index has %s", p->name,
-		(int)(end - s), s, b.data);
+	err_set(e, "package \"%s\": dependency \"%.*s\": the index has %s", p->name, (int)(end - s),
+		s, b.data);
 	buf_release(&b);
 	return -1;
 }
@@ -343,8 +350,10 @@ static int resolver_seed(struct resolver *rs, const char *const *requested, size
 		for (size_t j = 0; l && j < l->n; j++)
 			buf_addf(&b, "%s%s", j ? ", " : "", ix->st[l->v[j].pkg].name);
 		if (l)
-			err_set(e, "requested package \"%s\": a virtual package, provided by %s; "
-				   "name one of them", requested[i], b.data);
+			err_set(e,
+				"requested package \"%s\": a virtual package, provided by %s; "
+				"name one of them",
+				requested[i], b.data);
 		else
 			err_set(e, "requested package \"%s\": not in the index for %s",
 				requested[i], rs->arch);
@@ -372,9 +381,9 @@ static void resolver_release(struct resolver *rs)
 	free(rs->queue);
 }
 
-int deb_index_resolve(const struct deb_index *ix, const char *arch,
-		      const char *const *requested, size_t nrequested, int with_required,
-		      struct resolved_pkg **out, size_t *nout, struct err *e)
+int deb_index_resolve(const struct deb_index *ix, const char *arch, const char *const *requested,
+		      size_t nrequested, int with_required, struct resolved_pkg **out, size_t *nout,
+		      struct err *e)
 {
 	struct resolver rs;
 	size_t *pick = NULL, n = 0;

@@ -51,8 +51,8 @@ struct resolved_pkg {
 	char *suite;      /* owned: the suite it was resolved from */
 	char *multi_arch; /* owned: "same", "foreign", "allowed" or NULL when absent */
 	uint64_t size, installed_size; /* bytes (Installed-Size, KiB in the index, converted) */
-	int essential; /* Essential: yes */
-	int required;  /* Priority: required */
+	int essential;                 /* Essential: yes */
+	int required;                  /* Priority: required */
 };
 
 /* The closure for the native architecture arch (e.g. "amd64"; packages of
@@ -81,9 +81,9 @@ struct resolved_pkg {
  *
  * On success *out gets the selection sorted by name (caller frees with
  * resolved_free) and *nout its length; on failure *out is NULL. */
-int deb_index_resolve(const struct deb_index *ix, const char *arch,
-		      const char *const *requested, size_t nrequested, int with_required,
-		      struct resolved_pkg **out, size_t *nout, struct err *e);
+int deb_index_resolve(const struct deb_index *ix, const char *arch, const char *const *requested,
+		      size_t nrequested, int with_required, struct resolved_pkg **out, size_t *nout,
+		      struct err *e);
 /* Frees the n packages of p and p itself; accepts NULL. */
 void resolved_free(struct resolved_pkg *p, size_t n);
 

@@ -117,15 +117,29 @@ size_t deb_index_count(const struct deb_index *ix)
 }
 
 /* The fields kept, in the order of struct raw's spans. */
-enum field { F_PACKAGE, F_VERSION, F_ARCH, F_ESSENTIAL, F_PRIORITY, F_DEPENDS, F_PRE_DEPENDS,
-	     F_PROVIDES, F_FILENAME, F_SIZE, F_ISIZE, F_SHA256, F_MULTI_ARCH, F_COUNT };
+enum field {
+	F_PACKAGE,
+	F_VERSION,
+	F_ARCH,
+	F_ESSENTIAL,
+	F_PRIORITY,
+	F_DEPENDS,
+	F_PRE_DEPENDS,
+	F_PROVIDES,
+	F_FILENAME,
+	F_SIZE,
+	F_ISIZE,
+	F_SHA256,
+	F_MULTI_ARCH,
+	F_COUNT
+};
 static const char *const field_names[F_COUNT] = {
-	[F_PACKAGE] = "Package",       [F_VERSION] = "Version",
-	[F_ARCH] = "Architecture",     [F_ESSENTIAL] = "Essential",
-	[F_PRIORITY] = "Priority",     [F_DEPENDS] = "Depends",
+	[F_PACKAGE] = "Package",         [F_VERSION] = "Version",
+	[F_ARCH] = "Architecture",       [F_ESSENTIAL] = "Essential",
+	[F_PRIORITY] = "Priority",       [F_DEPENDS] = "Depends",
 	[F_PRE_DEPENDS] = "Pre-Depends", [F_PROVIDES] = "Provides",
-	[F_FILENAME] = "Filename",     [F_SIZE] = "Size",
-	[F_ISIZE] = "Installed-Size",  [F_SHA256] = "SHA256",
+	[F_FILENAME] = "Filename",       [F_SIZE] = "Size",
+	[F_ISIZE] = "Installed-Size",    [F_SHA256] = "SHA256",
 	[F_MULTI_ARCH] = "Multi-Arch",
 };
 
@@ -166,7 +180,6 @@ static int span_u64(const struct raw *r, enum field f, uint64_t mul, uint64_t *o
 	return 0;
 }
 
-
 /* Checks a stanza's values; a bad one is an error naming the field. */
 static int raw_check(const struct raw *r, const char *what, struct err *e)
 {
@@ -178,11 +191,12 @@ static int raw_check(const struct raw *r, const char *what, struct err *e)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!r->p[need[i]])
 			return r->p[F_PACKAGE]
-				       ? err_set(e, "%s: line %zu: package \"%.*s\": no \"%s\" field",
-						 what, r->line, (int)r->n[F_PACKAGE], r->p[F_PACKAGE],
-						 field_names[need[i]])
-				       : err_set(e, "%s: line %zu: stanza has no \"%s\" field", what,
-						 r->line, field_names[need[i]]);
+				       ? err_set(e,
+						 "%s: line %zu: package \"%.*s\": no \"%s\" field",
+						 what, r->line, (int)r->n[F_PACKAGE],
+						 r->p[F_PACKAGE], field_names[need[i]])
+				       : err_set(e, "%s: line %zu: stanza has no \"%s\" field",
+						 what, r->line, field_names[need[i]]);
 	filename = xstrndup(r->p[F_FILENAME], r->n[F_FILENAME]);
 	if (r->n[F_PACKAGE] < 2 || !isalnum((unsigned char)r->p[F_PACKAGE][0]) ||
 	    !span_all(r, F_PACKAGE, DEB_NAME_CHARS))
@@ -214,8 +228,8 @@ static int raw_check(const struct raw *r, const char *what, struct err *e)
 		return 0;
 	return err_set(e, "%s: line %zu: package \"%.*s\": \"%s\": \"%.*s\": malformed", what,
 		       r->line, (int)(r->n[F_PACKAGE] > 128 ? 128 : r->n[F_PACKAGE]),
-		       r->p[F_PACKAGE], field_names[bad],
-		       (int)(r->n[bad] > 128 ? 128 : r->n[bad]), r->p[bad]);
+		       r->p[F_PACKAGE], field_names[bad], (int)(r->n[bad] > 128 ? 128 : r->n[bad]),
+		       r->p[bad]);
 }
 
 #define COPY(f) (r->p[f] ? deb_arena_copy(&ix->arena, r->p[f], r->n[f]) : NULL)
@@ -280,8 +294,8 @@ static int stanza_add(struct deb_index *ix, const struct raw *r, const char *sui
 	return 0;
 }
 
-static int stanza_end(struct deb_index *ix, struct raw *r, const char *suite,
-		      const char *what, struct err *e)
+static int stanza_end(struct deb_index *ix, struct raw *r, const char *suite, const char *what,
+		      struct err *e)
 {
 	int rc = raw_check(r, what, e) < 0 ? -1 : stanza_add(ix, r, suite, what, e);
 
@@ -326,7 +340,8 @@ int deb_index_add(struct deb_index *ix, const char *text, size_t len, const char
 		if (*p == ' ' || *p == '\t') {
 			/* A continuation: already taken in by its field below. */
 			if (!in_stanza)
-				return err_set(e, "%s: line %zu: continuation line outside a stanza",
+				return err_set(e,
+					       "%s: line %zu: continuation line outside a stanza",
 					       what, line);
 			p = eol + 1;
 			continue;

@@ -65,11 +65,13 @@ static int seal_walk(struct digest_stream *d, int fd, char *rel, size_t len, str
 			rel[len] = '/';
 		memcpy(rel + (len ? len + 1 : 0), names[i], nl + 1);
 		k = snprintf(line, sizeof(line), "%o %lld %lld.%09ld ", st.st_mode,
-			     (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			     (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			     st.st_mtim.tv_nsec);
 		digest_stream_add(d, line, (size_t)k);
 		digest_stream_add(d, rel, sub + 1);
 		if (S_ISDIR(st.st_mode)) {
-			int cfd = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd = openat(fd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd < 0) {
 				err_sys(e, "/%s: cannot open", rel);
 				goto out;
@@ -118,11 +120,12 @@ int root_check_seal(const char *dir, struct err *e)
 	if (seal_compute(dir, hex, e) < 0)
 		goto out;
 	if (len < DIGEST_HEX_LEN || strncmp(text, hex, DIGEST_HEX_LEN)) {
-		err_setk(e, ERR_NO,
-			 "%s: the build root changed since it was made and sealed (a file, a mode or "
-			 "an entry differs); run `lockstep env verify --full` to name it, or remove "
-			 "the root to make it again",
-			 dir);
+		err_setk(
+			e, ERR_NO,
+			"%s: the build root changed since it was made and sealed (a file, a mode or "
+			"an entry differs); run `lockstep env verify --full` to name it, or remove "
+			"the root to make it again",
+			dir);
 		goto out;
 	}
 	ret = 0;
@@ -182,8 +185,10 @@ static int make_alternatives(const struct toolchain *t, const char *root, struct
 	for (size_t i = 0; i < t->nalts; i++) {
 		const struct pin_alternative *a = &t->alts[i];
 		char *rel = pin_root_path(a->link + 1), *target = pin_root_path(a->path + 1);
-		char *link = rel ? fs_join(root, rel) : NULL, *dest = target ? fs_join(root, target) : NULL;
-		char *via = xasprintf("/etc/alternatives/%s", a->name), *entry = fs_join(adir, a->name);
+		char *link = rel ? fs_join(root, rel) : NULL,
+		     *dest = target ? fs_join(root, target) : NULL;
+		char *via = xasprintf("/etc/alternatives/%s", a->name),
+		     *entry = fs_join(adir, a->name);
 		char *parent = link ? xstrdup(link) : NULL;
 		struct stat st;
 		int r = 0;
@@ -191,7 +196,8 @@ static int make_alternatives(const struct toolchain *t, const char *root, struct
 			r = err_set(e, "%s: alternative \"%s\": \"%s\" is not in the root", t->path,
 				    a->name, a->path);
 		else if (lstat(link, &st) == 0)
-			r = err_set(e, "%s: alternative \"%s\": \"%s\" is already a file of a package",
+			r = err_set(e,
+				    "%s: alternative \"%s\": \"%s\" is already a file of a package",
 				    t->path, a->name, a->link);
 		if (r == 0) {
 			*strrchr(parent, '/') = '\0';
@@ -223,15 +229,16 @@ static int check_debs(const struct toolchain *t, const char *home, struct err *e
 		char *deb = pin_deb_path(home, p), hex[DIGEST_HEX_LEN + 1];
 		int r = 0;
 		if (!fs_exists(deb))
-			r = err_set(e, "%s: package \"%s\" %s: not fetched (no %s)", t->path, p->name,
-				    p->version, deb);
+			r = err_set(e, "%s: package \"%s\" %s: not fetched (no %s)", t->path,
+				    p->name, p->version, deb);
 		else if (digest_file(deb, hex, e) < 0)
 			r = -1;
 		else if (strcmp(hex, p->deb_sha256))
-			r = err_setk(e, ERR_NO,
-				     "%s: package \"%s\" %s: %s: sha256 differs (pinned %s, found %s); "
-				     "remove it to fetch it again",
-				     t->path, p->name, p->version, deb, p->deb_sha256, hex);
+			r = err_setk(
+				e, ERR_NO,
+				"%s: package \"%s\" %s: %s: sha256 differs (pinned %s, found %s); "
+				"remove it to fetch it again",
+				t->path, p->name, p->version, deb, p->deb_sha256, hex);
 		free(deb);
 		if (r < 0)
 			return -1;

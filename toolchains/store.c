@@ -56,8 +56,8 @@ static int fetch_debs(const struct toolchain *t, const char *home, struct err *e
 			}
 			what = xasprintf("package \"%s\" %s (%s)", p->name, p->version, p->arch);
 			fprintf(stderr, "lockstep: fetching %s\n", p->pool);
-			r = fetch_file((const char *const *)bases, p->pool, deb, p->deb_sha256, what, 0,
-				       1, NULL, e);
+			r = fetch_file((const char *const *)bases, p->pool, deb, p->deb_sha256,
+				       what, 0, 1, NULL, e);
 			if (r < 0)
 				err_wrap(e, "%s", t->path);
 		}
@@ -184,7 +184,8 @@ int toolchain_export(const struct toolchain *t, const char *out, struct err *e)
 		if (digest_file(paths[i], hex, e) < 0)
 			goto out;
 		if (strcmp(hex, t->pkgs[i].deb_sha256)) {
-			err_setk(e, ERR_NO, "%s: package \"%s\": %s: sha256 differs (pinned %s, found %s)",
+			err_setk(e, ERR_NO,
+				 "%s: package \"%s\": %s: sha256 differs (pinned %s, found %s)",
 				 t->path, t->pkgs[i].name, paths[i], t->pkgs[i].deb_sha256, hex);
 			goto out;
 		}
@@ -279,8 +280,8 @@ int toolchain_import(const char *tar, const char *expect_digest, struct toolchai
 		goto out;
 	}
 	if (expect_digest && strcmp(expect_digest, t->digest)) {
-		err_setk(e, ERR_NO, "%s: pin \"%s\": digest %s, expected %s", tar, t->name, t->digest,
-			 expect_digest);
+		err_setk(e, ERR_NO, "%s: pin \"%s\": digest %s, expected %s", tar, t->name,
+			 t->digest, expect_digest);
 		goto out;
 	}
 	if (import_debs(t, home, staging, tar, e) < 0)

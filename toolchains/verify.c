@@ -18,15 +18,15 @@
 /* More threads than this stop paying on the disks we meet. */
 #define VERIFY_MAX_THREADS 8
 
-int pin_check_file(const struct toolchain *t, const struct pin_package *p,
-		   const struct pin_file *f, const char *full, struct err *e)
+int pin_check_file(const struct toolchain *t, const struct pin_package *p, const struct pin_file *f,
+		   const char *full, struct err *e)
 {
 	struct stat st;
 	char hex[DIGEST_HEX_LEN + 1];
 
 	if (lstat(full, &st) < 0)
-		return err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": missing (%s)", t->path,
-				p->name, f->path, full);
+		return err_setk(e, ERR_NO, "%s: package \"%s\": file \"/%s\": missing (%s)",
+				t->path, p->name, f->path, full);
 	if (f->symlink) {
 		char target[PATH_MAX];
 		ssize_t n = S_ISLNK(st.st_mode) ? readlink(full, target, sizeof(target) - 1) : -1;
@@ -66,12 +66,12 @@ struct job_pool {
 	const struct toolchain *t;
 	const char *root;
 	size_t n;
-	size_t *first;     /* owned: index of each package's first file */
+	size_t *first; /* owned: index of each package's first file */
 	size_t total;
-	size_t next;       /* the next file to take (atomic) */
+	size_t next; /* the next file to take (atomic) */
 	pthread_mutex_t lock;
-	size_t failed_at;  /* lowest failing file index, total when none */
-	struct err err;    /* its error */
+	size_t failed_at; /* lowest failing file index, total when none */
+	struct err err;   /* its error */
 };
 
 static void *pool_work(void *arg)
@@ -175,7 +175,8 @@ static int find_extra(const struct toolchain *t, const struct strv *paths, const
 		else if (S_ISDIR(st.st_mode))
 			bad = find_extra(t, paths, dir, r, e);
 		else if (!bsearch(&r, paths->v, paths->n, sizeof(*paths->v), strv_cmp))
-			bad = err_setk(e, ERR_NO, "%s: file \"/%s\": no package of the pin ships it (%s)",
+			bad = err_setk(e, ERR_NO,
+				       "%s: file \"/%s\": no package of the pin ships it (%s)",
 				       t->path, r, f);
 		free(r);
 		free(f);

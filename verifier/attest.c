@@ -36,12 +36,14 @@ static int open_unverified(const cJSON *j, const char *file, char **payload, siz
 
 	if (get(j, "mediaType")) {
 		env = get(j, "dsseEnvelope");
-		hint = cJSON_GetStringValue(get(get(get(j, "verificationMaterial"), "publicKey"), "hint"));
+		hint = cJSON_GetStringValue(
+			get(get(get(j, "verificationMaterial"), "publicKey"), "hint"));
 	}
 	sig = cJSON_GetArrayItem(get(env, "signatures"), 0);
 	if (!cJSON_IsString(get(env, "payload")) || !cJSON_IsString(get(env, "payloadType")) ||
 	    !cJSON_IsObject(sig))
-		return err_set(e, "%s: not a DSSE envelope (payload, payloadType, signatures)", file);
+		return err_set(e, "%s: not a DSSE envelope (payload, payloadType, signatures)",
+			       file);
 	if (base64_decode(json_str(env, "payload"), file, &body, plen, e) < 0)
 		return -1;
 	*payload = (char *)body;
@@ -85,7 +87,8 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 	}
 	if (json_parse_buf(text, len, s->file, &j, e) < 0)
 		goto out;
-	if (!json_str(j, "predicateType") || strcmp(json_str(j, "predicateType"), VSA_PREDICATE_TYPE)) {
+	if (!json_str(j, "predicateType") ||
+	    strcmp(json_str(j, "predicateType"), VSA_PREDICATE_TYPE)) {
 		err_setk(e, ERR_NO, "predicateType \"%s\" is not a SLSA verification summary",
 			 json_str(j, "predicateType") ? json_str(j, "predicateType") : "");
 		goto out;
@@ -93,21 +96,24 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 	p = get(j, "predicate");
 	res = cJSON_GetStringValue(get(p, "verificationResult"));
 	if (!res || strcmp(res, "PASSED")) {
-		err_setk(e, ERR_NO, "verificationResult is \"%s\", not \"PASSED\"", res ? res : "(none)");
+		err_setk(e, ERR_NO, "verificationResult is \"%s\", not \"PASSED\"",
+			 res ? res : "(none)");
 		goto out;
 	}
 	pol = get(p, "policy");
 	pd = cJSON_GetStringValue(get(get(pol, "digest"), "sha256"));
 	digest_buf(VSA_POLICY_TEXT, strlen(VSA_POLICY_TEXT), policy_digest);
-	if (!json_str(pol, "uri") || strcmp(json_str(pol, "uri"), VSA_POLICY_URI) ||
-	    !pd || strcmp(pd, policy_digest)) {
-		err_setk(e, ERR_NO, "policy is not lockstep's byte-identical rebuild policy "
-				    "(uri " VSA_POLICY_URI ", sha256 %.16s...)", policy_digest);
+	if (!json_str(pol, "uri") || strcmp(json_str(pol, "uri"), VSA_POLICY_URI) || !pd ||
+	    strcmp(pd, policy_digest)) {
+		err_setk(e, ERR_NO,
+			 "policy is not lockstep's byte-identical rebuild policy "
+			 "(uri " VSA_POLICY_URI ", sha256 %.16s...)",
+			 policy_digest);
 		goto out;
 	}
-	cJSON_ArrayForEach(c, get(p, "verifiedLevels"))
-		if (cJSON_IsString(c) && !strcmp(c->valuestring, VSA_LEVEL))
-			has_level = 1;
+	cJSON_ArrayForEach(c, get(p, "verifiedLevels")) if (cJSON_IsString(c) &&
+							    !strcmp(c->valuestring, VSA_LEVEL))
+		has_level = 1;
 	if (!has_level) {
 		err_setk(e, ERR_NO, "verifiedLevels lacks \"" VSA_LEVEL "\"");
 		goto out;
@@ -120,20 +126,25 @@ static int read_vsa(const char *text, size_t len, struct attest_summary *s, stru
 	}
 	/* The version sits in the subjects' annotations (the in-toto VSA proto
 	 * has no verifier.version); summaries from before kept it there. */
-	s->verifier_version = dup_or_null(get(get(get(cJSON_GetArrayItem(get(j, "subject"), 0), "annotations"),
-						  VSA_VERSION_ANNOTATION), "lockstep"));
+	s->verifier_version = dup_or_null(
+		get(get(get(cJSON_GetArrayItem(get(j, "subject"), 0), "annotations"),
+			VSA_VERSION_ANNOTATION),
+		    "lockstep"));
 	if (!s->verifier_version)
-		s->verifier_version = dup_or_null(get(get(get(p, "verifier"), "version"), "lockstep"));
+		s->verifier_version = dup_or_null(
+			get(get(get(p, "verifier"), "version"), "lockstep"));
 	s->time_verified = dup_or_null(get(p, "timeVerified"));
 	s->provenance_sha256 = dup_or_null(
 		get(get(cJSON_GetArrayItem(get(p, "inputAttestations"), 0), "digest"), "sha256"));
 	subj = get(j, "subject");
 	s->subjects = xcalloc((size_t)cJSON_GetArraySize(subj), sizeof(*s->subjects));
-	cJSON_ArrayForEach(c, subj) {
+	cJSON_ArrayForEach(c, subj)
+	{
 		const char *name = cJSON_GetStringValue(get(c, "name"));
 		const char *sha = cJSON_GetStringValue(get(get(c, "digest"), "sha256"));
 		if (!name || !*name || !sha) {
-			err_setk(e, ERR_NO, "subject[%zu] needs a name and a sha256 digest", s->nsubjects);
+			err_setk(e, ERR_NO, "subject[%zu] needs a name and a sha256 digest",
+				 s->nsubjects);
 			goto out;
 		}
 		for (size_t i = 0; i < s->nsubjects; i++)
@@ -180,7 +191,8 @@ static int read_one(const char *file, const struct attest_keyring *kr, struct at
 		if (open_unverified(j, file, &payload, &plen, &type, &s->keyid, e) < 0)
 			goto out;
 		if (!s->keyid) {
-			s->reason = xstrdup("names no keyid: without --pubkeys its signer is unknown");
+			s->reason = xstrdup(
+				"names no keyid: without --pubkeys its signer is unknown");
 			ret = 0;
 			goto out;
 		}
@@ -202,8 +214,9 @@ static int read_one(const char *file, const struct attest_keyring *kr, struct at
 		if (!s->keyid) {
 			const cJSON *sig = cJSON_GetArrayItem(get(j, "signatures"), 0);
 			const char *named = cJSON_GetStringValue(get(sig, "keyid"));
-			s->reason = xasprintf("bad signature: no trusted key verifies it (it names keyid %s)",
-					      named && *named ? named : "(none)");
+			s->reason = xasprintf(
+				"bad signature: no trusted key verifies it (it names keyid %s)",
+				named && *named ? named : "(none)");
 			ret = 0;
 			goto out;
 		}
@@ -369,7 +382,8 @@ void attest_decide(struct attest_tally *t, size_t k)
 			if (v->contradicts)
 				continue;
 			for (size_t m = 0; m < j; m++)
-				if (!a->voters[m].contradicts && !strcmp(a->voters[m].sha256, v->sha256))
+				if (!a->voters[m].contradicts &&
+				    !strcmp(a->voters[m].sha256, v->sha256))
 					seen = 1;
 			if (seen)
 				continue;
@@ -406,10 +420,14 @@ int attest_policy_met(const struct attest_tally *t)
 const char *attest_verdict_name(enum attest_verdict v)
 {
 	switch (v) {
-	case ATTEST_AGREED: return "agreed";
-	case ATTEST_DISSENT: return "agreed-with-dissent";
-	case ATTEST_DISPUTED: return "disputed";
-	case ATTEST_SHORT: return "too-few-keys";
+	case ATTEST_AGREED:
+		return "agreed";
+	case ATTEST_DISSENT:
+		return "agreed-with-dissent";
+	case ATTEST_DISPUTED:
+		return "disputed";
+	case ATTEST_SHORT:
+		return "too-few-keys";
 	}
 	return "?";
 }
@@ -495,8 +513,7 @@ static cJSON *artifact_json(const struct attest_artifact *a)
 	return o;
 }
 
-cJSON *attest_agree_json(const struct attest_tally *t, const struct attest_keyring *kr,
-			 size_t k)
+cJSON *attest_agree_json(const struct attest_tally *t, const struct attest_keyring *kr, size_t k)
 {
 	cJSON *j = cJSON_CreateObject(), *a;
 
@@ -522,7 +539,10 @@ cJSON *attest_agree_json(const struct attest_tally *t, const struct attest_keyri
 		const struct attest_summary *s = &t->sums[i];
 		cJSON *o = cJSON_CreateObject();
 		json_add_str(o, "file", s->file);
-		json_add_str(o, "status", !s->counted ? "rejected" : s->duplicate ? "duplicate" : "counted");
+		json_add_str(o, "status",
+			     !s->counted    ? "rejected"
+			     : s->duplicate ? "duplicate"
+					    : "counted");
 		if (s->counted) {
 			json_add_str(o, "keyid", s->keyid);
 			if (s->key_file)

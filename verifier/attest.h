@@ -15,7 +15,7 @@
 #include "core/json.h"
 #include "core/sign.h"
 
-#define ATTEST_MAX_INPUTS 4096   /* summaries per run */
+#define ATTEST_MAX_INPUTS 4096    /* summaries per run */
 #define ATTEST_MAX_KEY_FILES 1024 /* entries looked at in a --pubkeys directory */
 #define ATTEST_SUMMARY_TYPE "https://lockstep.dev/attestation-summary/v1"
 #define ATTEST_AGREE_SCHEMA "lockstep-agree/1"
@@ -51,15 +51,15 @@ struct attest_subject {
 
 /* One input file. */
 struct attest_summary {
-	char *file;   /* owned: as given */
-	int counted;  /* 1: signature and content accepted, its votes are cast */
-	int duplicate; /* counted, but every vote it carries its key had already cast */
-	char *reason; /* owned: why it counts zero (NULL when counted) */
-	char *keyid;  /* owned: id of the trusted key that verified it; without a
+	char *file;           /* owned: as given */
+	int counted;          /* 1: signature and content accepted, its votes are cast */
+	int duplicate;        /* counted, but every vote it carries its key had already cast */
+	char *reason;         /* owned: why it counts zero (NULL when counted) */
+	char *keyid;          /* owned: id of the trusted key that verified it; without a
 		       * keyring, the envelope's unverified keyid hint */
 	const char *key_file; /* borrowed from the keyring: the file of that key */
 	char *resource_uri, *verifier_id, *verifier_version, *time_verified; /* owned */
-	char *provenance_sha256; /* owned: inputAttestations[0], or NULL */
+	char *provenance_sha256;         /* owned: inputAttestations[0], or NULL */
 	struct attest_subject *subjects; /* owned */
 	size_t nsubjects;
 };
@@ -68,15 +68,15 @@ struct attest_summary {
 struct attest_voter {
 	const char *keyid, *key_file; /* borrowed from the summary that cast it first */
 	const char *sha256;           /* borrowed */
-	int contradicts;  /* the same key vouched for another digest of this artifact
+	int contradicts;              /* the same key vouched for another digest of this artifact
 			   * too: it counts for neither */
 	struct strv files; /* the summaries carrying this vote (more than one: duplicates) */
 };
 
 /* What agree decided about one artifact (attest_decide). */
 enum attest_verdict {
-	ATTEST_AGREED,  /* one digest has >= K keys, nobody dissents */
-	ATTEST_DISSENT, /* one digest has >= K keys, some key vouches for another */
+	ATTEST_AGREED,   /* one digest has >= K keys, nobody dissents */
+	ATTEST_DISSENT,  /* one digest has >= K keys, some key vouches for another */
 	ATTEST_DISPUTED, /* digests differ and none (or more than one) has >= K keys */
 	ATTEST_SHORT     /* all that vouch agree, but fewer than K keys */
 };
@@ -85,15 +85,15 @@ struct attest_artifact {
 	const char *resource_uri, *name; /* borrowed from the first summary naming it */
 	struct attest_voter *voters;     /* owned */
 	size_t nvoters;
-	size_t ndigests;    /* distinct digests among non-contradicting voters */
+	size_t ndigests; /* distinct digests among non-contradicting voters */
 	enum attest_verdict verdict;
 	const char *agreed; /* the digest vouched for by >= K keys when there is exactly one */
 	size_t agreed_keys; /* how many keys vouch for agreed (else the best count) */
 };
 
 struct attest_tally {
-	int checked; /* signatures were checked against a keyring */
-	struct strv expected; /* attest_expect_recipe: "URI\tNAME" strings the
+	int checked;                 /* signatures were checked against a keyring */
+	struct strv expected;        /* attest_expect_recipe: "URI\tNAME" strings the
 			       * artifacts added for it borrow from */
 	struct attest_summary *sums; /* owned, in input order */
 	size_t nsums, ncounted;
@@ -122,8 +122,7 @@ void attest_decide(struct attest_tally *t, size_t k);
 int attest_policy_met(const struct attest_tally *t);
 /* The agree report, schema ATTEST_AGREE_SCHEMA (docs/attestation.md);
  * kr may be NULL.  Caller owns the result. */
-cJSON *attest_agree_json(const struct attest_tally *t, const struct attest_keyring *kr,
-			 size_t k);
+cJSON *attest_agree_json(const struct attest_tally *t, const struct attest_keyring *kr, size_t k);
 /* 1 when every key naming a is vouching for one same digest (no dissent,
  * no key contradicting itself): what merge makes a subject. */
 int attest_unanimous(const struct attest_artifact *a);

@@ -80,7 +80,8 @@ static cJSON *summary_json(const struct attest_summary *s)
 	v = cJSON_AddObjectToObject(o, "verifier");
 	json_add_str(v, "id", s->verifier_id);
 	if (s->verifier_version)
-		json_add_str(cJSON_AddObjectToObject(v, "version"), "lockstep", s->verifier_version);
+		json_add_str(cJSON_AddObjectToObject(v, "version"), "lockstep",
+			     s->verifier_version);
 	if (s->time_verified)
 		json_add_str(o, "timeVerified", s->time_verified);
 	if (s->provenance_sha256) {
@@ -122,7 +123,7 @@ static cJSON *rebuilders_json(const struct attest_tally *t)
 }
 
 static cJSON *predicate_json(const struct attest_tally *t, const struct attest_keyring *kr,
-			    size_t k)
+			     size_t k)
 {
 	cJSON *p = cJSON_CreateObject(), *pol, *a;
 	char now[32], pd[DIGEST_HEX_LEN + 1];
@@ -183,7 +184,8 @@ int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr, 
 		json_add_sha256(s, digest);
 		an = cJSON_AddObjectToObject(s, "annotations");
 		json_add_str(an, "resourceUri", a->resource_uri);
-		cJSON_AddNumberToObject(an, "rebuilders", (double)(k ? a->agreed_keys : a->nvoters));
+		cJSON_AddNumberToObject(an, "rebuilders",
+					(double)(k ? a->agreed_keys : a->nvoters));
 		if (k && a->verdict == ATTEST_DISSENT)
 			cJSON_AddBoolToObject(an, "dissent", 1);
 		cJSON_AddItemToArray(subj, s);
@@ -191,12 +193,14 @@ int attest_merge(const struct attest_tally *t, const struct attest_keyring *kr, 
 	}
 	if (!agreed) {
 		if (k)
-			err_setk(e, ERR_NO, "no artifact has one digest vouched for by %zu keys (%zu of "
-					    "%zu summaries counted): nothing to attest",
+			err_setk(e, ERR_NO,
+				 "no artifact has one digest vouched for by %zu keys (%zu of "
+				 "%zu summaries counted): nothing to attest",
 				 k, t->ncounted, t->nsums);
 		else
-			err_setk(e, ERR_NO, "no artifact is agreed on by the rebuilders that name it "
-					    "(%zu of %zu summaries counted): nothing to attest",
+			err_setk(e, ERR_NO,
+				 "no artifact is agreed on by the rebuilders that name it "
+				 "(%zu of %zu summaries counted): nothing to attest",
 				 t->ncounted, t->nsums);
 		goto out;
 	}

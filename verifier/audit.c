@@ -27,19 +27,20 @@
 
 struct audit {
 	const char *bundle;
-	char *dir;                 /* owned: extraction directory */
-	char *key_path;            /* owned: the bundled key read out, in dir */
-	struct sign_key *trusted;  /* owned */
+	char *dir;                /* owned: extraction directory */
+	char *key_path;           /* owned: the bundled key read out, in dir */
+	struct sign_key *trusted; /* owned */
 	struct buf *report;
-	cJSON *subjects;           /* owned: see struct audit_result */
-	int sigstore_absent;       /* an older layout: no sigstore members */
+	cJSON *subjects;     /* owned: see struct audit_result */
+	int sigstore_absent; /* an older layout: no sigstore members */
 };
 
 static cJSON *subject_entry(const struct audit *a, const char *name)
 {
 	cJSON *o;
 
-	cJSON_ArrayForEach(o, a->subjects) {
+	cJSON_ArrayForEach(o, a->subjects)
+	{
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "name");
 		if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
 			return o;
@@ -72,8 +73,11 @@ static int only_plain_members(const char *name, int64_t size, unsigned mode, cha
 	}
 	if (type == ARCHIVE_TYPE_FILE || type == ARCHIVE_TYPE_DIR)
 		return 0;
-	err_set(&pm->e, "member \"%s\": a %s holds only regular files (this is a %s)", name, pm->kind,
-		type == ARCHIVE_TYPE_SYMLINK ? "symlink" : type == ARCHIVE_TYPE_HARDLINK ? "hard link" : "special file");
+	err_set(&pm->e, "member \"%s\": a %s holds only regular files (this is a %s)", name,
+		pm->kind,
+		type == ARCHIVE_TYPE_SYMLINK    ? "symlink"
+		: type == ARCHIVE_TYPE_HARDLINK ? "hard link"
+						: "special file");
 	return -1;
 }
 
@@ -153,8 +157,8 @@ static int in_strv(const struct strv *v, const char *s)
 static int check_member_set(struct audit *a, const struct listing *l,
 			    const struct provenance_record *rec, struct err *e)
 {
-	static const char *const fixed[] = { BUNDLE_PROVENANCE,	 BUNDLE_SUMMARY, BUNDLE_SBOM,
-					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,	 BUNDLE_PIN,
+	static const char *const fixed[] = { BUNDLE_PROVENANCE,  BUNDLE_SUMMARY, BUNDLE_SBOM,
+					     BUNDLE_SBOM_SIGNED, BUNDLE_PUBKEY,  BUNDLE_PIN,
 					     BUNDLE_RELEASE_MD };
 	struct strv want = STRV_INIT, dirs = STRV_INIT;
 	char dir[] = BUNDLE_ARTIFACTS;
@@ -162,8 +166,10 @@ static int check_member_set(struct audit *a, const struct listing *l,
 
 	dir[sizeof(dir) - 2] = '\0'; /* "artifacts" */
 	if (!source_name_known(rec->source_name))
-		return err_setk(e, ERR_NO, "%s: the provenance calls the source archive \"%s\", not %s or %s",
-				a->bundle, rec->source_name, BUILD_SOURCE_NAME, BUILD_SOURCE_NAME_GZ);
+		return err_setk(e, ERR_NO,
+				"%s: the provenance calls the source archive \"%s\", not %s or %s",
+				a->bundle, rec->source_name, BUILD_SOURCE_NAME,
+				BUILD_SOURCE_NAME_GZ);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		strv_push(&want, fixed[i]);
 	/* The source under the name the provenance gives it (an older
@@ -175,20 +181,24 @@ static int check_member_set(struct audit *a, const struct listing *l,
 		strv_pushf(&want, "%s%s", BUNDLE_ARTIFACTS, rec->subjects[i].name);
 	for (size_t i = 0; i < l->files.n; i++)
 		if (!in_strv(&want, l->files.v[i])) {
-			err_setk(e, ERR_NO, "%s: member \"%s\": not named by the signed statements (an unsigned extra)",
-				 a->bundle, l->files.v[i]);
+			err_setk(
+				e, ERR_NO,
+				"%s: member \"%s\": not named by the signed statements (an unsigned extra)",
+				a->bundle, l->files.v[i]);
 			goto out;
 		}
 	/* A directory is named only as one that holds a named artifact
 	 * (artifacts/platform/ for artifacts/platform/fw.bin). */
 	for (size_t i = 0; i < rec->nsubjects; i++)
 		for (const char *s = strchr(rec->subjects[i].name, '/'); s; s = strchr(s + 1, '/'))
-			strv_pushf(&dirs, "%s%.*s", BUNDLE_ARTIFACTS, (int)(s - rec->subjects[i].name),
-				   rec->subjects[i].name);
+			strv_pushf(&dirs, "%s%.*s", BUNDLE_ARTIFACTS,
+				   (int)(s - rec->subjects[i].name), rec->subjects[i].name);
 	for (size_t i = 0; i < l->dirs.n; i++)
 		if (strcmp(l->dirs.v[i], dir) && !in_strv(&dirs, l->dirs.v[i])) {
-			err_setk(e, ERR_NO, "%s: member \"%s/\": not named by the signed statements (an unsigned extra)",
-				 a->bundle, l->dirs.v[i]);
+			err_setk(
+				e, ERR_NO,
+				"%s: member \"%s/\": not named by the signed statements (an unsigned extra)",
+				a->bundle, l->dirs.v[i]);
 			goto out;
 		}
 	for (size_t i = 0; i < want.n; i++)
@@ -221,7 +231,8 @@ static int check_release_md(const struct audit *a, const struct provenance_recor
 		goto out;
 	}
 	if (len != strlen(want) || memcmp(md, want, len)) {
-		err_setk(e, ERR_NO, "%s: %s: differs from the one regenerated from the signed provenance",
+		err_setk(e, ERR_NO,
+			 "%s: %s: differs from the one regenerated from the signed provenance",
 			 a->bundle, BUNDLE_RELEASE_MD);
 		goto out;
 	}
@@ -318,8 +329,8 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 		goto out;
 	}
 	if (strcmp(hex, rec->source_digest)) {
-		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s", a->bundle,
-			 rec->source_name, hex, rec->source_digest);
+		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s",
+			 a->bundle, rec->source_name, hex, rec->source_digest);
 		goto out;
 	}
 	buf_addf(a->report, "%s: sha256 matches the provenance\n", rec->source_name);
@@ -336,8 +347,9 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 		goto out;
 	}
 	if (strcmp(hex, rec->pin_file_sha256)) {
-		err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s: the "
-				    "environment pin was altered",
+		err_setk(e, ERR_NO,
+			 "%s: %s: sha256 %s does not match the provenance's %s: the "
+			 "environment pin was altered",
 			 a->bundle, BUNDLE_PIN, hex, rec->pin_file_sha256);
 		goto out;
 	}
@@ -352,7 +364,8 @@ static int check_digests(const struct audit *a, const struct provenance_record *
 			err_wrap(e, "%s: %s", a->bundle, rel);
 			json_add_str(js, "bundled", "missing");
 		} else if (strcmp(hex, rec->subjects[i].sha256)) {
-			r = err_setk(e, ERR_NO, "%s: %s: sha256 %s does not match the provenance's %s",
+			r = err_setk(e, ERR_NO,
+				     "%s: %s: sha256 %s does not match the provenance's %s",
 				     a->bundle, rel, hex, rec->subjects[i].sha256);
 			json_add_str(js, "bundled", "differs");
 			json_add_str(js, "bundledSha256", hex);
@@ -387,8 +400,10 @@ static int check_sbom(const struct audit *a, const struct provenance_record *rec
 		goto out;
 	}
 	if (signed_len != strlen(st) || memcmp(signed_st, st, signed_len)) {
-		err_setk(e, ERR_NO, "%s: %s: the signed SBOM differs from the one generated from the signed provenance and the environment pin",
-			 a->bundle, BUNDLE_SBOM_SIGNED);
+		err_setk(
+			e, ERR_NO,
+			"%s: %s: the signed SBOM differs from the one generated from the signed provenance and the environment pin",
+			a->bundle, BUNDLE_SBOM_SIGNED);
 		goto out;
 	}
 	if (archive_read_member(a->bundle, BUNDLE_SBOM, JSON_MAX_FILE, &plain, &len, e) < 0)
@@ -414,8 +429,9 @@ static int check_sigstore(const struct audit *a, struct err *e)
 {
 	if (!a->sigstore_absent)
 		return audit_sigstore_check(a->bundle, a->trusted, a->report, e);
-	buf_addf(a->report, "note: no sigstore bundles (%s, %s, %s): a bundle made by a lockstep "
-			    "from before them; its DSSE envelopes are checked as always\n",
+	buf_addf(a->report,
+		 "note: no sigstore bundles (%s, %s, %s): a bundle made by a lockstep "
+		 "from before them; its DSSE envelopes are checked as always\n",
 		 BUNDLE_PROVENANCE_SIGSTORE, BUNDLE_SUMMARY_SIGSTORE, BUNDLE_SBOM_SIGSTORE);
 	return 0;
 }
@@ -445,7 +461,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 	struct provenance_record rec;
 	struct verify_input vi = { 0 };
 	struct verify_outcome vo;
-	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL, *pin = NULL, hex[DIGEST_HEX_LEN + 1];
+	char *prov = NULL, *vsa = NULL, *sbom = NULL, *arts = NULL, *src = NULL, *rb = NULL,
+	     *pin = NULL, hex[DIGEST_HEX_LEN + 1];
 	char prov_sha256[DIGEST_HEX_LEN + 1];
 	size_t prov_len = 0, vsa_len = 0, sbom_len = 0;
 	int ret = -1;
@@ -481,8 +498,7 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		json_add_str(o, "sha256", rec.subjects[i].sha256);
 		cJSON_AddItemToArray(a.subjects, o);
 	}
-	if (
-	    open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, NULL, e) < 0)
+	if (open_envelope(&a, BUNDLE_SUMMARY, &vsa, &vsa_len, NULL, e) < 0)
 		goto out;
 	/* The summary names the provenance envelope by its file's sha256. */
 	if (vsa_check(vsa, vsa_len, BUNDLE_SUMMARY, BUNDLE_PROVENANCE, hex, e) < 0) {
@@ -519,7 +535,8 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 		buf_add(report, vo.report.data ? vo.report.data : "", vo.report.len);
 		{
 			const cJSON *f;
-			cJSON_ArrayForEach(f, vo.findings) {
+			cJSON_ArrayForEach(f, vo.findings)
+			{
 				const char *n = json_str(f, "name"), *x;
 				cJSON *js = n ? subject_entry(&a, n) : NULL;
 				if (!js)
@@ -533,7 +550,9 @@ int audit_bundle(const char *bundle, const char *pubkey_path, int rebuild, int q
 			}
 		}
 		if (!vo.identical) {
-			err_setk(e, ERR_NO, "%s: the independent rebuild differs from the bundled artifacts", bundle);
+			err_setk(e, ERR_NO,
+				 "%s: the independent rebuild differs from the bundled artifacts",
+				 bundle);
 			goto out;
 		}
 	}

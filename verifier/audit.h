@@ -25,10 +25,10 @@ int audit_run(const char *bundle, const char *pubkey_path, int rebuild, int quie
 
 /* What audit_bundle hands back about a bundle whose checks all held. */
 struct audit_result {
-	char *provenance;      /* owned: the verified provenance Statement's bytes */
+	char *provenance; /* owned: the verified provenance Statement's bytes */
 	size_t provenance_len;
-	char keyid[DIGEST_HEX_LEN + 1];        /* the id of the key the bundle is signed with */
-	int sigstore_absent;   /* no sigstore members: a bundle from an older
+	char keyid[DIGEST_HEX_LEN + 1]; /* the id of the key the bundle is signed with */
+	int sigstore_absent;            /* no sigstore members: a bundle from an older
 				* lockstep (those present were all checked) */
 	/* owned, also when the audit failed (what was established by then):
 	 * one object per provenance subject, {"name", "sha256" (recorded),

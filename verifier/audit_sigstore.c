@@ -41,11 +41,12 @@ int audit_sigstore_members(const char *bundle, const struct strv *files, struct 
 		return 0;
 	for (size_t i = 0; i < NPAIRS; i++)
 		if (!have[i])
-			return err_setk(e, ERR_NO,
-					"%s: member \"%s\": missing (the bundle holds other sigstore "
-					"bundles: a release has all three, or none when made by a "
-					"lockstep from before them)",
-					bundle, pairs[i].sigstore);
+			return err_setk(
+				e, ERR_NO,
+				"%s: member \"%s\": missing (the bundle holds other sigstore "
+				"bundles: a release has all three, or none when made by a "
+				"lockstep from before them)",
+				bundle, pairs[i].sigstore);
 	for (size_t i = 0; i < NPAIRS; i++)
 		strv_push(want, pairs[i].sigstore);
 	return 0;
@@ -66,7 +67,7 @@ static const char *bundle_hint(const cJSON *j)
 struct opened {
 	char *text, *payload, *type; /* owned */
 	size_t len, plen;
-	cJSON *json;                 /* owned */
+	cJSON *json; /* owned */
 };
 
 static void opened_release(struct opened *o)
@@ -117,8 +118,9 @@ static int check_pair(const char *bundle, const char *env_name, const char *sig_
 	/* Without the right hint a sigstore verifier given the release key
 	 * does not find it, whatever the signature. */
 	if (strcmp(bundle_hint(sb.json), sign_key_hint(trusted))) {
-		err_setk(e, ERR_NO, "%s: %s: \"verificationMaterial.publicKey.hint\": \"%s\" does not "
-				    "name the trusted key (its hint is \"%s\")",
+		err_setk(e, ERR_NO,
+			 "%s: %s: \"verificationMaterial.publicKey.hint\": \"%s\" does not "
+			 "name the trusted key (its hint is \"%s\")",
 			 bundle, sig_name, bundle_hint(sb.json), sign_key_hint(trusted));
 		goto out;
 	}
@@ -134,7 +136,8 @@ int audit_sigstore_check(const char *bundle, const struct sign_key *trusted, str
 			 struct err *e)
 {
 	for (size_t i = 0; i < NPAIRS; i++)
-		if (check_pair(bundle, pairs[i].envelope, pairs[i].sigstore, trusted, report, e) < 0)
+		if (check_pair(bundle, pairs[i].envelope, pairs[i].sigstore, trusted, report, e) <
+		    0)
 			return -1;
 	return 0;
 }

@@ -183,11 +183,13 @@ static int check_analyse(struct check_state *s, struct err *e)
 	/* Every variation blamed (or none although the all-varied build
 	 * differs) is what noise looks like: more control rounds decide. */
 	for (unsigned k = 0; ret == 0 && nv > 1 && k < CHECK_EXTRA_ROUNDS &&
-			     (res->nculprits == nv || !res->nculprits); k++)
+			     (res->nculprits == nv || !res->nculprits);
+	     k++)
 		ret = check_recheck(s, e);
 	if (ret == 0 && !res->nculprits) {
 		s->verdict = CHECK_FLAKY;
-		ret = check_blame(s, CHECK_NVARS, check_cb_find(s, 0, 0), check_cb_find(s, res->applied, 0), e);
+		ret = check_blame(s, CHECK_NVARS, check_cb_find(s, 0, 0),
+				  check_cb_find(s, res->applied, 0), e);
 		if (ret == 0 && res->nculprits)
 			res->culprits[0].all_varied = 1;
 	}
@@ -266,8 +268,10 @@ static int check_validate(const struct check_state *s, struct err *e)
 	 * are known only per build, and may differ between them. */
 	for (size_t i = 0; i < r->noutputs; i++)
 		if (r->outputs[i].glob)
-			return err_set(e, "check: %s: \"outputs[%zu]\": \"%s\" is a glob, and check compares named outputs only (list the files, or check a copy of the recipe that does)",
-				       r->file, i, r->outputs[i].path);
+			return err_set(
+				e,
+				"check: %s: \"outputs[%zu]\": \"%s\" is a glob, and check compares named outputs only (list the files, or check a copy of the recipe that does)",
+				r->file, i, r->outputs[i].path);
 	/* Identical builds compared prove nothing about any variation. */
 	if (!s->res->applied)
 		return err_set(e, "check: %s: none of the variations asked for can be applied here",
@@ -300,7 +304,8 @@ static int check_dirs(struct check_state *s, struct err *e)
 {
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
-	s->tmp = check_mkdtemp(xasprintf("%s/lockstep-check-XXXXXX", tmp), "temporary directory", e);
+	s->tmp = check_mkdtemp(xasprintf("%s/lockstep-check-XXXXXX", tmp), "temporary directory",
+			       e);
 	if (!s->tmp)
 		return -1;
 	if (s->res->applied & 1u << CHECK_FILE_ORDER &&
@@ -316,9 +321,11 @@ static int check_toolchain(struct check_state *s, struct err *e)
 	const struct strv *ids;
 
 	if (!s->o->quiet)
-		fprintf(stderr, "lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
+		fprintf(stderr,
+			"lockstep: check [%5.1fs] toolchain %s: verifying once for every build\n",
 			clock_mono() - s->t0, s->r->toolchain);
-	if (toolchain_load(s->r->toolchain, &s->tc, e) < 0 || toolchain_prepare(s->tc, &s->root, e) < 0)
+	if (toolchain_load(s->r->toolchain, &s->tc, e) < 0 ||
+	    toolchain_prepare(s->tc, &s->root, e) < 0)
 		return err_wrap(e, "%s: \"toolchain\"", s->r->file);
 	return toolchain_shipped_ids(s->root, &ids, e);
 }

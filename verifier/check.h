@@ -13,9 +13,21 @@
 
 /* The variations, in the fixed order bisection splits them. */
 enum check_var {
-	CHECK_TIME, CHECK_HOST_PATH, CHECK_BUILD_PATH, CHECK_HOSTNAME, CHECK_USER,
-	CHECK_ENV, CHECK_TZ, CHECK_LOCALE, CHECK_UMASK, CHECK_FILE_ORDER, CHECK_CPUS,
-	CHECK_KERNEL, CHECK_ASLR, CHECK_SDE, CHECK_NVARS
+	CHECK_TIME,
+	CHECK_HOST_PATH,
+	CHECK_BUILD_PATH,
+	CHECK_HOSTNAME,
+	CHECK_USER,
+	CHECK_ENV,
+	CHECK_TZ,
+	CHECK_LOCALE,
+	CHECK_UMASK,
+	CHECK_FILE_ORDER,
+	CHECK_CPUS,
+	CHECK_KERNEL,
+	CHECK_ASLR,
+	CHECK_SDE,
+	CHECK_NVARS
 };
 
 /* Its name as users write it in --vary ("host-path"). */
@@ -52,23 +64,23 @@ enum check_verdict { CHECK_REPRODUCIBLE, CHECK_NOT_REPRODUCIBLE, CHECK_FLAKY };
  * the output). */
 struct check_culprit {
 	unsigned var;
-	char *artifact; /* owned: the first differing output (the one diffed) */
+	char *artifact;        /* owned: the first differing output (the one diffed) */
 	struct strv differing; /* every output that differs, artifact first */
-	char *hint;     /* owned: the diff's most telling cause */
-	char *detail;   /* owned: the first lines of the diff report */
-	char *dir_a;    /* owned: the control build's directory, kept only
+	char *hint;            /* owned: the diff's most telling cause */
+	char *detail;          /* owned: the first lines of the diff report */
+	char *dir_a;           /* owned: the control build's directory, kept only
 			 * with keep_dir (else NULL once check_run returns) */
-	char *dir_b;    /* owned: the varied (or other round's) build's */
-	int all_varied; /* a flaky finding against the all-varied build */
+	char *dir_b;           /* owned: the varied (or other round's) build's */
+	int all_varied;        /* a flaky finding against the all-varied build */
 };
 
 struct check_result {
 	enum check_verdict verdict;
-	unsigned applied;     /* variations applied */
-	unsigned not_applied; /* asked for but impossible here */
-	unsigned not_tried;   /* not asked for (--strict, --vary add them) */
-	char *why_not[CHECK_NVARS]; /* owned: why, per not-applied variation */
-	char *notes[CHECK_NVARS];   /* owned: how each applied one was applied */
+	unsigned applied;               /* variations applied */
+	unsigned not_applied;           /* asked for but impossible here */
+	unsigned not_tried;             /* not asked for (--strict, --vary add them) */
+	char *why_not[CHECK_NVARS];     /* owned: why, per not-applied variation */
+	char *notes[CHECK_NVARS];       /* owned: how each applied one was applied */
 	struct check_culprit *culprits; /* owned */
 	size_t nculprits;
 	/* Without --raw: what differs only in the outputs as the steps wrote
@@ -78,9 +90,9 @@ struct check_result {
 	 * outputs differ at fixed settings too. */
 	struct check_culprit *raw_only; /* owned */
 	size_t nraw_only;
-	int raw;              /* outputs compared as the steps wrote them */
-	unsigned builds;      /* sandboxed builds run */
-	double elapsed;       /* seconds */
+	int raw;         /* outputs compared as the steps wrote them */
+	unsigned builds; /* sandboxed builds run */
+	double elapsed;  /* seconds */
 };
 
 /* Builds r (loaded by recipe_load) as o says and fills res (released with

@@ -103,7 +103,7 @@ char *check_cb_path(const struct check_state *s, const struct cb *b, size_t i)
 	const char *name = recipe_output_published(&s->r->outputs[i]);
 
 	return s->raw_pass && !s->o->raw ? xasprintf("%s/" CHECK_RAW_DIR "/%s", b->dir, name)
-			   : fs_join(b->dir, name);
+					 : fs_join(b->dir, name);
 }
 
 static int cb_digests(struct check_state *s, struct cb *b, struct err *e)
@@ -201,7 +201,8 @@ static int builds_done(size_t j, const struct pool_result *res, void *arg, struc
 	/* Named as the progress lines name it: its directory goes when check
 	 * returns. */
 	vs = mask_label(fb->mask);
-	what = fb->mask ? xasprintf("varied: %s", vs) : xasprintf("control, round %u", fb->round + 1);
+	what = fb->mask ? xasprintf("varied: %s", vs)
+			: xasprintf("control, round %u", fb->round + 1);
 	if (res->outcome == POOL_KILLED)
 		err_set(e, "check: build %zu (%s) failed: killed by signal %d", br->cb[j] + 1, what,
 			res->sig);
@@ -217,8 +218,12 @@ int check_builds(struct check_state *s, const unsigned *masks, const unsigned *r
 		 struct err *e)
 {
 	struct builds_run br = { .s = s };
-	struct pool_ops ops = { .max = s->o->jobs, .run = builds_child, .ready = builds_ready,
-				.start = builds_start, .done = builds_done, .arg = &br };
+	struct pool_ops ops = { .max = s->o->jobs,
+				.run = builds_child,
+				.ready = builds_ready,
+				.start = builds_start,
+				.done = builds_done,
+				.arg = &br };
 	struct pool_result *res = NULL;
 	size_t nj = 0;
 	int ret;
@@ -245,4 +250,3 @@ int check_builds(struct check_state *s, const unsigned *masks, const unsigned *r
 	free(br.cb);
 	return ret;
 }
-

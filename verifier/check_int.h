@@ -44,31 +44,31 @@ struct check_state {
 	const struct recipe *r;
 	const struct check_options *o;
 	struct check_result *res;
-	char *tmp;           /* owned: holds every build's output and work directory */
-	char *shm;           /* owned: FILEORDER_DIR/lockstep-check-XXXXXX, or NULL */
+	char *tmp; /* owned: holds every build's output and work directory */
+	char *shm; /* owned: FILEORDER_DIR/lockstep-check-XXXXXX, or NULL */
 	/* Per host-path class (0 control, 1 varied): the work directory and
 	 * file-order build directory every build of that class uses, so that
 	 * builds differ by host path only when the variation says so.  One
 	 * build of a class runs at a time. */
 	char *work_dir[2], *fileorder_dir[2]; /* owned */
-	char *faketime_lib;  /* owned: libfaketime, NULL when missing */
-	char *locale;        /* owned: the varied locale, or NULL: none here */
-	char *locale_dir;    /* owned: the host directory holding it (a locale
+	char *faketime_lib;                   /* owned: libfaketime, NULL when missing */
+	char *locale;                         /* owned: the varied locale, or NULL: none here */
+	char *locale_dir;                     /* owned: the host directory holding it (a locale
 			      * compiled without the archive), or NULL */
-	struct toolchain *tc; /* owned: loaded and verified once for every build */
-	const char *root;       /* borrowed from tc: the build root */
-	unsigned ncpus;      /* CPUs this process may use */
+	struct toolchain *tc;                 /* owned: loaded and verified once for every build */
+	const char *root;                     /* borrowed from tc: the build root */
+	unsigned ncpus;                       /* CPUs this process may use */
 	struct cb {
 		unsigned mask, round;
 		char *dir;
 		char **digests, **raw_digests; /* normalized, as written */
-	} *b; /* owned */
+	} * b;                                 /* owned */
 	size_t nb;
-	unsigned ctl_rounds; /* control rounds built so far */
-	int raw_pass;        /* comparing raw outputs (--raw, or the raw-only pass) */
+	unsigned ctl_rounds;        /* control rounds built so far */
+	int raw_pass;               /* comparing raw outputs (--raw, or the raw-only pass) */
 	enum check_verdict verdict; /* of the pass under way */
 	double t0;
-	int64_t start;       /* wall clock when the check began */
+	int64_t start; /* wall clock when the check began */
 };
 
 /* Per child: the varied environment array lives here between steps. */

@@ -36,8 +36,8 @@ void check_culprits_release(struct check_result *res)
 
 /* The name a culprit's other build is kept (and shown) under: the
  * variation, or for a flaky finding control-round-N or all-varied. */
-static void culprit_label(const struct check_state *s, const struct check_culprit *c,
-			  char *name, size_t size)
+static void culprit_label(const struct check_state *s, const struct check_culprit *c, char *name,
+			  size_t size)
 {
 	if (c->var < CHECK_NVARS)
 		snprintf(name, size, "%s", check_var_name(c->var));
@@ -127,8 +127,9 @@ out:
 
 static const char *verdict_name(enum check_verdict v)
 {
-	return v == CHECK_REPRODUCIBLE ? "reproducible" :
-	       v == CHECK_FLAKY ? "flaky" : "not-reproducible";
+	return v == CHECK_REPRODUCIBLE ? "reproducible"
+	       : v == CHECK_FLAKY      ? "flaky"
+				       : "not-reproducible";
 }
 
 static cJSON *culprit_json(const struct check_culprit *c)

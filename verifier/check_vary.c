@@ -18,8 +18,8 @@
 #include "verifier/check_int.h"
 
 static const char *const var_names[CHECK_NVARS] = {
-	"time", "host-path", "build-path", "hostname", "user", "env", "tz",
-	"locale", "umask", "file-order", "cpus", "kernel", "aslr", "sde",
+	"time",   "host-path", "build-path", "hostname", "user",   "env",  "tz",
+	"locale", "umask",     "file-order", "cpus",     "kernel", "aslr", "sde",
 };
 
 const char *check_var_name(unsigned v)
@@ -60,7 +60,8 @@ int check_parse_vary(const char *spec, unsigned *mask, struct err *e)
 			if (strlen(var_names[v]) == wl && !strncmp(w, var_names[v], wl))
 				bits = 1u << v;
 		if (!bits)
-			return err_set(e, "--vary: \"%.*s\": unknown variation (see --help)", (int)len, p);
+			return err_set(e, "--vary: \"%.*s\": unknown variation (see --help)",
+				       (int)len, p);
 		*mask = add ? *mask | bits : *mask & ~bits;
 		p += len;
 		if (*p == ',')
@@ -144,12 +145,13 @@ void check_vary_apply(struct sandbox_config *c, void *arg)
 			     (m & 1u << CHECK_TIME ? VARIED_TIME_SHIFT : 0);
 
 		v->binds[c->nbinds++] = (struct sandbox_bind){ v->s->faketime_lib,
-								VARY_FAKETIME_INSIDE, 0 };
+							       VARY_FAKETIME_INSIDE, 0 };
 		strv_push(&v->env, "LD_PRELOAD=" VARY_FAKETIME_INSIDE);
 		strv_pushf(&v->env, "FAKETIME=%+.6f", off);
 	}
 	if (m & 1u << CHECK_LOCALE && v->s->locale_dir) {
-		char *inside = xasprintf(VARY_LOCPATH_INSIDE "/%s", strrchr(v->s->locale_dir, '/') + 1);
+		char *inside = xasprintf(VARY_LOCPATH_INSIDE "/%s",
+					 strrchr(v->s->locale_dir, '/') + 1);
 		/* Kept until the next step, like env. */
 		free(v->inside);
 		v->inside = inside;
@@ -196,15 +198,20 @@ void check_plan(struct check_state *s)
 		switch (v) {
 		case CHECK_TIME:
 			if (!s->faketime_lib)
-				why = xstrdup("libfaketime is not installed (apt-get install libfaketime)");
+				why = xstrdup(
+					"libfaketime is not installed (apt-get install libfaketime)");
 			else
-				how = xstrdup("every step's clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime, a relative offset: time conversion untouched; static binaries escape it)");
+				how = xstrdup(
+					"every step's clock starts at the check start, varied 3 days 1 hour 1 minute 1 second later (libfaketime, a relative offset: time conversion untouched; static binaries escape it)");
 			break;
 		case CHECK_HOST_PATH:
-			how = xstrdup("work directory " VARIED_HOST_SUBDIR "/lockstep-work instead of host/lockstep-work under the check's directory, the same for every other build (only /proc/self/mountinfo shows it inside the sandbox)");
+			how = xstrdup(
+				"work directory " VARIED_HOST_SUBDIR
+				"/lockstep-work instead of host/lockstep-work under the check's directory, the same for every other build (only /proc/self/mountinfo shows it inside the sandbox)");
 			break;
 		case CHECK_BUILD_PATH:
-			how = xstrdup("build directory " VARIED_BUILD_PATH " instead of /build (HOME stays /build)");
+			how = xstrdup("build directory " VARIED_BUILD_PATH
+				      " instead of /build (HOME stays /build)");
 			break;
 		case CHECK_HOSTNAME:
 			how = xstrdup("hostname " VARIED_HOSTNAME ", domain " VARIED_DOMAIN);
@@ -217,14 +224,16 @@ void check_plan(struct check_state *s)
 			break;
 		case CHECK_TZ:
 			if (!fs_exists("/usr/share/zoneinfo/" VARIED_TZ))
-				why = xstrdup("no zoneinfo for " VARIED_TZ " (apt-get install tzdata)");
+				why = xstrdup("no zoneinfo for " VARIED_TZ
+					      " (apt-get install tzdata)");
 			else
 				how = xstrdup("TZ=" VARIED_TZ " instead of UTC");
 			break;
 		case CHECK_LOCALE:
 			/* check_locale_probe says the rest once it has sorted. */
 			if (!s->locale)
-				why = xstrdup("no locale whose collation differs from C is compiled as a directory in /usr/lib/locale (scripts/install-deps makes et_EE.UTF-8)");
+				why = xstrdup(
+					"no locale whose collation differs from C is compiled as a directory in /usr/lib/locale (scripts/install-deps makes et_EE.UTF-8)");
 			else
 				how = xasprintf("LC_ALL=%s instead of C.UTF-8", s->locale);
 			break;
@@ -238,8 +247,9 @@ void check_plan(struct check_state *s)
 			if (fileorder_probe(&newest, &pe) < 0)
 				why = xstrdup(pe.msg);
 			else
-				how = xasprintf("source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
-						FILEORDER_DIR, newest ? "the newest" : "the oldest");
+				how = xasprintf(
+					"source tree recreated on the tmpfs %s so that every directory lists its entries in reverse (this tmpfs lists %s first)",
+					FILEORDER_DIR, newest ? "the newest" : "the oldest");
 			break;
 		}
 		case CHECK_CPUS:
@@ -253,10 +263,12 @@ void check_plan(struct check_state *s)
 			how = xstrdup("kernel release 2.6.x (personality UNAME26)");
 			break;
 		case CHECK_SDE:
-			how = xstrdup("SOURCE_DATE_EPOCH not exported: does the build reproduce only because lockstep sets it (__DATE__, __TIME__, dates in archives)?");
+			how = xstrdup(
+				"SOURCE_DATE_EPOCH not exported: does the build reproduce only because lockstep sets it (__DATE__, __TIME__, dates in archives)?");
 			break;
 		case CHECK_ASLR:
-			how = xstrdup("address space randomization on (every other build runs with it off: ADDR_NO_RANDOMIZE)");
+			how = xstrdup(
+				"address space randomization on (every other build runs with it off: ADDR_NO_RANDOMIZE)");
 			break;
 		}
 		if (why) {
@@ -312,17 +324,19 @@ int check_locale_probe(struct check_state *s, struct err *e)
 		free(s->res->notes[CHECK_LOCALE]);
 		s->res->notes[CHECK_LOCALE] = NULL;
 		s->res->why_not[CHECK_LOCALE] =
-			r.exit_code != 0 ? xasprintf("sort under %s failed inside the sandbox (exit %d)",
-						     s->locale, r.exit_code)
-					 : xasprintf("%s sorts like C inside the sandbox (probe: a-c ab sensor timer zram Zeta)",
-						     s->locale);
+			r.exit_code != 0
+				? xasprintf("sort under %s failed inside the sandbox (exit %d)",
+					    s->locale, r.exit_code)
+				: xasprintf(
+					  "%s sorts like C inside the sandbox (probe: a-c ab sensor timer zram Zeta)",
+					  s->locale);
 	} else {
-		for (char *p = got; (p = strchr(p, '\n')); )
+		for (char *p = got; (p = strchr(p, '\n'));)
 			*p = ' ';
 		free(s->res->notes[CHECK_LOCALE]);
-		s->res->notes[CHECK_LOCALE] =
-			xasprintf("LC_ALL=%s instead of C.UTF-8 (bound in from %s, LOCPATH; a probe sort inside the sandbox gives \"%.*s\" where C gives \"Zeta a-c ab sensor timer zram\")",
-				  s->locale, s->locale_dir, len ? (int)len - 1 : 0, got);
+		s->res->notes[CHECK_LOCALE] = xasprintf(
+			"LC_ALL=%s instead of C.UTF-8 (bound in from %s, LOCPATH; a probe sort inside the sandbox gives \"%.*s\" where C gives \"Zeta a-c ab sensor timer zram\")",
+			s->locale, s->locale_dir, len ? (int)len - 1 : 0, got);
 	}
 	ret = 0;
 out:

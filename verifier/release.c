@@ -64,43 +64,49 @@ static char *release_md(const struct recipe *r, const struct provenance_record *
 	buf_addstr(&b, "## Artifacts\n\n| file | sha256 |\n|---|---|\n");
 	for (size_t i = 0; i < rec->nsubjects; i++)
 		buf_addf(&b, "| %s | `%s` |\n", rec->subjects[i].name, rec->subjects[i].sha256);
-	buf_addf(&b,
-		 "\n## Build environment\n\nPin `%s` (`environment.json` in the bundle), combined "
-		 "digest `%s`: every package of the build root, nothing of the builder's machine.\n\n",
-		 rec->toolchain_name, rec->toolchain_digest);
-	cJSON_ArrayForEach(c, jobj(jobj(pred, "buildDefinition"), "resolvedDependencies")) {
+	buf_addf(
+		&b,
+		"\n## Build environment\n\nPin `%s` (`environment.json` in the bundle), combined "
+		"digest `%s`: every package of the build root, nothing of the builder's machine.\n\n",
+		rec->toolchain_name, rec->toolchain_digest);
+	cJSON_ArrayForEach(c, jobj(jobj(pred, "buildDefinition"), "resolvedDependencies"))
+	{
 		const char *uri = json_str(c, "uri");
 
 		if (uri && !strncmp(uri, "pkg:deb/", 8) && !jobj(c, "annotations"))
 			buf_addf(&b, "- `%s`\n", uri);
 	}
 	buf_addstr(&b, "\n## Compilers and flags (read from the ELF files)\n\n");
-	cJSON_ArrayForEach(c, jobj(jobj(pred, "runDetails"), "byproducts")) {
+	cJSON_ArrayForEach(c, jobj(jobj(pred, "runDetails"), "byproducts"))
+	{
 		const cJSON *a = jobj(c, "annotations"), *x;
 
 		buf_addf(&b, "### %s\n\n", jstr(c, "name"));
-		cJSON_ArrayForEach(x, jobj(a, "comment"))
-			if (cJSON_IsString(x))
-				buf_addf(&b, "- compiler: `%s`\n", x->valuestring);
-		cJSON_ArrayForEach(x, jobj(a, "producers")) {
-			const char *p = cJSON_IsString(x) ? x->valuestring : json_str(x, "producer");
+		cJSON_ArrayForEach(x, jobj(a, "comment")) if (cJSON_IsString(x))
+			buf_addf(&b, "- compiler: `%s`\n", x->valuestring);
+		cJSON_ArrayForEach(x, jobj(a, "producers"))
+		{
+			const char *p = cJSON_IsString(x) ? x->valuestring
+							  : json_str(x, "producer");
 
 			if (p)
 				buf_addf(&b, "- producer: `%s`\n", p);
 		}
 		buf_addstr(&b, "\n");
 	}
-	buf_addf(&b, "## Verification\n\nRebuilt independently in a fresh sandbox from a different host\n"
-		     "directory: every artifact byte-identical (policy %s).\n"
-		     "Signed with key `%s` (%s).\n\n"
-		     "Check it with the publisher's public key as YOU obtained it, through a\n"
-		     "channel you trust: never the pubkey.pem inside this bundle, which whoever\n"
-		     "altered the bundle could have replaced.  Its key id must be the one above:\n\n"
-		     "    lockstep audit BUNDLE --pubkey YOUR-TRUSTED-COPY.pem\n\n"
-		     "or with openssl alone, over the same trusted key, as docs/signing.md shows.\n"
-		     "This file is not signed itself: audit regenerates it from the signed\n"
-		     "provenance and refuses a bundle whose copy differs.\n",
-		 VSA_POLICY_URI, sign_key_id(k), sign_key_type(k));
+	buf_addf(
+		&b,
+		"## Verification\n\nRebuilt independently in a fresh sandbox from a different host\n"
+		"directory: every artifact byte-identical (policy %s).\n"
+		"Signed with key `%s` (%s).\n\n"
+		"Check it with the publisher's public key as YOU obtained it, through a\n"
+		"channel you trust: never the pubkey.pem inside this bundle, which whoever\n"
+		"altered the bundle could have replaced.  Its key id must be the one above:\n\n"
+		"    lockstep audit BUNDLE --pubkey YOUR-TRUSTED-COPY.pem\n\n"
+		"or with openssl alone, over the same trusted key, as docs/signing.md shows.\n"
+		"This file is not signed itself: audit regenerates it from the signed\n"
+		"provenance and refuses a bundle whose copy differs.\n",
+		VSA_POLICY_URI, sign_key_id(k), sign_key_type(k));
 	return buf_take(&b, NULL);
 }
 
@@ -140,15 +146,15 @@ static int sign_file(const struct sign_key *k, const char *text, size_t len, con
 struct release {
 	const struct release_options *o;
 	struct recipe r;
-	char *base;       /* owned: NAME-VERSION[-CELL], the bundle's name */
-	char *work;       /* owned: private work directory (NULL once kept) */
-	char *rebuilt;    /* owned: work/rebuild */
+	char *base;    /* owned: NAME-VERSION[-CELL], the bundle's name */
+	char *work;    /* owned: private work directory (NULL once kept) */
+	char *rebuilt; /* owned: work/rebuild */
 	struct build_result built;
-	char *prov;       /* owned: the provenance statement's bytes */
+	char *prov; /* owned: the provenance statement's bytes */
 	size_t prov_len;
 	struct provenance_record rec; /* parsed once from prov */
 	struct verify_outcome vo;
-	char *md;         /* owned: RELEASE.md */
+	char *md; /* owned: RELEASE.md */
 };
 
 /* The key is checked first: a release must not build for minutes and then
@@ -170,8 +176,10 @@ static int release_load(struct release *rl, struct err *e)
 	if (o->cell && recipe_select_cell(&rl->r, o->cell, e) < 0)
 		return -1;
 	if (r->naxes && !r->cell)
-		return err_set(e, "%s: the recipe has a \"matrix\": release one cell with --cell SEL (lockstep build --list shows them)",
-			       o->recipe_path);
+		return err_set(
+			e,
+			"%s: the recipe has a \"matrix\": release one cell with --cell SEL (lockstep build --list shows them)",
+			o->recipe_path);
 	rl->base = r->cell ? xasprintf("%s-%s-%s", r->name, r->version, r->cell)
 			   : xasprintf("%s-%s", r->name, r->version);
 	rl->work = workdir_make("release", e);
@@ -194,7 +202,9 @@ static int release_build_verify(struct release *rl, struct buf *report, struct e
 	rc = build_run(&rl->r, &bo, &rl->built, e);
 	free(first);
 	/* The rebuild, RELEASE.md and the SBOM are all made from this record. */
-	if (rc < 0 || fs_read_file(rl->built.provenance_path, JSON_MAX_FILE, &rl->prov, &rl->prov_len, e) < 0 ||
+	if (rc < 0 ||
+	    fs_read_file(rl->built.provenance_path, JSON_MAX_FILE, &rl->prov, &rl->prov_len, e) <
+		    0 ||
 	    provenance_parse(rl->prov, rl->prov_len, rl->built.provenance_path, &rl->rec, e) < 0)
 		return -1;
 	rl->rebuilt = fs_join(rl->work, "rebuild");
@@ -211,8 +221,10 @@ static int release_build_verify(struct release *rl, struct buf *report, struct e
 		return -1;
 	buf_add(report, rl->vo.report.data ? rl->vo.report.data : "", rl->vo.report.len);
 	if (!rl->vo.identical) {
-		err_setk(e, ERR_NO, "%s: not reproducible: the independent rebuild differs; nothing was signed (rebuilt files kept in %s)",
-			 rl->o->recipe_path, rl->rebuilt);
+		err_setk(
+			e, ERR_NO,
+			"%s: not reproducible: the independent rebuild differs; nothing was signed (rebuilt files kept in %s)",
+			rl->o->recipe_path, rl->rebuilt);
 		/* The evidence outlives us: keep the work directory. */
 		workdir_keep(rl->work);
 		free(rl->work);
@@ -242,8 +254,8 @@ static int release_sign(struct release *rl, struct err *e)
 		goto out;
 	/* Written as audit regenerates it: from the signed record alone. */
 	rl->md = release_md_regenerate(&rl->rec, k, e);
-	if (!rl->md ||
-	    sbom_generate(&rl->rec, vo->provenance_sha256, rl->built.pin_path, &bom, &bom_st, e) < 0)
+	if (!rl->md || sbom_generate(&rl->rec, vo->provenance_sha256, rl->built.pin_path, &bom,
+				     &bom_st, e) < 0)
 		goto out;
 	/* The summary names the provenance envelope by the sha256 of its
 	 * file, so the provenance is signed first. */
@@ -257,8 +269,8 @@ static int release_sign(struct release *rl, struct err *e)
 	vsa_text = json_print(vsa);
 	if (sign_file(k, vsa_text, strlen(vsa_text), rl->work, BUNDLE_SUMMARY,
 		      BUNDLE_SUMMARY_SIGSTORE, e) < 0 ||
-	    sign_file(k, bom_st, strlen(bom_st), rl->work, BUNDLE_SBOM_SIGNED,
-		      BUNDLE_SBOM_SIGSTORE, e) < 0 ||
+	    sign_file(k, bom_st, strlen(bom_st), rl->work, BUNDLE_SBOM_SIGNED, BUNDLE_SBOM_SIGSTORE,
+		      e) < 0 ||
 	    write_text(rl->work, BUNDLE_SBOM, bom, e) < 0 || sign_key_public_pem(k, &pem, e) < 0 ||
 	    write_text(rl->work, BUNDLE_PUBKEY, pem, e) < 0 ||
 	    write_text(rl->work, BUNDLE_RELEASE_MD, rl->md, e) < 0)
@@ -281,10 +293,12 @@ out:
 static void release_members(const struct release *rl, struct strv *names, struct strv *paths)
 {
 	static const char *const fixed[] = {
-		BUNDLE_SOURCE,		    BUNDLE_PIN,		   BUNDLE_PROVENANCE,
-		BUNDLE_PROVENANCE_SIGSTORE, BUNDLE_SUMMARY,	   BUNDLE_SUMMARY_SIGSTORE,
-		BUNDLE_SBOM,		    BUNDLE_SBOM_SIGNED,	   BUNDLE_SBOM_SIGSTORE,
-		BUNDLE_PUBKEY,		    BUNDLE_RELEASE_MD,
+		BUNDLE_SOURCE,        BUNDLE_PIN,
+		BUNDLE_PROVENANCE,    BUNDLE_PROVENANCE_SIGSTORE,
+		BUNDLE_SUMMARY,       BUNDLE_SUMMARY_SIGSTORE,
+		BUNDLE_SBOM,          BUNDLE_SBOM_SIGNED,
+		BUNDLE_SBOM_SIGSTORE, BUNDLE_PUBKEY,
+		BUNDLE_RELEASE_MD,
 	};
 
 	for (size_t i = 0; i < rl->vo.names.n; i++) {

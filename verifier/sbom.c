@@ -104,7 +104,8 @@ static cJSON *bom_build(const struct provenance_record *rec, const struct recipe
 	json_add_str(tool, "type", "application");
 	json_add_str(tool, "name", "lockstep");
 	json_add_str(tool, "version", LOCKSTEP_VERSION);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(md, "tools"), "components"),
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(md, "tools"),
+						    "components"),
 			     tool);
 	main_c = cJSON_AddObjectToObject(md, "component");
 	json_add_str(main_c, "type", component_type(r->kind));
@@ -138,7 +139,8 @@ static cJSON *bom_build(const struct provenance_record *rec, const struct recipe
 	json_add_str(f, "bom-ref", REF_ENV);
 	envc = cJSON_AddArrayToObject(f, "components");
 	summary = toolchain_summary(t);
-	cJSON_ArrayForEach(pkg, cJSON_GetObjectItemCaseSensitive(summary, "packages")) {
+	cJSON_ArrayForEach(pkg, cJSON_GetObjectItemCaseSensitive(summary, "packages"))
+	{
 		cJSON *c = cJSON_CreateObject();
 		const char *purl = json_str(pkg, "uri"), *deb = json_str(pkg, "deb_sha256");
 

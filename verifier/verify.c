@@ -55,7 +55,8 @@ static int check_source(const struct verify_input *in, const struct provenance_r
 			if (!stored)
 				return -1;
 			if (!fs_exists(stored)) {
-				err_set(e, "%s: missing --source: no %s beside it, and the store has no %s",
+				err_set(e,
+					"%s: missing --source: no %s beside it, and the store has no %s",
 					in->provenance_file, *path, stored);
 				free(stored);
 				return -1;
@@ -67,9 +68,10 @@ static int check_source(const struct verify_input *in, const struct provenance_r
 	if (digest_file(*path, hex, e) < 0)
 		return -1;
 	if (strcmp(hex, rec->source_digest))
-		return err_setk(e, ERR_NO,
-				"%s: source archive sha256 %s does not match the provenance's %s (%s)",
-				*path, hex, rec->source_digest, in->provenance_file);
+		return err_setk(
+			e, ERR_NO,
+			"%s: source archive sha256 %s does not match the provenance's %s (%s)",
+			*path, hex, rec->source_digest, in->provenance_file);
 	return 0;
 }
 
@@ -83,26 +85,32 @@ static int check_pin(const struct verify_input *in, const struct provenance_reco
 	char hex[DIGEST_HEX_LEN + 1];
 	int ret = -1;
 
-	*path = in->pin_file ? xstrdup(in->pin_file) : beside(in->provenance_file, rec->pin_file_name);
+	*path = in->pin_file ? xstrdup(in->pin_file)
+			     : beside(in->provenance_file, rec->pin_file_name);
 	if (!fs_exists(*path)) {
-		err_set(e, "%s: the environment pin \"%s\" it names is missing (no %s); give it with --pin",
+		err_set(e,
+			"%s: the environment pin \"%s\" it names is missing (no %s); give it with --pin",
 			in->provenance_file, rec->pin_file_name, *path);
 		goto out;
 	}
 	if (digest_file(*path, hex, e) < 0)
 		goto out;
 	if (strcmp(hex, rec->pin_file_sha256)) {
-		err_setk(e, ERR_NO,
-			 "%s: environment pin %s: sha256 %s differs from the %s the provenance names "
-			 "(%s): altered or not the one the build used",
-			 in->provenance_file, *path, hex, rec->pin_file_sha256, in->provenance_file);
+		err_setk(
+			e, ERR_NO,
+			"%s: environment pin %s: sha256 %s differs from the %s the provenance names "
+			"(%s): altered or not the one the build used",
+			in->provenance_file, *path, hex, rec->pin_file_sha256, in->provenance_file);
 		goto out;
 	}
 	if (toolchain_load_file(*path, &t, e) < 0)
 		goto out;
 	if (strcmp(toolchain_digest(t), rec->toolchain_digest)) {
-		err_setk(e, ERR_NO, "%s: environment pin \"%s\": combined digest %s does not match the recorded %s",
-			 in->provenance_file, rec->toolchain_name, toolchain_digest(t), rec->toolchain_digest);
+		err_setk(
+			e, ERR_NO,
+			"%s: environment pin \"%s\": combined digest %s does not match the recorded %s",
+			in->provenance_file, rec->toolchain_name, toolchain_digest(t),
+			rec->toolchain_digest);
 		goto out;
 	}
 	ret = 0;
@@ -138,9 +146,12 @@ static void describe(struct verify_outcome *out, const char *name, const char *w
 	cJSON *o = cJSON_CreateObject();
 
 	buf_addf(&d, "rebuilt sha256 %s, recorded %s", got ? got : "(missing)", want);
-	if (orig && got && fs_exists(orig) && diff_first_offset(orig, rebuilt, &off, &section, NULL) == 1) {
-		buf_addf(&d, "; sizes %lld (recorded) vs %lld (rebuilt); first difference at offset 0x%" PRIx64,
-			 file_size(orig), file_size(rebuilt), off);
+	if (orig && got && fs_exists(orig) &&
+	    diff_first_offset(orig, rebuilt, &off, &section, NULL) == 1) {
+		buf_addf(
+			&d,
+			"; sizes %lld (recorded) vs %lld (rebuilt); first difference at offset 0x%" PRIx64,
+			file_size(orig), file_size(rebuilt), off);
 		if (section)
 			buf_addf(&d, " in section %s", section);
 	}
@@ -228,7 +239,8 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 		for (size_t j = 0; j < rec->nsubjects; j++)
 			found |= !strcmp(hex, rec->subjects[j].sha256);
 		if (found) {
-			buf_addf(&out->report, "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
+			buf_addf(&out->report,
+				 "%s: shipped file matches a rebuilt subject (sha256 %s)\n",
 				 in->artifacts[i], hex);
 			finding(out, "file", in->artifacts[i], hex, NULL, "matches");
 			continue;
@@ -243,9 +255,11 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 			const char *a = in->artifacts[i], *n = rec->subjects[j].name;
 			size_t la = strlen(a), ln = strlen(n);
 
-			if (la >= ln && !strcmp(a + la - ln, n) && (la == ln || a[la - ln - 1] == '/')) {
-				buf_addf(&out->report, ": does not match the provenance's \"%s\" (sha256 %s)",
-					 n, rec->subjects[j].sha256);
+			if (la >= ln && !strcmp(a + la - ln, n) &&
+			    (la == ln || a[la - ln - 1] == '/')) {
+				buf_addf(&out->report,
+					 ": does not match the provenance's \"%s\" (sha256 %s)", n,
+					 rec->subjects[j].sha256);
 				break;
 			}
 		}
@@ -257,7 +271,7 @@ static void compare(const struct verify_input *in, const struct provenance_recor
 int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, struct err *e)
 {
 	struct provenance_record own;
-	const struct provenance_record *rec = in->record;
+	const struct provenance_record *rec;
 	struct recipe r;
 	struct build_options bo = { 0 };
 	struct build_result rebuilt = { 0 };
@@ -268,11 +282,10 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
 	memset(&own, 0, sizeof(own));
-	if (!rec) {
-		if (provenance_parse(in->provenance, in->provenance_len, in->provenance_file, &own, e) < 0)
-			goto out;
-		rec = &own;
-	}
+	if (!in->record &&
+	    provenance_parse(in->provenance, in->provenance_len, in->provenance_file, &own, e) < 0)
+		goto out;
+	rec = in->record ? in->record : &own;
 	digest_buf(in->provenance, in->provenance_len, hex);
 	out->provenance_sha256 = xstrdup(hex);
 	if (check_source(in, rec, &src, e) < 0)
@@ -288,15 +301,16 @@ int verify_rebuild(const struct verify_input *in, struct verify_outcome *out, st
 		goto out;
 	}
 	if (!rec->cell && r.naxes) {
-		err_set(e, "%s: the recipe has a \"matrix\" but \"externalParameters.cell\" is missing",
+		err_set(e,
+			"%s: the recipe has a \"matrix\" but \"externalParameters.cell\" is missing",
 			in->provenance_file);
 		goto out;
 	}
 	if (r.cell) {
 		out->cell = xstrdup(r.cell);
-		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s:%s", r.name, r.version, r.cell);
-	}
-	else
+		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s:%s", r.name, r.version,
+					      r.cell);
+	} else
 		out->resource_uri = xasprintf("urn:lockstep:recipe:%s:%s", r.name, r.version);
 	tmpdir = workdir_make("verify", e);
 	if (!tmpdir)

@@ -12,36 +12,36 @@
 struct provenance_record;
 
 struct verify_input {
-	const char *provenance;      /* the statement's exact bytes */
+	const char *provenance; /* the statement's exact bytes */
 	size_t provenance_len;
 	const char *provenance_file; /* its path, for messages */
 	/* NULL, or those bytes already parsed (provenance_parse; borrowed):
 	 * a caller that holds the record does not have it parsed again. */
 	const struct provenance_record *record;
-	const char *source_archive;  /* checked against the record; NULL: the
+	const char *source_archive;   /* checked against the record; NULL: the
 				      * file the record names beside
 				      * provenance_file, else the store's */
-	const char *pin_file;        /* the environment pin; NULL: the file the
+	const char *pin_file;         /* the environment pin; NULL: the file the
 				      * record names, beside provenance_file */
-	const char *original_dir;    /* where the recorded artifacts are (by
+	const char *original_dir;     /* where the recorded artifacts are (by
 				      * subject name), to locate differences;
 				      * NULL: unknown */
 	const char *const *artifacts; /* shipped files compared by digest */
 	size_t nartifacts;
-	const char *rebuild_dir;     /* where the rebuild is published (kept) */
+	const char *rebuild_dir; /* where the rebuild is published (kept) */
 	int quiet;
-	const char *tag;             /* progress prefix */
+	const char *tag; /* progress prefix */
 };
 
 struct verify_outcome {
-	int identical;        /* every subject and every shipped file matched */
-	int reproducible;     /* every subject rebuilt byte for byte (and no
+	int identical;           /* every subject and every shipped file matched */
+	int reproducible;        /* every subject rebuilt byte for byte (and no
 			       * more): the build's verdict, whatever the
 			       * shipped files are */
-	size_t unmatched;     /* shipped files that match no subject (or could
+	size_t unmatched;        /* shipped files that match no subject (or could
 			       * not be read): they do not match the
 			       * provenance */
-	struct buf report;    /* one line per finding, for people */
+	struct buf report;       /* one line per finding, for people */
 	char *provenance_sha256; /* owned: sha256 of the statement bytes */
 	char *resource_uri;      /* owned: urn naming the recipe and version,
 				  * and the cell for a matrix recipe */

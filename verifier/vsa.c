@@ -19,8 +19,9 @@ char *vsa_uri_ref(const char *name)
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (*p == '/')
 			first_segment = 0;
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~!$&'()*+,;=@/", *p) || (*p == ':' && !first_segment))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~!$&'()*+,;=@/", *p) ||
+		    (*p == ':' && !first_segment))
 			buf_add(&b, (const char *)p, 1);
 		else
 			buf_addf(&b, "%%%c%c", hexd[*p >> 4], hexd[*p & 15]);
@@ -85,7 +86,8 @@ int vsa_check(const char *text, size_t len, const char *what, const char *proven
 	if (json_get_string(j, "predicateType", 1, what, "", &s, e) < 0)
 		goto out;
 	if (strcmp(s, VSA_PREDICATE_TYPE)) {
-		err_set(e, "%s: \"predicateType\": \"%s\" is not a SLSA verification summary", what, s);
+		err_set(e, "%s: \"predicateType\": \"%s\" is not a SLSA verification summary", what,
+			s);
 		goto out;
 	}
 	p = cJSON_GetObjectItemCaseSensitive(j, "predicate");
@@ -97,20 +99,27 @@ int vsa_check(const char *text, size_t len, const char *what, const char *proven
 	}
 	c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "policy"), "uri");
 	if (!cJSON_IsString(c) || strcmp(c->valuestring, VSA_POLICY_URI)) {
-		err_setk(e, ERR_NO, "%s: \"predicate.policy.uri\": not lockstep's byte-identical rebuild policy", what);
+		err_setk(
+			e, ERR_NO,
+			"%s: \"predicate.policy.uri\": not lockstep's byte-identical rebuild policy",
+			what);
 		goto out;
 	}
 	ia = cJSON_GetObjectItemCaseSensitive(p, "inputAttestations");
-	cJSON_ArrayForEach(c, ia) {
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "digest"), "sha256");
+	cJSON_ArrayForEach(c, ia)
+	{
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(c, "digest"), "sha256");
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(c, "uri");
 		if (cJSON_IsString(d) && !strcmp(d->valuestring, provenance_sha256) &&
 		    cJSON_IsString(u) && !strcmp(u->valuestring, uri))
 			found = 1;
 	}
 	if (!found) {
-		err_setk(e, ERR_NO, "%s: \"predicate.inputAttestations\": no entry names \"%s\" with its digest %s",
-			 what, uri, provenance_sha256);
+		err_setk(
+			e, ERR_NO,
+			"%s: \"predicate.inputAttestations\": no entry names \"%s\" with its digest %s",
+			what, uri, provenance_sha256);
 		goto out;
 	}
 	ret = 0;

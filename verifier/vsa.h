@@ -12,7 +12,7 @@
 #define VSA_POLICY_URI "https://lockstep.dev/policies/byte-identical-rebuild/v1"
 /* The policy's text: its sha256 goes into policy.digest, so a summary says
  * exactly which rule it applied. */
-#define VSA_POLICY_TEXT                                                            \
+#define VSA_POLICY_TEXT \
 	"lockstep byte-identical rebuild policy v1: every subject of the provenance " \
 	"was rebuilt from the recorded recipe, source archive and toolchain pin in a " \
 	"fresh sandbox, and each rebuilt artifact has exactly the recorded sha256.\n"

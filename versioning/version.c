@@ -97,7 +97,8 @@ static int parse_groups(const cJSON *k, const char *key, size_t nsub, int *out, 
 	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > MAX_GROUPS)
 		return err_set(e, "%s: \"%s.%s\": expected an array of at most %d group numbers",
 			       file, at, key, MAX_GROUPS);
-	cJSON_ArrayForEach(g, a) {
+	cJSON_ArrayForEach(g, a)
+	{
 		if (!cJSON_IsNumber(g) || g->valuedouble < 1 || g->valuedouble > (double)nsub ||
 		    g->valuedouble != (int)g->valuedouble)
 			return err_set(e, "%s: \"%s.%s[%d]\": not a group of the pattern (1..%zu)",
@@ -109,8 +110,8 @@ static int parse_groups(const cJSON *k, const char *key, size_t nsub, int *out, 
 
 static int parse_kind(const cJSON *k, const char *file, struct kind *out, struct err *e)
 {
-	static const char *const fields[] = { "format", "pattern", "order", "same",
-					      "date", "example", "description", NULL };
+	static const char *const fields[] = { "format", "pattern", "order",       "same",
+					      "date",   "example", "description", NULL };
 	const char *pattern, *format, *example, *desc;
 	char at[128];
 	int64_t date = 0;
@@ -163,14 +164,16 @@ static int policy_parse(const char *text, size_t len, const char *file, struct p
 	const cJSON *kinds, *k;
 	int ret = -1;
 
-	if (json_parse_buf(text, len, file, &j, e) < 0 || json_check_object(j, top, file, "", e) < 0)
+	if (json_parse_buf(text, len, file, &j, e) < 0 ||
+	    json_check_object(j, top, file, "", e) < 0)
 		goto out;
 	kinds = cJSON_GetObjectItemCaseSensitive(j, "kinds");
 	if (!cJSON_IsObject(kinds) || !kinds->child) {
 		err_set(e, "%s: \"kinds\": expected an object with at least one kind", file);
 		goto out;
 	}
-	cJSON_ArrayForEach(k, kinds) {
+	cJSON_ArrayForEach(k, kinds)
+	{
 		regmatch_t m[MAX_GROUPS + 1];
 		if (p->n == MAX_KINDS) {
 			err_set(e, "%s: \"kinds\": more than %d kinds", file, MAX_KINDS);
@@ -225,7 +228,8 @@ int version_policy_load(const char *path, struct err *e)
 	int ret = -1;
 
 	if (!path) {
-		if (policy_parse(builtin_policy, strlen(builtin_policy), "built-in defaults", &p, e) < 0)
+		if (policy_parse(builtin_policy, strlen(builtin_policy), "built-in defaults", &p,
+				 e) < 0)
 			goto out;
 	} else if (fs_read_file(path, 1u << 20, &text, &len, e) < 0 ||
 		   policy_parse(text, len, path, &p, e) < 0) {
@@ -266,22 +270,25 @@ static int match(const struct kind *k, const char *v, regmatch_t *m, struct err 
 	regoff_t dl;
 
 	if (!*v)
-		return err_setk(e, ERR_NO, "%s version \"\": empty (expected %s, e.g. %s)", k->name, k->format,
-			       k->example);
+		return err_setk(e, ERR_NO, "%s version \"\": empty (expected %s, e.g. %s)", k->name,
+				k->format, k->example);
 	if (strlen(v) > 256 || strchr(v, '\n'))
-		return err_setk(e, ERR_NO, "%s version \"%.40s...\": too long or multi-line", k->name, v);
+		return err_setk(e, ERR_NO, "%s version \"%.40s...\": too long or multi-line",
+				k->name, v);
 	if (regexec(&k->re, v, MAX_GROUPS + 1, m, 0))
-		return err_setk(e, ERR_NO, "%s version \"%s\": does not match %s (e.g. %s)", k->name, v,
-			       k->format, k->example);
+		return err_setk(e, ERR_NO, "%s version \"%s\": does not match %s (e.g. %s)",
+				k->name, v, k->format, k->example);
 	if (k->date) {
 		dl = m[k->date].rm_eo - m[k->date].rm_so;
 		if (m[k->date].rm_so < 0 || dl != 8)
-			return err_setk(e, ERR_NO, "%s version \"%s\": date is not YYYYMMDD", k->name, v);
+			return err_setk(e, ERR_NO, "%s version \"%s\": date is not YYYYMMDD",
+					k->name, v);
 		memcpy(date, v + m[k->date].rm_so, 8);
 		date[8] = '\0';
 		if (!version_date_ok(date))
-			return err_setk(e, ERR_NO, "%s version \"%s\": \"%s\" is not a calendar date", k->name,
-				       v, date);
+			return err_setk(e, ERR_NO,
+					"%s version \"%s\": \"%s\" is not a calendar date", k->name,
+					v, date);
 	}
 	return 0;
 }
@@ -379,8 +386,11 @@ int version_compare(const char *kind, const char *a, const char *b, int *cmp, st
 		return -1;
 	for (int i = 0; i < k->nsame; i++)
 		if (cmp_at(a, ma, b, mb, k->same[i]))
-			return err_set(e, "%s versions \"%s\" and \"%s\": not comparable (they differ in "
-				       "part %d of %s)", kind, a, b, k->same[i], k->format);
+			return err_set(
+				e,
+				"%s versions \"%s\" and \"%s\": not comparable (they differ in "
+				"part %d of %s)",
+				kind, a, b, k->same[i], k->format);
 	if (!k->norder)
 		*cmp = strcmp(a, b);
 	for (int i = 0; i < k->norder && !*cmp; i++)
@@ -398,12 +408,15 @@ int version_bump(const char *old_v, const char *new_v, enum version_bump *out, s
 	if (lookup("driver", &k, e) < 0 || match(k, old_v, mo, e) < 0 || match(k, new_v, mn, e) < 0)
 		return -1;
 	if (k->norder != 3)
-		return err_set(e, "%s: \"kinds.driver.order\": needs exactly 3 groups "
-			       "(MAJOR, MINOR, PATCH) to tell bumps apart", version_policy_source());
+		return err_set(e,
+			       "%s: \"kinds.driver.order\": needs exactly 3 groups "
+			       "(MAJOR, MINOR, PATCH) to tell bumps apart",
+			       version_policy_source());
 	for (int i = 0; i < 3; i++) {
 		int c = cmp_at(new_v, mn, old_v, mo, k->order[i]);
 		if (c < 0)
-			return err_set(e, "driver version \"%s\" is older than \"%s\"", new_v, old_v);
+			return err_set(e, "driver version \"%s\" is older than \"%s\"", new_v,
+				       old_v);
 		if (c > 0) {
 			*out = (enum version_bump)(BUMP_MAJOR - i);
 			return 0;

@@ -9,12 +9,7 @@
 #include "core/err.h"
 
 /* How much a release changes, smallest first (so they compare with <). */
-enum version_bump {
-	BUMP_NONE = 0,
-	BUMP_PATCH,
-	BUMP_MINOR,
-	BUMP_MAJOR
-};
+enum version_bump { BUMP_NONE = 0, BUMP_PATCH, BUMP_MINOR, BUMP_MAJOR };
 
 /* "none", "PATCH", "MINOR", "MAJOR". */
 const char *version_bump_name(enum version_bump b);

@@ -52,8 +52,7 @@ static const char *fuzz_dir(void)
 /* Writes size bytes at data to NAME in the private directory; returns its
  * path (caller frees).  Aborts on failure: a harness that cannot write its
  * input tests nothing. */
-static __attribute__((unused)) char *fuzz_write(const char *name, const uint8_t *data,
-						 size_t size)
+static __attribute__((unused)) char *fuzz_write(const char *name, const uint8_t *data, size_t size)
 {
 	char *path = fs_join(fuzz_dir(), name);
 	FILE *f = fopen(path, "wb");

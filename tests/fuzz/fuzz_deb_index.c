@@ -14,8 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e = ERR_INIT;
 
 	deb_index_add(ix, (const char *)data, size, "bookworm", "Packages", &e);
-	if (deb_index_count(ix) &&
-	    deb_index_resolve(ix, "amd64", want, 2, 1, &p, &n, &e) == 0)
+	if (deb_index_count(ix) && deb_index_resolve(ix, "amd64", want, 2, 1, &p, &n, &e) == 0)
 		resolved_free(p, n);
 	deb_index_free(ix);
 	return 0;

@@ -88,10 +88,11 @@ static char *describe(const char *path)
 	}
 	while (archive_read_next_header(a, &en) == ARCHIVE_OK) {
 		buf_addf(&b, "%s %o %o %lld %lld %s %s %lld %lld", archive_entry_pathname(en),
-			 (unsigned)archive_entry_filetype(en) >> 12, (unsigned)archive_entry_perm(en),
-			 (long long)archive_entry_uid(en), (long long)archive_entry_gid(en),
-			 or_dash(archive_entry_uname(en)), or_dash(archive_entry_gname(en)),
-			 (long long)archive_entry_mtime(en), (long long)archive_entry_size(en));
+			 (unsigned)archive_entry_filetype(en) >> 12,
+			 (unsigned)archive_entry_perm(en), (long long)archive_entry_uid(en),
+			 (long long)archive_entry_gid(en), or_dash(archive_entry_uname(en)),
+			 or_dash(archive_entry_gname(en)), (long long)archive_entry_mtime(en),
+			 (long long)archive_entry_size(en));
 		if (archive_entry_symlink(en))
 			buf_addf(&b, " -> %s", archive_entry_symlink(en));
 		buf_addstr(&b, "\n");
@@ -129,7 +130,8 @@ TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
 	CHECK(make_tree(y, 1, "2031-06-06 12:34:56") == 0);
 	/* A name too long for ustar takes a pax record: deterministic too. */
 	CHECK(sh("cd %s && mkdir -p %s && touch %s/%0150d && cd %s && mkdir -p %s && "
-		 "touch -d 2032-01-01 %s/%0150d", x, "sub", "sub", 0, y, "sub", "sub", 0) == 0);
+		 "touch -d 2032-01-01 %s/%0150d",
+		 x, "sub", "sub", 0, y, "sub", "sub", 0) == 0);
 	for (size_t i = 0; i < 4; i++) {
 		char *ox = xasprintf("%s/x.%s", t, comp[i]), *oy = xasprintf("%s/y.%s", t, comp[i]);
 		CHECK(archive_write_tree(x, "pkg-1.0", ox, comp[i], SDE, &e) == 0);
@@ -140,7 +142,8 @@ TEST(write_tree_is_byte_identical_for_two_differently_created_copies)
 	}
 	CHECK(sh("cd %s && tar -tf x.none | tr '\\n' ' ' | grep -qx 'pkg-1.0/ pkg-1.0/B pkg-1.0/a "
 		 "pkg-1.0/a-b pkg-1.0/empty/ pkg-1.0/link pkg-1.0/run.sh pkg-1.0/sub/ "
-		 "pkg-1.0/sub/%0150d pkg-1.0/sub/deep/ pkg-1.0/sub/deep/c '", t, 0) == 0);
+		 "pkg-1.0/sub/%0150d pkg-1.0/sub/deep/ pkg-1.0/sub/deep/c '",
+		 t, 0) == 0);
 	CHECK(sh("cd %s && xz -t x.xz && gzip -t x.gzip && zstd -qt x.zstd", t) == 0);
 	/* zstd: the same tar inside, and the same bytes on one CPU as on all
 	 * (libzstd's multi-threaded format does not depend on the count). */
@@ -209,7 +212,7 @@ TEST(gzip_output_has_no_timestamp_and_no_name)
 	CHECK(p && n > 10);
 	if (p && n > 10) {
 		CHECK((unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b);
-		CHECK((p[3] & 0x08) == 0); /* FNAME */
+		CHECK((p[3] & 0x08) == 0);            /* FNAME */
 		CHECK(!memcmp(p + 4, "\0\0\0\0", 4)); /* MTIME */
 	}
 	free(p);
@@ -245,7 +248,8 @@ TEST(write_files_adds_parent_directories_and_refuses_duplicates_and_escapes)
 {
 	char *t = tmpdir(), *f = fs_join(t, "fw.bin"), *out = fs_join(t, "b.tar"), *d;
 	struct err e = ERR_INIT;
-	struct archive_entry_spec ok[] = { { "artifacts/fw.bin", f }, { "key.pub", f },
+	struct archive_entry_spec ok[] = { { "artifacts/fw.bin", f },
+					   { "key.pub", f },
 					   { "artifacts/sub/fw.bin", f } };
 	struct archive_entry_spec dup[] = { { "a", f }, { "a", f } };
 	struct archive_entry_spec esc[] = { { "../a", f } };
@@ -332,7 +336,8 @@ TEST(normalize_turns_an_odc_cpio_into_a_sorted_newc_cpio_that_cpio_reads)
 
 	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 1, "2030-01-01") == 0);
 	CHECK(sh("cd %s && find . ! -name a | cpio --quiet -o -H odc > %s && "
-		 "echo a | cpio --quiet -o -A -H odc -F %s", x, c, c) == 0);
+		 "echo a | cpio --quiet -o -A -H odc -F %s",
+		 x, c, c) == 0);
 	CHECK_STR(archive_detect(c), "cpio");
 	CHECK(archive_normalize(c, SDE, &changed, &e) == 0);
 	CHECK(changed == 1);
@@ -350,7 +355,8 @@ TEST(normalize_turns_an_odc_cpio_into_a_sorted_newc_cpio_that_cpio_reads)
 		     "sub/deep 4 755 0 0 - - 1700000000 0\n"
 		     "sub/deep/c 10 644 0 0 - - 1700000000 1\n");
 	CHECK(sh("mkdir %s/out && cd %s/out && cpio --quiet -id < %s && diff -r %s . && "
-		 "test \"$(readlink link)\" = sub/deep/c", t, t, c, x) == 0);
+		 "test \"$(readlink link)\" = sub/deep/c",
+		 t, t, c, x) == 0);
 	CHECK(archive_normalize(c, SDE, &changed, &e) == 0 && changed == 0);
 	free(p);
 	free(d);
@@ -362,13 +368,15 @@ TEST(normalize_turns_an_odc_cpio_into_a_sorted_newc_cpio_that_cpio_reads)
 
 TEST(normalize_gives_a_zip_the_same_bytes_whatever_its_times_and_the_time_zone)
 {
-	char *t = tmpdir(), *x = fs_join(t, "x"), *z1 = fs_join(t, "1.zip"), *z2 = fs_join(t, "2.zip");
+	char *t = tmpdir(), *x = fs_join(t, "x"), *z1 = fs_join(t, "1.zip"),
+	     *z2 = fs_join(t, "2.zip");
 	struct err e = ERR_INIT;
 	int changed = -1;
 
 	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0);
 	CHECK(sh("cd %s && zip -qry %s . && find . -exec touch -h -d 2032-05-05 {} + && "
-		 "TZ=Asia/Tokyo zip -qry %s sub run.sh a B link a-b empty", x, z1, z2) == 0);
+		 "TZ=Asia/Tokyo zip -qry %s sub run.sh a B link a-b empty",
+		 x, z1, z2) == 0);
 	CHECK(!same_file(z1, z2));
 	CHECK_STR(archive_detect(z1), "zip");
 	setenv("TZ", "Asia/Tokyo", 1);
@@ -381,7 +389,8 @@ TEST(normalize_gives_a_zip_the_same_bytes_whatever_its_times_and_the_time_zone)
 	CHECK(same_file(z1, z2));
 	CHECK(sh("unzip -tq %s >/dev/null && mkdir %s/out && cd %s/out && unzip -q %s && "
 		 "diff -r %s . && test -x run.sh && test \"$(readlink link)\" = sub/deep/c && "
-		 "TZ=UTC unzip -Z -T %s B | grep -q ' 20231114.22' ", z1, t, t, z1, x, z1) == 0);
+		 "TZ=UTC unzip -Z -T %s B | grep -q ' 20231114.22' ",
+		 z1, t, t, z1, x, z1) == 0);
 	CHECK(archive_normalize(z1, SDE, &changed, &e) == 0 && changed == 0);
 	fs_remove_tree(t, NULL);
 	free(x);
@@ -398,8 +407,9 @@ static int make_lib(const char *d, const char *prefix)
 	static const char *const src[][2] = {
 		{ "a.c", "int alpha(int x){return x+1;}\n" },
 		{ "beta_long_name_obj.c", "int beta_with_a_long_name(int x){return x*2;}\n" },
-		{ "main.c", "#include <stdio.h>\nint alpha(int);int beta_with_a_long_name(int);\n"
-			    "int main(void){printf(\"%d\\n\",alpha(beta_with_a_long_name(20)));}\n" },
+		{ "main.c",
+		  "#include <stdio.h>\nint alpha(int);int beta_with_a_long_name(int);\n"
+		  "int main(void){printf(\"%d\\n\",alpha(beta_with_a_long_name(20)));}\n" },
 	};
 	struct err e = ERR_INIT;
 
@@ -433,7 +443,8 @@ TEST(normalize_keeps_a_static_library_linkable_with_its_symbol_index)
 		 "nm --print-armap libx.a | grep -q 'alpha in a.o' && "
 		 "nm --print-armap libx.a | grep -q 'beta_with_a_long_name in beta_long_name_obj.o' && "
 		 "ar tv libx.a | grep -v 'rw-r--r-- 0/0' | grep . ; "
-		 "gcc -o prog main.c -L. -lx && test \"$(./prog)\" = 41", t) == 0);
+		 "gcc -o prog main.c -L. -lx && test \"$(./prog)\" = 41",
+		 t) == 0);
 	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0 && changed == 0);
 	/* Made again later, with other times and owner: the same bytes. */
 	CHECK(sh("cd %s && mv libx.a first.a && touch -d 2033-03-03 a.o && ar rcsU libx.a a.o beta_long_name_obj.o",
@@ -456,7 +467,8 @@ TEST(normalize_keeps_a_riscv_static_library_linkable)
 	CHECK(archive_normalize(lib, SDE, &changed, &e) == 0 && changed == 1);
 	CHECK(sh("cd %s && riscv64-linux-gnu-nm --print-armap libx.a | grep -q 'alpha in a.o' && "
 		 "riscv64-linux-gnu-gcc -static -o prog main.c -L. -lx && "
-		 "test \"$(qemu-riscv64 ./prog)\" = 41", t) == 0);
+		 "test \"$(qemu-riscv64 ./prog)\" = 41",
+		 t) == 0);
 	fs_remove_tree(t, NULL);
 	free(lib);
 	free(t);
@@ -464,7 +476,8 @@ TEST(normalize_keeps_a_riscv_static_library_linkable)
 
 TEST(normalize_refuses_escaping_members_and_device_nodes_and_leaves_the_file)
 {
-	char *t = tmpdir(), *a = fs_join(t, "a.tar"), *b = fs_join(t, "b.tar"), *c = fs_join(t, "c.tar");
+	char *t = tmpdir(), *a = fs_join(t, "a.tar"), *b = fs_join(t, "b.tar"),
+	     *c = fs_join(t, "c.tar");
 	char *before = NULL, *after = NULL;
 	struct err e = ERR_INIT;
 	int changed = -1;
@@ -498,12 +511,14 @@ TEST(normalize_turns_hard_links_into_copies_in_tar_and_cpio)
 	int changed = -1;
 
 	CHECK(sh("cd %s && mkdir x && cd x && printf data > z && ln z a && ln z m && "
-		 "tar -cf %s z a m && find . -type f | cpio --quiet -o -H newc > %s", t, tar, cp) == 0);
+		 "tar -cf %s z a m && find . -type f | cpio --quiet -o -H newc > %s",
+		 t, tar, cp) == 0);
 	CHECK(archive_normalize(tar, SDE, &changed, &e) == 0 && changed == 1);
 	CHECK(archive_normalize(cp, SDE, &changed, &e) == 0 && changed == 1);
 	CHECK(sh("cd %s && mkdir t c && tar -C t -xf h.tar && (cd c && cpio --quiet -id < ../h.cpio) && "
 		 "for f in t/a t/m t/z c/a c/m c/z; do test \"$(cat $f)\" = data || exit 1; done && "
-		 "test \"$(stat -c %%h t/a)\" = 1 && test \"$(stat -c %%h c/z)\" = 1", t) == 0);
+		 "test \"$(stat -c %%h t/a)\" = 1 && test \"$(stat -c %%h c/z)\" = 1",
+		 t) == 0);
 	fs_remove_tree(t, NULL);
 	free(tar);
 	free(cp);
@@ -520,8 +535,8 @@ static int refused(const char *t, const char *body, const char *msg)
 
 	fs_remove_tree(d, NULL);
 	ok = mkdir(d, 0755) == 0 && py_tar(a, body) == 0 && archive_extract(a, d, &e) < 0 &&
-	     strstr(e.msg, msg) && sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | wc -l)\" = 2",
-				       d, t) == 0;
+	     strstr(e.msg, msg) &&
+	     sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | wc -l)\" = 2", d, t) == 0;
 	if (!ok)
 		fprintf(stderr, "  %s: got \"%s\"\n", msg, e.msg);
 	free(a);
@@ -535,7 +550,8 @@ TEST(extract_refuses_members_and_links_that_escape_the_destination)
 
 	CHECK(refused(t, "add(\"ok\"); add(\"../x\")",
 		      "bad.tar: member \"../x\": path escapes the destination"));
-	CHECK(refused(t, "add(\"a/../../x\")", "member \"a/../../x\": path escapes the destination"));
+	CHECK(refused(t, "add(\"a/../../x\")",
+		      "member \"a/../../x\": path escapes the destination"));
 	CHECK(refused(t, "add(\"/tmp/lockstep-escape-probe\")",
 		      "member \"/tmp/lockstep-escape-probe\": path escapes the destination"));
 	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"../../etc\")",
@@ -543,22 +559,28 @@ TEST(extract_refuses_members_and_links_that_escape_the_destination)
 	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"/etc/passwd\")",
 		      "member \"l\": symlink to \"/etc/passwd\": path escapes the destination"));
 	/* Each link alone stays inside; followed through the other, it leaves. */
-	CHECK(refused(t, "add(\"d/sub\", type=tarfile.DIRTYPE); add(\"d/up\", type=tarfile.SYMTYPE, link=\".\");"
-			 "add(\"d/s\", type=tarfile.SYMTYPE, link=\"up/../..\")",
-		      "member \"d/s\": symlink to \"up/../..\": path escapes the destination"));
+	CHECK(refused(
+		t,
+		"add(\"d/sub\", type=tarfile.DIRTYPE); add(\"d/up\", type=tarfile.SYMTYPE, link=\".\");"
+		"add(\"d/s\", type=tarfile.SYMTYPE, link=\"up/../..\")",
+		"member \"d/s\": symlink to \"up/../..\": path escapes the destination"));
 	CHECK(refused(t, "add(\"l\", type=tarfile.SYMTYPE, link=\"sub\"); add(\"l/x\")",
 		      "member \"l/x\": path goes through a symlink"));
-	CHECK(refused(t, "add(\"h\", type=tarfile.LNKTYPE, link=\"../etc/passwd\")",
-		      "member \"h\": hard link to \"../etc/passwd\": path escapes the destination"));
-	CHECK(refused(t, "add(\"h\", type=tarfile.LNKTYPE, link=\"etc/passwd\")",
-		      "member \"h\": hard link to \"etc/passwd\", not an earlier file of the archive"));
+	CHECK(refused(
+		t, "add(\"h\", type=tarfile.LNKTYPE, link=\"../etc/passwd\")",
+		"member \"h\": hard link to \"../etc/passwd\": path escapes the destination"));
+	CHECK(refused(
+		t, "add(\"h\", type=tarfile.LNKTYPE, link=\"etc/passwd\")",
+		"member \"h\": hard link to \"etc/passwd\", not an earlier file of the archive"));
 	CHECK(refused(t, "add(\"null\", type=tarfile.CHRTYPE)",
 		      "member \"null\": device nodes, FIFOs and sockets are not extracted"));
 	CHECK(refused(t, "add(\"p\", type=tarfile.FIFOTYPE)",
 		      "member \"p\": device nodes, FIFOs and sockets are not extracted"));
-	CHECK(refused(t, "add(\"a/\", type=tarfile.DIRTYPE); add(\"l1\", type=tarfile.SYMTYPE, link=\"l2\");"
-			 "add(\"l2\", type=tarfile.SYMTYPE, link=\"l1/x\")",
-		      "path escapes the destination"));
+	CHECK(refused(
+		t,
+		"add(\"a/\", type=tarfile.DIRTYPE); add(\"l1\", type=tarfile.SYMTYPE, link=\"l2\");"
+		"add(\"l2\", type=tarfile.SYMTYPE, link=\"l1/x\")",
+		"path escapes the destination"));
 	CHECK(sh("test ! -e %s/x && test ! -e /tmp/lockstep-escape-probe", t) == 0);
 	fs_remove_tree(t, NULL);
 	free(t);
@@ -576,12 +598,15 @@ TEST(extract_recreates_a_written_tree_without_setuid_bits)
 	CHECK(archive_extract(a, d, &e) == 0);
 	CHECK(sh("cd %s/pkg && diff -r %s . && test -x run.sh && test ! -x a && "
 		 "test \"$(readlink link)\" = sub/deep/c && test \"$(stat -c %%Y a)\" = %lld && "
-		 "test \"$(stat -c %%a %s)\" = 755", d, x, SDE, d) == 0);
-	CHECK(py_tar(s, "add(\"suid\", mode=0o4755); add(\"sgid/\", type=tarfile.DIRTYPE, mode=0o2775);"
-			"add(\"h\", type=tarfile.LNKTYPE, link=\"suid\")") == 0);
+		 "test \"$(stat -c %%a %s)\" = 755",
+		 d, x, SDE, d) == 0);
+	CHECK(py_tar(s,
+		     "add(\"suid\", mode=0o4755); add(\"sgid/\", type=tarfile.DIRTYPE, mode=0o2775);"
+		     "add(\"h\", type=tarfile.LNKTYPE, link=\"suid\")") == 0);
 	CHECK(archive_extract(s, sd, &e) == 0);
 	CHECK(sh("cd %s && test \"$(stat -c %%a suid)\" = 755 && test \"$(stat -c %%a sgid)\" = 775 && "
-		 "test \"$(stat -c %%i suid)\" = \"$(stat -c %%i h)\"", sd) == 0);
+		 "test \"$(stat -c %%i suid)\" = \"$(stat -c %%i h)\"",
+		 sd) == 0);
 	fs_remove_tree(t, NULL);
 	free(x);
 	free(a);
@@ -600,7 +625,8 @@ TEST(extract_refuses_a_truncated_or_corrupt_archive_and_writes_nothing)
 	CHECK(mkdir(x, 0755) == 0 && make_tree(x, 0, "2030-01-01") == 0 && mkdir(d, 0755) == 0);
 	CHECK(sh("head -c 4000 /dev/urandom > %s/x/noise", t) == 0);
 	CHECK(archive_write_tree(x, NULL, a, "gzip", SDE, &e) == 0);
-	CHECK(sh("cd %s && head -c $(( $(stat -c %%s a.tgz) / 2 )) a.tgz > cut && mv cut a.tgz", t) == 0);
+	CHECK(sh("cd %s && head -c $(( $(stat -c %%s a.tgz) / 2 )) a.tgz > cut && mv cut a.tgz",
+		 t) == 0);
 	CHECK(archive_extract(a, d, &e) < 0);
 	CHECK_CONTAINS(e.msg, "a.tgz: ");
 	CHECK_CONTAINS(e.msg, "truncated");
@@ -616,10 +642,13 @@ TEST(extract_refuses_a_truncated_or_corrupt_archive_and_writes_nothing)
 	/* A header declaring more content than the cap is refused before reading. */
 	CHECK(sh("python3 -c 'import tarfile,sys\n"
 		 "i=tarfile.TarInfo(\"huge\"); i.size=5<<30\n"
-		 "open(sys.argv[1],\"wb\").write(i.tobuf(tarfile.GNU_FORMAT)+bytes(1024))' %s", big) == 0);
+		 "open(sys.argv[1],\"wb\").write(i.tobuf(tarfile.GNU_FORMAT)+bytes(1024))' %s",
+		 big) == 0);
 	CHECK(archive_extract(big, d, &e) < 0);
-	CHECK_CONTAINS(e.msg, "big.tar: member \"huge\": content beyond the cap of 4294967296 bytes");
-	CHECK(sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | tr '\\n' ' ')\" = 'a.tgz big.tar c.tar d g.bin x '", d, t) == 0);
+	CHECK_CONTAINS(e.msg,
+		       "big.tar: member \"huge\": content beyond the cap of 4294967296 bytes");
+	CHECK(sh("test -z \"$(ls -A %s)\" && test \"$(ls -A %s | tr '\\n' ' ')\" = 'a.tgz big.tar c.tar d g.bin x '",
+		 d, t) == 0);
 	fs_remove_tree(t, NULL);
 	free(x);
 	free(a);
@@ -669,7 +698,8 @@ TEST(list_read_member_and_detect_answer_from_the_archive)
 	CHECK_STR(archive_detect(a), "tar");
 	/* A compressed single file, an ELF, zeros and text are not archives. */
 	CHECK(sh("cd %s && cp /bin/true elf && gzip -c elf > elf.gz && head -c 10240 /dev/zero > zeros && "
-		 "echo hello > text", t) == 0);
+		 "echo hello > text",
+		 t) == 0);
 	static const char *const no[] = { "elf", "elf.gz", "zeros", "text", "missing" };
 	for (size_t i = 0; i < 5; i++) {
 		char *p = fs_join(t, no[i]);

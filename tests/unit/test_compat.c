@@ -22,7 +22,8 @@ TEST(yaml_scalars_become_strings_and_empty_becomes_null)
 	char *s;
 	CHECK(j != NULL);
 	s = json_print_canonical(j);
-	CHECK_STR(s, "{\"a\":\"12\",\"b\":\"true\",\"c\":null,\"d\":\"x: y\",\"e\":[\"u0012\",null]}");
+	CHECK_STR(s,
+		  "{\"a\":\"12\",\"b\":\"true\",\"c\":null,\"d\":\"x: y\",\"e\":[\"u0012\",null]}");
 	free(s);
 	cJSON_Delete(j);
 }
@@ -91,8 +92,12 @@ TEST(problems_name_the_row_and_the_field)
 	CHECK(manifest_validate(m, "t.yaml", NULL, NULL, &p, &e) == 2);
 	CHECK(p.n == 2);
 	if (p.n == 2) {
-		CHECK_STR(p.v[0], "t.yaml: \"tested_on[0].status\": unknown status \"blue\" (green, yellow or red)");
-		CHECK_CONTAINS(p.v[1], "t.yaml: \"tested_on[0].riscv_microcode\": microcode version \"u1\"");
+		CHECK_STR(
+			p.v[0],
+			"t.yaml: \"tested_on[0].status\": unknown status \"blue\" (green, yellow or red)");
+		CHECK_CONTAINS(
+			p.v[1],
+			"t.yaml: \"tested_on[0].riscv_microcode\": microcode version \"u1\"");
 	}
 	cJSON_Delete(m);
 	strv_release(&p);

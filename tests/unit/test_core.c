@@ -150,8 +150,8 @@ TEST(base64_accepts_both_alphabets_and_refuses_garbage)
 	free(enc);
 }
 
-TEST_MAIN(T(base64_accepts_both_alphabets_and_refuses_garbage), T(sha256_of_abc_is_the_fips_vector), T(digest_file_refuses_a_symlink),
-	  T(relative_paths_that_escape_are_refused), T(json_unknown_field_is_named),
-	  T(json_malformed_names_file_and_line), T(json_canonical_sorts_keys),
-	  T(source_date_epoch_must_be_decimal), T(rfc3339_is_utc_with_z),
-	  T(publish_replaces_an_absent_dir_whole))
+TEST_MAIN(T(base64_accepts_both_alphabets_and_refuses_garbage), T(sha256_of_abc_is_the_fips_vector),
+	  T(digest_file_refuses_a_symlink), T(relative_paths_that_escape_are_refused),
+	  T(json_unknown_field_is_named), T(json_malformed_names_file_and_line),
+	  T(json_canonical_sorts_keys), T(source_date_epoch_must_be_decimal),
+	  T(rfc3339_is_utc_with_z), T(publish_replaces_an_absent_dir_whole))

@@ -24,7 +24,8 @@ TEST(hint_dates_are_timestamps)
 {
 	struct diff_ctx c;
 	ctx(&c);
-	CHECK(hints_strings(&c, "built Nov 14 2023 22:13:20", "built Nov 15 2023 01:00:00") == HINT_TIMESTAMP);
+	CHECK(hints_strings(&c, "built Nov 14 2023 22:13:20", "built Nov 15 2023 01:00:00") ==
+	      HINT_TIMESTAMP);
 	CHECK(hints_strings(&c, "v1 2023-11-14", "v1 2023-11-15") == HINT_TIMESTAMP);
 	CHECK(hints_strings(&c, "epoch=1699999000", "epoch=1700000000") == HINT_TIMESTAMP);
 	CHECK(hints_strings(&c, "version 1", "version 2") == HINT_CONTENT);
@@ -35,7 +36,8 @@ TEST(hint_paths_hosts_users)
 	struct diff_ctx c;
 	const char *bp[] = { "/srv/ci/job42" };
 	ctx(&c);
-	CHECK(hints_strings(&c, "/tmp/build-a/src/main.c", "/tmp/build-b/src/main.c") == HINT_BUILD_PATH);
+	CHECK(hints_strings(&c, "/tmp/build-a/src/main.c", "/tmp/build-b/src/main.c") ==
+	      HINT_BUILD_PATH);
 	CHECK(hints_strings(&c, "/home/alice/x.c", "/home/bob/x.c") == HINT_USERNAME);
 	CHECK(hints_strings(&c, "built on buildhost7", "built on otherhost") == HINT_HOSTNAME);
 	CHECK(hints_strings(&c, "/usr/include/a.h", "/usr/include/b.h") == HINT_CONTENT);
@@ -73,10 +75,12 @@ TEST(hint_strings_that_change_length_are_text_not_integers)
 	/* After a common printable prefix, 32 random bytes that start with a
 	 * printable byte on both sides and then a NUL on one: random, not a
 	 * one-letter string. */
-	const unsigned char ra[48] = "salt:x\0\xf3\x5a\xc2\x11\x8e\x6d\x39\xa4\xfe\x02\x77\xb0\x1c\xd5"
-				     "\x48\x9a\x63\xef\x20\x8b\x14\xc7\x5e\xa9\x36\xf1\x0d\x82\x91\x07";
-	const unsigned char rb[48] = "salt:QZ\x2f\xe6\x50\x9d\x13\xba\x74\xc8\x05\x6e\xd1\x3a\x87\x29"
-				     "\xfc\x41\xb6\x1e\x93\x58\xe0\x0a\xcd\x67\x22\x9f\x44\xeb\x16\x71";
+	const unsigned char ra[48] =
+		"salt:x\0\xf3\x5a\xc2\x11\x8e\x6d\x39\xa4\xfe\x02\x77\xb0\x1c\xd5"
+		"\x48\x9a\x63\xef\x20\x8b\x14\xc7\x5e\xa9\x36\xf1\x0d\x82\x91\x07";
+	const unsigned char rb[48] =
+		"salt:QZ\x2f\xe6\x50\x9d\x13\xba\x74\xc8\x05\x6e\xd1\x3a\x87\x29"
+		"\xfc\x41\xb6\x1e\x93\x58\xe0\x0a\xcd\x67\x22\x9f\x44\xeb\x16\x71";
 	ctx(&c);
 	CHECK(hints_span(&c, a, 32, b, 32, 9, 12) == HINT_HOSTNAME);
 	CHECK(hints_span(&c, ra, 48, rb, 48, 5, 32) == HINT_RANDOM);
@@ -98,8 +102,10 @@ TEST(hint_printable_words_are_never_integer_times)
 	struct diff_ctx c;
 	/* Two names swapped: "abcd" and "efgh" read as little-endian words
 	 * fall in 2023 and 2025, near "now"; they are text all the same. */
-	const unsigned char a[16] = "abcd\x01\x01\x01\x01" "efgh";
-	const unsigned char b[16] = "efgh\x01\x01\x01\x01" "abcd";
+	const unsigned char a[16] = "abcd\x01\x01\x01\x01"
+				    "efgh";
+	const unsigned char b[16] = "efgh\x01\x01\x01\x01"
+				    "abcd";
 	ctx(&c);
 	c.now = 1760000000;
 	CHECK(hints_span(&c, a, 16, b, 16, 0, 12) == HINT_CONTENT);
@@ -116,8 +122,10 @@ TEST(hint_random_salts_are_random_every_time)
 	unsigned char a[96] = { 0 }, b[96] = { 0 };
 	ctx(&c);
 	for (int i = 0; i < 32; i++) {
-		a[32 + i] = (unsigned char)strtoul((char[]){ ha[2 * i], ha[2 * i + 1], 0 }, NULL, 16);
-		b[32 + i] = (unsigned char)strtoul((char[]){ hb[2 * i], hb[2 * i + 1], 0 }, NULL, 16);
+		a[32 + i] = (unsigned char)strtoul((char[]){ ha[2 * i], ha[2 * i + 1], 0 }, NULL,
+						   16);
+		b[32 + i] = (unsigned char)strtoul((char[]){ hb[2 * i], hb[2 * i + 1], 0 }, NULL,
+						   16);
 	}
 	CHECK(hints_span(&c, a, 96, b, 96, 32, 32) == HINT_RANDOM);
 }
@@ -179,6 +187,7 @@ TEST(report_json_and_first_offset)
 }
 
 TEST_MAIN(T(hint_dates_are_timestamps), T(hint_yyyymmdd_is_a_timestamp_near_now_only),
-	  T(hint_printable_words_are_never_integer_times), T(hint_random_salts_are_random_every_time), T(hint_paths_hosts_users), T(hint_integers_and_randomness),
-	  T(hint_strings_that_change_length_are_text_not_integers),
+	  T(hint_printable_words_are_never_integer_times),
+	  T(hint_random_salts_are_random_every_time), T(hint_paths_hosts_users),
+	  T(hint_integers_and_randomness), T(hint_strings_that_change_length_are_text_not_integers),
 	  T(byte_ranges_merge_close_differences), T(report_json_and_first_offset))

@@ -66,11 +66,13 @@ static int build_samples(void)
 			      "void _start(void) { for (;;) a(b(1)); }\n") < 0 ||
 	    write_file("text.txt", "not an ELF file\n") < 0)
 		return 0;
-	if (sh_in_dir(CROSS " -march=rv64imac -mabi=lp64 -mcmodel=medany -O2 -g "
-	       "-grecord-gcc-switches -c a.c c.c && " CROSS " -march=rv64imac -mabi=lp64 "
-	       "-mcmodel=medany -Os -g -grecord-gcc-switches -c b.c && " CROSS
-	       " -nostdlib -nostartfiles -Wl,--build-id=0x" BUILD_ID
-	       " -o fw.elf c.o a.o b.o && cp a.o a-copy.o && gcc -O1 -g -c -o host.o a.c") != 0)
+	if (sh_in_dir(CROSS
+		      " -march=rv64imac -mabi=lp64 -mcmodel=medany -O2 -g "
+		      "-grecord-gcc-switches -c a.c c.c && " CROSS " -march=rv64imac -mabi=lp64 "
+		      "-mcmodel=medany -Os -g -grecord-gcc-switches -c b.c && " CROSS
+		      " -nostdlib -nostartfiles -Wl,--build-id=0x" BUILD_ID
+		      " -o fw.elf c.o a.o b.o && cp a.o a-copy.o && gcc -O1 -g -c -o host.o a.c") !=
+	    0)
 		return 0;
 	built = 1;
 	return 1;
@@ -104,9 +106,11 @@ static int has_flag(const cJSON *producer, const char *flag)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(producer, "flags"))
-		if (strcmp(it->valuestring, flag) == 0)
-			return 1;
+	cJSON_ArrayForEach(it,
+			   cJSON_GetObjectItemCaseSensitive(producer,
+							    "flags")) if (strcmp(it->valuestring,
+										 flag) ==
+									  0) return 1;
 	return 0;
 }
 
@@ -149,7 +153,8 @@ TEST(riscv_executable_identity_comment_and_build_id)
 	CHECK(cJSON_GetArraySize(comment) == 1);
 	CHECK(id != NULL);
 	CHECK_STR(cJSON_GetArrayItem(comment, 0) ? cJSON_GetArrayItem(comment, 0)->valuestring
-						  : NULL, id);
+						 : NULL,
+		  id);
 	cJSON_Delete(info);
 	free(fw);
 	free(id);
@@ -350,7 +355,6 @@ TEST_MAIN(T(is_elf_tells_elf_from_text_and_missing_files),
 	  T(relocatable_object_producer_is_read_after_relocation),
 	  T(check_compiler_accepts_the_pin_and_names_a_foreign_compiler),
 	  T(check_compilers_accepts_what_the_pin_ships_and_nothing_else),
-	  T(every_truncation_is_an_error_naming_the_file),
-	  T(corrupted_section_offset_is_an_error),
+	  T(every_truncation_is_an_error_naming_the_file), T(corrupted_section_offset_is_an_error),
 	  T(non_elf_file_is_an_error_naming_the_file),
 	  T(producer_string_splits_into_compiler_and_flags))

@@ -65,8 +65,8 @@ static const char server_py[] =
 
 static char root[] = "/tmp/lockstep-fetch-srv-XXXXXX";
 static pid_t server = -1;
-static char *base_url;    /* http://127.0.0.1:PORT */
-static char *closed_url;  /* a bound port nobody listens on */
+static char *base_url;   /* http://127.0.0.1:PORT */
+static char *closed_url; /* a bound port nobody listens on */
 static int closed_fd = -1;
 static char small_sha[DIGEST_HEX_LEN + 1], big_sha[DIGEST_HEX_LEN + 1];
 
@@ -189,7 +189,8 @@ static void out_done(char *dir)
 
 TEST(a_file_with_the_right_sha256_appears_with_exactly_its_bytes)
 {
-	char *dir = out_dir(), *dest = fs_join(dir, "hello.deb"), *got = NULL, hex[DIGEST_HEX_LEN + 1] = "";
+	char *dir = out_dir(), *dest = fs_join(dir, "hello.deb"), *got = NULL,
+	     hex[DIGEST_HEX_LEN + 1] = "";
 	const char *bases[] = { base_url, NULL };
 	struct err e = ERR_INIT;
 	struct stat st;
@@ -310,7 +311,8 @@ TEST(a_file_above_max_bytes_is_refused_leaving_nothing)
 TEST(a_connection_cut_halfway_leaves_nothing_and_the_next_base_starts_afresh)
 {
 	char *dir = out_dir(), *dest = fs_join(dir, "big.deb"), hex[DIGEST_HEX_LEN + 1];
-	char *half = xasprintf("%s/half", base_url), *missing = xasprintf(" %u bytes ", BIG_LEN / 2);
+	char *half = xasprintf("%s/half", base_url),
+	     *missing = xasprintf(" %u bytes ", BIG_LEN / 2);
 	const char *cut[] = { half, NULL }, *then_good[] = { half, base_url, NULL };
 	struct err e = ERR_INIT;
 
@@ -364,8 +366,8 @@ TEST(a_path_that_is_not_plainly_below_the_archive_root_is_refused)
 {
 	char *dir = out_dir(), *dest = fs_join(dir, "x");
 	const char *bases[] = { base_url, NULL };
-	const char *bad[] = { "../etc/passwd", "/etc/passwd", "pool/a b.deb", "pool/x?y=1",
-			      "pool/x#frag", "" };
+	const char *bad[] = { "../etc/passwd", "/etc/passwd", "pool/a b.deb",
+			      "pool/x?y=1",    "pool/x#frag", "" };
 	struct err e = ERR_INIT;
 	char *out = NULL;
 	size_t len;
@@ -379,7 +381,8 @@ TEST(a_path_that_is_not_plainly_below_the_archive_root_is_refused)
 	/* And no base at all is named as such. */
 	bases[0] = NULL;
 	CHECK(fetch_mem(bases, SMALL, 0, &out, &len, &e) == -1);
-	CHECK_CONTAINS(e.msg, "no mirror to download from (give --mirror URL or set LOCKSTEP_MIRROR)");
+	CHECK_CONTAINS(e.msg,
+		       "no mirror to download from (give --mirror URL or set LOCKSTEP_MIRROR)");
 	CHECK(entries(dir) == 0);
 	free(dest);
 	out_done(dir);

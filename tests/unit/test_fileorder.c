@@ -58,8 +58,8 @@ TEST(copy_lists_every_directory_reversed)
 {
 	char src[] = "/tmp/lockstep-unit-src-XXXXXX";
 	char dst[] = FILEORDER_DIR "/lockstep-unit-dst-XXXXXX";
-	static const char *const names[] = { "main.c", "alpha.c", "zeta.c", "beta.c", "Makefile",
-					     "gamma.c", "delta.c", NULL };
+	static const char *const names[] = { "main.c",   "alpha.c", "zeta.c",  "beta.c",
+					     "Makefile", "gamma.c", "delta.c", NULL };
 	struct err e = ERR_INIT;
 	struct timespec ts[2] = { { 1768176000, 0 }, { 1768176000, 0 } };
 	struct stat st;

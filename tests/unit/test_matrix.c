@@ -24,9 +24,8 @@ static int load(const char *extra, struct recipe *r, struct err *e)
 	return ret;
 }
 
-static const char three[] =
-	",\"env\":{\"X\":\"1\"},\"matrix\":{\"board\":[\"virt\",\"sifive_u\"],"
-	"\"march\":[\"rv64gc\",\"rv64imac\",\"rv32i\"],\"opt\":[\"O2\"]}";
+static const char three[] = ",\"env\":{\"X\":\"1\"},\"matrix\":{\"board\":[\"virt\",\"sifive_u\"],"
+			    "\"march\":[\"rv64gc\",\"rv64imac\",\"rv32i\"],\"opt\":[\"O2\"]}";
 
 TEST(cells_vary_first_axis_slowest_in_declared_order)
 {
@@ -88,7 +87,9 @@ TEST(selection_in_any_axis_order_gives_the_canonical_name_and_applies_values)
 
 TEST(bad_selections_name_the_file_and_the_axis_or_value)
 {
-	static const struct { const char *sel, *msg; } bad[] = {
+	static const struct {
+		const char *sel, *msg;
+	} bad[] = {
 		{ "board=virt,march=rv64gc", "axis \"opt\" is missing" },
 		{ "board=virt,march=rv64gc,opt=O2,cpu=x", "unknown axis \"cpu\"" },
 		{ "board=virt,board=virt,march=rv64gc,opt=O2", "axis \"board\" given twice" },
@@ -112,9 +113,13 @@ TEST(bad_selections_name_the_file_and_the_axis_or_value)
 
 TEST(bad_matrices_are_errors_naming_the_axis)
 {
-	static const struct { const char *extra, *msg; } bad[] = {
-		{ ",\"matrix\":{\"board\":[]}", "\"matrix.board\": an axis needs at least one value" },
-		{ ",\"matrix\":{\"board\":[\"a\",\"a\"]}", "\"matrix.board[1]\": duplicate value \"a\"" },
+	static const struct {
+		const char *extra, *msg;
+	} bad[] = {
+		{ ",\"matrix\":{\"board\":[]}",
+		  "\"matrix.board\": an axis needs at least one value" },
+		{ ",\"matrix\":{\"board\":[\"a\",\"a\"]}",
+		  "\"matrix.board[1]\": duplicate value \"a\"" },
 		{ ",\"matrix\":{\"Board\":[\"a\"]}", "\"matrix.Board\"" },
 		{ ",\"matrix\":{\"board\":[\"a/b\"]}", "\"matrix.board[0]\": \"a/b\"" },
 		{ ",\"matrix\":{\"board\":[\"a,b\"]}", "\"matrix.board[0]\"" },
@@ -122,10 +127,12 @@ TEST(bad_matrices_are_errors_naming_the_axis)
 		{ ",\"matrix\":{\"board\":\"virt\"}", "\"matrix.board\": expected an array" },
 		{ ",\"matrix\":{\"march\":[\"x86\"]}", "\"matrix.march[0]\"" },
 		{ ",\"matrix\":{\"path\":[\"a\"]}", "\"matrix.path\": its variable PATH" },
-		{ ",\"env\":{\"BOARD\":\"x\"},\"matrix\":{\"board\":[\"a\"]}", "\"matrix.board\": its variable BOARD is also set in \"env\"" },
+		{ ",\"env\":{\"BOARD\":\"x\"},\"matrix\":{\"board\":[\"a\"]}",
+		  "\"matrix.board\": its variable BOARD is also set in \"env\"" },
 		{ ",\"matrix\":{}", "\"matrix\": must name at least one axis" },
 		{ ",\"matrix\":{\"a\":[\"1\"],\"b\":[\"1\"],\"c\":[\"1\"],\"d\":[\"1\"],\"e\":[\"1\"],"
-		  "\"f\":[\"1\"],\"g\":[\"1\"],\"h\":[\"1\"],\"i\":[\"1\"]}", "9 axes, at most 8" },
+		  "\"f\":[\"1\"],\"g\":[\"1\"],\"h\":[\"1\"],\"i\":[\"1\"]}",
+		  "9 axes, at most 8" },
 		{ ",\"matrix\":{\"a\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\"],"
 		  "\"b\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\"]}",
 		  "\"matrix.b\": the matrix has more than 256 cells" },
@@ -157,8 +164,10 @@ TEST(every_cell_is_in_exactly_one_shard_for_1_to_7_shards)
 
 TEST(shard_specs_are_i_slash_n_with_1_le_i_le_n_le_1024)
 {
-	static const char *const bad[] = { "0/3", "4/3", "3", "1/0", "a/b", "", "/", "1/", "/3",
-					   "-1/3", "1/3x", "1/1025", " 1/3", "1/3/5" };
+	static const char *const bad[] = {
+		"0/3", "4/3", "3",    "1/0",  "a/b",    "",     "/",
+		"1/",  "/3",  "-1/3", "1/3x", "1/1025", " 1/3", "1/3/5"
+	};
 	unsigned i = 0, n = 0;
 	struct err e = ERR_INIT;
 

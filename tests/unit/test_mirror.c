@@ -127,7 +127,8 @@ TEST(deb822_stanzas_give_enabled_deb_uris_after_list_files_in_name_order)
 	    "Types: deb\n"
 	    "URIs: http://nosuite.example/debian\n");
 	put(dir, "sources.list.d/a.list", "deb http://z.example/debian bookworm main\n");
-	put(dir, "sources.list.d/c.list.disabled", "deb http://disabled.example/debian bookworm main\n");
+	put(dir, "sources.list.d/c.list.disabled",
+	    "deb http://disabled.example/debian bookworm main\n");
 	put(dir, "sources.list.d/d.list~", "deb http://backup.example/debian bookworm main\n");
 	got = bases_of(NULL, NULL, &e);
 	CHECK_STR(got, "http://z.example/debian http://a.example/debian http://b.example/debian "
@@ -156,8 +157,9 @@ TEST(lockstep_mirror_replaces_the_apt_sources_and_mirror_option_replaces_both)
 	struct err e = ERR_INIT;
 
 	put(dir, "sources.list", "deb http://apt.example/debian bookworm main\n");
-	setenv("LOCKSTEP_MIRROR", "  http://m1.example/debian//\thttps://m2.example/debian "
-				  "http://m1.example/debian ",
+	setenv("LOCKSTEP_MIRROR",
+	       "  http://m1.example/debian//\thttps://m2.example/debian "
+	       "http://m1.example/debian ",
 	       1);
 	got = bases_of(NULL, NULL, &e);
 	CHECK_STR(got, "http://m1.example/debian https://m2.example/debian");
@@ -231,8 +233,9 @@ TEST(no_source_at_all_says_how_to_configure_one)
 	char *dir = apt_dir(), *got;
 	struct err e = ERR_INIT;
 
-	put(dir, "sources.list", "deb-src http://src.example/debian bookworm main\n"
-				 "deb cdrom:[Debian]/ bookworm main\n");
+	put(dir, "sources.list",
+	    "deb-src http://src.example/debian bookworm main\n"
+	    "deb cdrom:[Debian]/ bookworm main\n");
 	got = bases_of(NULL, NULL, &e);
 	CHECK_CONTAINS(got, "error: no Debian mirror configured: give --mirror URL or set "
 			    "LOCKSTEP_MIRROR");

@@ -19,8 +19,10 @@ TEST(double_star_is_any_number_of_whole_components)
 	CHECK(outputs_match("out/**/*.ko", "out/a/x.ko"));
 	CHECK(outputs_match("out/**/*.ko", "out/a/b/c/x.ko"));
 	CHECK(outputs_match("**/*.ko", "drivers/net/x.ko"));
-	CHECK(outputs_match("build/**/fw_dynamic.bin", "build/platform/generic/firmware/fw_dynamic.bin"));
-	CHECK(outputs_match("build/platform/*/firmware/fw_*.bin", "build/platform/generic/firmware/fw_jump.bin"));
+	CHECK(outputs_match("build/**/fw_dynamic.bin",
+			    "build/platform/generic/firmware/fw_dynamic.bin"));
+	CHECK(outputs_match("build/platform/*/firmware/fw_*.bin",
+			    "build/platform/generic/firmware/fw_jump.bin"));
 	CHECK(!outputs_match("out/**/*.ko", "other/x.ko"));
 }
 

@@ -118,7 +118,8 @@ TEST(literal_blocks_keep_scripts_verbatim)
 	buf_addstr(&b, "    name: after\n");
 	CHECK(yamljson_parse(b.data, b.len, "block", &doc, &e) == 0);
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-			  cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "steps"), 0), "run")),
+			  cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "steps"), 0),
+			  "run")),
 		  script);
 	CHECK(!strstr(b.data, " \n")); /* no trailing blanks on empty lines */
 	cJSON_Delete(doc);
@@ -188,16 +189,20 @@ TEST(github_workflow_has_the_three_roles_chained)
 	CHECK_STR(str_at(doc, "jobs.gate.needs.0"), "verify");
 	CHECK(cJSON_GetArraySize(at(doc, "jobs.verify.strategy.matrix.verifier")) == 3);
 	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.runner"), "v-three");
-	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.key"), "LOCKSTEP_VERIFY_KEY_3");
+	CHECK_STR(str_at(doc, "jobs.verify.strategy.matrix.include.2.key"),
+		  "LOCKSTEP_VERIFY_KEY_3");
 	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"),
 		       "attest agree --require 2 --pubkeys 'keys/trusted'");
 	/* The verify script names each shard's cells: 0, 2, 4 land in 1. */
-	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.3.run"), "1 board=b4,march=rv64gc\n2 board=b1");
+	CHECK_CONTAINS(str_at(doc, "jobs.verify.steps.3.run"),
+		       "1 board=b4,march=rv64gc\n2 board=b1");
 	/* The key reaches the verify step alone, never the job's actions. */
-	CHECK_STR(str_at(doc, "jobs.verify.steps.3.env.LOCKSTEP_KEY_PEM"), "${{ secrets[matrix.key] }}");
+	CHECK_STR(str_at(doc, "jobs.verify.steps.3.env.LOCKSTEP_KEY_PEM"),
+		  "${{ secrets[matrix.key] }}");
 	CHECK(!at(doc, "jobs.verify.env.LOCKSTEP_KEY_PEM"));
-	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"), "attest merge vsa/*/*.intoto.json "
-							     "--pubkeys 'keys/trusted' --require 2 ");
+	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"),
+		       "attest merge vsa/*/*.intoto.json "
+		       "--pubkeys 'keys/trusted' --require 2 ");
 	CHECK_CONTAINS(text, "#     board=b3,march=rv64gc\n");
 	free(text);
 	cJSON_Delete(doc);
@@ -250,17 +255,55 @@ static int refused(void (*change)(struct workflow *), enum workflow_engine engin
 	return ok;
 }
 
-static void zero_shards(struct workflow *w) { w->shards = 0; }
-static void too_many_shards(struct workflow *w) { w->shards = 6; }
-static void zero_k(struct workflow *w) { w->require = 0; }
-static void k_above_n(struct workflow *w) { w->require = 4; }
-static void verify_on_builder(struct workflow *w) { strv_push(&w->verify_runners, "builder"); }
-static void same_verifier_twice(struct workflow *w) { strv_push(&w->verify_runners, "v-one"); }
-static void label_with_space(struct workflow *w) { free(w->gate_runner); w->gate_runner = xstrdup("my gate"); }
-static void absolute_recipe(struct workflow *w) { free(w->recipe); w->recipe = xstrdup("/srv/recipe.json"); }
-static void escaping_recipe(struct workflow *w) { free(w->recipe); w->recipe = xstrdup("../x/recipe.json"); }
-static void expanding_recipe(struct workflow *w) { free(w->recipe); w->recipe = xstrdup("r/$HOME/recipe.json"); }
-static void quoting_pubkeys(struct workflow *w) { free(w->pubkeys); w->pubkeys = xstrdup("keys'; rm -rf ~'"); }
+static void zero_shards(struct workflow *w)
+{
+	w->shards = 0;
+}
+static void too_many_shards(struct workflow *w)
+{
+	w->shards = 6;
+}
+static void zero_k(struct workflow *w)
+{
+	w->require = 0;
+}
+static void k_above_n(struct workflow *w)
+{
+	w->require = 4;
+}
+static void verify_on_builder(struct workflow *w)
+{
+	strv_push(&w->verify_runners, "builder");
+}
+static void same_verifier_twice(struct workflow *w)
+{
+	strv_push(&w->verify_runners, "v-one");
+}
+static void label_with_space(struct workflow *w)
+{
+	free(w->gate_runner);
+	w->gate_runner = xstrdup("my gate");
+}
+static void absolute_recipe(struct workflow *w)
+{
+	free(w->recipe);
+	w->recipe = xstrdup("/srv/recipe.json");
+}
+static void escaping_recipe(struct workflow *w)
+{
+	free(w->recipe);
+	w->recipe = xstrdup("../x/recipe.json");
+}
+static void expanding_recipe(struct workflow *w)
+{
+	free(w->recipe);
+	w->recipe = xstrdup("r/$HOME/recipe.json");
+}
+static void quoting_pubkeys(struct workflow *w)
+{
+	free(w->pubkeys);
+	w->pubkeys = xstrdup("keys'; rm -rf ~'");
+}
 static void huge_matrix(struct workflow *w)
 {
 	for (int i = 5; i < 100; i++)
@@ -268,7 +311,11 @@ static void huge_matrix(struct workflow *w)
 	w->shards = 90; /* 270 verify jobs */
 }
 
-static void no_config(struct workflow *w) { free(w->config); w->config = NULL; }
+static void no_config(struct workflow *w)
+{
+	free(w->config);
+	w->config = NULL;
+}
 static void unpinned_action(struct workflow *w)
 {
 	free(w->actions[WORKFLOW_UPLOAD].commit);
@@ -285,15 +332,20 @@ TEST(actions_run_at_pinned_commits_and_every_job_installs_lockstep)
 
 	model(&w);
 	CHECK(workflow_emit(&w, WORKFLOW_GITHUB, &text, &len, &doc, &e) == 0);
-	CHECK_CONTAINS(text, "uses: \"actions/checkout@0000000000000000000000000000000000000001\" # v1.0.0\n");
-	CHECK_CONTAINS(text, "uses: \"actions/upload-artifact@0000000000000000000000000000000000000002\" # v2.0.0\n");
+	CHECK_CONTAINS(
+		text,
+		"uses: \"actions/checkout@0000000000000000000000000000000000000001\" # v1.0.0\n");
+	CHECK_CONTAINS(
+		text,
+		"uses: \"actions/upload-artifact@0000000000000000000000000000000000000002\" # v2.0.0\n");
 	CHECK(!strstr(text, "@v"));
 	CHECK_STR(str_at(doc, "env.LOCKSTEP_VERSION"), "0.1.0");
 	CHECK_STR(str_at(doc, "jobs.build.steps.1.run"), workflow_script_install());
 	CHECK_STR(str_at(doc, "jobs.verify.steps.1.run"), workflow_script_install());
 	CHECK_STR(str_at(doc, "jobs.gate.steps.1.run"), workflow_script_install());
 	CHECK_CONTAINS(str_at(doc, "jobs.gate.steps.4.run"), "lockstep sign release/summary.json");
-	CHECK_STR(str_at(doc, "jobs.gate.steps.4.env.LOCKSTEP_KEY_PEM"), "${{ secrets.LOCKSTEP_GATE_KEY }}");
+	CHECK_STR(str_at(doc, "jobs.gate.steps.4.env.LOCKSTEP_KEY_PEM"),
+		  "${{ secrets.LOCKSTEP_GATE_KEY }}");
 	free(text);
 	cJSON_Delete(doc);
 	CHECK(workflow_emit(&w, WORKFLOW_GITLAB, &text, &len, &doc, &e) == 0);
@@ -307,19 +359,25 @@ TEST(actions_run_at_pinned_commits_and_every_job_installs_lockstep)
 TEST(bad_models_are_refused_naming_the_option)
 {
 	CHECK(refused(no_config, WORKFLOW_GITLAB, "--config"));
-	CHECK(refused(unpinned_action, WORKFLOW_GITHUB, "no commit for \"actions/upload-artifact\""));
+	CHECK(refused(unpinned_action, WORKFLOW_GITHUB,
+		      "no commit for \"actions/upload-artifact\""));
 	CHECK(refused(zero_shards, WORKFLOW_GITHUB, "--shards 0"));
 	CHECK(refused(too_many_shards, WORKFLOW_GITHUB, "--shards 6: fw/recipe.json has 5 cells"));
 	CHECK(refused(zero_k, WORKFLOW_GITLAB, "--require 0"));
-	CHECK(refused(k_above_n, WORKFLOW_GITLAB, "--require 4: must be 1 to the number of verifiers (3)"));
-	CHECK(refused(verify_on_builder, WORKFLOW_GITHUB, "--verify-runner \"builder\": is the build runner"));
-	CHECK(refused(same_verifier_twice, WORKFLOW_GITHUB, "--verify-runner \"v-one\": given twice"));
+	CHECK(refused(k_above_n, WORKFLOW_GITLAB,
+		      "--require 4: must be 1 to the number of verifiers (3)"));
+	CHECK(refused(verify_on_builder, WORKFLOW_GITHUB,
+		      "--verify-runner \"builder\": is the build runner"));
+	CHECK(refused(same_verifier_twice, WORKFLOW_GITHUB,
+		      "--verify-runner \"v-one\": given twice"));
 	CHECK(refused(label_with_space, WORKFLOW_GITLAB, "--gate-runner \"my gate\""));
-	CHECK(refused(absolute_recipe, WORKFLOW_GITHUB, "\"/srv/recipe.json\": the recipe must be a path relative"));
+	CHECK(refused(absolute_recipe, WORKFLOW_GITHUB,
+		      "\"/srv/recipe.json\": the recipe must be a path relative"));
 	CHECK(refused(escaping_recipe, WORKFLOW_GITHUB, "\"../x/recipe.json\""));
 	CHECK(refused(expanding_recipe, WORKFLOW_GITLAB, "\"r/$HOME/recipe.json\""));
 	CHECK(refused(quoting_pubkeys, WORKFLOW_GITHUB, "--pubkeys"));
-	CHECK(refused(huge_matrix, WORKFLOW_GITHUB, "270 verify jobs, more than GitHub Actions runs in one matrix (256)"));
+	CHECK(refused(huge_matrix, WORKFLOW_GITHUB,
+		      "270 verify jobs, more than GitHub Actions runs in one matrix (256)"));
 }
 
 TEST(a_recipe_without_matrix_is_one_shard_named_after_it)
@@ -344,7 +402,10 @@ TEST(a_recipe_without_matrix_is_one_shard_named_after_it)
 	workflow_release(&w);
 }
 
-TEST_MAIN(T(quoted_scalars_read_back_exactly), T(actions_run_at_pinned_commits_and_every_job_installs_lockstep), T(flow_sequences_of_awkward_strings_read_back),
-	  T(literal_blocks_keep_scripts_verbatim), T(github_workflow_has_the_three_roles_chained),
-	  T(gitlab_pipeline_has_stages_matrices_and_needs), T(bad_models_are_refused_naming_the_option),
+TEST_MAIN(T(quoted_scalars_read_back_exactly),
+	  T(actions_run_at_pinned_commits_and_every_job_installs_lockstep),
+	  T(flow_sequences_of_awkward_strings_read_back), T(literal_blocks_keep_scripts_verbatim),
+	  T(github_workflow_has_the_three_roles_chained),
+	  T(gitlab_pipeline_has_stages_matrices_and_needs),
+	  T(bad_models_are_refused_naming_the_option),
 	  T(a_recipe_without_matrix_is_one_shard_named_after_it))

@@ -23,7 +23,8 @@ static struct shared *sh;
 static void map_shared(void)
 {
 	if (!sh) {
-		sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+			  0);
 		if (sh == MAP_FAILED)
 			abort();
 	}
@@ -148,8 +149,12 @@ static int ok_run(size_t k, void *arg, struct err *e)
 TEST(ready_start_done_callbacks)
 {
 	struct order o = { { 0 }, { 0 }, 0 };
-	struct pool_ops ops = { .max = 2, .run = ok_run, .ready = ord_ready, .start = ord_start,
-				.done = ord_done, .arg = &o };
+	struct pool_ops ops = { .max = 2,
+				.run = ok_run,
+				.ready = ord_ready,
+				.start = ord_start,
+				.done = ord_done,
+				.arg = &o };
 	struct pool_result *res = NULL;
 	struct err e = ERR_INIT;
 
@@ -222,7 +227,8 @@ static int wait_run(size_t k, void *arg, struct err *e)
 static int term_start(size_t k, void *arg, struct err *e)
 {
 	if (k == 2) {
-		for (int i = 0; i < 1000 && __atomic_load_n(&sh->started, __ATOMIC_SEQ_CST) < 2; i++)
+		for (int i = 0; i < 1000 && __atomic_load_n(&sh->started, __ATOMIC_SEQ_CST) < 2;
+		     i++)
 			usleep(10000);
 		kill(getpid(), SIGTERM);
 	}

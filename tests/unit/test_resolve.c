@@ -19,26 +19,26 @@ TEST(debversion_orders_as_dpkg_does)
 		int sign;
 	} t[] = {
 		{ "1.0", "1.0", 0 },
-		{ "1.0", "1.0-0", 0 },       /* a missing revision is "0" */
-		{ "0:1.0", "1.0", 0 },       /* a missing epoch is 0 */
-		{ "1.0", "1.00", 0 },        /* leading zeros do not count */
+		{ "1.0", "1.0-0", 0 }, /* a missing revision is "0" */
+		{ "0:1.0", "1.0", 0 }, /* a missing epoch is 0 */
+		{ "1.0", "1.00", 0 },  /* leading zeros do not count */
 		{ "1.0", "1.0-1", -1 },
-		{ "1:1.0", "2.0", 1 },       /* the epoch decides first */
+		{ "1:1.0", "2.0", 1 }, /* the epoch decides first */
 		{ "1:0.1", "0:9.9", 1 },
-		{ "1.0~rc1", "1.0", -1 },    /* '~' sorts before the end */
+		{ "1.0~rc1", "1.0", -1 }, /* '~' sorts before the end */
 		{ "1.0~~", "1.0~", -1 },
 		{ "1.0~", "1.0", -1 },
 		{ "1.0-1~bpo1", "1.0-1", -1 },
-		{ "1.0a", "1.0", 1 },        /* a letter sorts after the end */
+		{ "1.0a", "1.0", 1 }, /* a letter sorts after the end */
 		{ "1.0", "1.0+", -1 },
-		{ "1.0.1", "1.0a", 1 },      /* letters before other characters */
-		{ "1.0-a", "1.0-A", 1 },     /* by ASCII among letters */
-		{ "1.2.3", "1.2.10", -1 },   /* digits numerically */
+		{ "1.0.1", "1.0a", 1 },    /* letters before other characters */
+		{ "1.0-a", "1.0-A", 1 },   /* by ASCII among letters */
+		{ "1.2.3", "1.2.10", -1 }, /* digits numerically */
 		{ "10", "9", 1 },
 		{ "2.30-2", "2.30-11", -1 },
 		{ "1.0-1.1", "1.0-1+b1", 1 },
 		{ "1.0-1", "1.0-1.0", -1 },
-		{ "1.0+dfsg", "1.0-1", 1 },  /* upstream before revision */
+		{ "1.0+dfsg", "1.0-1", 1 }, /* upstream before revision */
 		{ "7.88.1-10+deb12u12", "7.88.1-10+deb12u5", 1 },
 		{ "2.36-9+deb12u10", "2.36-9+deb12u9", 1 },
 		{ "1:2.38.1-5+deb12u3", "2.39", 1 },
@@ -65,8 +65,8 @@ static void stanza(struct buf *b, const char *name, const char *version, const c
 		 "Package: %s\nVersion: %s\nArchitecture: %s\n%s"
 		 "Filename: pool/main/%c/%s/%s_%s_%s.deb\nSize: 1000\nInstalled-Size: 4\n"
 		 "SHA256: %064x\nDescription: %s\n it is a test package\n .\n really\n\n",
-		 name, version, arch, extra, name[0], name, name, version, arch,
-		 (unsigned)b->len, name);
+		 name, version, arch, extra, name[0], name, name, version, arch, (unsigned)b->len,
+		 name);
 }
 
 /* A small archive: an essential core, a required package, alternatives,
@@ -434,8 +434,15 @@ TEST(the_real_index_gives_the_riscv_toolchain_closure)
 {
 	const char *path = getenv("RESOLVE_REAL_INDEX");
 	const char *req[] = { "gcc-riscv64-unknown-elf", "make", "picolibc-riscv64-unknown-elf" };
-	const char *want[] = { "binutils-riscv64-unknown-elf", "libc6", "libmpc3", "libmpfr6",
-			       "libgmp10", "libisl23", "libzstd1", "base-files", "dpkg" };
+	const char *want[] = { "binutils-riscv64-unknown-elf",
+			       "libc6",
+			       "libmpc3",
+			       "libmpfr6",
+			       "libgmp10",
+			       "libisl23",
+			       "libzstd1",
+			       "base-files",
+			       "dpkg" };
 	struct deb_index *ix = deb_index_new();
 	struct err e = ERR_INIT;
 	struct resolved_pkg *p = NULL, *q = NULL;
@@ -487,7 +494,8 @@ int main(void)
 		T(malformed_stanzas_are_refused_with_their_line),
 		T(malformed_dependencies_are_refused_when_reached),
 	};
-	static const struct test_case real[] = { T(the_real_index_gives_the_riscv_toolchain_closure) };
+	static const struct test_case real[] = { T(
+		the_real_index_gives_the_riscv_toolchain_closure) };
 	int rc = harness_run(__FILE__, cases, sizeof(cases) / sizeof(cases[0]));
 
 	if (!getenv("RESOLVE_REAL_INDEX")) {

@@ -35,10 +35,16 @@ TEST(defaults_are_the_pins)
 TEST(environment_is_exact)
 {
 	static const char *const extra[] = { "FOO=bar", "PATH=/opt/bin", NULL };
-	static const char *const want[] = { "PATH=/opt/bin",   "TZ=UTC",   "LC_ALL=C.UTF-8",
-					    "LANG=C.UTF-8",    "SOURCE_DATE_EPOCH=1234",
-					    "HOME=/build",     "USER=build", "LOGNAME=build",
-					    "FOO=bar",	       NULL };
+	static const char *const want[] = { "PATH=/opt/bin",
+					    "TZ=UTC",
+					    "LC_ALL=C.UTF-8",
+					    "LANG=C.UTF-8",
+					    "SOURCE_DATE_EPOCH=1234",
+					    "HOME=/build",
+					    "USER=build",
+					    "LOGNAME=build",
+					    "FOO=bar",
+					    NULL };
 	struct sandbox_config c;
 	char **env;
 	size_t i;
@@ -120,15 +126,39 @@ TEST(profile_is_canonical_stable_and_host_free)
 
 TEST(seccomp_table_covers_the_required_calls)
 {
-	static const char *const required[] = {
-		"mount",	 "umount2",	  "pivot_root",	     "ptrace",	       "process_vm_readv",
-		"process_vm_writev", "kexec_load",   "kexec_file_load", "init_module", "finit_module",
-		"delete_module", "bpf",		  "keyctl",	     "add_key",	       "request_key",
-		"perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
-		"io_uring_register", "unshare",	  "setns",	     "clone",	       "clone3",
-		"reboot",	 "swapon",	  "swapoff",	     "settimeofday",   "clock_settime",
-		"clock_adjtime", "adjtimex",	  "socket",	     NULL
-	};
+	static const char *const required[] = { "mount",
+						"umount2",
+						"pivot_root",
+						"ptrace",
+						"process_vm_readv",
+						"process_vm_writev",
+						"kexec_load",
+						"kexec_file_load",
+						"init_module",
+						"finit_module",
+						"delete_module",
+						"bpf",
+						"keyctl",
+						"add_key",
+						"request_key",
+						"perf_event_open",
+						"userfaultfd",
+						"io_uring_setup",
+						"io_uring_enter",
+						"io_uring_register",
+						"unshare",
+						"setns",
+						"clone",
+						"clone3",
+						"reboot",
+						"swapon",
+						"swapoff",
+						"settimeofday",
+						"clock_settime",
+						"clock_adjtime",
+						"adjtimex",
+						"socket",
+						NULL };
 	size_t n;
 	const struct seccomp_rule *t = seccomp_rules(&n);
 

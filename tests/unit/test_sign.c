@@ -150,7 +150,8 @@ TEST(ecdsa_p256_round_trip_envelope_and_bundle)
 
 TEST(forgeries_are_err_no_and_malformed_envelopes_err_op)
 {
-	char *dir = tmpdir(), *kp = make_key(dir, "k", NULL, NULL), *op = make_key(dir, "o", NULL, NULL);
+	char *dir = tmpdir(), *kp = make_key(dir, "k", NULL, NULL),
+	     *op = make_key(dir, "o", NULL, NULL);
 	char *pp = xasprintf("%s.pub", kp), *env = NULL, *other = NULL, *payload = NULL, *bad;
 	struct err e = ERR_INIT;
 	struct sign_key *k = NULL, *o = NULL, *pub = NULL;
@@ -176,7 +177,8 @@ TEST(forgeries_are_err_no_and_malformed_envelopes_err_op)
 	CHECK(e.kind == ERR_NO);
 	free(bad);
 	/* No signatures, two signatures, truncated: malformed, not "no". */
-	bad = xstrdup("{\"payload\":\"aGVsbG8=\",\"payloadType\":\"text/plain\",\"signatures\":[]}");
+	bad = xstrdup(
+		"{\"payload\":\"aGVsbG8=\",\"payloadType\":\"text/plain\",\"signatures\":[]}");
 	err_clear(&e);
 	CHECK(dsse_verify(pub, bad, strlen(bad), "z.json", &payload, &plen, &e) < 0);
 	CHECK(e.kind == ERR_OP);

@@ -17,14 +17,14 @@
 
 /* A pin with two files; the %s are the .deb and file digests, more files
  * and more top-level members. */
-#define PIN_BODY                                                                        \
-	"{\"format\":2,\"name\":\"tiny\",\"distro\":\"debian-12\",\"suites\":[\"bookworm\"],"  \
-	"\"architecture\":\"amd64\",\"prefix\":\"riscv64-unknown-elf-\","                      \
-	"\"compiler_id\":\"GCC: (x) 12.2.0\",\"requested\":[\"g++-x\"],\"alternatives\":[],"  \
-	"\"packages\":[{\"name\":\"g++-x\",\"version\":\"4:12.2.0-5+b1\","                  \
-	"\"architecture\":\"amd64\",\"suite\":\"bookworm\","                                 \
-	"\"pool\":\"pool/main/g/g++-x/g++-x_12.2.0-5+b1_amd64.deb\",\"installed_size\":1024,"  \
-	"\"deb_sha256\":\"%s\",\"files\":[{\"path\":\"bin/a\",\"sha256\":\"%s\"},"        \
+#define PIN_BODY \
+	"{\"format\":2,\"name\":\"tiny\",\"distro\":\"debian-12\",\"suites\":[\"bookworm\"]," \
+	"\"architecture\":\"amd64\",\"prefix\":\"riscv64-unknown-elf-\"," \
+	"\"compiler_id\":\"GCC: (x) 12.2.0\",\"requested\":[\"g++-x\"],\"alternatives\":[]," \
+	"\"packages\":[{\"name\":\"g++-x\",\"version\":\"4:12.2.0-5+b1\"," \
+	"\"architecture\":\"amd64\",\"suite\":\"bookworm\"," \
+	"\"pool\":\"pool/main/g/g++-x/g++-x_12.2.0-5+b1_amd64.deb\",\"installed_size\":1024," \
+	"\"deb_sha256\":\"%s\",\"files\":[{\"path\":\"bin/a\",\"sha256\":\"%s\"}," \
 	"{\"path\":\"usr/bin/b\",\"symlink\":\"a\"}%s]}]%s}"
 #define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
@@ -73,7 +73,8 @@ TEST(a_sealed_pin_loads_and_names_its_packages_as_purls)
 		/* ECMA-427: '+' is %2B, the epoch's ':' stays, qualifiers sorted. */
 		CHECK_STR(json_str(cJSON_GetArrayItem(deps, 0), "uri"),
 			  "pkg:deb/debian/g%2B%2B-x@4:12.2.0-5%2Bb1?arch=amd64&distro=debian-12");
-		CHECK_STR(json_str(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0), "digest"), "sha256"),
+		CHECK_STR(json_str(cJSON_GetObjectItem(cJSON_GetArrayItem(deps, 0), "digest"),
+				   "sha256"),
 			  SHA_A);
 		cJSON_Delete(deps);
 	}
@@ -107,12 +108,14 @@ TEST(pins_that_are_edited_or_loose_are_refused_by_name)
 	CHECK(toolchain_load_file(p, &t, &e) < 0);
 	CHECK_CONTAINS(e.msg, "a.json: \"extra\": unknown field");
 	free(p);
-	p = write_pin(dir, "b", "", "", "0000000000000000000000000000000000000000000000000000000000000000");
+	p = write_pin(dir, "b", "", "",
+		      "0000000000000000000000000000000000000000000000000000000000000000");
 	CHECK(toolchain_load_file(p, &t, &e) < 0);
 	CHECK_CONTAINS(e.msg, "b.json: \"digest\": combined digest differs");
 	free(p);
-	p = write_pin(dir, "c", ",{\"path\":\"usr/bin/c\",\"symlink\":\"a\",\"sha256\":\"" SHA_A "\"}",
-		      "", NULL);
+	p = write_pin(dir, "c",
+		      ",{\"path\":\"usr/bin/c\",\"symlink\":\"a\",\"sha256\":\"" SHA_A "\"}", "",
+		      NULL);
 	CHECK(toolchain_load_file(p, &t, &e) < 0);
 	CHECK_CONTAINS(e.msg, "\"packages[0].files[2]\": needs exactly one");
 	free(p);
@@ -177,8 +180,7 @@ static int count_entries(void *ctx, const struct deb_entry *ent, struct err *e)
 {
 	int *n = ctx;
 	(*n)++;
-	if (!strcmp(ent->path, "usr/bin/su-ish") &&
-	    (!ent->sha256 || strcmp(ent->sha256, SHA_A)))
+	if (!strcmp(ent->path, "usr/bin/su-ish") && (!ent->sha256 || strcmp(ent->sha256, SHA_A)))
 		return err_set(e, "wrong digest for su-ish");
 	if (!strcmp(ent->path, "usr/bin/link") && (!ent->symlink || strcmp(ent->symlink, "su-ish")))
 		return err_set(e, "wrong target for link");
@@ -271,7 +273,8 @@ TEST(package_paths_land_in_a_merged_usr_root)
 	CHECK_STR(p = pin_root_path("lib/x86_64-linux-gnu/libc.so.6"),
 		  "usr/lib/x86_64-linux-gnu/libc.so.6");
 	free(p);
-	CHECK_STR(p = pin_root_path("lib64/ld-linux-x86-64.so.2"), "usr/lib64/ld-linux-x86-64.so.2");
+	CHECK_STR(p = pin_root_path("lib64/ld-linux-x86-64.so.2"),
+		  "usr/lib64/ld-linux-x86-64.so.2");
 	free(p);
 	CHECK_STR(p = pin_root_path("usr/bin/make"), "usr/bin/make");
 	free(p);
@@ -309,8 +312,9 @@ TEST(the_committed_pins_load_and_name_every_package_with_its_distro)
 		{
 			const char *uri = json_str(d, "uri");
 			CHECK(uri && !strncmp(uri, "pkg:deb/debian/", 15));
-			CHECK(uri && strstr(uri, strstr(names[i], "debian13") ? "&distro=debian-13"
-									: "&distro=debian-12") != NULL);
+			CHECK(uri && strstr(uri, strstr(names[i], "debian13")
+							 ? "&distro=debian-13"
+							 : "&distro=debian-12") != NULL);
 			CHECK(!strchr(uri + 15, '+'));
 		}
 		cJSON_Delete(deps);

@@ -28,11 +28,11 @@ TEST(driver_versions_are_v_major_minor_patch)
 TEST(firmware_versions_need_a_real_calendar_date)
 {
 	CHECK(ok("firmware", "fwB100.r12.20260112"));
-	CHECK(ok("firmware", "fwB100.r1.20240229"));   /* leap year */
-	CHECK(ok("firmware", "fwB100.r1.20000229"));   /* 400-year leap */
-	CHECK(!ok("firmware", "fwB100.r1.20260230"));  /* no 30 February */
-	CHECK(!ok("firmware", "fwB100.r1.20250229"));  /* 2025 is not leap */
-	CHECK(!ok("firmware", "fwB100.r1.21000229"));  /* 2100 is not leap */
+	CHECK(ok("firmware", "fwB100.r1.20240229"));  /* leap year */
+	CHECK(ok("firmware", "fwB100.r1.20000229"));  /* 400-year leap */
+	CHECK(!ok("firmware", "fwB100.r1.20260230")); /* no 30 February */
+	CHECK(!ok("firmware", "fwB100.r1.20250229")); /* 2025 is not leap */
+	CHECK(!ok("firmware", "fwB100.r1.21000229")); /* 2100 is not leap */
 	CHECK(!ok("firmware", "fwB100.r1.20261301"));
 	CHECK(!ok("firmware", "fwB100.r1.20260431"));
 	CHECK(!ok("firmware", "fwB100.r1.20260100"));
@@ -54,10 +54,12 @@ TEST(errors_name_the_kind_the_version_and_the_problem)
 {
 	struct err e = ERR_INIT;
 	CHECK(version_check("firmware", "fwB100.r1.20260230", &e) < 0);
-	CHECK_STR(e.msg, "firmware version \"fwB100.r1.20260230\": \"20260230\" is not a calendar date");
+	CHECK_STR(e.msg,
+		  "firmware version \"fwB100.r1.20260230\": \"20260230\" is not a calendar date");
 	CHECK(e.kind == ERR_NO);
 	CHECK(version_check("driver", "2.4.1", &e) < 0);
-	CHECK_STR(e.msg, "driver version \"2.4.1\": does not match vMAJOR.MINOR.PATCH (e.g. v2.4.1)");
+	CHECK_STR(e.msg,
+		  "driver version \"2.4.1\": does not match vMAJOR.MINOR.PATCH (e.g. v2.4.1)");
 	CHECK(version_check("gpu", "x", &e) < 0);
 	CHECK_CONTAINS(e.msg, "\"gpu\": unknown kind of version");
 	CHECK(e.kind == ERR_OP);
@@ -69,8 +71,12 @@ TEST(versions_order_numerically_and_firmware_only_within_a_board)
 	int c = 0;
 	CHECK(version_compare("driver", "v2.10.0", "v2.9.9", &c, &e) == 0 && c > 0);
 	CHECK(version_compare("driver", "v2.4.1", "v2.4.1", &c, &e) == 0 && c == 0);
-	CHECK(version_compare("firmware", "fwB100.r2.20260101", "fwB100.r12.20251231", &c, &e) == 0 && c > 0);
-	CHECK(version_compare("firmware", "fwB100.r2.20260101", "fwB100.r12.20260101", &c, &e) == 0 && c < 0);
+	CHECK(version_compare("firmware", "fwB100.r2.20260101", "fwB100.r12.20251231", &c, &e) ==
+		      0 &&
+	      c > 0);
+	CHECK(version_compare("firmware", "fwB100.r2.20260101", "fwB100.r12.20260101", &c, &e) ==
+		      0 &&
+	      c < 0);
 	CHECK(version_compare("firmware", "fwB100.r1.20260101", "fwB200.r1.20260101", &c, &e) < 0);
 	CHECK(version_compare("microcode", "u0012", "u0009", &c, &e) == 0 && c > 0);
 }
@@ -166,7 +172,8 @@ TEST(a_projects_own_policy_file_checks_one_version_and_changes_nothing_else)
 	free(p);
 }
 
-TEST_MAIN(T(driver_versions_are_v_major_minor_patch), T(firmware_versions_need_a_real_calendar_date),
+TEST_MAIN(T(driver_versions_are_v_major_minor_patch),
+	  T(firmware_versions_need_a_real_calendar_date),
 	  T(microcode_versions_are_u_and_four_digits),
 	  T(errors_name_the_kind_the_version_and_the_problem),
 	  T(versions_order_numerically_and_firmware_only_within_a_board),

@@ -31,9 +31,8 @@ static void lsrtc_tm(time64_t t, char *out, size_t n)
 	struct tm tm;
 
 	time64_to_tm(t, 0, &tm);
-	snprintf(out, n, "%04ld-%02d-%02d %02d:%02d:%02d UTC",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec);
+	snprintf(out, n, "%04ld-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static int lsrtc_probe(struct platform_device *pdev)
@@ -51,25 +50,21 @@ static int lsrtc_probe(struct platform_device *pdev)
 	ns |= (u64)readl(regs + LSRTC_TIME_HIGH) << 32;
 	t = div_u64(ns, NSEC_PER_SEC);
 	lsrtc_tm(t, now, sizeof(now));
-	dev_info(&pdev->dev, "goldfish RTC at %pa reads %lld s: %s\n",
-		 &res->start, (long long)t, now);
+	dev_info(&pdev->dev, "goldfish RTC at %pa reads %lld s: %s\n", &res->start, (long long)t,
+		 now);
 	if (base == 0)
 		return 0;
 	lsrtc_tm(base, from, sizeof(from));
 	if (t < (time64_t)base || t - (time64_t)base > window) {
-		dev_err(&pdev->dev, "RTC time %s is not plausible: not within %u s after %s\n",
-			now, window, from);
+		dev_err(&pdev->dev, "RTC time %s is not plausible: not within %u s after %s\n", now,
+			window, from);
 		return -ERANGE;
 	}
-	dev_info(&pdev->dev, "RTC time plausible: within %u s after %s\n",
-		 window, from);
+	dev_info(&pdev->dev, "RTC time plausible: within %u s after %s\n", window, from);
 	return 0;
 }
 
-static const struct of_device_id lsrtc_of_match[] = {
-	{ .compatible = "google,goldfish-rtc" },
-	{}
-};
+static const struct of_device_id lsrtc_of_match[] = { { .compatible = "google,goldfish-rtc" }, {} };
 MODULE_DEVICE_TABLE(of, lsrtc_of_match);
 
 static struct platform_driver lsrtc_driver = {

@@ -12,12 +12,12 @@
 
 static int failures;
 
-#define EXPECT(cond)                                                           \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
+#define EXPECT(cond) \
+	do { \
+		if (!(cond)) { \
 			fprintf(stderr, "acme-test: line %d: %s\n", __LINE__, #cond); \
-			failures++;                                            \
-		}                                                              \
+			failures++; \
+		} \
 	} while (0)
 
 /* Bitwise reference, independent of the model's table. */
