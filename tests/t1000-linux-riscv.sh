@@ -26,7 +26,7 @@ timed() {
 	local stage=$1 t0 rc; shift
 	t0=$(date +%s.%N)
 	"$@"; rc=$?
-	echo "TIME: $stage $(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.0f') s"
+	echo "TIME: $stage $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 	return "$rc"
 }
 
