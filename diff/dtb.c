@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/digest.h"
+#include "diff/dtb_text.h"
 #include "diff/internal.h"
 
 /* Deeper trees are refused as malformed (then compared as bytes). */
@@ -127,25 +128,6 @@ static void side_sort(struct dside *s)
 	free(nodes);
 }
 
-/* parent/name ("/" for the root, whose parent is NULL); caller frees.
- * Thousands of nodes: built by hand, not through printf. */
-static char *node_path(const char *parent, const char *nm)
-{
-	size_t lp = parent ? strlen(parent) : 0, ln = strlen(nm);
-	char *p = xmalloc(lp + ln + 2), *q = p;
-
-	if (!parent) {
-		memcpy(p, "/", 2);
-		return p;
-	}
-	memcpy(q, parent, lp);
-	q += lp;
-	if (lp != 1 || parent[0] != '/')
-		*q++ = '/';
-	memcpy(q, nm, ln + 1);
-	return p;
-}
-
 /* Walks the structure block tag by tag, checking it as it goes, so that
  * every record's bytes are known exactly. */
 static int side_open(struct dside *s, const char *label, const struct diff_blob *b, struct err *e)
@@ -190,7 +172,7 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 			if (!nm)
 				return err_set(e, "\"%s\": bad node name at structure offset %d",
 					       label, off);
-			strv_take(&s->paths, node_path(parent, nm));
+			strv_take(&s->paths, dtb_node_path(parent, nm));
 			d = side_push(s);
 			d->path = s->paths.v[s->paths.n - 1];
 			d->off = base + (uint64_t)off;
@@ -241,74 +223,6 @@ static const struct dent *side_find(const struct dside *s, const char *path, con
 	return NULL;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* 1 when v is a list of NUL-terminated printable strings. */
-static int is_strings(const unsigned char *v, int len)
-{
-	if (len < 2 || v[len - 1] || !v[0])
-		return 0;
-	for (int i = 0; i < len; i++)
-		if (v[i] ? v[i] < 0x20 || v[i] >= 0x7f : !v[i - 1])
-			return 0;
-	return 1;
-}
-
-/* A value as dtc would write it: "a", "b" for strings, <0x1 0x2> for
- * cells, [01 02] for other bytes; long values cut short with their size. */
-static char *render_value(const unsigned char *v, int len)
-{
-	struct buf b = BUF_INIT;
-
-	if (!len)
-		return xstrdup("(empty)");
-	if (is_strings(v, len)) {
-		for (int i = 0; i < len && b.len < 160; i += (int)strlen((const char *)v + i) + 1)
-			buf_addf(&b, "%s\"%s\"", i ? ", " : "", (const char *)v + i);
-	} else if (len % 4 == 0) {
-		buf_addstr(&b, "<");
-		for (int i = 0; i < len && i < 64; i += 4)
-			buf_addf(&b, "%s0x%x", i ? " " : "", be32(v + i));
-		buf_addstr(&b, len > 64 ? " ...>" : ">");
-	} else {
-		buf_addstr(&b, "[");
-		for (int i = 0; i < len && i < 32; i++)
-			buf_addf(&b, "%s%02x", i ? " " : "", v[i]);
-		buf_addstr(&b, len > 32 ? " ...]" : "]");
-	}
-	if (len > 64) {
-		char hex[DIGEST_HEX_LEN + 1];
-		digest_buf(v, (size_t)len, hex);
-		buf_addf(&b, " (%d bytes, sha256 %.16s)", len, hex);
-	}
-	return buf_take(&b, NULL);
-}
-
-/* A digest as it is usually written: hex, no spaces. */
-static char *render_hex(const unsigned char *v, int len)
-{
-	struct buf b = BUF_INIT;
-
-	for (int i = 0; i < len && i < 64; i++)
-		buf_addf(&b, "%02x", v[i]);
-	if (len > 64)
-		buf_addstr(&b, "...");
-	return len ? buf_take(&b, NULL) : xstrdup("(empty)");
-}
-
-static char *render_time(const unsigned char *v, int len)
-{
-	char t[32];
-
-	if (len != 4)
-		return render_value(v, len);
-	clock_rfc3339(be32(v), t);
-	return xasprintf("%s (%u)", t, be32(v));
-}
-
 /* The header's fields, at their offsets in every version we read. */
 static const struct {
 	const char *name;
@@ -334,11 +248,11 @@ static void header_diff(struct diff_ctx *c, const char *name, const struct dside
 	for (size_t i = 0; i < sizeof(hfields) / sizeof(hfields[0]); i++) {
 		unsigned o = hfields[i].off;
 		struct diff_item *it;
-		if (o + 4 > ha || o + 4 > hb || be32(a->p + o) == be32(b->p + o))
+		if (o + 4 > ha || o + 4 > hb || dtb_be32(a->p + o) == dtb_be32(b->p + o))
 			continue;
 		it = report_add(c, name, "dtb-header", HINT_CONTENT, xstrdup(hfields[i].name),
-				xasprintf("0x%x", be32(a->p + o)),
-				xasprintf("0x%x", be32(b->p + o)));
+				xasprintf("0x%x", dtb_be32(a->p + o)),
+				xasprintf("0x%x", dtb_be32(b->p + o)));
 		report_at(c, it, 0, o, 4);
 		report_at(c, it, 1, o, 4);
 	}
@@ -413,9 +327,9 @@ static int image_data(const struct dside *s, const char *path, uint64_t *off, ui
 	p = side_find(s, path, "data-position");
 	if (!z || z->len != 4 || (!(o && o->len == 4) && !(p && p->len == 4)))
 		return 0;
-	*len = be32(z->val);
-	*off = p && p->len == 4 ? be32(p->val)
-				: ((fdt_totalsize(s->p) + 3ull) & ~3ull) + be32(o->val);
+	*len = dtb_be32(z->val);
+	*off = p && p->len == 4 ? dtb_be32(p->val)
+				: ((fdt_totalsize(s->p) + 3ull) & ~3ull) + dtb_be32(o->val);
 	return *off <= s->len && *len <= s->len - *off;
 }
 
@@ -498,7 +412,7 @@ static enum diff_hint value_hint(const struct diff_ctx *c, const struct dent *x,
 
 	if (!strcmp(x->prop, "timestamp"))
 		return HINT_TIMESTAMP;
-	if (is_strings(x->val, x->len) && is_strings(y->val, y->len))
+	if (dtb_is_strings(x->val, x->len) && dtb_is_strings(y->val, y->len))
 		return hints_strings(c, (const char *)x->val, (const char *)y->val);
 	if (x->len != y->len)
 		return HINT_CONTENT;
@@ -529,15 +443,15 @@ static void property_diff(struct diff_ctx *c, const char *name, const struct dsi
 				h = ih[i].hint;
 	}
 	it = report_add(c, name, kind, h, xasprintf("%s:%s", x->path, x->prop),
-			is_time                          ? render_time(x->val, x->len)
-			: image || !strcmp(kind, "hash") ? render_hex(x->val, x->len)
-							 : render_value(x->val, x->len),
-			is_time                          ? render_time(y->val, y->len)
-			: image || !strcmp(kind, "hash") ? render_hex(y->val, y->len)
-							 : render_value(y->val, y->len));
+			is_time                          ? dtb_render_time(x->val, x->len)
+			: image || !strcmp(kind, "hash") ? dtb_render_hex(x->val, x->len)
+							 : dtb_render_value(x->val, x->len),
+			is_time                          ? dtb_render_time(y->val, y->len)
+			: image || !strcmp(kind, "hash") ? dtb_render_hex(y->val, y->len)
+							 : dtb_render_value(y->val, y->len));
 	if (it && !strcmp(kind, "hash")) {
 		const struct dent *algo = side_find(a, x->path, "algo");
-		int ok = algo && is_strings(algo->val, algo->len);
+		int ok = algo && dtb_is_strings(algo->val, algo->len);
 		strv_pushf(&it->detail, "%s%s%s of %s", ok ? (const char *)algo->val : "",
 			   ok ? " " : "",
 			   !strncmp(strrchr(x->path, '/') + 1, "sig", 3) ? "signature" : "hash",
@@ -613,8 +527,9 @@ static void tree_diff(struct diff_ctx *c, const char *name, const struct dside *
 				continue;
 			it = report_add(c, name, "property", HINT_CONTENT,
 					xasprintf("%s:%s", x->path, x->prop),
-					side ? xstrdup("absent") : render_value(x->val, x->len),
-					side ? render_value(x->val, x->len) : xstrdup("absent"));
+					side ? xstrdup("absent") : dtb_render_value(x->val, x->len),
+					side ? dtb_render_value(x->val, x->len)
+					     : xstrdup("absent"));
 		}
 		report_at(c, it, side, x->off, x->rlen);
 	}
