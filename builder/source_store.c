@@ -1,4 +1,6 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
+/* Source archives kept once, by digest, in $LOCKSTEP_HOME/sources: the
+ * outputs and rebuilds hard-link them (builder/source_store.h). */
 #include "builder/source_store.h"
 
 #include <errno.h>
@@ -46,8 +48,8 @@ static int stored_ok(const char *dst, const char *src, const char *hex)
 	return digest_file(dst, have, NULL) == 0 && !strcmp(have, hex);
 }
 
-int source_store_put(const char *path, const char *name, int take, char hex[65], char **stored,
-		     struct err *e)
+int source_store_put(const char *path, const char *name, int take, char hex[DIGEST_HEX_LEN + 1],
+		     char **stored, struct err *e)
 {
 	char *dst = NULL, *dir = NULL, *slash;
 	int ret = -1;
@@ -94,8 +96,12 @@ out:
 
 int source_store_link(const char *stored, const char *dest, struct err *e)
 {
+	struct stat st;
+
 	if (link(stored, dest) == 0)
 		return 0;
+	if (errno == ENOENT && stat(stored, &st) < 0)
+		return err_sys(e, "%s: the stored source archive is gone", stored);
 	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
 		return err_sys(e, "%s: cannot link to %s", dest, stored);
 	return fs_copy_file(stored, dest, e);

@@ -9,6 +9,7 @@
 #ifndef BUILDER_SOURCE_STORE_H
 #define BUILDER_SOURCE_STORE_H
 
+#include "core/digest.h"
 #include "core/err.h"
 
 /* The compression of every source archive lockstep writes (libarchive's
@@ -33,8 +34,8 @@ char *source_store_path(const char *hex, const char *name, struct err *e);
  * or removed when the store already holds those bytes; otherwise path is
  * left alone and copied (a user's archive, verify --source).  An existing
  * stored file is used only when its bytes still have its digest. */
-int source_store_put(const char *path, const char *name, int take, char hex[65], char **stored,
-		     struct err *e);
+int source_store_put(const char *path, const char *name, int take, char hex[DIGEST_HEX_LEN + 1],
+		     char **stored, struct err *e);
 
 /* Makes dest name the stored archive: a hard link, else (another file
  * system, a store that refuses links) a copy.  dest must not exist. */
