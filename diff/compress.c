@@ -429,12 +429,8 @@ int diff_compress(struct diff_ctx *c, const char *name, struct diff_blob *a, str
 	}
 	ret = 0;
 out:
-	if (da.p)
-		c->mem_used -= da.len;
-	if (db.p)
-		c->mem_used -= db.len;
-	free(da.p);
-	free(db.p);
+	diff_blob_drop(c, &da);
+	diff_blob_drop(c, &db);
 	free(sub);
 	free(la);
 	free(lb);

@@ -124,6 +124,16 @@ static int (*const kind_diff[])(struct diff_ctx *, const char *, struct diff_blo
 	[K_ARCHIVE] = diff_archive, [K_HEXREC] = diff_hexrec,
 };
 
+void diff_blob_drop(struct diff_ctx *c, struct diff_blob *b)
+{
+	if (!b->p)
+		return;
+	c->mem_used -= b->len;
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+}
+
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 	       struct err *e)
 {

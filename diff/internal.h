@@ -113,6 +113,10 @@ struct diff_blob {
 };
 
 /* diff.c */
+/* Frees a blob decoded for a nested comparison (decompressed data, a file
+ * read out of an image) and returns its bytes to c's memory budget, which
+ * counted them when it was filled; an empty blob is left as it is. */
+void diff_blob_drop(struct diff_ctx *c, struct diff_blob *b);
 /* Compares two images named name, choosing the format from their bytes. */
 int diff_blobs(struct diff_ctx *c, const char *name, struct diff_blob *a, struct diff_blob *b,
 	       struct err *e);

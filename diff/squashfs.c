@@ -319,12 +319,8 @@ static int contents_diff(struct diff_ctx *c, const char *name, const char *path,
 		ret = diff_blobs(c, sub, &da, &db, e);
 	c->depth--;
 out:
-	if (da.p)
-		c->mem_used -= da.len;
-	if (db.p)
-		c->mem_used -= db.len;
-	free(da.p);
-	free(db.p);
+	diff_blob_drop(c, &da);
+	diff_blob_drop(c, &db);
 	free(sub);
 	free(la);
 	free(lb);
