@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/suggest.h"
-#include "core/workdir.h"
 
 struct command {
 	const char *name;
@@ -83,9 +82,6 @@ int main(int argc, char **argv)
 	 * (cli_bad_option), never getopt's line and then ours. */
 	opterr = 0;
 	cleanup_init();
-	/* What a killed lockstep left behind (its owner is gone) goes now. */
-	workdir_sweep(workdir_base());
-	workdir_sweep("/dev/shm");
 	/* No command at all is a usage error (exit 2) that shows the list;
 	 * asking for it is not.  The same as compat, drop and env without a
 	 * subcommand. */

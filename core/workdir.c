@@ -2,7 +2,8 @@
 /* Temporary work directories, made one way everywhere: 0700 below $TMPDIR
  * (else /tmp), named lockstep-KIND-XXXXXX, removed at exit or on a signal,
  * and marked with their owner (pid and process start time) so that a later
- * run removes what a killed lockstep could not (workdir_sweep). */
+ * run that makes one removes what a killed lockstep could not
+ * (workdir_sweep). */
 #include "core/workdir.h"
 
 #include <dirent.h>
@@ -58,9 +59,19 @@ const char *workdir_base(void)
 
 char *workdir_make_in(const char *base, const char *kind, struct err *e)
 {
-	char *dir = xasprintf("%s/lockstep-%s-XXXXXX", base, kind), *owner, *text;
+	static int swept;
+	char *dir, *owner, *text;
 	int r;
 
+	/* What a killed lockstep left behind (its owner is gone) goes before
+	 * this process makes a tree of its own: only commands that work in
+	 * $TMPDIR clean it; a diff or a --version touches nothing there. */
+	if (!swept) {
+		swept = 1;
+		workdir_sweep(workdir_base());
+		workdir_sweep("/dev/shm");
+	}
+	dir = xasprintf("%s/lockstep-%s-XXXXXX", base, kind);
 	if (!mkdtemp(dir)) {
 		err_sys(e, "%s: cannot create a work directory", dir);
 		free(dir);

@@ -28,16 +28,21 @@ struct dent {
 	const unsigned char *val;
 	int len;
 	uint64_t off, rlen;
-	size_t node; /* the walk's index of its node (a node's own); for side_sort */
+	size_t node;    /* the walk's index of its node (a node's own) */
+	size_t pathoff; /* where its path starts in the side's paths */
 };
 
 struct dside {
 	const unsigned char *p;
 	size_t len;
 	unsigned char *copy; /* owned: an aligned copy of a misaligned image */
-	struct strv paths;   /* owned: node paths */
-	struct dent *v;      /* owned, sorted by (path, node first, prop) */
+	struct buf paths;    /* owned: node paths, each NUL-terminated */
+	struct dent *v;      /* owned, in the order of the walk */
 	size_t n, cap;
+	size_t *ord; /* owned: v's indices by (path, node first, prop); NULL
+		      * until side_index (a comparison that needs no lookup
+		      * by path never sorts) */
+	int images;  /* the tree has a /images node: a FIT image */
 };
 
 int diff_dtb_is(const struct diff_blob *b)
@@ -47,8 +52,9 @@ int diff_dtb_is(const struct diff_blob *b)
 
 static void side_release(struct dside *s)
 {
-	strv_release(&s->paths);
+	buf_release(&s->paths);
 	free(s->v);
+	free(s->ord);
 	free(s->copy);
 	memset(s, 0, sizeof(*s));
 }
@@ -73,12 +79,19 @@ static int cmp_key(const char *pa, const char *na, const char *pb, const char *n
 	return strcmp(na, nb);
 }
 
-static int cmp_dent(const void *x, const void *y)
+static int cmp_dent(const struct dent *a, const struct dent *b)
 {
-	const struct dent *a = x, *b = y;
 	int c = cmp_key(a->path, a->prop, b->path, b->prop);
 
 	return c ? c : (a->off > b->off) - (a->off < b->off);
+}
+
+/* qsort_r comparators over indices into the entries v. */
+static int cmp_at(const void *x, const void *y, void *v)
+{
+	const struct dent *d = v;
+
+	return cmp_dent(&d[*(const size_t *)x], &d[*(const size_t *)y]);
 }
 
 static int cmp_node(const void *x, const void *y, void *v)
@@ -88,17 +101,19 @@ static int cmp_node(const void *x, const void *y, void *v)
 	return strcmp(d[*(const size_t *)x].path, d[*(const size_t *)y].path);
 }
 
-/* Sorts s->v by cmp_dent in two steps: the nodes by path (a few thousand
- * strcmps), then each path's entries, a node and its few properties,
- * among themselves.  Sorting every entry by path compared the paths of
- * five times as many entries, each a dozen times (a quarter of a
- * 3000-node comparison). */
-static void side_sort(struct dside *s)
+/* Sorts the entries into s->ord by cmp_dent in two steps: the nodes by
+ * path (a few thousand strcmps), then each path's entries, a node and its
+ * few properties, among themselves.  Sorting every entry by path compared
+ * the paths of five times as many entries, each a dozen times. */
+static void side_index(struct dside *s)
 {
-	size_t *nodes = xmalloc(s->n * sizeof(*nodes)), *rank = xmalloc(s->n * sizeof(*rank));
-	struct dent *v = xmalloc(s->n * sizeof(*v));
-	size_t m = 0, g = 0, *at;
+	size_t *nodes, *rank, *at, m = 0, g = 0;
 
+	if (s->ord || !s->n)
+		return;
+	nodes = xmalloc(s->n * sizeof(*nodes));
+	rank = xmalloc(s->n * sizeof(*rank));
+	s->ord = xmalloc(s->n * sizeof(*s->ord));
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->v[i].prop)
 			nodes[m++] = i;
@@ -116,25 +131,73 @@ static void side_sort(struct dside *s)
 	for (size_t k = 1; k <= g + 1; k++)
 		at[k] += at[k - 1];
 	for (size_t i = 0; i < s->n; i++)
-		v[at[rank[s->v[i].node]]++] = s->v[i];
+		s->ord[at[rank[s->v[i].node]]++] = i;
 	for (size_t k = 0, lo = 0; k <= g; lo = at[k++])
 		if (at[k] - lo > 1)
-			qsort(v + lo, at[k] - lo, sizeof(*v), cmp_dent);
-	free(s->v);
-	s->v = v;
-	s->cap = s->n;
+			qsort_r(s->ord + lo, at[k] - lo, sizeof(*s->ord), cmp_at, s->v);
 	free(at);
 	free(rank);
 	free(nodes);
 }
 
+/* A node's name.  fdt_next_tag has just checked it up to its NUL;
+ * fdt_get_name would step through it byte by byte once more (the
+ * largest cost of a big tree).  Trees before version 16 hold full paths:
+ * libfdt takes the last component. */
+static const char *node_name(const void *fdt, int off)
+{
+	if (fdt_version(fdt) < 0x10)
+		return fdt_get_name(fdt, off, NULL);
+	return fdt_offset_ptr(fdt, off + FDT_TAGSIZE, 1);
+}
+
+/* Property names by their offset in the strings block: a few names serve
+ * thousands of properties, each name checked by libfdt once. */
+#define NAME_SLOTS 64
+struct names {
+	int off[NAME_SLOTS];
+	const char *name[NAME_SLOTS]; /* NULL: the slot is empty */
+};
+
+/* A property's name, value and length; NULL if its name is not in the
+ * strings block.  fdt_next_tag has just checked that the record lies in
+ * the structure block; fdt_getprop_by_offset would walk it again.  Trees
+ * before version 16 may align large values: libfdt knows how. */
+static const void *prop_value(const void *fdt, int off, int next, struct names *nc,
+			      const char **name, int *len)
+{
+	const struct fdt_property *pr;
+	int no, k;
+
+	if (fdt_version(fdt) < 0x10)
+		return fdt_getprop_by_offset(fdt, off, name, len);
+	pr = fdt_offset_ptr(fdt, off, sizeof(*pr));
+	if (!pr)
+		return NULL;
+	*len = (int)fdt32_ld(&pr->len);
+	if (*len < 0 || (size_t)*len > (size_t)(next - off) - sizeof(*pr))
+		return NULL;
+	no = (int)fdt32_ld(&pr->nameoff);
+	k = (int)((unsigned)no % NAME_SLOTS);
+	if (!nc->name[k] || nc->off[k] != no) {
+		nc->off[k] = no;
+		nc->name[k] = fdt_get_string(fdt, no, NULL);
+	}
+	*name = nc->name[k];
+	return pr->data;
+}
+
 /* Walks the structure block tag by tag, checking it as it goes, so that
- * every record's bytes are known exactly. */
+ * every record's bytes are known exactly.  The entries stay in the walk's
+ * order: two trees that list the same nodes and properties in the same
+ * order (a value changed) are compared position by position, unsorted. */
 static int side_open(struct dside *s, const char *label, const struct diff_blob *b, struct err *e)
 {
-	size_t stack[DTB_MAX_DEPTH];
+	size_t stack[DTB_MAX_DEPTH], cut[DTB_MAX_DEPTH];
+	struct buf cur = BUF_INIT; /* the current node's path, "" for the root */
+	struct names nc;
 	uint64_t base;
-	int depth = 0, off = 0, next, err;
+	int depth = 0, off = 0, next, err, ret = -1;
 
 	memset(s, 0, sizeof(*s));
 	s->p = b->p;
@@ -153,44 +216,65 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 	    (err = fdt_totalsize(s->p) > s->len ? -FDT_ERR_TRUNCATED : 0) < 0)
 		return err_set(e, "\"%s\": not a valid device tree: %s", label, fdt_strerror(err));
 	base = fdt_off_dt_struct(s->p);
+	memset(&nc, 0, sizeof(nc));
+	/* Room for the entries a structure block of this size usually holds
+	 * (a node or property per 16 bytes and more), not grown a dozen times. */
+	s->cap = (fdt_size_dt_struct(s->p) < s->len ? fdt_size_dt_struct(s->p) : s->len) / 16 + 16;
+	s->v = xmalloc(s->cap * sizeof(*s->v));
 	for (;;) {
 		uint32_t tag = fdt_next_tag(s->p, off, &next);
 		/* One root node, balanced, then FDT_END; no property outside. */
 		if (next < 0 || (tag == FDT_END && depth) || (tag == FDT_END_NODE && !depth) ||
-		    (tag == FDT_PROP && !depth) || (tag == FDT_BEGIN_NODE && !depth && s->n))
-			return err_set(e, "\"%s\": not a valid device tree: %s", label,
-				       fdt_strerror(next < 0 ? next : -FDT_ERR_BADSTRUCTURE));
+		    (tag == FDT_PROP && !depth) || (tag == FDT_BEGIN_NODE && !depth && s->n)) {
+			err_set(e, "\"%s\": not a valid device tree: %s", label,
+				fdt_strerror(next < 0 ? next : -FDT_ERR_BADSTRUCTURE));
+			goto out;
+		}
 		if (tag == FDT_END)
 			break;
 		if (tag == FDT_BEGIN_NODE) {
-			const char *nm = fdt_get_name(s->p, off, NULL);
-			const char *parent = depth ? s->v[stack[depth - 1]].path : NULL;
+			const char *nm = node_name(s->p, off);
 			struct dent *d;
-			if (depth == DTB_MAX_DEPTH)
-				return err_set(e, "\"%s\": device tree nested deeper than %d",
-					       label, DTB_MAX_DEPTH);
-			if (!nm)
-				return err_set(e, "\"%s\": bad node name at structure offset %d",
-					       label, off);
-			strv_take(&s->paths, dtb_node_path(parent, nm));
+			if (depth == DTB_MAX_DEPTH) {
+				err_set(e, "\"%s\": device tree nested deeper than %d", label,
+					DTB_MAX_DEPTH);
+				goto out;
+			}
+			if (!nm) {
+				err_set(e, "\"%s\": bad node name at structure offset %d", label,
+					off);
+				goto out;
+			}
+			cut[depth] = cur.len;
+			if (depth) {
+				buf_add(&cur, "/", 1);
+				buf_addstr(&cur, nm);
+			}
+			s->images |= depth == 1 && !strcmp(nm, "images");
 			d = side_push(s);
-			d->path = s->paths.v[s->paths.n - 1];
+			d->pathoff = s->paths.len;
+			buf_add(&s->paths, cur.len ? cur.data : "/", (cur.len ? cur.len : 1) + 1);
 			d->off = base + (uint64_t)off;
 			d->node = s->n - 1;
 			stack[depth++] = s->n - 1;
 		} else if (tag == FDT_END_NODE) {
 			depth--;
 			s->v[stack[depth]].rlen = base + (uint64_t)next - s->v[stack[depth]].off;
+			cur.len = cut[depth];
+			if (cur.data)
+				cur.data[cur.len] = '\0';
 		} else if (tag == FDT_PROP) {
 			const char *pn = NULL;
 			int len = 0;
-			const void *val = fdt_getprop_by_offset(s->p, off, &pn, &len);
+			const void *val = prop_value(s->p, off, next, &nc, &pn, &len);
 			struct dent *d;
-			if (!val || !pn)
-				return err_set(e, "\"%s\": bad property at structure offset %d",
-					       label, off);
+			if (!val || !pn) {
+				err_set(e, "\"%s\": bad property at structure offset %d", label,
+					off);
+				goto out;
+			}
 			d = side_push(s);
-			d->path = s->v[stack[depth - 1]].path;
+			d->pathoff = s->v[stack[depth - 1]].pathoff;
 			d->node = stack[depth - 1];
 			d->prop = pn;
 			d->val = val;
@@ -200,21 +284,33 @@ static int side_open(struct dside *s, const char *label, const struct diff_blob 
 		}
 		off = next;
 	}
-	if (s->n)
-		side_sort(s);
-	return 0;
+	/* The paths are in place now that their buffer has stopped growing. */
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].path = s->paths.data + s->v[i].pathoff;
+	ret = 0;
+out:
+	buf_release(&cur);
+	return ret;
 }
 
-/* The entry for (path, prop) on side s, NULL when it has none. */
+/* The entry for (path, prop) on side s, NULL when it has none: by binary
+ * search once side_index has sorted it, else by looking at each. */
 static const struct dent *side_find(const struct dside *s, const char *path, const char *prop)
 {
 	size_t lo = 0, hi = s->n;
 
+	if (!s->ord) {
+		for (size_t i = 0; i < s->n; i++)
+			if (!cmp_key(s->v[i].path, s->v[i].prop, path, prop))
+				return &s->v[i];
+		return NULL;
+	}
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = cmp_key(s->v[mid].path, s->v[mid].prop, path, prop);
+		const struct dent *d = &s->v[s->ord[mid]];
+		int c = cmp_key(d->path, d->prop, path, prop);
 		if (!c)
-			return &s->v[mid];
+			return d;
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -345,8 +441,9 @@ struct imghint {
 static int images_diff(struct diff_ctx *c, const char *name, const struct dside *a,
 		       const struct dside *b, struct imghint **out, size_t *nout, struct err *e)
 {
+	/* In path order: a is indexed (a FIT image). */
 	for (size_t i = 0; i < a->n && !diff_over_limit(c); i++) {
-		const struct dent *x = &a->v[i];
+		const struct dent *x = &a->v[a->ord[i]];
 		uint64_t oa, la, ob, lb;
 		struct diff_blob da, db;
 		size_t before;
@@ -470,46 +567,94 @@ static char *parent_of(const char *path)
 	return s == path ? xstrdup("/") : xstrndup(path, (size_t)(s - path));
 }
 
-/* Nodes and properties by path: merged in sorted order. */
-static void tree_diff(struct diff_ctx *c, const char *name, const struct dside *a,
-		      const struct dside *b, int strings_differ, const struct imghint *ih,
-		      size_t nih)
+/* A node or property both sides have: a property whose value differs is
+ * reported. */
+static void pair_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+		      const struct dent *x, const struct dent *y, int strings_differ,
+		      const struct imghint *ih, size_t nih)
+{
+	if (!x->prop)
+		return;
+	if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len)) {
+		/* Same value, other name offset: the strings block's layout,
+		 * reported once, explains it. */
+		if (strings_differ && x->rlen == y->rlen) {
+			report_at(c, NULL, 0, x->off, x->rlen);
+			report_at(c, NULL, 1, y->off, y->rlen);
+		}
+		return;
+	}
+	/* An image's data was compared as a file of its own. */
+	if (!strcmp(x->prop, "data") && is_image_node(x->path))
+		return;
+	property_diff(c, name, a, x, y, ih, nih);
+}
+
+/* Whether both walks list the same keys in the same order, each property
+ * under the node at the same place: then entry i pairs with entry i,
+ * exactly as the sorted merge would pair them. */
+static int same_keys(const struct dside *a, const struct dside *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct dent *x = &a->v[i], *y = &b->v[i];
+		if (x->node != y->node || !x->prop != !y->prop ||
+		    (x->prop ? strcmp(x->prop, y->prop) : strcmp(x->path, y->path)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Trees with the same keys: pairs by position; the pairs that differ are
+ * reported in path order, as the merge would report them. */
+static void paired_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+			const struct dside *b, int strings_differ, const struct imghint *ih,
+			size_t nih)
+{
+	size_t *at = NULL, n = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct dent *x = &a->v[i], *y = &b->v[i];
+		if (!x->prop)
+			continue;
+		if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len))
+			pair_diff(c, name, a, x, y, strings_differ, ih, nih);
+		else {
+			if (!(n & (n + 1)))
+				at = xrealloc(at, (2 * n + 2) * sizeof(*at));
+			at[n++] = i;
+		}
+	}
+	qsort_r(at, n, sizeof(*at), cmp_at, a->v);
+	for (size_t k = 0; k < n && !diff_over_limit(c); k++)
+		pair_diff(c, name, a, &a->v[at[k]], &b->v[at[k]], strings_differ, ih, nih);
+	free(at);
+}
+
+/* Nodes and properties by path: merged in sorted order (both indexed). */
+static void merged_diff(struct diff_ctx *c, const char *name, const struct dside *a,
+			const struct dside *b, int strings_differ, const struct imghint *ih,
+			size_t nih)
 {
 	size_t i = 0, j = 0;
 
 	while ((i < a->n || j < b->n) && !diff_over_limit(c)) {
-		int cmp = i >= a->n ? 1
-			  : j >= b->n
-				  ? -1
-				  : cmp_key(a->v[i].path, a->v[i].prop, b->v[j].path, b->v[j].prop);
-		const struct dent *x, *other;
+		const struct dent *x = i < a->n ? &a->v[a->ord[i]] : NULL;
+		const struct dent *y = j < b->n ? &b->v[b->ord[j]] : NULL;
+		int cmp = !x ? 1 : !y ? -1 : cmp_key(x->path, x->prop, y->path, y->prop);
+		const struct dent *other;
 		const struct dside *os;
 		struct diff_item *it;
 		int side;
 
 		if (!cmp) {
-			const struct dent *y = &b->v[j];
-			x = &a->v[i];
 			i++, j++;
-			if (!x->prop)
-				continue;
-			if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len)) {
-				/* Same value, other name offset: the strings block's
-				 * layout, reported once below, explains it. */
-				if (strings_differ && x->rlen == y->rlen) {
-					report_at(c, NULL, 0, x->off, x->rlen);
-					report_at(c, NULL, 1, y->off, y->rlen);
-				}
-				continue;
-			}
-			/* An image's data was compared as a file of its own. */
-			if (!strcmp(x->prop, "data") && is_image_node(x->path))
-				continue;
-			property_diff(c, name, a, x, y, ih, nih);
+			pair_diff(c, name, a, x, y, strings_differ, ih, nih);
 			continue;
 		}
 		side = cmp > 0;
-		x = side ? &b->v[j++] : &a->v[i++];
+		x = side ? (j++, y) : (i++, x);
 		os = side ? a : b;
 		/* Only the topmost of a missing subtree is reported; its record
 		 * covers what is inside. */
@@ -543,13 +688,18 @@ int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 	size_t nih = 0;
 	char *la = diff_label(c, name, 0), *lb = diff_label(c, name, 1);
 	uint64_t ra, rb, sa, sb;
-	int ret = -1, strings_differ, fit;
+	int ret = -1, strings_differ, fit, same;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	if (side_open(&a, la, ba, e) < 0 || side_open(&b, lb, bb, e) < 0)
 		goto out;
-	fit = side_find(&a, "/images", NULL) && side_find(&b, "/images", NULL);
+	fit = a.images && b.images;
+	same = same_keys(&a, &b);
+	if (fit || !same) {
+		side_index(&a);
+		side_index(&b);
+	}
 	/* The images' contents first: their hints are their hashes'. */
 	if (fit && images_diff(c, name, &a, &b, &ih, &nih, e) < 0)
 		goto out;
@@ -578,7 +728,10 @@ int diff_dtb(struct diff_ctx *c, const char *name, struct diff_blob *ba, struct 
 		report_at(c, it, 1, fdt_off_dt_strings(b.p), sb);
 	}
 	images_report(c, name, &a, &b, ih, nih);
-	tree_diff(c, name, &a, &b, strings_differ, ih, nih);
+	if (same)
+		paired_diff(c, name, &a, &b, strings_differ, ih, nih);
+	else
+		merged_diff(c, name, &a, &b, strings_differ, ih, nih);
 	ret = 0;
 out:
 	for (size_t i = 0; i < nih; i++)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* How diff writes a device tree as text: node paths, and property values
- * as dtc would (strings, cells, bytes), a hash as hex, a FIT timestamp as
- * a date. */
+/* How diff writes a device tree's property values as text: as dtc would
+ * (strings, cells, bytes), a hash as hex, a FIT timestamp as a date. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,23 +76,4 @@ char *dtb_render_time(const unsigned char *v, int len)
 		return dtb_render_value(v, len);
 	clock_rfc3339(dtb_be32(v), t);
 	return xasprintf("%s (%u)", t, dtb_be32(v));
-}
-
-/* parent/name ("/" for the root, whose parent is NULL); caller frees.
- * Thousands of nodes: built by hand, not through printf. */
-char *dtb_node_path(const char *parent, const char *nm)
-{
-	size_t lp = parent ? strlen(parent) : 0, ln = strlen(nm);
-	char *p = xmalloc(lp + ln + 2), *q = p;
-
-	if (!parent) {
-		memcpy(p, "/", 2);
-		return p;
-	}
-	memcpy(q, parent, lp);
-	q += lp;
-	if (lp != 1 || parent[0] != '/')
-		*q++ = '/';
-	memcpy(q, nm, ln + 1);
-	return p;
 }

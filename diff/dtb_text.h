@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Device-tree paths and property values as text, for diff/dtb.c. */
+/* Device-tree property values as text, for diff/dtb.c. */
 #ifndef DIFF_DTB_TEXT_H
 #define DIFF_DTB_TEXT_H
 
@@ -9,9 +9,6 @@
 uint32_t dtb_be32(const unsigned char *p);
 /* 1 when v is a list of NUL-terminated printable strings. */
 int dtb_is_strings(const unsigned char *v, int len);
-/* parent/name ("/" for the root, whose parent is NULL); caller frees.
- * Thousands of nodes: built by hand, not through printf. */
-char *dtb_node_path(const char *parent, const char *nm);
 /* Each returns a string the caller frees.  As dtc writes it: "a", "b" for
  * strings, <0x1 0x2> for cells, [01 02] for other bytes; a long value cut
  * short with its size and sha256. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Nothing is left behind for long: the work tree of a lockstep killed with
-# SIGKILL is swept by the next run (and only that one: a live build's tree
-# and a kept one stay), and a closed pipe stops lockstep and cleans up like
+# SIGKILL is swept by the next run that makes a work tree of its own (and
+# only that one: a live build's tree and a kept one stay), and a closed pipe stops lockstep and cleans up like
 # Ctrl-C does.
 . "$(dirname "$0")/lib.sh"
 
@@ -31,20 +31,30 @@ wait_for() {
 
 TMPDIR="$T/tmp" "$LOCKSTEP" build -q "$T/r/slow.json" -o "$T/out-killed" &
 killed=$!
-check "a build makes its work tree below \$TMPDIR" wait_for "$T/tmp/lockstep-work-*"
+check "a build makes its work tree below \$TMPDIR, its owner recorded" wait_for "$T/tmp/lockstep-work-*/.lockstep-owner"
 kill -KILL $killed; wait $killed 2>/dev/null
 check "SIGKILL leaves the work tree behind" compgen -G "$T/tmp/lockstep-work-*"
 mkdir "$T/tmp/lockstep-work-kept" # evidence kept on purpose: no owner file
+killed_tree=$(ls -d "$T"/tmp/lockstep-work-* | grep -v kept)
+sleep 1 # the killed build's sandbox goes down after it
+# A command that makes no work tree (a diff, --version) leaves $TMPDIR alone.
+TMPDIR="$T/tmp" "$LOCKSTEP" --version >/dev/null
+TMPDIR="$T/tmp" "$LOCKSTEP" diff "$T/r/quick.json" "$T/r/quick.json" >/dev/null
+check "a run that makes no work tree sweeps nothing" [ -d "$killed_tree" ]
 TMPDIR="$T/tmp" "$LOCKSTEP" build -q "$T/r/slow.json" -o "$T/out-live" &
 live=$!
-wait_for "$T/tmp/lockstep-work-*[!t]" # a second tree, besides the kept one
-sleep 1
-live_tree=$(ls -d "$T"/tmp/lockstep-work-* | while read -r d; do
-	[ -f "$d/.lockstep-owner" ] && grep -q "^$live " "$d/.lockstep-owner" && echo "$d"; done)
-check "the live build's tree records its owner" [ -n "$live_tree" ]
-expect_exit "the next run of lockstep (any command) succeeds" 0 env TMPDIR="$T/tmp" "$LOCKSTEP" --version
-check "... and has swept the killed build's tree" [ "$(ls -d "$T"/tmp/lockstep-work-* | grep -vc -e kept -e "$live_tree")" -eq 0 ]
-check "... but not the live build's" [ -d "$live_tree" ]
+live_tree=
+for _ in $(seq 100); do
+	live_tree=$(grep -l "^$live " "$T"/tmp/lockstep-work-*/.lockstep-owner 2>/dev/null)
+	[ -n "$live_tree" ] && break
+	sleep 0.1
+done
+live_tree=${live_tree%/.lockstep-owner}
+check "the next build's tree records its owner" [ -n "$live_tree" ]
+check "... and that build has swept the killed build's tree" [ ! -e "$killed_tree" ]
+expect_exit "a build beside a live one succeeds" 0 \
+	env TMPDIR="$T/tmp" "$LOCKSTEP" build -q "$T/r/quick.json" -o "$T/out-next"
+check "... and sweeps neither the live build's tree" [ -d "$live_tree" ]
 check "... nor one kept without an owner" [ -d "$T/tmp/lockstep-work-kept" ]
 kill -TERM $live; wait $live 2>/dev/null
 check "SIGTERM removes the live build's tree itself" [ ! -e "$live_tree" ]
