@@ -1,92 +1,27 @@
 /* SPDX-License-Identifier: MIT */
-/* libarchive, loaded on its first call.
+/* libarchive, loaded on its first call (core/lazylib.h).
  *
  * Debian's libarchive brings sixteen libraries of its own (libxml2, ICU,
  * libstdc++, nettle, the compressors, ...): linked, they were loaded and
  * relocated at every start, 3.7 MB of a trivial program's peak memory,
  * whatever the command.  `lockstep diff` of two firmware images, `version`,
  * `keygen` never read an archive.  So the binary does not link -larchive:
- * every libarchive function lockstep calls is defined below with the
- * prototype of <archive.h> (the compiler checks each against it), and its
- * first call opens LAZY_LIBARCHIVE with dlopen, finds the real function
- * with dlsym and calls it; later calls go straight through the pointer.
- * Callers are unchanged: they include <archive.h> and call libarchive.
- *
- * These definitions stay out of the binary's dynamic symbol table (it is
- * not linked with -rdynamic, and no linked library refers to them), so
- * libarchive's calls to its own functions bind inside libarchive, never to
- * a wrapper here; `nm -D build/lockstep` lists no archive_ symbol.
+ * every libarchive function lockstep calls is defined below.
  *
  * A NEW LIBARCHIVE CALL fails the link with "undefined reference to
- * `archive_...'": add its wrapper below, in the shape of its neighbours.
- *
- * libarchive is not optional: when it cannot be loaded, the first call
- * prints which library is missing and exits 2 (like core/alloc.c's out of
- * memory, an error nobody above could handle; atexit's cleanup still runs). */
+ * `archive_...'": add its wrapper below, in the shape of its neighbours. */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
+
+#include "core/lazylib.h"
 
 /* The soname whose ABI <archive.h> describes (Debian's libarchive13);
  * scripts/make-dist reads it here to bundle the library. */
 #define LAZY_LIBARCHIVE "libarchive.so.13"
 
-static void *lib;
+static struct lazylib libarchive = LAZYLIB_INIT(LAZY_LIBARCHIVE, "libarchive13");
+#define LAZY_LIB (&libarchive)
 
-static void lazy_open(void)
-{
-	lib = dlopen(LAZY_LIBARCHIVE, RTLD_NOW | RTLD_LOCAL);
-}
-
-/* The real function called name, or exit 2.  Thread-safe: toolchains/
- * verify.c's workers may make the first call together. */
-static void *lazy_sym(const char *name)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	void *f;
-
-	pthread_once(&once, lazy_open);
-	if (!lib) {
-		fprintf(stderr, "lockstep: cannot load %s (Debian package libarchive13): %s\n",
-			LAZY_LIBARCHIVE, dlerror());
-		exit(2);
-	}
-	f = dlsym(lib, name);
-	if (!f) {
-		fprintf(stderr, "lockstep: %s: no function %s (libarchive too old?)\n",
-			LAZY_LIBARCHIVE, name);
-		exit(2);
-	}
-	return f;
-}
-
-/* Declares real_, name's real function, found on the first call.  Two
- * threads finding it together store the same pointer. */
-#define RESOLVE(name) \
-	static __typeof__(&name) real_##name; \
-	__typeof__(&name) real_ = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE); \
-	if (!real_) { \
-		real_ = (__typeof__(&name))lazy_sym(#name); \
-		__atomic_store_n(&real_##name, real_, __ATOMIC_RELEASE); \
-	}
-
-/* A wrapper: LAZY for a value, LAZY_VOID for none (params as declared,
- * args the same names, both in parentheses). */
-#define LAZY(ret, name, params, args) \
-	ret name params \
-	{ \
-		RESOLVE(name) \
-		return real_ args; \
-	}
-#define LAZY_VOID(name, params, args) \
-	void name params \
-	{ \
-		RESOLVE(name) \
-		real_ args; \
-	}
 /* The common shapes: f(archive) and f(entry) returning a value, and
  * f(entry, value) setting one. */
 #define ON_ARCHIVE(ret, name) LAZY(ret, name, (struct archive * a), (a))

@@ -626,7 +626,8 @@ static void paired_diff(struct diff_ctx *c, const char *name, const struct dside
 			at[n++] = i;
 		}
 	}
-	qsort_r(at, n, sizeof(*at), cmp_at, a->v);
+	if (n)
+		qsort_r(at, n, sizeof(*at), cmp_at, a->v);
 	for (size_t k = 0; k < n && !diff_over_limit(c); k++)
 		pair_diff(c, name, a, &a->v[at[k]], &b->v[at[k]], strings_differ, ih, nih);
 	free(at);

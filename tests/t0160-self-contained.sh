@@ -134,6 +134,17 @@ for rel in bookworm trixie; do
 		fail "$rel: reading a tar loads the bundle's libarchive, and only bundled objects"
 		echo "$loaded" | sed 's/^/    /'
 	fi
+	# libcrypto likewise, on the first digest or key (core/crypto_lazy.c):
+	# the bundle's, even in a root whose apt brought another OpenSSL.
+	loaded=$(ir env LD_DEBUG=libs /opt/lockstep/bin/lockstep keygen -o /tmp/k 2>&1 >/dev/null |
+		awk '$2 == "calling" && $3 == "init:" { print $4 }')
+	if echo "$loaded" | grep -q '^/opt/lockstep/lib/libcrypto.so.3$' &&
+		! echo "$loaded" | grep -qv '^/opt/lockstep/lib/'; then
+		pass "$rel: making a key loads the bundle's libcrypto, and only bundled objects"
+	else
+		fail "$rel: making a key loads the bundle's libcrypto, and only bundled objects"
+		echo "$loaded" | sed 's/^/    /'
+	fi
 	nolib() { in_root --ro-bind "$nolib_dir" /opt/lockstep --ro-bind "$T/tars" /opt/tars "$root" "$@"; }
 	out=$(nolib /opt/lockstep/bin/lockstep --version 2>&1)
 	check "$rel: without libarchive.so.13, commands that read no archive still run" \
