@@ -92,6 +92,17 @@ echo two >"$T/tars/x/f" && tar -C "$T/tars" -cf "$T/tars/b.tar" x
 # A copy whose lib/ lacks libarchive: what a root without it then sees.
 nolib_dir=$T/nolib/$name
 cp -a "$A" "$T/nolib/" && rm "$nolib_dir/lib/libarchive.so.13"
+# bundled NAME SONAME LOADED: passes when the objects the loader initialised
+# (LOADED, one path a line) include the bundle's SONAME and are all the
+# bundle's.
+bundled() {
+	if echo "$3" | grep -qx "/opt/lockstep/lib/$2" && ! echo "$3" | grep -qv '^/opt/lockstep/lib/'; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "$3" | sed 's/^/    /'
+	fi
+}
 for rel in bookworm trixie; do
 	root=$("$TOP/scripts/debootstrap-root" "$rel" 2>"$T/root.err"); rc=$?
 	if [ "$rc" -eq 3 ]; then
@@ -127,24 +138,14 @@ for rel in bookworm trixie; do
 		env LD_DEBUG=libs /opt/lockstep/bin/lockstep diff /opt/tars/a.tar /opt/tars/b.tar \
 		2>&1 >"$T/diff.out" | awk '$2 == "calling" && $3 == "init:" { print $4 }')
 	check "$rel: diff of two tars names the member that differs" grep -q 'x/f' "$T/diff.out"
-	if echo "$loaded" | grep -q '^/opt/lockstep/lib/libarchive.so.13$' &&
-		! echo "$loaded" | grep -qv '^/opt/lockstep/lib/'; then
-		pass "$rel: reading a tar loads the bundle's libarchive, and only bundled objects"
-	else
-		fail "$rel: reading a tar loads the bundle's libarchive, and only bundled objects"
-		echo "$loaded" | sed 's/^/    /'
-	fi
+	bundled "$rel: reading a tar loads the bundle's libarchive, and only bundled objects" \
+		libarchive.so.13 "$loaded"
 	# libcrypto likewise, on the first digest or key (core/crypto_lazy.c):
 	# the bundle's, even in a root whose apt brought another OpenSSL.
 	loaded=$(ir env LD_DEBUG=libs /opt/lockstep/bin/lockstep keygen -o /tmp/k 2>&1 >/dev/null |
 		awk '$2 == "calling" && $3 == "init:" { print $4 }')
-	if echo "$loaded" | grep -q '^/opt/lockstep/lib/libcrypto.so.3$' &&
-		! echo "$loaded" | grep -qv '^/opt/lockstep/lib/'; then
-		pass "$rel: making a key loads the bundle's libcrypto, and only bundled objects"
-	else
-		fail "$rel: making a key loads the bundle's libcrypto, and only bundled objects"
-		echo "$loaded" | sed 's/^/    /'
-	fi
+	bundled "$rel: making a key loads the bundle's libcrypto, and only bundled objects" \
+		libcrypto.so.3 "$loaded"
 	nolib() { in_root --ro-bind "$nolib_dir" /opt/lockstep --ro-bind "$T/tars" /opt/tars "$root" "$@"; }
 	out=$(nolib /opt/lockstep/bin/lockstep --version 2>&1)
 	check "$rel: without libarchive.so.13, commands that read no archive still run" \
