@@ -47,7 +47,10 @@ struct dside {
 
 int diff_dtb_is(const struct diff_blob *b)
 {
-	return b->len >= sizeof(struct fdt_header) && fdt_magic(b->p) == FDT_MAGIC;
+	/* Read byte by byte: fdt_magic reads a 4-byte field, and a blob
+	 * inside another (an archive member, a FIT image's data) may start
+	 * at any address. */
+	return b->len >= sizeof(struct fdt_header) && dtb_be32(b->p) == FDT_MAGIC;
 }
 
 static void side_release(struct dside *s)
