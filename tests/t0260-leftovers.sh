@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Nothing is left behind for long: the work tree of a lockstep killed with
 # SIGKILL is swept by the next run that makes a work tree of its own (and
-# only that one: a live build's tree and a kept one stay), and a closed pipe stops lockstep and cleans up like
-# Ctrl-C does.
+# only that one: a live build's tree and a kept one stay), and a closed
+# pipe stops lockstep and cleans up like Ctrl-C does.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/r/src" "$T/tmp"
@@ -36,7 +36,6 @@ kill -KILL $killed; wait $killed 2>/dev/null
 check "SIGKILL leaves the work tree behind" compgen -G "$T/tmp/lockstep-work-*"
 mkdir "$T/tmp/lockstep-work-kept" # evidence kept on purpose: no owner file
 killed_tree=$(ls -d "$T"/tmp/lockstep-work-* | grep -v kept)
-sleep 1 # the killed build's sandbox goes down after it
 # A command that makes no work tree (a diff, --version) leaves $TMPDIR alone.
 TMPDIR="$T/tmp" "$LOCKSTEP" --version >/dev/null
 TMPDIR="$T/tmp" "$LOCKSTEP" diff "$T/r/quick.json" "$T/r/quick.json" >/dev/null
