@@ -570,6 +570,23 @@ static char *parent_of(const char *path)
 	return s == path ? xstrdup("/") : xstrndup(path, (size_t)(s - path));
 }
 
+static int same_value(const struct dent *x, const struct dent *y)
+{
+	return x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len);
+}
+
+/* A property both sides have with the same value: when only its name
+ * offset differs, the strings block's layout, reported once, explains its
+ * record. */
+static void same_property(struct diff_ctx *c, const struct dent *x, const struct dent *y,
+			  int strings_differ)
+{
+	if (strings_differ && x->rlen == y->rlen) {
+		report_at(c, NULL, 0, x->off, x->rlen);
+		report_at(c, NULL, 1, y->off, y->rlen);
+	}
+}
+
 /* A node or property both sides have: a property whose value differs is
  * reported. */
 static void pair_diff(struct diff_ctx *c, const char *name, const struct dside *a,
@@ -578,13 +595,8 @@ static void pair_diff(struct diff_ctx *c, const char *name, const struct dside *
 {
 	if (!x->prop)
 		return;
-	if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len)) {
-		/* Same value, other name offset: the strings block's layout,
-		 * reported once, explains it. */
-		if (strings_differ && x->rlen == y->rlen) {
-			report_at(c, NULL, 0, x->off, x->rlen);
-			report_at(c, NULL, 1, y->off, y->rlen);
-		}
+	if (same_value(x, y)) {
+		same_property(c, x, y, strings_differ);
 		return;
 	}
 	/* An image's data was compared as a file of its own. */
@@ -621,8 +633,8 @@ static void paired_diff(struct diff_ctx *c, const char *name, const struct dside
 		const struct dent *x = &a->v[i], *y = &b->v[i];
 		if (!x->prop)
 			continue;
-		if (x->len == y->len && !memcmp(x->val, y->val, (size_t)x->len))
-			pair_diff(c, name, a, x, y, strings_differ, ih, nih);
+		if (same_value(x, y))
+			same_property(c, x, y, strings_differ);
 		else {
 			if (!(n & (n + 1)))
 				at = xrealloc(at, (2 * n + 2) * sizeof(*at));
